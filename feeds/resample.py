@@ -1,0 +1,132 @@
+"""Bar sizes: the timeframe names, bar-size inference and OHLCV resampling to larger bars.
+
+Bins follow the contract's convention: a bar's timestamp is the *start* of its interval
+(label = left edge, interval closed on the left). Bins are aligned to midnight, so daily bars
+group intraday bars by calendar date and ``1h`` bins start on the hour (a 09:30-10:00 bar goes to
+the bar labelled 09:00). Bins without any input bar are dropped, never filled.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tradeforge.errors import ConfigError, DataError, unknown_name_error
+
+__all__ = ["TIMEFRAMES", "infer_bar_size", "resample", "to_timedelta"]
+
+#: Timeframe name -> bar size.
+TIMEFRAMES: dict[str, pd.Timedelta] = {
+    "1m": pd.Timedelta(minutes=1),
+    "5m": pd.Timedelta(minutes=5),
+    "30m": pd.Timedelta(minutes=30),
+    "1h": pd.Timedelta(hours=1),
+    "6h": pd.Timedelta(hours=6),
+    "1d": pd.Timedelta(days=1),
+}
+
+_AGG = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+
+
+def to_timedelta(timeframe: str | pd.Timedelta) -> pd.Timedelta:
+    """Return the bar size of a timeframe name (``"5m"``) or pass a Timedelta through.
+
+    Examples
+    --------
+    >>> to_timedelta("30m")
+    Timedelta('0 days 00:30:00')
+    """
+    if isinstance(timeframe, pd.Timedelta):
+        if timeframe <= pd.Timedelta(0):
+            raise ConfigError(f"timeframe: expected a positive bar size, got {timeframe}")
+        return timeframe
+    if timeframe in TIMEFRAMES:
+        return TIMEFRAMES[timeframe]
+    raise unknown_name_error("timeframe", str(timeframe), TIMEFRAMES)
+
+
+def infer_bar_size(index: pd.DatetimeIndex) -> pd.Timedelta:
+    """Infer the bar size of sorted timestamps: the most common gap between consecutive bars.
+
+    Gaps between sessions (nights, weekends, holidays) are rarer than the bar itself, so the most
+    common gap is the bar size; on a tie the smaller gap wins.
+
+    Parameters
+    ----------
+    index : DatetimeIndex
+        Sorted, unique timestamps (at least two).
+
+    Returns
+    -------
+    Timedelta
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> infer_bar_size(pd.bdate_range("2024-01-01", periods=20))
+    Timedelta('1 days 00:00:00')
+    """
+    if len(index) < 2:
+        raise DataError(f"cannot infer the bar size from {len(index)} timestamp(s); need at least 2. "
+                        "Fix: load more data or set df.attrs['bar'] yourself")
+    gaps = pd.Series(index[1:] - index[:-1])
+    gaps = gaps[gaps > pd.Timedelta(0)]
+    if gaps.empty:
+        raise DataError("cannot infer the bar size: timestamps are not increasing. Fix: validate the data first")
+    counts = gaps.value_counts()
+    best = counts[counts == counts.max()].index.min()
+    return pd.Timedelta(best)
+
+
+def resample(df: pd.DataFrame, timeframe: str | pd.Timedelta) -> pd.DataFrame:
+    """Aggregate validated OHLCV bars into larger bars.
+
+    open = first, high = max, low = min, close = last, volume = sum; label = left edge, closed
+    left; empty bins dropped. Extra columns are dropped (recompute indicators on the new bars).
+
+    Parameters
+    ----------
+    df : DataFrame
+        A frame from :func:`tradeforge.feeds.validate_ohlcv` (``attrs["bar"]`` is used when present).
+    timeframe : str or Timedelta
+        A name of :data:`TIMEFRAMES` or a bar size; must be a whole multiple of the data's bar.
+
+    Returns
+    -------
+    DataFrame
+        Same layout, ``attrs["bar"]`` set to the new bar size, other attrs kept.
+
+    Raises
+    ------
+    DataError
+        If the target bar is smaller than (or not a multiple of) the data's bar.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> idx = pd.date_range("2024-01-02 09:30", periods=4, freq="30min", name="datetime")
+    >>> bars = pd.DataFrame({"open": [1.0, 2, 3, 4], "high": [2.0, 3, 4, 5], "low": [0.5, 1, 2, 3],
+    ...                      "close": [2.0, 3, 4, 5], "volume": [10.0, 20, 30, 40]}, index=idx)
+    >>> hourly = resample(bars, "1h")
+    >>> hourly.index.strftime("%H:%M").tolist(), hourly["open"].tolist(), hourly["volume"].tolist()
+    (['09:00', '10:00', '11:00'], [1.0, 2.0, 4.0], [10.0, 50.0, 40.0])
+    """
+    target = to_timedelta(timeframe)
+    missing = [c for c in _AGG if c not in df.columns]
+    if missing or not isinstance(df.index, pd.DatetimeIndex):
+        raise DataError(f"resample: expected a validated OHLCV frame (missing {missing or 'a DatetimeIndex'}). "
+                        "Fix: pass it through tradeforge.feeds.validate_ohlcv first")
+    bar = df.attrs.get("bar") or (infer_bar_size(df.index) if len(df) > 1 else target)
+    symbol = df.attrs.get("symbol", "<data>")
+    if target < bar:
+        raise DataError(f"{symbol}: cannot resample {bar} bars to smaller {target} bars (resampling only "
+                        "aggregates). Fix: load data at the smaller bar size")
+    if target % bar != pd.Timedelta(0):
+        raise DataError(f"{symbol}: target bar {target} is not a whole multiple of the data's bar {bar}; "
+                        "bins would mix partial bars. Fix: pick a multiple of the data's bar size")
+    grouped = df[list(_AGG)].resample(target, label="left", closed="left", origin="start_day")
+    out = grouped.agg(_AGG)
+    counts = grouped["open"].count()
+    out = out[counts.to_numpy() > 0].astype("float64")
+    out.index = pd.DatetimeIndex(out.index, name="datetime", freq=None)
+    out.attrs = {**df.attrs, "bar": target}
+    return out
