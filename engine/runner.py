@@ -1,0 +1,273 @@
+"""Build and run a backtrader Cerebro from data, a strategy and costs; collect a :class:`BacktestResult`.
+
+The data feeds are numpy-preloaded (``tradeforge.feeds.make_feed``); a tradeforge
+:class:`~tradeforge.strategies.Strategy` gets its indicators precomputed once and attached as feed
+lines, a plain ``bt.Strategy`` runs unchanged. A small analyzer records the equity curve, the exposure,
+the closed trades and the orders; metrics come from :func:`tradeforge.engine.report.compute_metrics`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import backtrader as bt
+import numpy as np
+import pandas as pd
+
+from tradeforge.brokers.sim import configure_broker
+from tradeforge.errors import ConfigError, DataError
+from tradeforge.strategies import check_params, resolve_strategy
+from tradeforge.strategies.base import Strategy
+
+from .report import compute_metrics, periods_per_year
+
+__all__ = ["BacktestResult", "run_backtest"]
+
+_EPOCH_NUM = 719163.0  # backtrader's date2num(1970-01-01)
+_TRADE_COLUMNS = ["symbol", "entry_date", "exit_date", "size", "entry_price", "exit_price", "pnl", "pnlcomm",
+                  "bars_held"]
+_ORDER_COLUMNS = ["date", "symbol", "ref", "side", "status", "size", "price", "value", "commission"]
+
+
+@dataclass
+class BacktestResult:
+    """What a backtest produced.
+
+    Attributes
+    ----------
+    metrics : dict
+        The keys of ``metrics.json`` (see :func:`tradeforge.engine.report.compute_metrics`).
+    trades : DataFrame
+        One row per closed trade: symbol, entry/exit dates and prices, size, pnl, pnlcomm, bars held.
+    equity : Series
+        Portfolio value at the close of every bar, indexed by bar time.
+    orders : DataFrame
+        One row per order that reached a final state (completed, canceled, margin, rejected, expired).
+    prices : dict[str, DataFrame]
+        The OHLCV frames that were traded, by symbol (for buy-and-hold benchmarks and plots).
+    exposure : Series
+        True on bars that closed with an open position.
+    strategy, params, cash
+        What was run: strategy class name, the effective parameters, the starting cash.
+    """
+
+    metrics: dict[str, Any]
+    trades: pd.DataFrame
+    equity: pd.Series
+    orders: pd.DataFrame
+    prices: dict[str, pd.DataFrame]
+    exposure: pd.Series
+    strategy: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    cash: float = 100_000.0
+
+
+class _Recorder(bt.Analyzer):
+    """Per-bar equity and exposure, closed trades and final orders, with an optional progress hook."""
+
+    params = (("progress", None), ("every", 1000))
+
+    def start(self) -> None:
+        self.stamps: list[float] = []
+        self.values: list[float] = []
+        self.exposed: list[bool] = []
+        self.trades: list[dict[str, Any]] = []
+        self.orders: list[dict[str, Any]] = []
+        self._sizes: dict[int, float] = {}
+
+    def next(self) -> None:  # also called on prenext bars (Analyzer.prenext calls next)
+        strategy = self.strategy
+        self.stamps.append(strategy.datetime[0])
+        self.values.append(strategy.broker.getvalue())
+        self.exposed.append(any(pos.size for pos in strategy.broker.positions.values()))
+        if self.p.progress is not None and len(self.stamps) % self.p.every == 0:
+            self.p.progress(self.p.every)
+
+    def notify_trade(self, trade: bt.Trade) -> None:
+        if not trade.isclosed:
+            self._sizes[trade.ref] = trade.size
+            return
+        size = self._sizes.pop(trade.ref, 0.0)
+        exit_price = trade.price + trade.pnl / size if size else float("nan")
+        self.trades.append(dict(symbol=trade.data._name, entry_date=bt.num2date(trade.dtopen),
+                                exit_date=bt.num2date(trade.dtclose), size=size, entry_price=trade.price,
+                                exit_price=exit_price, pnl=trade.pnl, pnlcomm=trade.pnlcomm,
+                                bars_held=trade.barlen))
+
+    def notify_order(self, order: bt.Order) -> None:
+        if order.alive() or order.status in (order.Submitted, order.Accepted):
+            return
+        done = order.status == order.Completed
+        info = order.executed if done else order.created
+        self.orders.append(dict(date=bt.num2date(info.dt) if info.dt else None, symbol=order.data._name,
+                                ref=order.ref, side="buy" if order.isbuy() else "sell",
+                                status=order.getstatusname(), size=info.size, price=info.price,
+                                value=info.value if done else float("nan"),
+                                commission=info.comm if done else 0.0))
+
+
+def _stamps_to_index(stamps: list[float]) -> pd.DatetimeIndex:
+    """backtrader float day numbers to timestamps (rounded to the millisecond)."""
+    nums = np.asarray(stamps, dtype=np.float64)
+    ms = np.rint((nums - _EPOCH_NUM) * 86_400_000.0).astype(np.int64)
+    return pd.DatetimeIndex(pd.to_datetime(ms, unit="ms"), name="datetime")
+
+
+def _strategy_lines(cls: type[bt.Strategy], df: pd.DataFrame, params: dict[str, Any],
+                    extra: Mapping[str, Any] | None, symbol: str) -> dict[str, np.ndarray]:
+    """Precomputed lines of *cls* for one symbol plus the caller's *extra* lines, checked for length."""
+    lines: dict[str, np.ndarray] = {}
+    if issubclass(cls, Strategy):
+        full = {**dict(cls.params._getpairs()), **params}
+        lines.update(cls.precompute(df, full))
+    for name, values in (extra or {}).items():
+        if name in lines:
+            raise ConfigError(f"extra_lines['{symbol}']['{name}']: the strategy already computes a line of "
+                              "that name; rename the extra line")
+        arr = np.asarray(values, dtype=np.float64)
+        if arr.shape != (len(df),):
+            raise DataError(f"extra_lines['{symbol}']['{name}']: expected {len(df)} values aligned to the "
+                            f"data, got shape {arr.shape}; align it to the frame's index")
+        lines[name] = arr
+    return lines
+
+
+def _load(spec: str, *, start: Any, end: Any) -> dict[str, pd.DataFrame]:
+    from tradeforge.feeds import load
+
+    return load(spec, start=start, end=end)
+
+
+def _validate(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    from tradeforge.feeds import validate_ohlcv
+
+    return validate_ohlcv(df, name)
+
+
+def _make_feed(df: pd.DataFrame, lines: dict[str, np.ndarray], name: str) -> bt.feed.DataBase:
+    try:
+        from tradeforge.feeds import make_feed
+    except ImportError:  # TEMPORARY until tradeforge.feeds.arrays lands
+        names = tuple(lines)
+        cls = type("_TmpPandas", (bt.feeds.PandasData,), {"lines": names, "params": tuple((n, -1) for n in names)})
+        frame = df.assign(**lines)
+        return cls(dataname=frame, name=name)
+    return make_feed(df, lines, name=name)
+
+
+def _frames(data: str | Mapping[str, pd.DataFrame], start: Any, end: Any) -> dict[str, pd.DataFrame]:
+    if isinstance(data, str):
+        frames = _load(data, start=start, end=end)
+    elif isinstance(data, Mapping):
+        frames = {str(sym): _validate(df, str(sym)).loc[start:end] for sym, df in data.items()}
+    else:
+        raise ConfigError(f"data: expected a spec string like 'sample:sp500' or a mapping symbol -> DataFrame, "
+                          f"got {type(data).__name__}")
+    if not frames:
+        raise DataError(f"data {data if isinstance(data, str) else '(mapping)'!r}: no symbols to trade")
+    for sym, df in frames.items():
+        if len(df) < 2:
+            raise DataError(f"data '{sym}': {len(df)} bars between start={start!r} and end={end!r}; "
+                            "widen the date range")
+    return frames
+
+
+def _progress_hook(total: int) -> tuple[Callable[[int], None], Callable[[], None]]:
+    """A rich progress bar on stderr: returns ``(advance, close)``."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("backtest"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,} bars"),
+                   TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    task = bar.add_task("backtest", total=total)
+    bar.start()
+    return (lambda n: bar.advance(task, n)), bar.stop
+
+
+def _build(cls: type[bt.Strategy], params: dict[str, Any], frames: dict[str, pd.DataFrame],
+           extra_lines: Mapping[str, Mapping[str, Any]] | None, costs: dict[str, float]) -> bt.Cerebro:
+    """A Cerebro with one fast feed per symbol, the strategy and the configured simulated broker."""
+    unknown = set(extra_lines or {}) - set(frames)
+    if unknown:
+        raise ConfigError(f"extra_lines: symbols {sorted(unknown)} are not in the data ({sorted(frames)})")
+    cerebro = bt.Cerebro(stdstats=False, runonce=True, preload=True)
+    configure_broker(cerebro.broker, **costs)
+    for symbol, df in frames.items():
+        lines = _strategy_lines(cls, df, params, (extra_lines or {}).get(symbol), symbol)
+        cerebro.adddata(_make_feed(df, lines, symbol), name=symbol)
+    cerebro.addstrategy(cls, **params)
+    return cerebro
+
+
+def _collect(rec: _Recorder) -> tuple[pd.Series, pd.Series, pd.DataFrame, pd.DataFrame]:
+    index = _stamps_to_index(rec.stamps)
+    equity = pd.Series(np.asarray(rec.values, dtype=np.float64), index=index, name="equity")
+    exposure = pd.Series(np.asarray(rec.exposed, dtype=bool), index=index, name="exposed")
+    trades = pd.DataFrame(rec.trades, columns=_TRADE_COLUMNS)
+    orders = pd.DataFrame(rec.orders, columns=_ORDER_COLUMNS)
+    return equity, exposure, trades, orders
+
+
+def run_backtest(
+    data: str | Mapping[str, pd.DataFrame],
+    strategy: str | type[bt.Strategy] = "sma_cross",
+    params: Mapping[str, Any] | None = None,
+    *,
+    cash: float = 100_000.0,
+    commission: float = 0.001,
+    slippage_bps: float = 0.0,
+    start: Any = None,
+    end: Any = None,
+    extra_lines: Mapping[str, Mapping[str, Any]] | None = None,
+    progress: bool = False,
+) -> BacktestResult:
+    """Run *strategy* on *data* and return its :class:`BacktestResult`.
+
+    Parameters
+    ----------
+    data : str or mapping
+        A ``tradeforge.feeds.load`` spec (``"sample:sp500"``, a file, a directory,
+        ``"synth:symbols=3,bars=500"``) or ``{symbol: OHLCV DataFrame}``. Several symbols give one feed each
+        in the same Cerebro.
+    strategy : str or bt.Strategy subclass
+        Built-in short name, entry point name, ``package.module:Class`` or a class.
+    params : mapping, optional
+        Strategy parameters; strings such as ``"20"`` are coerced to the default's type.
+    cash, commission, slippage_bps : float
+        Starting cash, commission as a fraction of notional per side, slippage in basis points.
+    start, end : date-like, optional
+        Keep bars in ``[start, end]`` only.
+    extra_lines : mapping, optional
+        ``{symbol: {line name: array aligned to that symbol's frame}}`` added to the feeds.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Examples
+    --------
+    >>> r = run_backtest("synth:symbols=1,bars=300,seed=1", "sma_cross", {"fast": "5", "slow": 20})
+    >>> sorted(r.metrics)[:3], len(r.equity)
+    (['bars', 'cagr', 'calmar'], 300)
+    """
+    t0 = time.perf_counter()
+    cls = resolve_strategy(strategy)
+    checked = check_params(cls, params)
+    frames = _frames(data, start, end)
+    costs = dict(cash=cash, commission=commission, slippage_bps=slippage_bps)
+    cerebro = _build(cls, checked, frames, extra_lines, costs)
+    total = max(len(df) for df in frames.values())
+    advance, close = _progress_hook(total) if progress else (None, lambda: None)
+    cerebro.addanalyzer(_Recorder, _name="tradeforge", progress=advance, every=max(1, total // 100))
+    try:
+        strat = cerebro.run()[0]
+    finally:
+        close()
+    equity, exposure, trades, orders = _collect(strat.analyzers.tradeforge)
+    effective = {**dict(cls.params._getpairs()), **checked}
+    metrics = compute_metrics(equity, trades, positions_exposure=float(exposure.mean()), bars=len(equity),
+                              seconds=time.perf_counter() - t0, start_value=float(cash),
+                              periods=periods_per_year(equity.index))
+    return BacktestResult(metrics=metrics, trades=trades, equity=equity, orders=orders, prices=frames,
+                          exposure=exposure, strategy=cls.__name__, params=effective, cash=float(cash))
