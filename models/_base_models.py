@@ -1,0 +1,162 @@
+"""Base learners of the stacked ensemble: factories, a Platt-scaled SVM and native-format persistence.
+
+Every factory sets its seed and thread count explicitly. ``fast=True`` gives small models for tests.
+Persistence uses each library's native format where one exists (XGBoost JSON, LightGBM text model); the
+scikit-learn models (random forest, MLP, SVM, logistic regression, isotonic) have no native format and are
+pickled. A pickle runs code when loaded, so these files must only be read after their SHA-256 was checked
+against a manifest: :class:`tradeforge.models.registry.ModelRegistry` does that before calling ``load``.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from tradeforge.errors import ModelError
+
+BASE_MODELS = ("rf", "xgb", "lgbm", "mlp", "svm")
+
+
+class PlattSVC(ClassifierMixin, BaseEstimator):
+    """RBF SVM whose decision values are mapped to probabilities by Platt scaling fitted chronologically.
+
+    The SVM is first fitted on the earliest ``1 - holdout`` of the window; a logistic regression on its
+    decision values for the last ``holdout`` rows gives the Platt parameters; the SVM is then refitted on the
+    whole window. Cheaper and deterministic compared with ``SVC(probability=True)`` (internal 5-fold CV).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(120, 3)); y = (X[:, 0] > 0).astype(int)
+    >>> PlattSVC().fit(X, y).predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    def __init__(self, C: float = 1.0, gamma: str | float = "scale", holdout: float = 0.2,
+                 random_state: int | None = 0) -> None:
+        self.C = C
+        self.gamma = gamma
+        self.holdout = holdout
+        self.random_state = random_state
+
+    def _svc(self):
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.svm import SVC
+
+        return make_pipeline(StandardScaler(), SVC(C=self.C, gamma=self.gamma, random_state=self.random_state))
+
+    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> PlattSVC:
+        from sklearn.linear_model import LogisticRegression
+
+        from tradeforge.models.validation import fit_with_weight
+
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y)
+        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        self.classes_ = np.unique(y)
+        cut = int(len(y) * (1.0 - self.holdout))
+        head_ok = cut >= 4 and np.unique(y[:cut]).size == 2 and np.unique(y[cut:]).size == 2
+        if head_ok:
+            head = fit_with_weight(self._svc(), X[:cut], y[:cut], None if w is None else w[:cut])
+            scores = head.decision_function(X[cut:])
+            self.platt_ = LogisticRegression(C=1e4).fit(scores[:, None], y[cut:])
+        self.svc_ = fit_with_weight(self._svc(), X, y, w)
+        if not head_ok:  # tiny window: fall back to in-sample decision values, regularised
+            self.platt_ = LogisticRegression(C=1.0).fit(self.svc_.decision_function(X)[:, None], y)
+        return self
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        return self.svc_.decision_function(np.asarray(X, dtype=np.float64))
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        return self.platt_.predict_proba(self.decision_function(X)[:, None])
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+
+class BoosterProba:
+    """Prediction-only wrapper of a LightGBM ``Booster`` loaded from its native text model."""
+
+    def __init__(self, booster: Any) -> None:
+        self.booster = booster
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        p = np.asarray(self.booster.predict(np.asarray(X, dtype=np.float64)), dtype=np.float64)
+        return np.column_stack([1.0 - p, p])
+
+
+def make_base(name: str, *, random_state: int, n_jobs: int, fast: bool) -> Any:
+    """Build an unfitted base learner by short name (one of :data:`BASE_MODELS`)."""
+    if name == "rf":
+        from sklearn.ensemble import RandomForestClassifier
+
+        return RandomForestClassifier(n_estimators=30 if fast else 100, max_depth=5 if fast else 8,
+                                      min_samples_leaf=5, max_features="sqrt", n_jobs=n_jobs,
+                                      random_state=random_state)
+    if name == "xgb":
+        from xgboost import XGBClassifier
+
+        return XGBClassifier(n_estimators=40 if fast else 200, max_depth=3 if fast else 4,
+                             learning_rate=0.1 if fast else 0.05, subsample=0.8, colsample_bytree=0.8,
+                             tree_method="hist", eval_metric="logloss", nthread=n_jobs,
+                             random_state=random_state, verbosity=0)
+    if name == "lgbm":
+        from lightgbm import LGBMClassifier
+
+        return LGBMClassifier(n_estimators=40 if fast else 200, num_leaves=7 if fast else 15,
+                              learning_rate=0.1 if fast else 0.05, subsample=0.8, subsample_freq=1,
+                              colsample_bytree=0.8, min_child_samples=10, n_jobs=n_jobs,
+                              random_state=random_state, deterministic=True, verbose=-1)
+    if name == "mlp":
+        from sklearn.neural_network import MLPClassifier
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        return make_pipeline(StandardScaler(), MLPClassifier(
+            hidden_layer_sizes=(16,) if fast else (32, 16), alpha=1e-2, learning_rate_init=1e-3,
+            max_iter=100 if fast else 200, early_stopping=True, n_iter_no_change=10,
+            random_state=random_state))
+    if name == "svm":
+        return PlattSVC(random_state=random_state)
+    from tradeforge.errors import unknown_name_error
+
+    raise unknown_name_error("base model", name, BASE_MODELS)
+
+
+def save_base(name: str, model: Any, directory: Path) -> list[Path]:
+    """Write a fitted base learner into *directory*; native formats for XGBoost and LightGBM."""
+    if name == "xgb":
+        path = directory / "xgb.json"
+        model.save_model(path)
+    elif name == "lgbm":
+        path = directory / "lgbm.txt"
+        booster = model.booster if isinstance(model, BoosterProba) else model.booster_
+        booster.save_model(str(path))
+    else:
+        path = directory / f"{name}.pkl"
+        path.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+    return [path]
+
+
+def load_base(name: str, directory: Path) -> Any:
+    """Read a base learner written by :func:`save_base` (pickles: only after a checksum check)."""
+    try:
+        if name == "xgb":
+            from xgboost import XGBClassifier
+
+            model = XGBClassifier()
+            model.load_model(directory / "xgb.json")
+            return model
+        if name == "lgbm":
+            import lightgbm as lgb
+
+            return BoosterProba(lgb.Booster(model_file=str(directory / "lgbm.txt")))
+        return pickle.loads((directory / f"{name}.pkl").read_bytes())
+    except FileNotFoundError as exc:
+        raise ModelError(f"base model '{name}': file {exc.filename} is missing; retrain or restore it") from exc

@@ -1,0 +1,372 @@
+"""Stacked ensemble on chronological out-of-fold predictions, with calibrated probability and decisions.
+
+How a fit works (rows are in time order):
+
+1. NaN features are imputed with the training medians (a column that is all NaN in training becomes 0);
+   the medians are stored and reused at prediction time, so a row never sees statistics of later rows.
+2. Level 1: every base model (random forest, XGBoost, LightGBM, MLP, Platt-scaled RBF SVM) produces
+   walk-forward out-of-fold probabilities (anchored :class:`WalkForwardSplit`, ``n_splits`` blocks, with
+   ``purge``/``embargo``). Each OOF value comes from a model fitted only on earlier rows.
+3. Level 2: the logistic-regression meta-learner takes the log-odds of those OOF probabilities. Its own
+   out-of-fold predictions (a second anchored walk-forward over the OOF rows) fit the calibrator, so no
+   row's calibration uses a base model or a meta-learner that saw that row.
+4. The meta-learner is then refitted on all OOF rows and the base models on the whole window.
+
+``report_`` gives, per base model and for the stack, the OOF AUC, Brier score and expected calibration error;
+``stack`` is the meta-learner's own OOF probability and ``stack_calibrated`` the same after calibration,
+measured honestly: each block is calibrated by a calibrator fitted on earlier blocks only. All rows of the
+report are measured on the same rows (those where the honest calibrated value exists; ``n`` says how many).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from tradeforge.errors import ConfigError, DataError, ModelError, unknown_name_error
+
+from . import _base_models as bm
+from ._calibration import Calibrator, chronological_calibration, logit, scores, sigmoid
+from .validation import WalkForwardSplit, fit_with_weight, oof_predict
+
+__all__ = ["StackedEnsemble"]
+
+_META_SPLITS = 3
+_MIN_OOF_ROWS = 20
+
+
+class StackedEnsemble(ClassifierMixin, BaseEstimator):
+    """Stack of RF / XGBoost / LightGBM / MLP / SVM under a logistic meta-learner, calibrated on OOF data.
+
+    Parameters
+    ----------
+    base_models : tuple of str
+        Any of ``"rf", "xgb", "lgbm", "mlp", "svm"``.
+    meta : str
+        Meta-learner; ``"logreg"`` (logistic regression on the base models' OOF log-odds).
+    calibration : str
+        ``"isotonic"``, ``"platt"`` or ``"none"``.
+    n_splits : int
+        Walk-forward test blocks for the level-1 out-of-fold predictions.
+    purge : int or array-like
+        Label horizon in rows, or per-row ``label_end`` positions (see :class:`WalkForwardSplit`).
+    embargo : int
+        Extra rows dropped before each test block.
+    buy_threshold, sell_threshold : float
+        ``decide`` says BUY when the calibrated probability is >= ``buy_threshold``, SELL when it is
+        <= ``sell_threshold``, HOLD otherwise.
+    random_state : int
+        Seed of every base model.
+    n_jobs : int
+        Threads for the tree models.
+    fast : bool
+        Small base models (for tests and quick experiments).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 4)); y = (X[:, 0] + 0.5 * rng.normal(size=300) > 0).astype(int)
+    >>> model = StackedEnsemble(base_models=("rf", "lgbm"), fast=True).fit(X, y)
+    >>> list(model.decide(X[-2:]).columns)
+    ['proba', 'confidence', 'decision', 'expected_return']
+    """
+
+    def __init__(
+        self,
+        base_models: tuple[str, ...] = bm.BASE_MODELS,
+        meta: str = "logreg",
+        calibration: str = "isotonic",
+        n_splits: int = 4,
+        purge: int | np.ndarray = 0,
+        embargo: int = 0,
+        buy_threshold: float = 0.6,
+        sell_threshold: float = 0.4,
+        random_state: int = 0,
+        n_jobs: int = 1,
+        fast: bool = False,
+    ) -> None:
+        self.base_models = base_models
+        self.meta = meta
+        self.calibration = calibration
+        self.n_splits = n_splits
+        self.purge = purge
+        self.embargo = embargo
+        self.buy_threshold = buy_threshold
+        self.sell_threshold = sell_threshold
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.fast = fast
+
+    # ------------------------------------------------------------------ validation helpers
+    def _check_params(self) -> tuple[str, ...]:
+        names = tuple(self.base_models)
+        if not names:
+            raise ConfigError("base_models: expected at least one of " + ", ".join(bm.BASE_MODELS))
+        for name in names:
+            if name not in bm.BASE_MODELS:
+                raise unknown_name_error("base model", name, bm.BASE_MODELS)
+        if len(set(names)) != len(names):
+            raise ConfigError(f"base_models: duplicate names in {names!r}")
+        if self.meta != "logreg":
+            raise unknown_name_error("meta-learner", str(self.meta), ["logreg"])
+        Calibrator(self.calibration)
+        if not 0.0 < self.sell_threshold <= self.buy_threshold < 1.0:
+            raise ConfigError(
+                f"thresholds: expected 0 < sell_threshold <= buy_threshold < 1, got sell_threshold="
+                f"{self.sell_threshold!r}, buy_threshold={self.buy_threshold!r}"
+            )
+        return names
+
+    def _matrix(self, X: Any, fitting: bool) -> np.ndarray:
+        names = list(map(str, X.columns)) if isinstance(X, pd.DataFrame) else None
+        try:
+            arr = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"X: expected numeric features, got {type(X).__name__} ({exc})") from exc
+        if arr.ndim != 2:
+            raise DataError(f"X: expected a 2-D feature matrix, got shape {arr.shape}")
+        if np.isinf(arr).any():
+            row, col = np.argwhere(np.isinf(arr))[0]
+            raise DataError(f"X: infinite value at row {row}, column {col}; replace infinities by NaN or clip")
+        if fitting:
+            self.feature_names_in_ = np.asarray(names, dtype=object) if names is not None else None
+            self.n_features_in_ = arr.shape[1]
+            return arr
+        if arr.shape[1] != self.n_features_in_:
+            raise DataError(f"X: model was fitted on {self.n_features_in_} features, got {arr.shape[1]}")
+        fitted = getattr(self, "feature_names_in_", None)
+        if names is not None and fitted is not None and list(fitted) != names:
+            missing = sorted(set(fitted) - set(names))
+            extra = sorted(set(names) - set(fitted))
+            raise DataError(
+                f"X: feature columns differ from training (missing {missing}, unexpected {extra}, or a "
+                "different order); pass the columns the model was fitted on, in the same order"
+            )
+        return arr
+
+    def _impute(self, arr: np.ndarray) -> np.ndarray:
+        out = arr.copy()
+        rows, cols = np.nonzero(np.isnan(out))
+        out[rows, cols] = self.medians_[cols]
+        return out
+
+    @staticmethod
+    def _labels(y: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
+        ya = np.asarray(y)
+        if ya.ndim != 1 or len(ya) != n:
+            raise DataError(f"y: expected one label per row of X ({n}), got shape {ya.shape}")
+        if pd.isna(ya).any():
+            raise DataError(f"y: missing labels at rows {np.flatnonzero(pd.isna(ya))[:5].tolist()}; drop them")
+        classes = np.unique(ya)
+        if classes.size != 2:
+            raise ModelError(
+                f"y: training labels hold {classes.size} class(es) ({classes.tolist()[:5]}); a binary model "
+                "needs both classes: use a longer or different training window"
+            )
+        return classes, (ya == classes[1]).astype(np.int64)
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, returns: Any = None) -> StackedEnsemble:
+        """Fit base models, meta-learner and calibrator on chronological out-of-fold predictions.
+
+        Parameters
+        ----------
+        X : DataFrame or 2-D array
+            Features, rows in time order (NaN allowed: imputed with training medians).
+        y : array-like
+            Binary labels (1 = the trade was profitable).
+        sample_weight : array-like, optional
+            Per-row weights for the base models (e.g. label uniqueness).
+        returns : array-like, optional
+            Realised trade return per row; gives ``expected_return`` in :meth:`decide`.
+        """
+        names = self._check_params()
+        arr = self._matrix(X, fitting=True)
+        self.classes_, yb = self._labels(y, len(arr))
+        weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if weight is not None and weight.shape != (len(arr),):
+            raise DataError(f"sample_weight: expected shape ({len(arr)},), got {weight.shape}")
+        with np.errstate(all="ignore"):
+            med = np.nanmedian(np.where(np.isnan(arr).all(axis=0), 0.0, arr), axis=0)
+        self.medians_ = np.nan_to_num(med, nan=0.0)
+        Xi = self._impute(arr)
+        self._fit_returns(returns, yb)
+        oof, mask = self._level1(names, Xi, yb, weight)
+        self._level2(names, oof, mask, yb)
+        self.base_ = {n: fit_with_weight(self._make(n), Xi, yb, weight) for n in names}
+        return self
+
+    def _make(self, name: str) -> Any:
+        return bm.make_base(name, random_state=self.random_state, n_jobs=self.n_jobs, fast=self.fast)
+
+    def _fit_returns(self, returns: Any, yb: np.ndarray) -> None:
+        self.win_mean_ = self.loss_mean_ = float("nan")
+        if returns is None:
+            return
+        r = np.asarray(returns, dtype=np.float64)
+        if r.shape != yb.shape:
+            raise DataError(f"returns: expected one realised return per row ({len(yb)}), got shape {r.shape}")
+        self.win_mean_ = float(np.nanmean(r[yb == 1]))
+        self.loss_mean_ = float(np.nanmean(r[yb == 0]))
+
+    def _level1(self, names, Xi, yb, weight) -> tuple[np.ndarray, np.ndarray]:
+        n = len(yb)
+        if n < 4 * (self.n_splits + 1):
+            raise DataError(
+                f"X: {n} rows are too few for n_splits={self.n_splits}; need at least "
+                f"{4 * (self.n_splits + 1)} (more rows or fewer splits)"
+            )
+        split = WalkForwardSplit(n_splits=self.n_splits, purge=self.purge, embargo=self.embargo, anchored=True)
+        cols = []
+        for name in names:
+            p, _ = oof_predict(lambda name=name: self._make(name), Xi, yb, split, sample_weight=weight)
+            cols.append(p)
+        oof = np.column_stack(cols)
+        mask = np.isfinite(oof).all(axis=1)
+        if mask.sum() < _MIN_OOF_ROWS or np.unique(yb[mask]).size < 2:
+            raise ModelError(
+                f"fit: only {int(mask.sum())} out-of-fold rows (or a single class among them) to train the "
+                f"meta-learner; need >= {_MIN_OOF_ROWS} with both classes: more rows or fewer splits"
+            )
+        return oof, mask
+
+    def _level2(self, names, oof, mask, yb) -> None:
+        from sklearn.linear_model import LogisticRegression
+
+        Z, yz = logit(oof[mask]), yb[mask]
+        meta_split = WalkForwardSplit(n_splits=_META_SPLITS, anchored=True)
+        meta_oof, meta_mask = oof_predict(LogisticRegression(C=1.0), Z, yz, meta_split)
+        if np.unique(yz[meta_mask]).size < 2:
+            raise ModelError("fit: the meta-learner's out-of-fold rows hold one class; use more data")
+        p_meta, y_meta = meta_oof[meta_mask], yz[meta_mask]
+        self.calibrator_ = Calibrator(self.calibration).fit(p_meta, y_meta)
+        meta = LogisticRegression(C=1.0).fit(Z, yz)
+        self.meta_coef_ = meta.coef_[0].astype(np.float64)
+        self.meta_intercept_ = float(meta.intercept_[0])
+        # every row of the report is measured on the same rows: those with an honest calibrated OOF value
+        honest = chronological_calibration(p_meta, y_meta, self.calibration)
+        ok = np.isfinite(honest)
+        if not ok.any():
+            raise ModelError("fit: too few out-of-fold rows to measure calibration; use more data")
+        base_oof = oof[mask][meta_mask][ok]
+        rows = {n: scores(y_meta[ok], base_oof[:, j]) for j, n in enumerate(names)}
+        rows["stack"] = scores(y_meta[ok], p_meta[ok])
+        rows["stack_calibrated"] = scores(y_meta[ok], honest[ok])
+        self.report_ = pd.DataFrame(rows).T[["auc", "brier", "ece", "n"]].rename_axis("model")
+        self.report_["n"] = self.report_["n"].astype(int)
+        self.n_oof_rows_ = int(mask.sum())
+
+    # ------------------------------------------------------------------ prediction
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "base_"):
+            raise ModelError("StackedEnsemble is not fitted: call fit(X, y) or load a saved model first")
+
+    def _raw_meta(self, X: Any) -> np.ndarray:
+        self._check_fitted()
+        Xi = self._impute(self._matrix(X, fitting=False))
+        cols = [self.base_[n].predict_proba(Xi)[:, 1] for n in self.base_]
+        return sigmoid(logit(np.column_stack(cols)) @ self.meta_coef_ + self.meta_intercept_)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Calibrated probabilities, shape ``(n, 2)``: column 1 is P(trade profitable)."""
+        raw = self._raw_meta(X)
+        p = self.calibrator_.transform(raw)
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Class labels (``classes_[1]`` when the calibrated probability is >= 0.5)."""
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)]
+
+    def decide(self, X: Any) -> pd.DataFrame:
+        """Per-row decision table.
+
+        Columns: ``proba`` (calibrated P(profitable)), ``decision`` (BUY / SELL / HOLD by the thresholds),
+        ``confidence`` (calibrated probability of the decided side: ``proba`` for BUY, ``1 - proba`` for
+        SELL, ``max(proba, 1 - proba)`` for HOLD) and ``expected_return``
+        (``proba * mean win + (1 - proba) * mean loss`` over the training rows; NaN without ``returns``).
+
+        Examples
+        --------
+        >>> rng = np.random.default_rng(1)
+        >>> X = rng.normal(size=(300, 3)); y = (X[:, 1] > 0).astype(int)
+        >>> m = StackedEnsemble(base_models=("lgbm",), fast=True).fit(X, y, returns=np.where(y, 0.01, -0.01))
+        >>> set(m.decide(X[:20])["decision"]) <= {"BUY", "SELL", "HOLD"}
+        True
+        """
+        p = self.predict_proba(X)[:, 1]
+        decision = np.where(p >= self.buy_threshold, "BUY", np.where(p <= self.sell_threshold, "SELL", "HOLD"))
+        confidence = np.where(decision == "BUY", p, np.where(decision == "SELL", 1.0 - p, np.maximum(p, 1 - p)))
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return pd.DataFrame(
+            {"proba": p, "confidence": confidence, "decision": decision,
+             "expected_return": p * self.win_mean_ + (1.0 - p) * self.loss_mean_},
+            index=index,
+        )
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, directory: str | Path) -> list[Path]:
+        """Write the fitted ensemble into *directory*; return the files written.
+
+        ``ensemble.json`` holds the parameters, medians, meta-learner coefficients and calibrator knots;
+        XGBoost and LightGBM use their native formats; the scikit-learn base models are pickles, which
+        :meth:`load` must only read after their checksums were verified (``ModelRegistry`` does this).
+        """
+        self._check_fitted()
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        params = self.get_params()
+        params["base_models"] = list(params["base_models"])
+        params["purge"] = np.asarray(self.purge).tolist()
+        state = {
+            "params": params,
+            "feature_names": None if self.feature_names_in_ is None else list(self.feature_names_in_),
+            "n_features": self.n_features_in_,
+            "classes": self.classes_.tolist(),
+            "medians": self.medians_.tolist(),
+            "meta_coef": self.meta_coef_.tolist(),
+            "meta_intercept": self.meta_intercept_,
+            "calibrator": self.calibrator_.to_dict(),
+            "win_mean": self.win_mean_,
+            "loss_mean": self.loss_mean_,
+            "n_oof_rows": self.n_oof_rows_,
+            "report": self.report_.reset_index().to_dict(orient="list"),
+        }
+        path = directory / "ensemble.json"
+        path.write_text(json.dumps(state, indent=1))
+        files = [path]
+        for name, model in self.base_.items():
+            files += bm.save_base(name, model, directory)
+        return files
+
+    @classmethod
+    def load(cls, directory: str | Path) -> StackedEnsemble:
+        """Read an ensemble written by :meth:`save` (use ``ModelRegistry.load`` to verify checksums first)."""
+        directory = Path(directory)
+        try:
+            state = json.loads((directory / "ensemble.json").read_text())
+        except FileNotFoundError as exc:
+            raise ModelError(f"{exc.filename} is missing; retrain the ensemble or restore the file") from exc
+        params = dict(state["params"])
+        params["base_models"] = tuple(params["base_models"])
+        purge = params["purge"]
+        params["purge"] = purge if isinstance(purge, int) else np.asarray(purge, dtype=np.int64)
+        model = cls(**params)
+        names = state["feature_names"]
+        model.feature_names_in_ = None if names is None else np.asarray(names, dtype=object)
+        model.n_features_in_ = int(state["n_features"])
+        model.classes_ = np.asarray(state["classes"])
+        model.medians_ = np.asarray(state["medians"], dtype=np.float64)
+        model.meta_coef_ = np.asarray(state["meta_coef"], dtype=np.float64)
+        model.meta_intercept_ = float(state["meta_intercept"])
+        model.calibrator_ = Calibrator.from_dict(state["calibrator"])
+        model.win_mean_ = float(state["win_mean"])
+        model.loss_mean_ = float(state["loss_mean"])
+        model.n_oof_rows_ = int(state["n_oof_rows"])
+        model.report_ = pd.DataFrame(state["report"]).set_index("model")
+        model.base_ = {n: bm.load_base(n, directory) for n in params["base_models"]}
+        return model

@@ -1,0 +1,127 @@
+"""StackedEnsemble: estimator contract, planted signal vs noise, calibration, decisions, persistence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from tradeforge.errors import ConfigError, DataError, ModelError
+from tradeforge.models._calibration import (
+    Calibrator,
+    chronological_calibration,
+    expected_calibration_error,
+)
+from tradeforge.models.ensemble import StackedEnsemble
+
+FAST = dict(base_models=("rf", "xgb", "lgbm", "mlp", "svm"), fast=True, n_splits=3)
+
+
+def _data(n=400, k=8, signal=True, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(n, k)), columns=[f"f{i}" for i in range(k)],
+                     index=pd.date_range("2020-01-01", periods=n, freq="D"))
+    if signal:
+        y = (X["f0"] - 0.7 * X["f1"] + 0.6 * rng.normal(size=n) > 0).astype(int).to_numpy()
+    else:
+        y = rng.integers(0, 2, n)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = _data()
+    returns = np.where(y == 1, 0.02, -0.01)
+    return StackedEnsemble(**FAST, purge=2).fit(X, y, returns=returns), X, y
+
+
+def test_contract_fit_returns_self_clone_and_determinism(fitted):
+    model, X, y = fitted
+    twin = clone(model)
+    assert not hasattr(twin, "base_") and twin.get_params() == {**model.get_params(), "purge": 2}
+    again = twin.fit(X, y, returns=np.where(y == 1, 0.02, -0.01))
+    assert again is twin
+    np.testing.assert_array_equal(model.predict_proba(X), twin.predict_proba(X))
+
+
+def test_planted_signal_is_learned_out_of_fold(fitted):
+    report = fitted[0].report_
+    assert list(report.index) == ["rf", "xgb", "lgbm", "mlp", "svm", "stack", "stack_calibrated"]
+    assert report.loc["stack", "auc"] > 0.75
+    assert (report[["brier", "ece"]].to_numpy() >= 0).all() and (report["n"] > 50).all()
+
+
+def test_pure_noise_is_not_learned():
+    X, y = _data(signal=False, seed=3)
+    report = StackedEnsemble(**FAST).fit(X, y).report_
+    assert abs(report.loc["stack", "auc"] - 0.5) < 0.12
+    assert report.loc[["rf", "xgb", "lgbm", "mlp", "svm"], "auc"].max() < 0.65
+
+
+def test_calibration_improves_ece_out_of_sample():
+    rng = np.random.default_rng(5)
+    p_true = rng.uniform(0.05, 0.95, 3000)
+    y = (rng.uniform(size=3000) < p_true).astype(int)
+    overconfident = 1 / (1 + np.exp(-3 * np.log(p_true / (1 - p_true))))
+    for method in ("isotonic", "platt"):
+        honest = chronological_calibration(overconfident, y, method)
+        ok = np.isfinite(honest)
+        before = expected_calibration_error(y[ok], overconfident[ok])
+        after = expected_calibration_error(y[ok], honest[ok])
+        assert after < 0.5 * before, method
+    cal = Calibrator("platt").fit(overconfident, y)
+    assert Calibrator.from_dict(cal.to_dict()).transform([0.3])[0] == cal.transform([0.3])[0]
+
+
+def test_decide_applies_thresholds_confidence_and_expected_return(fitted):
+    model, X, _ = fitted
+    table = model.decide(X.iloc[-60:])
+    assert table.index.equals(X.index[-60:])
+    p = table["proba"].to_numpy()
+    assert ((p >= 0) & (p <= 1)).all()
+    buy, sell = table["decision"] == "BUY", table["decision"] == "SELL"
+    assert (p[buy] >= 0.6).all() and (p[sell] <= 0.4).all() and buy.any() and sell.any()
+    np.testing.assert_allclose(table.loc[sell, "confidence"], 1 - p[sell])
+    np.testing.assert_allclose(table["expected_return"], p * 0.02 + (1 - p) * -0.01)
+    np.testing.assert_array_equal(model.predict(X.iloc[-60:]), (p >= 0.5).astype(int))
+
+
+def test_nan_features_are_imputed_with_training_medians():
+    X, y = _data(n=300, seed=4)
+    X.iloc[::7, 2] = np.nan
+    X["empty"] = np.nan
+    model = StackedEnsemble(base_models=("lgbm", "svm"), fast=True, n_splits=3).fit(X, y)
+    assert model.medians_[-1] == 0.0
+    assert np.isfinite(model.predict_proba(X)).all()
+
+
+def test_user_errors_are_named():
+    X, y = _data(n=200)
+    with pytest.raises(ModelError, match="class"):
+        StackedEnsemble(**FAST).fit(X, np.ones(200))
+    with pytest.raises(DataError, match="too few"):
+        StackedEnsemble(**FAST).fit(X.iloc[:10], y[:10])
+    with pytest.raises(ConfigError, match="Did you mean 'xgb'"):
+        StackedEnsemble(base_models=("xgbb",)).fit(X, y)
+    with pytest.raises(ConfigError, match="sell_threshold"):
+        StackedEnsemble(buy_threshold=0.4, sell_threshold=0.6).fit(X, y)
+    with pytest.raises(ModelError, match="not fitted"):
+        StackedEnsemble().predict_proba(X)
+
+
+def test_feature_mismatch_is_refused(fitted):
+    model, X, _ = fitted
+    with pytest.raises(DataError, match="f0"):
+        model.predict_proba(X.rename(columns={"f0": "other"}))
+    with pytest.raises(DataError, match="8 features"):
+        model.predict_proba(X.to_numpy()[:, :5])
+
+
+def test_save_load_round_trip_gives_identical_predictions(fitted, tmp_path):
+    model, X, _ = fitted
+    files = model.save(tmp_path)
+    assert {f.name for f in files} == {"ensemble.json", "rf.pkl", "xgb.json", "lgbm.txt", "mlp.pkl", "svm.pkl"}
+    loaded = StackedEnsemble.load(tmp_path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    pd.testing.assert_frame_equal(loaded.report_, model.report_, check_dtype=False)
