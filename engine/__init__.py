@@ -1,0 +1,22 @@
+"""Backtest engine: the runner (``run_backtest``), reports, CLI and numba indicators.
+
+Heavy modules (backtrader, pandas, quantstats) load on first use of a name, so importing
+``tradeforge.engine`` or ``tradeforge.engine.indicators`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["BacktestResult", "run_backtest", "compute_metrics", "write_report"]
+
+_LAZY = {"BacktestResult": "runner", "run_backtest": "runner", "compute_metrics": "report",
+         "write_report": "report"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

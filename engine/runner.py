@@ -148,13 +148,8 @@ def _validate(df: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def _make_feed(df: pd.DataFrame, lines: dict[str, np.ndarray], name: str) -> bt.feed.DataBase:
-    try:
-        from tradeforge.feeds import make_feed
-    except ImportError:  # TEMPORARY until tradeforge.feeds.arrays lands
-        names = tuple(lines)
-        cls = type("_TmpPandas", (bt.feeds.PandasData,), {"lines": names, "params": tuple((n, -1) for n in names)})
-        frame = df.assign(**lines)
-        return cls(dataname=frame, name=name)
+    from tradeforge.feeds import make_feed
+
     return make_feed(df, lines, name=name)
 
 

@@ -1,0 +1,134 @@
+"""The ``tradeforge`` command line: a click group whose commands are thin calls into the library.
+
+Nothing heavy is imported at module level, so ``tradeforge --help`` starts fast; each command imports
+what it needs. User mistakes (a :class:`~tradeforge.errors.TradeforgeError` or a click usage error)
+end as one ``tradeforge: error: ...`` line on stderr and exit code 2; anything else is a bug and keeps
+its traceback. Other commands are added with ``@main.command()``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tradeforge.errors import ConfigError, TradeforgeError
+
+__all__ = ["main", "parse_params"]
+
+USAGE_EXIT = 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"tradeforge: error: {' '.join(str(message).split())}", err=True)
+    sys.exit(USAGE_EXIT)
+
+
+class _Group(click.Group):
+    """A click group that turns user errors into one line on stderr and exit code 2."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except (click.ClickException, TradeforgeError) as exc:
+            if not standalone_mode:
+                raise
+            message = exc.format_message() if isinstance(exc, click.ClickException) else str(exc)
+            hint = " (see --help)" if isinstance(exc, click.UsageError) else ""
+            _fail(message + hint)
+        except click.Abort:
+            if not standalone_mode:
+                raise
+            click.echo("tradeforge: aborted", err=True)
+            sys.exit(1)
+        if standalone_mode:
+            sys.exit(rv if isinstance(rv, int) else 0)
+        return rv
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """tradeforge: ML trading strategies on backtrader."""
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, str]:
+    """``["fast=5", "slow=20"]`` -> ``{"fast": "5", "slow": "20"}`` (values are coerced later).
+
+    Examples
+    --------
+    >>> parse_params(["fast=5", "target=0.5"])
+    {'fast': '5', 'target': '0.5'}
+    """
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--param {pair!r}: expected KEY=VALUE, e.g. --param fast=20")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _default_out(strategy: str, data: str) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", f"{strategy}-{data}").strip("_")[:60]
+    return Path("runs") / f"backtest-{slug}"
+
+
+def _summary(metrics: dict[str, Any]) -> str:
+    lines = []
+    for key, value in metrics.items():
+        shown = f"{value:,.4f}" if isinstance(value, float) else str(value)
+        lines.append(f"{key:>14}  {shown}")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.option("--strategy", default="sma_cross", show_default=True,
+              help="Built-in name, entry point, or package.module:Class.")
+@click.option("--data", default="sample:sp500", show_default=True,
+              help="Data spec: sample:NAME, a CSV/Parquet file, a directory, or synth:KEY=VALUE,...")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="Strategy parameter (repeatable).")
+@click.option("--cash", default=100_000.0, show_default=True, help="Starting cash.")
+@click.option("--commission", default=0.001, show_default=True, help="Commission, fraction of notional.")
+@click.option("--slippage-bps", default=0.0, show_default=True, help="Slippage in basis points.")
+@click.option("--from", "start", default=None, metavar="DATE", help="First bar to use.")
+@click.option("--to", "end", default=None, metavar="DATE", help="Last bar to use.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Report directory [default: runs/backtest-<strategy>-<data>].")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics JSON (only) on stdout.")
+@click.option("--tearsheet/--no-tearsheet", default=True, show_default=True,
+              help="Write the quantstats HTML tearsheet (the slowest part of the report).")
+def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, commission: float,
+             slippage_bps: float, start: str | None, end: str | None, out: str | None, as_json: bool,
+             tearsheet: bool) -> None:
+    """Run a backtest and write its report (metrics, trades, equity, tearsheet, plot)."""
+    from tradeforge.engine.report import write_report
+    from tradeforge.engine.runner import run_backtest
+
+    result = run_backtest(data, strategy, parse_params(params), cash=cash, commission=commission,
+                          slippage_bps=slippage_bps, start=start, end=end, progress=sys.stderr.isatty())
+    out_dir = write_report(result, Path(out) if out else _default_out(strategy, data), tearsheet=tearsheet)
+    if as_json:
+        click.echo(json.dumps(result.metrics))
+    else:
+        click.echo(_summary(result.metrics))
+    click.echo(f"report written to {out_dir}", err=True)
+
+
+@main.command()
+def strategies() -> None:
+    """List every strategy (built-in and installed) with its parameters and defaults."""
+    from tradeforge.strategies import list_strategies, strategy_params
+
+    for name, cls in list_strategies().items():
+        doc = (cls.__doc__ or "").strip().splitlines()
+        params = " ".join(f"{k}={v!r}" for k, v in strategy_params(cls).items()) or "(no parameters)"
+        click.echo(f"{name}  ({cls.__module__}:{cls.__qualname__})")
+        if doc:
+            click.echo(f"    {doc[0]}")
+        click.echo(f"    params: {params}")
