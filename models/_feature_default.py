@@ -1,0 +1,105 @@
+"""The default feature set of the design (seed 004): 83 scale-free columns in five groups.
+
+Every column is a ratio to close, a return, a bounded oscillator rescaled to about [-1, 1] or
+[0, 1], or a z-score, so one model can serve many symbols and price levels.
+"""
+
+from __future__ import annotations
+
+from .features import FeatureSpec
+
+
+def _s(name, function, group, normalize=None, output=0, **params):
+    return FeatureSpec(name, function, params, output=output, normalize=normalize, group=group)
+
+
+def _technical() -> list[FeatureSpec]:
+    t = "technical"
+    specs = [_s(f"rsi_{p}", "rsi", t, "pct", timeperiod=p) for p in (2, 7, 14, 21)]
+    specs += [_s(name, "macd", t, "close", output=i) for i, name in enumerate(("macd", "macd_signal", "macd_hist"))]
+    for p in (10, 20):
+        specs += [_s(f"bb_pctb_{p}", "bb_pctb", t, timeperiod=p), _s(f"bb_width_{p}", "bb_width", t, timeperiod=p)]
+    specs += [_s(f"natr_{p}", "natr", t, "pct", timeperiod=p) for p in (7, 14, 21)]
+    specs += [
+        _s("trange", "trange", t, "close"),
+        _s("stddev_20", "stddev", t, "close", timeperiod=20),
+        _s("willr_14", "willr", t, "pct", timeperiod=14),
+        _s("stoch_k", "stoch", t, "pct", output=0, fastk_period=14),
+        _s("stoch_d", "stoch", t, "pct", output=1, fastk_period=14),
+        _s("stochf_k", "stochf", t, "pct", output=0, fastk_period=14),
+        _s("stochf_d", "stochf", t, "pct", output=1, fastk_period=14),
+        _s("stochrsi_k", "stochrsi", t, "pct", output=0),
+        _s("stochrsi_d", "stochrsi", t, "pct", output=1),
+        _s("cci_14", "cci", t, "pct", timeperiod=14),
+        _s("cci_20", "cci", t, "pct", timeperiod=20),
+    ]
+    specs += [_s(f"{f}_14", f, t, "pct", timeperiod=14) for f in ("adx", "adxr", "plus_di", "minus_di", "dx")]
+    specs += [
+        _s("aroon_down_14", "aroon", t, "pct", output=0, timeperiod=14),
+        _s("aroon_up_14", "aroon", t, "pct", output=1, timeperiod=14),
+        _s("aroonosc_14", "aroonosc", t, "pct", timeperiod=14),
+        _s("ultosc", "ultosc", t, "pct"),
+        _s("bop", "bop", t),
+        _s("cmo_14", "cmo", t, "pct", timeperiod=14),
+        _s("ppo", "ppo", t),
+        _s("apo", "apo", t, "close"),
+        _s("trix_15", "trix", t, timeperiod=15),
+        _s("mom_10", "mom", t, "close", timeperiod=10),
+        _s("kama_dist_10", "kama", t, "distance", timeperiod=10),
+    ]
+    specs += [_s(f"{f}_dist_20", f, t, "distance", timeperiod=20) for f in ("dema", "tema", "trima", "wma")]
+    specs += [
+        _s("keltner_pos_20", "keltner_pos", t, timeperiod=20),
+        _s("donchian_pos_20", "donchian_pos", t, timeperiod=20),
+        _s("donchian_pos_55", "donchian_pos", t, timeperiod=55),
+        _s("zscore_20", "zscore", t, timeperiod=20),
+        _s("zscore_50", "zscore", t, timeperiod=50),
+    ]
+    return specs
+
+
+def _volume() -> list[FeatureSpec]:
+    v = "volume"
+    return [
+        _s("obv_slope_10", "obv_slope", v, timeperiod=10),
+        _s("obv_slope_20", "obv_slope", v, timeperiod=20),
+        _s("ad_slope_20", "ad_slope", v, timeperiod=20),
+        _s("adosc", "adosc", v, "volume"),
+        _s("mfi_14", "mfi", v, "pct", timeperiod=14),
+        _s("vwap_dist_20", "vwap", v, "distance", timeperiod=20),
+        _s("vwap_dist_50", "vwap", v, "distance", timeperiod=50),
+        _s("volume_ratio_5_20", "volume_ratio", v, fastperiod=5, slowperiod=20),
+        _s("rvol_20", "rvol", v, timeperiod=20),
+        _s("volume_zscore_20", "log_volume_zscore", v, timeperiod=20),
+    ]
+
+
+def _price() -> list[FeatureSpec]:
+    p = "price"
+    specs = [_s(f"sma_dist_{n}", "sma", p, "distance", timeperiod=n) for n in (5, 10, 20, 50)]
+    specs += [_s(f"ema_dist_{n}", "ema", p, "distance", timeperiod=n) for n in (12, 26)]
+    specs += [
+        _s("ma_cross_5_20", "ma_cross", p, fastperiod=5, slowperiod=20),
+        _s("ma_cross_20_50", "ma_cross", p, fastperiod=20, slowperiod=50),
+        _s("high_dist_20", "rolling_max", p, "distance", timeperiod=20),
+        _s("low_dist_20", "rolling_min", p, "distance", timeperiod=20),
+        _s("bar_range", "bar_range", p),
+        _s("bar_body", "bar_body", p),
+        _s("close_location", "close_location", p),
+        _s("gap", "gap", p),
+    ]
+    return specs
+
+
+def _momentum() -> list[FeatureSpec]:
+    m = "momentum"
+    specs = [_s(f"logret_{n}", "logret", m, timeperiod=n) for n in (1, 5, 10, 20)]
+    specs += [_s(f"realized_vol_{n}", "realized_vol", m, timeperiod=n) for n in (10, 20)]
+    return specs
+
+
+def _time() -> list[FeatureSpec]:
+    return [_s(name, name, "time") for name in ("hour", "minute", "weekday")]
+
+
+DEFAULT_SPECS: tuple[FeatureSpec, ...] = (*_technical(), *_volume(), *_price(), *_momentum(), *_time())

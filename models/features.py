@@ -1,0 +1,342 @@
+"""Causal, scale-free feature matrices from OHLCV bars, declared as a list of :class:`FeatureSpec`.
+
+A :class:`FeatureSet` turns a validated OHLCV frame (see ``docs/CONTRACTS.md``) into one float64
+column per spec, on the frame's own index. Every value at bar ``t`` depends on bars ``<= t`` only
+(tests cut the data at random points and check that nothing before the cut changes). Rows before
+:attr:`FeatureSet.warmup` hold NaN in at least one column; drop them before training.
+
+Functions a spec may name: TA-Lib's (``rsi``, ``macd``, ``bbands``, ``adx``, ... computed by
+:mod:`tradeforge.engine.indicators`), derived scale-free ones (``logret``, ``realized_vol``,
+``zscore``, ``vwap``, ``rvol``, ``volume_ratio``, ``obv_slope``, ``ad_slope``, ``bb_pctb``,
+``bb_width``, ``keltner_pos``, ``donchian_pos``, ``ma_cross``, ``bar_range``, ``bar_body``,
+``close_location``, ``gap``, ``hour``, ``minute``, ``weekday``, ...) and any pandas-ta indicator as
+``"pandas_ta:<name>"``. Normalisations make a price-level output scale-free: ``"close"`` (x / close),
+``"distance"`` (close / x - 1), ``"pct"`` (x / 100), ``"volume"`` (x / 20-bar mean volume).
+
+:func:`default_feature_set` is the 83-column set of the design (technical, volume, price/trend,
+momentum, time); :func:`build_multi_timeframe` adds higher timeframes using completed bars only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tradeforge.errors import ConfigError, DataError, did_you_mean, unknown_name_error
+
+from . import _feature_nb as nb
+from ._feature_mtf import build_multi_timeframe
+from ._feature_registry import _Function, resolve
+
+__all__ = ["FeatureSpec", "FeatureSet", "default_feature_set", "build_multi_timeframe", "GROUPS", "NORMALIZERS"]
+
+#: Feature groups of the design (seed 004): used by :meth:`FeatureSet.select`.
+GROUPS: tuple[str, ...] = ("technical", "volume", "price", "momentum", "time")
+#: Normalisation name -> extra lookback it adds.
+NORMALIZERS: Mapping[str | None, int] = MappingProxyType(
+    {None: 0, "close": 0, "distance": 0, "pct": 0, "volume": 19}
+)
+_VOLUME_NORM_PERIOD = 20
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One output column: ``normalize(function(*inputs, **params)[output])``.
+
+    Parameters
+    ----------
+    name : str
+        Column name in the feature matrix (unique within a set).
+    function : str
+        A registry name (``"rsi"``, ``"macd"``, ``"logret"``, ...) or ``"pandas_ta:<name>"``.
+    params : Mapping[str, Any]
+        Keyword parameters (TA-Lib names, e.g. ``timeperiod``); missing ones take the defaults.
+    inputs : tuple of str, optional
+        Frame columns fed to the function, in its order; default: the function's own (close, ...).
+    output : int
+        Which output of a multi-output function (``macd`` -> 0 macd, 1 signal, 2 hist).
+    normalize : {None, "close", "distance", "pct", "volume"}
+        Makes a price- or volume-level output scale-free.
+    group : str
+        One of :data:`GROUPS`.
+
+    Examples
+    --------
+    >>> FeatureSpec("rsi_14", "rsi", {"timeperiod": 14}, normalize="pct").name
+    'rsi_14'
+    """
+
+    name: str
+    function: str
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    inputs: tuple[str, ...] | None = None
+    output: int = 0
+    normalize: str | None = None
+    group: str = "technical"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ConfigError(f"FeatureSpec name: expected a non-empty string, got {self.name!r}")
+        if not isinstance(self.function, str) or not self.function:
+            raise ConfigError(f"FeatureSpec '{self.name}': function must be a non-empty string, got {self.function!r}")
+        if not isinstance(self.params, Mapping):
+            raise ConfigError(f"FeatureSpec '{self.name}': params must be a mapping, got {type(self.params).__name__}")
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        if self.inputs is not None:
+            object.__setattr__(self, "inputs", tuple(self.inputs))
+        if self.normalize not in NORMALIZERS:
+            known = [k for k in NORMALIZERS if k]
+            raise unknown_name_error(f"normalisation of feature '{self.name}'", str(self.normalize), known)
+        if self.group not in GROUPS:
+            raise unknown_name_error(f"group of feature '{self.name}'", str(self.group), GROUPS)
+        if isinstance(self.output, bool) or not isinstance(self.output, int | np.integer) or self.output < 0:
+            raise ConfigError(f"FeatureSpec '{self.name}': output must be an integer >= 0, got {self.output!r}")
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A spec resolved against its function: merged params, inputs, lookback."""
+
+    spec: FeatureSpec
+    fn: _Function
+    params: Mapping[str, Any]
+    inputs: tuple[str, ...]
+    lookback: int
+
+    @property
+    def key(self) -> tuple:
+        return (self.spec.function, tuple(sorted(self.params.items())), self.inputs)
+
+
+def _check_value(spec: FeatureSpec, key: str, value: Any, default: Any) -> Any:
+    """Coerce/validate one parameter value against the type of its default."""
+    if isinstance(default, bool) or default is None:
+        return value
+    if isinstance(default, int):
+        minimum = 0 if key.endswith("matype") else 1
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+            raise ConfigError(
+                f"feature '{spec.name}': parameter {key}={value!r} must be an integer >= {minimum}"
+            )
+        return int(value)
+    if isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not np.isfinite(value):
+            raise ConfigError(f"feature '{spec.name}': parameter {key}={value!r} must be a finite number")
+        return float(value)
+    return value
+
+
+def _compile(spec: FeatureSpec) -> _Compiled:
+    fn = resolve(spec.function)
+    params = dict(fn.defaults)
+    for key, value in spec.params.items():
+        if key not in fn.defaults:
+            known = ", ".join(sorted(fn.defaults)) or "(none)"
+            raise ConfigError(
+                f"feature '{spec.name}': unknown parameter '{key}' for function '{spec.function}'."
+                f"{did_you_mean(key, fn.defaults)} Known: {known}."
+            )
+        params[key] = _check_value(spec, key, value, fn.defaults[key])
+    inputs = fn.inputs if spec.inputs is None else spec.inputs
+    if len(inputs) != len(fn.inputs):
+        raise ConfigError(
+            f"feature '{spec.name}': function '{spec.function}' takes {len(fn.inputs)} inputs "
+            f"{fn.inputs}, got {len(inputs)}: {inputs}"
+        )
+    if spec.output >= len(fn.outputs):
+        raise ConfigError(
+            f"feature '{spec.name}': output={spec.output} but '{spec.function}' has {len(fn.outputs)} "
+            f"outputs {fn.outputs}; use 0..{len(fn.outputs) - 1}"
+        )
+    lookback = max(int(fn.lookback(params)), NORMALIZERS[spec.normalize])
+    return _Compiled(spec, fn, MappingProxyType(params), tuple(inputs), lookback)
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """An ordered, immutable list of :class:`FeatureSpec` that builds a causal feature matrix.
+
+    Examples
+    --------
+    >>> fs = FeatureSet([FeatureSpec("ret_1", "logret"), FeatureSpec("rsi_3", "rsi", {"timeperiod": 3})])
+    >>> fs.columns, fs.warmup
+    (('ret_1', 'rsi_3'), 3)
+    """
+
+    specs: tuple[FeatureSpec, ...]
+    _compiled: tuple[_Compiled, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        specs = tuple(self.specs)
+        if not specs:
+            raise ConfigError("FeatureSet: expected at least one FeatureSpec, got none")
+        seen: set[str] = set()
+        for spec in specs:
+            if not isinstance(spec, FeatureSpec):
+                raise ConfigError(f"FeatureSet: expected FeatureSpec items, got {type(spec).__name__}")
+            if spec.name in seen:
+                raise ConfigError(f"FeatureSet: duplicate column name '{spec.name}'; names must be unique")
+            seen.add(spec.name)
+        object.__setattr__(self, "specs", specs)
+        object.__setattr__(self, "_compiled", tuple(_compile(s) for s in specs))
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Column names of :meth:`transform`'s output, in order."""
+        return tuple(s.name for s in self.specs)
+
+    @property
+    def lookbacks(self) -> dict[str, int]:
+        """Per column, the number of leading rows that are NaN (TA-Lib's lookback)."""
+        return {c.spec.name: c.lookback for c in self._compiled}
+
+    @property
+    def warmup(self) -> int:
+        """Number of leading rows until every column is valid (the largest lookback)."""
+        return max(c.lookback for c in self._compiled)
+
+    @property
+    def input_columns(self) -> tuple[str, ...]:
+        """Frame columns the set reads (``datetime`` means the index)."""
+        return tuple(dict.fromkeys(i for c in self._compiled for i in c.inputs))
+
+    def select(self, groups: Sequence[str] | None = None, exclude: Sequence[str] = ()) -> FeatureSet:
+        """A new set with only the specs of *groups* (all when None) and none of *exclude*.
+
+        Examples
+        --------
+        >>> default_feature_set().select(["time"]).columns
+        ('hour', 'minute', 'weekday')
+        """
+        for g in (*(groups or ()), *exclude):
+            if g not in GROUPS:
+                raise unknown_name_error("feature group", g, GROUPS)
+        keep = [s for s in self.specs if (groups is None or s.group in groups) and s.group not in exclude]
+        return FeatureSet(tuple(keep))
+
+    def transform(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The feature matrix of *df*: one float64 column per spec, same index as *df*.
+
+        Examples
+        --------
+        >>> idx = pd.date_range("2024-01-01", periods=30, freq="D", name="datetime")
+        >>> px = pd.DataFrame({"open": 100.0, "high": 101.0, "low": 99.0, "close": 100.0,
+        ...                    "volume": 1e3}, index=idx)
+        >>> FeatureSet([FeatureSpec("ret_1", "logret")]).transform(px)["ret_1"].iloc[-1]
+        np.float64(0.0)
+        """
+        arrays = _input_arrays(df, self.input_columns)
+        return pd.DataFrame(self._matrix(arrays, df.index), index=df.index, columns=list(self.columns))
+
+    def transform_many(self, frames: Mapping[str, pd.DataFrame], n_jobs: int = 1) -> dict[str, pd.DataFrame]:
+        """:meth:`transform` each frame of *frames* (symbol -> OHLCV), in *n_jobs* threads.
+
+        The numba kernels release the GIL, so threads overlap their work; results are identical
+        whatever *n_jobs* is.
+
+        Examples
+        --------
+        >>> idx = pd.date_range("2024-01-01", periods=5, freq="D", name="datetime")
+        >>> px = pd.DataFrame({"open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "volume": 1.0}, index=idx)
+        >>> sorted(FeatureSet([FeatureSpec("r", "logret")]).transform_many({"B": px, "A": px}, n_jobs=2))
+        ['A', 'B']
+        """
+        if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
+            raise ConfigError(f"transform_many: n_jobs must be an integer >= 1, got {n_jobs!r}")
+        names = list(frames)
+        if n_jobs == 1 or len(names) < 2:
+            return {name: self.transform(frames[name]) for name in names}
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            results = pool.map(lambda name: self.transform(frames[name]), names)
+            return dict(zip(names, results, strict=True))
+
+    def _matrix(self, arrays: dict[str, np.ndarray], index: pd.DatetimeIndex) -> np.ndarray:
+        n = len(index)
+        out = np.empty((n, len(self._compiled)))
+        if n == 0:
+            return out
+        cache: dict[tuple, tuple[np.ndarray, ...]] = {}
+        for j, comp in enumerate(self._compiled):
+            outs = cache.get(comp.key)
+            if outs is None:
+                args = [arrays[i] for i in comp.inputs]
+                kwargs = dict(comp.params)
+                if comp.fn.needs_index:
+                    kwargs["index"] = index
+                outs = cache[comp.key] = comp.fn.compute(*args, **kwargs)
+            out[:, j] = _normalize(outs[comp.spec.output], comp.spec.normalize, arrays, cache)
+        return out
+
+
+def _normalize(x: np.ndarray, how: str | None, arrays: dict[str, np.ndarray], cache: dict) -> np.ndarray:
+    if how is None:
+        return x
+    if how == "close":
+        return x / arrays["close"]
+    if how == "distance":
+        return arrays["close"] / x - 1.0
+    if how == "pct":
+        return x / 100.0
+    key = ("__volume_mean__",)
+    if key not in cache:
+        cache[key] = (nb.rolling_mean_nb(arrays["volume"], _VOLUME_NORM_PERIOD),)
+    mean = cache[key][0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(mean > 0.0, x / mean, np.nan)
+
+
+def _input_arrays(df: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Contiguous float64 arrays of *columns* (``datetime``: index as int64 ns), validated."""
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"features: expected an OHLCV pandas DataFrame, got {type(df).__name__}")
+    if not isinstance(df.index, pd.DatetimeIndex):
+        raise DataError(
+            f"features: the frame's index must be a DatetimeIndex, got {type(df.index).__name__}; "
+            f"load it with tradeforge.feeds.load or validate_ohlcv"
+        )
+    missing = [c for c in columns if c != "datetime" and c not in df.columns]
+    if missing:
+        raise DataError(
+            f"features: the frame lacks column(s) {missing} (has {list(df.columns)}); "
+            f"pass an OHLCV frame with lower-case open/high/low/close/volume"
+        )
+    arrays: dict[str, np.ndarray] = {}
+    for c in columns:
+        if c == "datetime":
+            arrays[c] = df.index.as_unit("ns").asi8
+            continue
+        arr = np.ascontiguousarray(df[c].to_numpy(dtype=np.float64))
+        bad = np.flatnonzero(~np.isfinite(arr))
+        if bad.size:
+            pos = int(bad[0])
+            raise DataError(
+                f"features: column '{c}' has non-finite value {float(arr[pos])} at row {pos} ({df.index[pos]}); "
+                f"fill or drop it (tradeforge.feeds.validate_ohlcv finds every such row)"
+            )
+        arrays[c] = arr
+    return arrays
+
+
+def default_feature_set() -> FeatureSet:
+    """The default 83-column, scale-free feature set (seed 004).
+
+    Groups: technical (50: RSI, MACD, Bollinger, ATR, stochastics, ADX family, Aroon, CCI, ...),
+    volume (10: OBV and A/D slopes, VWAP distance, volume ratios, RVOL, MFI), price/trend (14:
+    distances to moving averages, MA crosses, range position, bar shape, gap), momentum (6: log
+    returns over 1-20 bars, realized volatility) and time (hour, minute, weekday).
+
+    Examples
+    --------
+    >>> fs = default_feature_set()
+    >>> len(fs.columns), fs.warmup
+    (83, 57)
+    """
+    from ._feature_default import DEFAULT_SPECS
+
+    return FeatureSet(DEFAULT_SPECS)
