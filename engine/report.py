@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -192,8 +193,11 @@ def write_tearsheet(returns: pd.Series, benchmark: pd.Series | None, path: str |
     matplotlib.use("Agg")
     import quantstats as qs
 
-    qs.reports.html(returns, benchmark=benchmark, output=str(path), title=title,
-                    periods_per_year=max(1, int(round(periods))), download_filename=Path(path).name)
+    with warnings.catch_warnings():  # seaborn/matplotlib deprecation chatter from inside quantstats
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        qs.reports.html(returns, benchmark=benchmark, output=str(path), title=title,
+                        periods_per_year=max(1, int(round(periods))), download_filename=Path(path).name)
     return Path(path)
 
 

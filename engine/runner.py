@@ -203,6 +203,8 @@ def _collect(rec: _Recorder) -> tuple[pd.Series, pd.Series, pd.DataFrame, pd.Dat
     exposure = pd.Series(np.asarray(rec.exposed, dtype=bool), index=index, name="exposed")
     trades = pd.DataFrame(rec.trades, columns=_TRADE_COLUMNS)
     orders = pd.DataFrame(rec.orders, columns=_ORDER_COLUMNS)
+    if len(orders):  # backtrader numbers orders process-wide: renumber 1..n in creation order per run
+        orders["ref"] = orders["ref"].rank(method="dense").astype(np.int64)
     return equity, exposure, trades, orders
 
 
