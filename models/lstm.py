@@ -4,7 +4,8 @@
 warm-up rows allowed) and the per-bar target ``y`` (e.g. the forward log return, NaN at the end), builds
 the windows of ``lookback`` bars internally (the window ending at bar t holds bars t-lookback+1..t) and
 predicts one value per bar, NaN where no complete window exists yet. :class:`MultiTimeframeLSTM` keeps
-one predictor per timeframe and aligns each prediction to the base bars once its bar is complete.
+one predictor per timeframe and aligns each prediction to the base bars once its bar is complete (with
+the completed-bar alignment of :mod:`tradeforge.models.features`).
 
 torch is imported lazily, inside the methods that need it.
 """
@@ -22,8 +23,9 @@ import pandas as pd
 from tradeforge.errors import ConfigError, DataError, ModelError, unknown_name_error
 
 from . import _lstm_io as io
+from ._feature_mtf import align_completed
 
-__all__ = ["LSTMPredictor", "MultiTimeframeLSTM", "TIMEFRAMES", "align_completed"]
+__all__ = ["LSTMPredictor", "MultiTimeframeLSTM", "TIMEFRAMES"]
 
 TIMEFRAMES: dict[str, pd.Timedelta] = {
     name: pd.Timedelta(v)
@@ -181,7 +183,7 @@ class LSTMPredictor:
                 net, data, choice, epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"],
                 patience=self.patience, seed=seed,
             )
-        self.net_ = net.to("cpu")
+        self.net_ = net
         self.config_ = cfg
         self.scaler_ = scaler
         self.feature_names_in_ = names
@@ -284,23 +286,29 @@ class LSTMPredictor:
 
         lookback = self.config_["lookback"]
         ok = io.window_ok(mat, lookback)
-        ends = np.flatnonzero(ok) if only_end is None else np.array([only_end])[ok[only_end:]]
+        if only_end is None:
+            ends = np.flatnonzero(ok)
+        else:
+            ends = np.array([only_end] if ok[only_end] else [], dtype=np.int64)
         out = np.full(len(mat), np.nan)
         feats = self.scaler_.transform(mat)
-        # predictions run on the CPU (bitwise reproducible) unless the model was fitted for CUDA
-        choice = tr.choose_device(self.config_["device"] if self._cuda_ok() else "cpu", self.amp
-                                  if self._cuda_ok() else "off")
+        choice = self._predict_device()
         self.net_.to(choice.device)
         with tr.run_context(choice, self._threads(), None):
             scaled = tr.predict_windows(self.net_, feats, ends, self.indicator_idx_, lookback, choice)
-        self.net_.to("cpu")
         out[ends] = self.scaler_.inverse_target(scaled)
         return out
 
-    def _cuda_ok(self) -> bool:
+    def _predict_device(self):
+        """CUDA when the model was fitted there and a GPU is present; else CPU (bitwise reproducible)."""
         import torch
 
-        return self.config_["device"].startswith("cuda") and torch.cuda.is_available()
+        from . import _trainer as tr
+
+        fitted_on = self.config_["device"]
+        if fitted_on.startswith("cuda") and torch.cuda.is_available():
+            return tr.choose_device(fitted_on, self.amp)
+        return tr.choose_device("cpu", "off")
 
 
 class MultiTimeframeLSTM:
@@ -370,8 +378,8 @@ class MultiTimeframeLSTM:
             frame = X[tf]
             if not isinstance(frame, pd.DataFrame) or not isinstance(frame.index, pd.DatetimeIndex):
                 raise DataError(f"X[{tf!r}]: expected a DataFrame with a DatetimeIndex of {tf} bar starts")
-            pred = pd.Series(self.models_[tf].predict(frame), index=frame.index)
-            out[f"lstm_{tf}"] = align_completed(pred, TIMEFRAMES[tf], index, self._base_bar(self.timeframes_))
+            pred = pd.DataFrame({tf: self.models_[tf].predict(frame)}, index=frame.index)
+            out[f"lstm_{tf}"] = align_completed(pred, TIMEFRAMES[tf], index, self._base_bar(self.timeframes_))[:, 0]
         return pd.DataFrame(out, index=index)
 
     def _base_bar(self, tfs: list[str]) -> pd.Timedelta:
@@ -413,24 +421,3 @@ def _defaults() -> dict[str, Any]:
 
 def _param_names() -> list[str]:
     return list(_defaults())
-
-
-def align_completed(values: pd.Series, bar: pd.Timedelta, base_index: pd.DatetimeIndex,
-                    base_bar: pd.Timedelta) -> np.ndarray:
-    """Align per-bar *values* of bar size *bar* to *base_index* using completed bars only.
-
-    Bar labels are interval starts: the value labelled T is visible from the base bar b whose close
-    ``b + base_bar`` is at or after ``T + bar``; before the first completed bar the result is NaN.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> hourly = pd.Series([1.0, 2.0], index=pd.to_datetime(["2024-01-01 00:00", "2024-01-01 01:00"]))
-    >>> base = pd.date_range("2024-01-01 00:00", periods=5, freq="30min")
-    >>> align_completed(hourly, pd.Timedelta("1h"), base, pd.Timedelta("30min")).tolist()
-    [nan, 1.0, 1.0, 2.0, 2.0]
-    """
-    done = (values.index + bar).to_numpy()
-    pos = np.searchsorted(done, (base_index + base_bar).to_numpy(), side="right") - 1
-    vals = values.to_numpy(dtype=np.float64)
-    return np.where(pos >= 0, vals[np.clip(pos, 0, None)], np.nan) if len(vals) else np.full(len(pos), np.nan)

@@ -9,7 +9,7 @@ import pytest
 from tradeforge.errors import ConfigError, DataError
 from tradeforge.models import _lstm_io as io
 from tradeforge.models._trainer import CPU_CHUNK, DeviceChoice, choose_device
-from tradeforge.models.lstm import LSTMPredictor, MultiTimeframeLSTM, align_completed
+from tradeforge.models.lstm import LSTMPredictor, MultiTimeframeLSTM
 
 
 @pytest.mark.parametrize(
@@ -88,15 +88,6 @@ def test_cpu_inference_is_independent_of_batch_position():
     assert all(model.predict_last(X[: t + 1]) == full[t] for t in (3, CPU_CHUNK - 1, CPU_CHUNK, len(X) - 1))
 
 
-def test_align_completed_shows_a_bar_only_once_complete():
-    daily = pd.Series([10.0, 20.0, 30.0], index=pd.date_range("2024-01-01", periods=3, freq="D"))
-    base = pd.date_range("2024-01-01", periods=12, freq="6h")
-    out = align_completed(daily, pd.Timedelta("1D"), base, pd.Timedelta("6h"))
-    # the day starting 2024-01-01 completes at 2024-01-02 00:00 = close of the 18:00 six-hour bar
-    assert np.isnan(out[:3]).all()
-    assert out[3:7].tolist() == [10.0] * 4 and out[7:11].tolist() == [20.0] * 4 and out[11] == 30.0
-
-
 def _mtf_data(n_hours: int = 480):
     idx = pd.date_range("2024-01-01", periods=n_hours, freq="1h")
     rng = np.random.default_rng(5)
@@ -120,6 +111,12 @@ def test_multi_timeframe_fit_predict_is_causal():
     assert out.loc[:visible - pd.Timedelta("1h"), "lstm_6h"].isna().all()
     assert out.loc[visible, "lstm_6h"] == six[first]
     assert mtf.get_params()["lookback"] == 4
+    # every base bar sees the last 6h bar complete by its close, never the forming one
+    done = six.index + pd.Timedelta("6h")
+    for t in idx[::7]:
+        seen = six[done <= t + pd.Timedelta("1h")]
+        expected = seen.iloc[-1] if len(seen) else np.nan
+        assert out.loc[t, "lstm_6h"] == expected or (np.isnan(expected) and np.isnan(out.loc[t, "lstm_6h"]))
 
 
 def test_multi_timeframe_rejects_bad_timeframes():
