@@ -75,8 +75,10 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _default_out(strategy: str, data: str) -> Path:
-    slug = re.sub(r"[^A-Za-z0-9]+", "_", f"{strategy}-{data}").strip("_")[:60]
-    return Path("runs") / f"backtest-{slug}"
+    def slug(text: str) -> str:
+        return re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_")[-40:] or "x"
+
+    return Path("runs") / f"backtest-{slug(strategy)}-{slug(data)}"
 
 
 def _summary(metrics: dict[str, Any]) -> str:
