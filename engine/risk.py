@@ -1,0 +1,231 @@
+"""Portfolio risk rules: daily loss limit, maximum-drawdown kill switch, maximum open positions.
+
+A pure-Python state machine (no backtrader): feed it the portfolio equity at the close of every bar with
+the bar's time (:meth:`RiskRules.update`) and ask it before each new entry (:meth:`RiskRules.allow_entry`).
+Time comes only from the bars, never from the wall clock.
+
+Rules
+-----
+* **Daily loss limit** (``daily_loss_limit``, fraction of the day's start equity). The day's start equity
+  is the equity at the close of the last bar of the previous day (the starting equity on the first day).
+  When the equity falls to ``start * (1 - daily_loss_limit)`` or below, new entries are blocked for the
+  rest of that calendar day (bar dates). Open positions are **not** closed: they keep their own stops.
+  The block lifts by itself on the first bar of the next day. With daily bars this means: after a bar
+  that lost the limit or more, no entry is placed at that bar's close.
+* **Maximum drawdown kill switch** (``max_drawdown``, fraction of the running equity peak). When
+  ``1 - equity / peak >= max_drawdown`` the switch trips: the caller must close every position and
+  cancel every order, and no entry is allowed until :meth:`RiskRules.reset` is called (the peak then
+  restarts from the last equity).
+* **Maximum open positions** (``max_open_positions``): an entry is refused when the caller already
+  holds (or has pending entries for) that many positions.
+
+Contract: ``RiskRules(daily_loss_limit=0.03, max_drawdown=0.2, max_open_positions=10, start_equity=None)``;
+``update(equity, when) -> RiskStatus``; ``allow_entry(open_positions) -> bool``;
+``entry_block_reason(open_positions) -> str | None``; ``reset()``; properties ``tripped``,
+``daily_blocked``, ``peak``, ``drawdown``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from dataclasses import dataclass
+
+from tradeforge.errors import ConfigError, DataError
+
+__all__ = ["RiskRules", "RiskStatus"]
+
+
+@dataclass(frozen=True)
+class RiskStatus:
+    """What :meth:`RiskRules.update` saw on one bar.
+
+    Attributes
+    ----------
+    tripped : bool
+        The kill switch is tripped (stays so until ``reset``).
+    just_tripped : bool
+        It tripped on this bar.
+    daily_blocked : bool
+        New entries are blocked for the rest of this day by the daily loss limit.
+    drawdown : float
+        ``1 - equity / peak`` on this bar (0 at a new peak).
+    daily_loss : float
+        ``1 - equity / day_start_equity`` on this bar (negative on a gain).
+    """
+
+    tripped: bool
+    just_tripped: bool
+    daily_blocked: bool
+    drawdown: float
+    daily_loss: float
+
+
+def _fraction(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"{name}: expected a fraction such as 0.05, got {value!r}")
+    if not 0.0 < value <= 1.0:
+        raise ConfigError(f"{name}: {value!r} is outside (0, 1]; pass a fraction of equity, e.g. 0.05 for 5 %")
+    return float(value)
+
+
+def _to_date(when: object) -> _dt.date:
+    """The calendar date of a bar time (datetime, date or pandas Timestamp)."""
+    if isinstance(when, _dt.datetime):
+        return when.date()
+    if isinstance(when, _dt.date):
+        return when
+    raise DataError(f"when: expected the bar's datetime or date, got {when!r} ({type(when).__name__})")
+
+
+class RiskRules:
+    """Daily loss limit, maximum-drawdown kill switch and position-count limit (see the module notes).
+
+    Parameters
+    ----------
+    daily_loss_limit : float
+        Fraction of the day's start equity whose loss blocks new entries for the rest of the day.
+    max_drawdown : float
+        Fraction of the running peak whose loss trips the kill switch.
+    max_open_positions : int
+        Largest number of positions (open or pending entry) allowed at once.
+    start_equity : float, optional
+        Equity before the first bar (the first peak and the first day's start). Defaults to the first
+        equity passed to :meth:`update`.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> rules = RiskRules(daily_loss_limit=0.03, max_drawdown=0.10, start_equity=100.0)
+    >>> rules.update(98.0, dt.date(2024, 1, 2)).daily_blocked    # -2 % on the day: allowed
+    False
+    >>> rules.update(94.5, dt.date(2024, 1, 3)).daily_blocked    # -3.6 % on the day: blocked today
+    True
+    >>> status = rules.update(93.0, dt.date(2024, 1, 4))         # 7 % below the peak: still armed
+    >>> status.tripped, rules.allow_entry(0)
+    (False, True)
+    >>> status = rules.update(89.0, dt.date(2024, 1, 5))         # 11 % below the peak of 100
+    >>> status.just_tripped, rules.allow_entry(0)
+    (True, False)
+    >>> rules.reset(); rules.tripped
+    False
+    """
+
+    def __init__(self, daily_loss_limit: float = 0.03, max_drawdown: float = 0.2, max_open_positions: int = 10,
+                 start_equity: float | None = None) -> None:
+        self.daily_loss_limit = _fraction("daily_loss_limit", daily_loss_limit)
+        self.max_drawdown = _fraction("max_drawdown", max_drawdown)
+        if isinstance(max_open_positions, bool) or not isinstance(max_open_positions, int) or max_open_positions < 1:
+            raise ConfigError(f"max_open_positions: expected an integer >= 1, got {max_open_positions!r}")
+        self.max_open_positions = max_open_positions
+        if start_equity is not None:
+            start_equity = self._check_equity(start_equity, "start_equity")
+        self._last: float | None = start_equity
+        self._peak: float | None = start_equity
+        self._day: _dt.date | None = None
+        self._day_start: float | None = start_equity
+        self._tripped = False
+        self._daily_blocked = False
+        self._drawdown = 0.0
+
+    @staticmethod
+    def _check_equity(equity: float, name: str = "equity") -> float:
+        if isinstance(equity, bool) or not isinstance(equity, int | float) or not math.isfinite(equity):
+            raise DataError(f"{name}: expected a finite portfolio value, got {equity!r}")
+        return float(equity)
+
+    @property
+    def tripped(self) -> bool:
+        """True once the kill switch has tripped, until :meth:`reset`."""
+        return self._tripped
+
+    @property
+    def daily_blocked(self) -> bool:
+        """True when the daily loss limit blocks entries for the rest of the current day."""
+        return self._daily_blocked
+
+    @property
+    def peak(self) -> float | None:
+        """The running equity peak (None before the first update without ``start_equity``)."""
+        return self._peak
+
+    @property
+    def drawdown(self) -> float:
+        """Drawdown from the peak at the last update."""
+        return self._drawdown
+
+    def _roll_day(self, day: _dt.date, equity: float) -> None:
+        if self._day is None or day != self._day:
+            if self._day is not None and day < self._day:
+                raise DataError(f"when: bar date {day} is before the previous bar's date {self._day}; "
+                                "feed the bars in time order")
+            self._day = day
+            self._day_start = self._last if self._last is not None else equity
+            self._daily_blocked = False
+
+    def update(self, equity: float, when: object) -> RiskStatus:
+        """Record the *equity* at the close of the bar at *when* and return the :class:`RiskStatus`.
+
+        Examples
+        --------
+        >>> import datetime as dt
+        >>> r = RiskRules(daily_loss_limit=0.05, start_equity=100.0)
+        >>> r.update(94.0, dt.datetime(2024, 1, 2, 10, 0)).daily_blocked
+        True
+        >>> r.update(99.0, dt.datetime(2024, 1, 2, 11, 0)).daily_blocked   # same day: still blocked
+        True
+        >>> r.update(99.0, dt.datetime(2024, 1, 3, 10, 0)).daily_blocked   # next day: lifted
+        False
+        """
+        equity = self._check_equity(equity)
+        self._roll_day(_to_date(when), equity)
+        self._peak = equity if self._peak is None else max(self._peak, equity)
+        self._drawdown = 1.0 - equity / self._peak if self._peak > 0 else 1.0
+        daily_loss = 1.0 - equity / self._day_start if self._day_start and self._day_start > 0 else 0.0
+        if daily_loss >= self.daily_loss_limit:
+            self._daily_blocked = True
+        just = not self._tripped and self._drawdown >= self.max_drawdown
+        self._tripped = self._tripped or just
+        self._last = equity
+        return RiskStatus(tripped=self._tripped, just_tripped=just, daily_blocked=self._daily_blocked,
+                          drawdown=self._drawdown, daily_loss=daily_loss)
+
+    def entry_block_reason(self, open_positions: int) -> str | None:
+        """Why a new entry is refused now (``None`` when it is allowed).
+
+        Examples
+        --------
+        >>> RiskRules(max_open_positions=2).entry_block_reason(2)
+        'max_open_positions=2 reached'
+        """
+        if self._tripped:
+            return f"kill switch tripped (drawdown >= {self.max_drawdown:g}); call reset()"
+        if self._daily_blocked:
+            return f"daily loss limit {self.daily_loss_limit:g} hit on {self._day}"
+        if open_positions >= self.max_open_positions:
+            return f"max_open_positions={self.max_open_positions} reached"
+        return None
+
+    def allow_entry(self, open_positions: int) -> bool:
+        """True when a new position may be opened while *open_positions* are held or pending.
+
+        Examples
+        --------
+        >>> RiskRules(max_open_positions=1).allow_entry(0)
+        True
+        """
+        return self.entry_block_reason(open_positions) is None
+
+    def reset(self) -> None:
+        """Re-arm the kill switch; the peak restarts from the last equity seen.
+
+        Examples
+        --------
+        >>> r = RiskRules(max_drawdown=0.1, start_equity=100.0)
+        >>> import datetime as dt; _ = r.update(80.0, dt.date(2024, 1, 2))
+        >>> r.reset(); r.tripped, r.peak
+        (False, 80.0)
+        """
+        self._tripped = False
+        self._peak = self._last
+        self._drawdown = 0.0
