@@ -1,91 +1,24 @@
-"""TA-Lib compatible indicator functions over the numba kernels.
+"""TA-Lib compatible overlap studies (moving averages, Bollinger bands) over the numba kernels.
 
-Names, parameter names, defaults, output order and NaN warm-up follow TA-Lib, so that
-``from tradeforge.engine import indicators as ta`` can replace ``import talib as ta``.
-
-Input conventions
------------------
-* numpy arrays of any real dtype (int, float32, ...) are converted to float64; the result is float64.
-* a ``pandas.Series`` in gives a ``pandas.Series`` out with the same index (and name of the function).
-* leading NaNs are skipped as TA-Lib skips them (the output keeps them as NaN); a NaN or inf after the
-  first valid value raises :class:`tradeforge.errors.DataError` naming its position.
+Names, parameter names, defaults, output order and NaN warm-up follow the installed TA-Lib (0.8), so that
+``from tradeforge.engine import indicators as ta`` can replace ``import talib as ta`` (lower-case names).
+Input conventions (dtypes, Series in/Series out, leading NaNs) are described in ``_wrap``.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-
-from tradeforge.errors import ConfigError, DataError
+import numpy as np  # noqa: F401  (used by the docstring examples)
 
 from . import _kernels as k
+from . import _kernels_ma as km
+from . import _kernels_vol as kv
+from ._wrap import check_float, check_matype, check_period, run
 
-__all__ = ["sma", "ema", "rsi"]
-
-
-def _as_array(values: Any, arg: str) -> tuple[np.ndarray, Any]:
-    """Return ``(float64 array, index-or-None)`` for a Series/array argument named *arg*."""
-    index = getattr(values, "index", None)
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{arg}: expected a numeric array or Series, got {type(values).__name__} ({exc})") from exc
-    if arr.ndim != 1:
-        raise DataError(f"{arg}: expected a 1-D array, got shape {arr.shape}; pass one column at a time")
-    return arr, index
+__all__ = ["sma", "ema", "wma", "dema", "tema", "trima", "kama", "t3", "ma", "bbands"]
 
 
-def _first_valid(arrays: dict[str, np.ndarray]) -> int:
-    """Index of the first row where every input is finite; raise if a NaN/inf follows it."""
-    n = len(next(iter(arrays.values())))
-    start = 0
-    for arr in arrays.values():
-        bad = ~np.isfinite(arr)
-        lead = int(np.argmin(bad)) if not bad.all() else n
-        start = max(start, lead)
-    for name, arr in arrays.items():
-        tail_bad = np.flatnonzero(~np.isfinite(arr[start:]))
-        if tail_bad.size:
-            pos = start + int(tail_bad[0])
-            raise DataError(
-                f"{name}: non-finite value {arr[pos]!r} at position {pos} after the first valid value "
-                f"(position {start}); only leading NaNs are allowed: fill or drop the gap first"
-            )
-    return start
-
-
-def _check_period(name: str, value: int, minimum: int) -> int:
-    if isinstance(value, bool) or int(value) != value or value < minimum:
-        raise ConfigError(f"{name}: expected an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _run(kernel, inputs: dict[str, Any], *params, fname: str):
-    """Strip leading NaNs of *inputs*, run *kernel*, re-pad and re-attach the index."""
-    arrays: dict[str, np.ndarray] = {}
-    index = None
-    for arg, values in inputs.items():
-        arr, idx = _as_array(values, arg)
-        arrays[arg] = arr
-        index = idx if index is None else index
-    lengths = {len(a) for a in arrays.values()}
-    if len(lengths) != 1:
-        raise DataError(f"{fname}: inputs have different lengths {sorted(lengths)}; align them first")
-    n = lengths.pop()
-    start = _first_valid(arrays) if n else 0
-    raw = kernel(*(np.ascontiguousarray(a[start:]) for a in arrays.values()), *params)
-    outs = raw if isinstance(raw, tuple) else (raw,)
-    padded = []
-    for o in outs:
-        full = np.full(n, np.nan)
-        full[start:] = o
-        padded.append(full)
-    if index is not None:
-        import pandas as pd
-
-        padded = [pd.Series(p, index=index, name=fname) for p in padded]
-    return tuple(padded) if isinstance(raw, tuple) else padded[0]
+def _ma_like(kernel, real, timeperiod: int, minimum: int, name: str):
+    return run(kernel, {"real": real}, check_period("timeperiod", timeperiod, minimum), names=(name,))
 
 
 def sma(real, timeperiod: int = 30):
@@ -96,7 +29,7 @@ def sma(real, timeperiod: int = 30):
     >>> sma(np.arange(1.0, 6.0), timeperiod=3).round(2).tolist()
     [nan, nan, 2.0, 3.0, 4.0]
     """
-    return _run(k.sma_nb, {"real": real}, _check_period("timeperiod", timeperiod, 1), fname="sma")
+    return _ma_like(k.sma_nb, real, timeperiod, 1, "sma")
 
 
 def ema(real, timeperiod: int = 30):
@@ -107,15 +40,107 @@ def ema(real, timeperiod: int = 30):
     >>> ema(np.arange(1.0, 6.0), timeperiod=3).round(2).tolist()
     [nan, nan, 2.0, 3.0, 4.0]
     """
-    return _run(k.ema_nb, {"real": real}, _check_period("timeperiod", timeperiod, 1), fname="ema")
+    return _ma_like(k.ema_nb, real, timeperiod, 1, "ema")
 
 
-def rsi(real, timeperiod: int = 14):
-    """Relative strength index (TA-Lib ``RSI``) with Wilder smoothing.
+def wma(real, timeperiod: int = 30):
+    """Linearly weighted moving average (TA-Lib ``WMA``).
 
     Examples
     --------
-    >>> float(rsi(np.array([1.0, 2, 3, 2, 3]), timeperiod=2)[-1]) > 50
-    True
+    >>> wma(np.array([1.0, 2.0, 3.0]), timeperiod=2).round(4).tolist()
+    [nan, 1.6667, 2.6667]
     """
-    return _run(k.rsi_nb, {"real": real}, _check_period("timeperiod", timeperiod, 2), fname="rsi")
+    return _ma_like(km.wma_nb, real, timeperiod, 1, "wma")
+
+
+def dema(real, timeperiod: int = 30):
+    """Double exponential moving average (TA-Lib ``DEMA``), warm-up 2*(timeperiod-1).
+
+    Examples
+    --------
+    >>> int(np.isnan(dema(np.arange(20.0), timeperiod=5)).sum())
+    8
+    """
+    return _ma_like(km.dema_nb, real, timeperiod, 2, "dema")
+
+
+def tema(real, timeperiod: int = 30):
+    """Triple exponential moving average (TA-Lib ``TEMA``), warm-up 3*(timeperiod-1).
+
+    Examples
+    --------
+    >>> float(tema(np.arange(20.0), timeperiod=3)[-1])
+    19.0
+    """
+    return _ma_like(km.tema_nb, real, timeperiod, 2, "tema")
+
+
+def trima(real, timeperiod: int = 30):
+    """Triangular moving average (TA-Lib ``TRIMA``).
+
+    Examples
+    --------
+    >>> trima(np.arange(1.0, 6.0), timeperiod=3).tolist()
+    [nan, nan, 2.0, 3.0, 4.0]
+    """
+    return _ma_like(km.trima_nb, real, timeperiod, 2, "trima")
+
+
+def kama(real, timeperiod: int = 30):
+    """Kaufman adaptive moving average (TA-Lib ``KAMA``), warm-up timeperiod.
+
+    Examples
+    --------
+    >>> int(np.isnan(kama(np.arange(40.0), timeperiod=10)).sum())
+    10
+    """
+    return _ma_like(km.kama_nb, real, timeperiod, 2, "kama")
+
+
+def t3(real, timeperiod: int = 5, vfactor: float = 0.7):
+    """Tillson T3 moving average (TA-Lib ``T3``), warm-up 6*(timeperiod-1).
+
+    Examples
+    --------
+    >>> int(np.isnan(t3(np.arange(40.0))).sum())
+    24
+    """
+    p = check_period("timeperiod", timeperiod, 2)
+    return run(km.t3_nb, {"real": real}, p, check_float("vfactor", vfactor), names=("t3",))
+
+
+def ma(real, timeperiod: int = 30, matype: int = 0):
+    """Moving average of TA-Lib type *matype* (TA-Lib ``MA``): 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA,
+    5 TRIMA, 6 KAMA, 8 T3 (vfactor 0.7). Other codes raise ConfigError.
+
+    Examples
+    --------
+    >>> ma(np.arange(1.0, 6.0), timeperiod=3, matype=0).tolist()
+    [nan, nan, 2.0, 3.0, 4.0]
+    """
+    p = check_period("timeperiod", timeperiod, 1)
+    return run(km.ma_nb, {"real": real}, p, check_matype("matype", matype), names=("ma",))
+
+
+def bbands(real, timeperiod: int = 20, nbdevup: float = 2.0, nbdevdn: float = 2.0, matype: int = 0):
+    """Bollinger bands (TA-Lib ``BBANDS``): ``(upperband, middleband, lowerband)``.
+
+    The middle band is a TA-Lib MA of type *matype*; the bands add/subtract the population standard
+    deviation times nbdevup/nbdevdn. The default timeperiod is 20, as in TA-Lib 0.8.
+
+    Examples
+    --------
+    >>> up, mid, low = bbands(np.array([1.0, 2, 3, 4]), timeperiod=2, nbdevup=1, nbdevdn=1)
+    >>> up.tolist(), mid.tolist(), low.tolist()
+    ([nan, 2.0, 3.0, 4.0], [nan, 1.5, 2.5, 3.5], [nan, 1.0, 2.0, 3.0])
+    """
+    return run(
+        kv.bbands_nb,
+        {"real": real},
+        check_period("timeperiod", timeperiod, 1),
+        check_float("nbdevup", nbdevup),
+        check_float("nbdevdn", nbdevdn),
+        check_matype("matype", matype),
+        names=("upperband", "middleband", "lowerband"),
+    )

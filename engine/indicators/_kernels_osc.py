@@ -1,0 +1,357 @@
+"""Numba kernels of momentum oscillators (numpy in, numpy out; no other import).
+
+Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-Lib's NaN warm-up.
+"""
+
+import numpy as np
+from numba import njit
+
+from ._kernels import ema_nb, rsi_nb
+from ._kernels_ma import chain_nb, ma_lookback_nb, ma_nb, pad_nb
+
+
+@njit(cache=True)
+def macd_nb(x, fastperiod, slowperiod, signalperiod):
+    """MACD line, signal and histogram. Reference: TA-Lib ``MACD`` (the fast EMA is seeded so that it
+    starts at the slow EMA's first bar; all outputs start at (slow-1)+(signal-1))."""
+    n = x.shape[0]
+    if slowperiod < fastperiod:
+        fastperiod, slowperiod = slowperiod, fastperiod
+    lb_slow = slowperiod - 1
+    total = lb_slow + signalperiod - 1
+    line = np.full(n, np.nan)
+    sig = np.full(n, np.nan)
+    hist = np.full(n, np.nan)
+    if n <= total:
+        return line, sig, hist
+    fast = ema_nb(chain_nb(x, slowperiod - fastperiod), fastperiod)
+    slow = ema_nb(x, slowperiod)
+    raw = np.empty(n - lb_slow)
+    for i in range(lb_slow, n):
+        raw[i - lb_slow] = fast[i - (slowperiod - fastperiod)] - slow[i]
+    s = ema_nb(raw, signalperiod)
+    for i in range(total, n):
+        line[i] = raw[i - lb_slow]
+        sig[i] = s[i - lb_slow]
+        hist[i] = line[i] - sig[i]
+    return line, sig, hist
+
+
+@njit(cache=True)
+def po_nb(x, fastperiod, slowperiod, matype, percent):
+    """Price oscillator: fast MA minus slow MA (``percent``: divided by the slow MA, times 100).
+    Reference: TA-Lib ``APO`` / ``PPO`` (both MAs start at the first bar; 0 where the slow MA is ~0)."""
+    n = x.shape[0]
+    if slowperiod < fastperiod:
+        fastperiod, slowperiod = slowperiod, fastperiod
+    out = np.full(n, np.nan)
+    lb = ma_lookback_nb(slowperiod, matype)
+    if n <= lb:
+        return out
+    fast = ma_nb(x, fastperiod, matype)
+    slow = ma_nb(x, slowperiod, matype)
+    for i in range(lb, n):
+        if percent:
+            s = slow[i]
+            out[i] = ((fast[i] - s) / s) * 100.0 if not (-1e-8 < s < 1e-8) else 0.0
+        else:
+            out[i] = fast[i] - slow[i]
+    return out
+
+
+@njit(cache=True)
+def cmo_nb(x, timeperiod):
+    """Chande momentum oscillator. Reference: TA-Lib ``CMO`` (Wilder-smoothed gains/losses as in RSI,
+    100*(gain-loss)/(gain+loss), 0 when there was no movement; output from index timeperiod)."""
+    n = x.shape[0]
+    out = np.full(n, np.nan)
+    p = timeperiod
+    if p < 2 or n <= p:
+        return out
+    gain = 0.0
+    loss = 0.0
+    for i in range(1, p + 1):
+        d = x[i] - x[i - 1]
+        if d < 0:
+            loss -= d
+        else:
+            gain += d
+    gain /= p
+    loss /= p
+    s = gain + loss
+    out[p] = 100.0 * ((gain - loss) / s) if not (-1e-8 < s < 1e-8) else 0.0
+    for i in range(p + 1, n):
+        d = x[i] - x[i - 1]
+        gain *= p - 1
+        loss *= p - 1
+        if d < 0:
+            loss -= d
+        else:
+            gain += d
+        gain /= p
+        loss /= p
+        s = gain + loss
+        out[i] = 100.0 * ((gain - loss) / s) if not (-1e-8 < s < 1e-8) else 0.0
+    return out
+
+
+@njit(cache=True)
+def roc_nb(x, timeperiod):
+    """Rate of change in percent, (x/x[-p] - 1)*100. Reference: TA-Lib ``ROC`` (0 when x[-p] is 0)."""
+    n = x.shape[0]
+    out = np.full(n, np.nan)
+    p = timeperiod
+    for i in range(p, n):
+        prev = x[i - p]
+        out[i] = ((x[i] / prev) - 1.0) * 100.0 if prev != 0.0 else 0.0
+    return out
+
+
+@njit(cache=True)
+def mom_nb(x, timeperiod):
+    """Momentum, x - x[-p]. Reference: TA-Lib ``MOM``."""
+    n = x.shape[0]
+    out = np.full(n, np.nan)
+    for i in range(timeperiod, n):
+        out[i] = x[i] - x[i - timeperiod]
+    return out
+
+
+@njit(cache=True)
+def trix_nb(x, timeperiod):
+    """One-bar ROC of a triple EMA. Reference: TA-Lib ``TRIX`` (lookback 3*(timeperiod-1)+1)."""
+    n = x.shape[0]
+    lb = timeperiod - 1
+    e1 = ema_nb(x, timeperiod)
+    e2 = pad_nb(ema_nb(chain_nb(e1, lb), timeperiod), n)
+    e3 = pad_nb(ema_nb(chain_nb(e2, 2 * lb), timeperiod), n)
+    out = np.full(n, np.nan)
+    for i in range(3 * lb + 1, n):
+        prev = e3[i - 1]
+        out[i] = ((e3[i] / prev) - 1.0) * 100.0 if prev != 0.0 else 0.0
+    return out
+
+
+@njit(cache=True)
+def extreme_index_nb(x, window, is_max):
+    """Index of the latest highest (``is_max``) or lowest value of x over the trailing *window* bars, -1
+    during warm-up. Reference: TA-Lib's ``MAXINDEX``/``MININDEX`` tracking as used in ``AROON``."""
+    n = x.shape[0]
+    out = np.full(n, -1, dtype=np.int64)
+    best_idx = -1
+    best = 0.0
+    for today in range(window - 1, n):
+        trailing = today - window + 1
+        v = x[today]
+        if best_idx < trailing:
+            best_idx = trailing
+            best = x[trailing]
+            for i in range(trailing + 1, today + 1):
+                w = x[i]
+                if (w >= best) if is_max else (w <= best):
+                    best_idx = i
+                    best = w
+        elif (v >= best) if is_max else (v <= best):
+            best_idx = today
+            best = v
+        out[today] = best_idx
+    return out
+
+
+@njit(cache=True)
+def fastk_nb(high, low, close, fastk_period):
+    """Raw stochastic %K, (close - lowest low)/((highest high - lowest low)/100). Reference: TA-Lib
+    ``STOCHF`` fast-K (0 where the range is 0; output from index fastk_period-1)."""
+    n = close.shape[0]
+    out = np.full(n, np.nan)
+    hi = extreme_index_nb(high, fastk_period, True)
+    lo = extreme_index_nb(low, fastk_period, False)
+    for i in range(fastk_period - 1, n):
+        lowest = low[lo[i]]
+        diff = (high[hi[i]] - lowest) / 100.0
+        out[i] = (close[i] - lowest) / diff if diff != 0.0 else 0.0
+    return out
+
+
+@njit(cache=True)
+def stoch_nb(high, low, close, fastk_period, slowk_period, slowk_matype, slowd_period, slowd_matype):
+    """Slow stochastic (slow %K = MA of fast %K, slow %D = MA of slow %K). Reference: TA-Lib ``STOCH``."""
+    n = close.shape[0]
+    lb_k = fastk_period - 1
+    lb_ks = ma_lookback_nb(slowk_period, slowk_matype)
+    total = lb_k + lb_ks + ma_lookback_nb(slowd_period, slowd_matype)
+    slowk = np.full(n, np.nan)
+    slowd = np.full(n, np.nan)
+    if n <= total:
+        return slowk, slowd
+    fk = fastk_nb(high, low, close, fastk_period)
+    sk = ma_nb(chain_nb(fk, lb_k), slowk_period, slowk_matype)
+    sd = ma_nb(chain_nb(sk, lb_ks), slowd_period, slowd_matype)
+    for i in range(total, n):
+        slowk[i] = sk[i - lb_k]
+        slowd[i] = sd[i - lb_k - lb_ks]
+    return slowk, slowd
+
+
+@njit(cache=True)
+def stochf_nb(high, low, close, fastk_period, fastd_period, fastd_matype):
+    """Fast stochastic (%K and its MA %D). Reference: TA-Lib ``STOCHF``."""
+    n = close.shape[0]
+    lb_k = fastk_period - 1
+    total = lb_k + ma_lookback_nb(fastd_period, fastd_matype)
+    fastk = np.full(n, np.nan)
+    fastd = np.full(n, np.nan)
+    if n <= total:
+        return fastk, fastd
+    fk = fastk_nb(high, low, close, fastk_period)
+    fd = ma_nb(chain_nb(fk, lb_k), fastd_period, fastd_matype)
+    for i in range(total, n):
+        fastk[i] = fk[i]
+        fastd[i] = fd[i - lb_k]
+    return fastk, fastd
+
+
+@njit(cache=True)
+def stochrsi_nb(x, timeperiod, fastk_period, fastd_period, fastd_matype):
+    """Stochastic of the RSI. Reference: TA-Lib ``STOCHRSI`` (``STOCHF`` over ``RSI`` as high, low, close)."""
+    n = x.shape[0]
+    r = chain_nb(rsi_nb(x, timeperiod), timeperiod)
+    k, d = stochf_nb(r, r, r, fastk_period, fastd_period, fastd_matype)
+    return pad_nb(k, n), pad_nb(d, n)
+
+
+@njit(cache=True)
+def willr_nb(high, low, close, timeperiod):
+    """Williams' %R. Reference: TA-Lib ``WILLR`` ((highest - close)/((highest - lowest)/-100), 0 on a flat
+    range; output from index timeperiod-1)."""
+    n = close.shape[0]
+    out = np.full(n, np.nan)
+    hi = extreme_index_nb(high, timeperiod, True)
+    lo = extreme_index_nb(low, timeperiod, False)
+    for i in range(timeperiod - 1, n):
+        highest = high[hi[i]]
+        diff = (highest - low[lo[i]]) / (-100.0)
+        out[i] = (highest - close[i]) / diff if diff != 0.0 else 0.0
+    return out
+
+
+@njit(cache=True)
+def cci_nb(high, low, close, timeperiod):
+    """Commodity channel index. Reference: TA-Lib ``CCI`` (typical price in a circular buffer summed in
+    buffer order, mean deviation, constant 0.015; 0 when either deviation is 0)."""
+    n = close.shape[0]
+    out = np.full(n, np.nan)
+    p = timeperiod
+    if n < p:
+        return out
+    buf = np.empty(p)
+    for i in range(n):
+        last = (high[i] + low[i] + close[i]) / 3.0
+        buf[i % p] = last
+        if i < p - 1:
+            continue
+        avg = 0.0
+        for j in range(p):
+            avg += buf[j]
+        avg /= p
+        dev = 0.0
+        for j in range(p):
+            dev += abs(buf[j] - avg)
+        d = last - avg
+        out[i] = d / (0.015 * (dev / p)) if (d != 0.0 and dev != 0.0) else 0.0
+    return out
+
+
+@njit(cache=True)
+def aroon_nb(high, low, timeperiod):
+    """Aroon down and up over timeperiod+1 bars. Reference: TA-Lib ``AROON`` (latest extreme wins ties,
+    100/p * (p - bars since extreme); output from index timeperiod)."""
+    n = high.shape[0]
+    down = np.full(n, np.nan)
+    up = np.full(n, np.nan)
+    p = timeperiod
+    hi = extreme_index_nb(high, p + 1, True)
+    lo = extreme_index_nb(low, p + 1, False)
+    factor = 100.0 / p
+    for i in range(p, n):
+        up[i] = factor * (p - (i - hi[i]))
+        down[i] = factor * (p - (i - lo[i]))
+    return down, up
+
+
+@njit(cache=True)
+def aroonosc_nb(high, low, timeperiod):
+    """Aroon oscillator, up minus down. Reference: TA-Lib ``AROONOSC`` (100/p * (highIdx - lowIdx))."""
+    n = high.shape[0]
+    out = np.full(n, np.nan)
+    p = timeperiod
+    hi = extreme_index_nb(high, p + 1, True)
+    lo = extreme_index_nb(low, p + 1, False)
+    factor = 100.0 / p
+    for i in range(p, n):
+        out[i] = factor * (hi[i] - lo[i])
+    return out
+
+
+@njit(cache=True)
+def _ultosc_terms(high, low, close, i):
+    """(close - true low, true range) of bar *i* (needs bar i-1)."""
+    cy = close[i - 1]
+    lo = low[i]
+    hi = high[i]
+    true_low = lo if lo < cy else cy
+    tr = hi - lo
+    d = abs(cy - hi)
+    if d > tr:
+        tr = d
+    d = abs(cy - lo)
+    if d > tr:
+        tr = d
+    return close[i] - true_low, tr
+
+
+@njit(cache=True)
+def ultosc_nb(high, low, close, p1, p2, p3):
+    """Ultimate oscillator with periods p1 < p2 < p3 (weights 4, 2, 1). Reference: TA-Lib ``ULTOSC``
+    (running sums; output from index p3)."""
+    n = close.shape[0]
+    out = np.full(n, np.nan)
+    if n <= p3:
+        return out
+    periods = (p1, p2, p3)
+    a = np.zeros(3)
+    b = np.zeros(3)
+    for k in range(3):
+        for i in range(p3 - periods[k] + 1, p3):
+            cm, tr = _ultosc_terms(high, low, close, i)
+            a[k] += cm
+            b[k] += tr
+    for today in range(p3, n):
+        cm, tr = _ultosc_terms(high, low, close, today)
+        for k in range(3):
+            a[k] += cm
+            b[k] += tr
+        value = 0.0
+        if not (-1e-8 < b[0] < 1e-8):
+            value += 4.0 * (a[0] / b[0])
+        if not (-1e-8 < b[1] < 1e-8):
+            value += 2.0 * (a[1] / b[1])
+        if not (-1e-8 < b[2] < 1e-8):
+            value += a[2] / b[2]
+        for k in range(3):
+            cm, tr = _ultosc_terms(high, low, close, today - periods[k] + 1)
+            a[k] -= cm
+            b[k] -= tr
+        out[today] = 100.0 * (value / 7.0)
+    return out
+
+
+@njit(cache=True)
+def bop_nb(open_, high, low, close):
+    """Balance of power, (close - open)/(high - low). Reference: TA-Lib ``BOP`` (0 when the range is < 1e-8)."""
+    n = close.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        r = high[i] - low[i]
+        out[i] = (close[i] - open_[i]) / r if not r < 1e-8 else 0.0
+    return out

@@ -1,0 +1,110 @@
+"""Input handling shared by the public wrappers: validation, NaN stripping, re-padding, Series out.
+
+Conventions
+-----------
+* numpy arrays of any real dtype (int, float32, ...) are converted to float64; the result is float64.
+* a ``pandas.Series`` in gives a ``pandas.Series`` out with the same index (named after the output).
+* leading NaNs are skipped as TA-Lib skips them: with several inputs, all are cut at the first row where
+  every input is finite, and the output keeps NaN there; a NaN or inf after that row raises
+  :class:`tradeforge.errors.DataError` naming the input and its position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tradeforge.errors import ConfigError, DataError
+
+#: TA-Lib ``matype`` codes this library implements (7 MAMA and 9..13 are not implemented).
+SUPPORTED_MATYPES = {0: "SMA", 1: "EMA", 2: "WMA", 3: "DEMA", 4: "TEMA", 5: "TRIMA", 6: "KAMA", 8: "T3"}
+
+
+def as_array(values: Any, arg: str) -> tuple[np.ndarray, Any]:
+    """Return ``(float64 array, index-or-None)`` for a Series/array argument named *arg*."""
+    index = getattr(values, "index", None)
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{arg}: expected a numeric array or Series, got {type(values).__name__} ({exc})") from exc
+    if arr.ndim != 1:
+        raise DataError(f"{arg}: expected a 1-D array, got shape {arr.shape}; pass one column at a time")
+    return arr, index
+
+
+def first_valid(arrays: dict[str, np.ndarray]) -> int:
+    """Index of the first row where every input is finite; raise if a NaN/inf follows it."""
+    n = len(next(iter(arrays.values())))
+    start = 0
+    for arr in arrays.values():
+        bad = ~np.isfinite(arr)
+        lead = int(np.argmin(bad)) if not bad.all() else n
+        start = max(start, lead)
+    for name, arr in arrays.items():
+        tail_bad = np.flatnonzero(~np.isfinite(arr[start:]))
+        if tail_bad.size:
+            pos = start + int(tail_bad[0])
+            raise DataError(
+                f"{name}: non-finite value {arr[pos]!r} at position {pos} after the first valid value "
+                f"(position {start}); only leading NaNs are allowed: fill or drop the gap first"
+            )
+    return start
+
+
+def check_period(name: str, value: Any, minimum: int, maximum: int = 100_000) -> int:
+    """Return *value* as an int, or raise ConfigError unless it is an integer in [minimum, maximum]."""
+    ok = not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating)
+    if not ok or int(value) != value or not minimum <= value <= maximum:
+        raise ConfigError(f"{name}: expected an integer from {minimum} to {maximum}, got {value!r}")
+    return int(value)
+
+
+def check_float(name: str, value: Any) -> float:
+    """Return *value* as a float, or raise ConfigError if it is not a finite real number."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        out = float("nan")
+    if isinstance(value, bool) or not np.isfinite(out):
+        raise ConfigError(f"{name}: expected a finite number, got {value!r}")
+    return out
+
+
+def check_matype(name: str, value: Any) -> int:
+    """Return a supported TA-Lib MA type code, or raise ConfigError listing the supported ones."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or int(value) not in SUPPORTED_MATYPES:
+        known = ", ".join(f"{k}={v}" for k, v in SUPPORTED_MATYPES.items())
+        raise ConfigError(f"{name}: unsupported TA-Lib MA type {value!r}; supported: {known}")
+    return int(value)
+
+
+def run(kernel, inputs: dict[str, Any], *params, names: Sequence[str]):
+    """Strip leading NaNs of *inputs*, run *kernel*, re-pad and re-attach the index.
+
+    *names* are the output names (one per output array); a single output is returned bare.
+    """
+    arrays: dict[str, np.ndarray] = {}
+    index = None
+    for arg, values in inputs.items():
+        arr, idx = as_array(values, arg)
+        arrays[arg] = arr
+        index = idx if index is None else index
+    lengths = {len(a) for a in arrays.values()}
+    if len(lengths) != 1:
+        raise DataError(f"{names[0]}: inputs have different lengths {sorted(lengths)}; align them first")
+    n = lengths.pop()
+    start = first_valid(arrays) if n else 0
+    raw = kernel(*(np.ascontiguousarray(a[start:]) for a in arrays.values()), *params)
+    outs = raw if isinstance(raw, tuple) else (raw,)
+    padded = []
+    for o in outs:
+        full = np.full(n, np.nan)
+        full[start:] = o
+        padded.append(full)
+    if index is not None:
+        import pandas as pd
+
+        padded = [pd.Series(p, index=index, name=nm) for p, nm in zip(padded, names, strict=True)]
+    return tuple(padded) if isinstance(raw, tuple) else padded[0]
