@@ -76,6 +76,15 @@ def _timeframe(bar: pd.Timedelta | None) -> dict:
     return {}
 
 
+def _check_frame(df: object, who: str) -> None:
+    """Raise DataError unless *df* looks like a validated OHLCV frame."""
+    missing = [c for c in OHLCV if c not in getattr(df, "columns", ())]
+    index = getattr(df, "index", None)
+    if missing or not isinstance(index, pd.DatetimeIndex) or index.tz is not None:
+        raise DataError(f"{who}: expected a validated OHLCV frame (missing columns {missing}, or the index is "
+                        "not a tz-naive DatetimeIndex). Fix: pass it through tradeforge.feeds.validate_ohlcv")
+
+
 class ArrayFeed(bt.feed.DataBase):
     """Backtrader data feed over a validated OHLCV frame, preloaded from numpy in bulk.
 
@@ -97,6 +106,7 @@ class ArrayFeed(bt.feed.DataBase):
     def start(self):
         super().start()
         df = self.p.dataname
+        _check_frame(df, "ArrayFeed(dataname=...)")
         cols = {"datetime": bt_datetimes(df.index), "openinterest": np.zeros(len(df))}
         cols.update({c: df[c].to_numpy(dtype=np.float64) for c in OHLCV})
         cols.update({k: np.asarray(v, dtype=np.float64) for k, v in (self.p.extra or {}).items()})
@@ -183,10 +193,7 @@ def make_feed(
     >>> len(strat.data), bool(strat.data.signal[0] == np.sign(df["close"].iloc[-1] - df["close"].iloc[-2]))
     (61, True)
     """
-    missing = [c for c in OHLCV if c not in getattr(df, "columns", ())]
-    if missing or not isinstance(df.index, pd.DatetimeIndex) or df.index.tz is not None:
-        raise DataError(f"make_feed: expected a validated OHLCV frame (missing columns {missing}, or index not "
-                        "a tz-naive DatetimeIndex). Fix: pass it through tradeforge.feeds.validate_ohlcv")
+    _check_frame(df, "make_feed")
     extra = {}
     for key, values in (lines or {}).items():
         arr = np.asarray(values, dtype=np.float64)

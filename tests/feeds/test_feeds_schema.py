@@ -158,7 +158,8 @@ def _inject(df: pd.DataFrame, kind: str, r: int) -> pd.DataFrame:
 @given(n=st.integers(2, 40), seed=st.integers(0, 2**16), kind=st.sampled_from(sorted(_CORRUPTIONS)),
        data=st.data())
 def test_property_corruption_raises_naming_row(n, seed, kind, data):
-    r = data.draw(st.integers(1, n - 1))
+    first = 1 if kind in ("unsorted", "duplicate") else 0  # these need a predecessor
+    r = data.draw(st.integers(first, n - 1))
     bad = _inject(_bars(n, seed), kind, r)
     with pytest.raises(DataError, match=_CORRUPTIONS[kind]) as info:
         validate_ohlcv(bad, "X")
