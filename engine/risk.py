@@ -35,6 +35,8 @@ from tradeforge.errors import ConfigError, DataError
 
 __all__ = ["RiskRules", "RiskStatus"]
 
+_EPS = 1e-12  # a loss equal to a limit up to rounding (1 - 88/110 = 0.19999999999999996) reaches it
+
 
 @dataclass(frozen=True)
 class RiskStatus:
@@ -182,9 +184,9 @@ class RiskRules:
         self._peak = equity if self._peak is None else max(self._peak, equity)
         self._drawdown = 1.0 - equity / self._peak if self._peak > 0 else 1.0
         daily_loss = 1.0 - equity / self._day_start if self._day_start and self._day_start > 0 else 0.0
-        if daily_loss >= self.daily_loss_limit:
+        if daily_loss >= self.daily_loss_limit - _EPS:
             self._daily_blocked = True
-        just = not self._tripped and self._drawdown >= self.max_drawdown
+        just = not self._tripped and self._drawdown >= self.max_drawdown - _EPS
         self._tripped = self._tripped or just
         self._last = equity
         return RiskStatus(tripped=self._tripped, just_tripped=just, daily_blocked=self._daily_blocked,

@@ -1,0 +1,105 @@
+"""RiskRules: daily loss limit, drawdown kill switch and position limit on hand-made equity paths."""
+
+from __future__ import annotations
+
+import datetime as dt
+import doctest
+
+import pytest
+
+import tradeforge.engine.risk as risk_module
+from tradeforge.engine.risk import RiskRules
+from tradeforge.errors import ConfigError, DataError
+
+
+def _days(n: int, start: dt.date = dt.date(2024, 1, 1)) -> list[dt.date]:
+    return [start + dt.timedelta(days=k) for k in range(n)]
+
+
+def test_daily_loss_limit_blocks_rest_of_day_and_lifts_next_day():
+    rules = RiskRules(daily_loss_limit=0.03, max_drawdown=0.5, start_equity=100.0)
+    t = dt.datetime(2024, 1, 2, 10)
+    assert not rules.update(98.0, t).daily_blocked                      # -2 %: allowed
+    status = rules.update(96.9, t + dt.timedelta(hours=1))              # -3.1 % from the day's start of 100
+    assert status.daily_blocked and status.daily_loss == pytest.approx(0.031)
+    assert not rules.allow_entry(0)
+    assert "daily loss limit" in rules.entry_block_reason(0)
+    assert rules.update(101.0, t + dt.timedelta(hours=2)).daily_blocked  # recovery the same day: still blocked
+    # next day: start equity is the last equity of the previous day (101), the block lifts
+    status = rules.update(99.0, dt.datetime(2024, 1, 3, 10))
+    assert not status.daily_blocked and status.daily_loss == pytest.approx(1 - 99 / 101)
+    assert rules.allow_entry(0)
+    # -3 % or more from 101 blocks again
+    assert rules.update(97.9, dt.datetime(2024, 1, 3, 11)).daily_blocked
+
+
+def test_daily_start_without_start_equity_is_first_equity():
+    rules = RiskRules(daily_loss_limit=0.05)
+    assert rules.update(1000.0, dt.date(2024, 1, 1)).daily_loss == 0.0
+    assert rules.peak == 1000.0
+    assert rules.update(940.0, dt.date(2024, 1, 2)).daily_blocked       # -6 % from 1000
+
+
+def test_kill_switch_trips_at_threshold_and_stays_tripped_until_reset():
+    rules = RiskRules(daily_loss_limit=1.0, max_drawdown=0.2, start_equity=100.0)
+    path = [105.0, 110.0, 100.0, 88.5, 88.0, 95.0, 120.0, 130.0]        # peak 110; 88 is exactly -20 %
+    statuses = [rules.update(e, d) for e, d in zip(path, _days(len(path)), strict=True)]
+    assert [s.tripped for s in statuses] == [False] * 4 + [True] * 4
+    assert [s.just_tripped for s in statuses] == [False] * 4 + [True] + [False] * 3
+    assert statuses[3].drawdown == pytest.approx(1 - 88.5 / 110)
+    assert statuses[4].drawdown == pytest.approx(0.2)
+    assert not rules.allow_entry(0) and "kill switch" in rules.entry_block_reason(0)
+    assert rules.peak == 130.0                                            # the peak keeps tracking
+    rules.reset()
+    assert not rules.tripped and rules.peak == 130.0 and rules.allow_entry(0)
+    # after a reset the peak restarts from the last equity: a new 20 % fall from it trips again
+    assert not rules.update(105.0, dt.date(2024, 2, 1)).tripped
+    assert rules.update(104.0, dt.date(2024, 2, 2)).just_tripped         # 1 - 104/130 = 20 %
+
+
+def test_reset_restarts_peak_from_last_equity():
+    rules = RiskRules(daily_loss_limit=1.0, max_drawdown=0.1, start_equity=100.0)
+    rules.update(85.0, dt.date(2024, 1, 2))
+    assert rules.tripped
+    rules.reset()
+    assert rules.peak == 85.0 and rules.drawdown == 0.0
+    assert not rules.update(80.0, dt.date(2024, 1, 3)).tripped          # -5.9 % from 85
+    assert rules.update(76.0, dt.date(2024, 1, 4)).tripped              # -10.6 % from 85
+
+
+def test_max_open_positions():
+    rules = RiskRules(max_open_positions=3)
+    assert [rules.allow_entry(n) for n in range(5)] == [True, True, True, False, False]
+    assert rules.entry_block_reason(3) == "max_open_positions=3 reached"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "needle"),
+    [
+        ({"daily_loss_limit": 0.0}, "daily_loss_limit"),
+        ({"daily_loss_limit": 1.5}, "daily_loss_limit"),
+        ({"max_drawdown": float("nan")}, "max_drawdown"),
+        ({"max_drawdown": "0.2"}, "max_drawdown"),
+        ({"max_open_positions": 0}, "max_open_positions"),
+        ({"max_open_positions": 2.5}, "max_open_positions"),
+    ],
+)
+def test_bad_settings_raise_config_error_naming_the_argument(kwargs, needle):
+    with pytest.raises(ConfigError, match=needle):
+        RiskRules(**kwargs)
+
+
+def test_bad_inputs_raise_data_error():
+    rules = RiskRules()
+    with pytest.raises(DataError, match="equity"):
+        rules.update(float("nan"), dt.date(2024, 1, 1))
+    with pytest.raises(DataError, match="when"):
+        rules.update(100.0, "2024-01-01")
+    rules.update(100.0, dt.date(2024, 1, 5))
+    with pytest.raises(DataError, match="before the previous bar"):
+        rules.update(100.0, dt.date(2024, 1, 4))
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(risk_module)
+    assert result.attempted > 0 and result.failed == 0
