@@ -71,6 +71,9 @@ def _dispatch(spec: str | os.PathLike, *, lenient: bool, adjust: bool) -> dict[s
         if kind.lower() == "synth" and _:
             from .synthetic import parse_synth_spec, synthetic_universe
 
+            if adjust:
+                raise ConfigError("adjust=True: synthetic data has no 'Adj Close' (its prices need no adjustment). "
+                                  "Fix: drop adjust for synth: specs")
             return synthetic_universe(**parse_synth_spec(rest))
         if _ and not os.path.splitdrive(spec)[0]:
             raise _unknown_kind(spec)

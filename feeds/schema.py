@@ -218,13 +218,14 @@ def _lenient_order(stamps: pd.DatetimeIndex, values: np.ndarray, name: str) -> t
     n_unsorted = int(np.count_nonzero(order != np.arange(len(order))))
     srt = stamps.asi8[order]
     same_time = np.flatnonzero(srt[1:] == srt[:-1]) + 1
+    earlier, later = order[same_time - 1], order[same_time]
+    conflict = np.flatnonzero((values[earlier] != values[later]).any(axis=1))
+    if conflict.size:
+        a, b = int(earlier[conflict[0]]), int(later[conflict[0]])
+        raise _row(name, b, stamps[b], f"duplicate timestamp with different values than row {a}",
+                   "decide which row is right and drop the other (lenient mode only drops exact copies)")
     drop = np.zeros(len(order), dtype=bool)
-    for k in same_time:
-        a, b = order[k - 1], order[k]
-        if not np.array_equal(values[a], values[b]):
-            raise _row(name, int(b), stamps[b], f"duplicate timestamp with different values than row {a}",
-                       "decide which row is right and drop the other (lenient mode only drops exact copies)")
-        drop[k] = True
+    drop[same_time] = True
     report = {"sorted_rows": n_unsorted, "dropped_duplicates": int(drop.sum())}
     return order[~drop], report
 

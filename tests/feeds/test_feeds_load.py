@@ -40,6 +40,7 @@ def test_start_end_inclusive_and_date_types():
         ("sample:sp500", {"start": "2030-01-01"}, DataError, "no bars between.*1999-01-04"),
         ("sample:sp500", {"start": "2010-01-01", "end": "2009-01-01"}, ConfigError, "after end"),
         ("sample:sp500", {"start": "yesterday-ish"}, ConfigError, "start: cannot parse"),
+        ("synth:symbols=1,bars=10", {"adjust": True}, ConfigError, "no 'Adj Close'"),
     ],
 )
 def test_load_errors(spec, kwargs, error, match):

@@ -68,6 +68,8 @@ def test_tz_aware_converts_to_wall_clock():
         (lambda d: d.set_axis(pd.Index([pd.Timestamp("2024-01-01", tz="UTC")] * 3
                                        + [pd.Timestamp("2024-01-05", tz="Europe/Paris")] * 3, dtype=object)),
          r"row 3 .*mixed time zones"),
+        (lambda d: d.set_axis([f"2024-03-0{i + 4} 09:30{'-05:00' if i < 5 else '-04:00'}" for i in range(6)]),
+         r"row 5 .*mixed time zones/offsets: UTC-05:00 at row 0 but UTC-04:00 here"),
         (lambda d: d.assign(close=d.close.where(d.index != d.index[4], np.inf)), r"row 4 .*close is inf"),
         (lambda d: d.assign(open=d.open.where(d.index != d.index[1], -1.0)), r"row 1 .*non-positive price"),
         (lambda d: d.assign(high=d.high.where(d.index != d.index[3], 1.0), low=0.5), r"row 3 .*high"),
@@ -112,10 +114,28 @@ def test_lenient_does_not_repair_values():
 _SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+_price = st.floats(1e-4, 1e6, allow_nan=False, allow_infinity=False)
+_wick = st.floats(0.0, 1.0, allow_nan=False)
+
+
+@st.composite
+def _valid_bars(draw) -> pd.DataFrame:
+    """Any valid OHLCV: positive open/close, wicks that keep low <= min and high >= max, volume >= 0."""
+    n = draw(st.integers(1, 30))
+    rows = []
+    for _ in range(n):
+        o, c, up, down = draw(_price), draw(_price), draw(_wick), draw(_wick)
+        vol = draw(st.floats(0.0, 1e12, allow_nan=False))
+        rows.append((o, max(o, c) * (1 + up), min(o, c) * (1 - 0.99 * down), c, vol))
+    gaps = draw(st.lists(st.integers(1, 10**6), min_size=n, max_size=n))
+    index = pd.DatetimeIndex(pd.Timestamp("2000-01-01") + pd.to_timedelta(np.cumsum(gaps), unit="s"),
+                             name="datetime")
+    return pd.DataFrame(rows, index=index, columns=["open", "high", "low", "close", "volume"])
+
+
 @_SETTINGS
-@given(n=st.integers(1, 40), seed=st.integers(0, 2**16))
-def test_property_valid_data_passes_unchanged(n, seed):
-    bars = _bars(n, seed)
+@given(bars=_valid_bars())
+def test_property_valid_data_passes_unchanged(bars):
     pd.testing.assert_frame_equal(validate_ohlcv(bars), bars, check_freq=False)
 
 
