@@ -230,7 +230,8 @@ class MLStrategy(Strategy):
         self.rules = RiskRules(self.p.daily_loss_limit, self.p.max_drawdown, self.p.max_open_positions)
         self.entry_log: list[dict[str, Any]] = []
         self._books = [_Book() for _ in self.datas]
-        self._lines = [self._prediction_lines(data) for data in self.datas]
+        # keyed by id(): backtrader overloads == on lines, so list.index / dict lookups by value misbehave
+        self._lines = {id(data): self._prediction_lines(data) for data in self.datas}
         window = getattr(self.predictor, "window", None) if self.predictor is not None else None
         self._window = int(window) if window else getattr(self.predictor, "warmup", 0)
 
@@ -254,7 +255,7 @@ class MLStrategy(Strategy):
     def prediction(self, data: bt.feed.DataBase) -> dict[str, float]:
         """The predictions for *data*'s current bar, from its lines or from the predictor (NaN if none)."""
         if self.predictor is None:
-            return {name: float(line[0]) for name, line in self._lines[self.datas.index(data)].items()}
+            return {name: float(line[0]) for name, line in self._lines[id(data)].items()}
         if len(data) < self.predictor.warmup:
             return {}
         size = min(len(data), self._window)
