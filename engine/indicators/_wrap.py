@@ -47,7 +47,7 @@ def first_valid(arrays: dict[str, np.ndarray]) -> int:
         if tail_bad.size:
             pos = start + int(tail_bad[0])
             raise DataError(
-                f"{name}: non-finite value {arr[pos]!r} at position {pos} after the first valid value "
+                f"{name}: non-finite value {float(arr[pos])} at position {pos} after the first valid value "
                 f"(position {start}); only leading NaNs are allowed: fill or drop the gap first"
             )
     return start

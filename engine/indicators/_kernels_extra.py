@@ -1,0 +1,139 @@
+"""Numba kernels for indicators the seeds need beyond TA-Lib's classic set (numpy in, numpy out).
+
+VWAP (anchored to sessions, and rolling), relative volume, Keltner and Donchian channels, z-score,
+log returns and realized volatility. Inputs have leading NaNs stripped by the caller.
+"""
+
+import numpy as np
+from numba import njit
+
+from ._kernels import ema_nb, sma_nb
+from ._kernels_osc import extreme_index_nb
+from ._kernels_vol import atr_nb, var_nb
+
+
+@njit(cache=True)
+def vwap_session_nb(high, low, close, volume, session):
+    """Session-anchored VWAP of the typical price (h+l+c)/3; the sums restart where ``session`` changes.
+    Reference: pandas-ta ``vwap(anchor=...)`` and, with a single session, TA-Lib 0.8 ``VWAP``; NaN while
+    the session's cumulative volume is 0."""
+    n = close.shape[0]
+    out = np.full(n, np.nan)
+    pv = 0.0
+    vol = 0.0
+    for i in range(n):
+        if i > 0 and session[i] != session[i - 1]:
+            pv = 0.0
+            vol = 0.0
+        pv += (high[i] + low[i] + close[i]) / 3.0 * volume[i]
+        vol += volume[i]
+        if vol != 0.0:
+            out[i] = pv / vol
+    return out
+
+
+@njit(cache=True)
+def vwap_rolling_nb(high, low, close, volume, timeperiod):
+    """Rolling VWAP over the last timeperiod bars, sums recomputed per window (no drift).
+    Reference: sum(tp*v)/sum(v) with pandas ``rolling(timeperiod).sum()``; NaN where the window volume is 0."""
+    n = close.shape[0]
+    out = np.full(n, np.nan)
+    for i in range(timeperiod - 1, n):
+        pv = 0.0
+        vol = 0.0
+        for j in range(i - timeperiod + 1, i + 1):
+            pv += (high[j] + low[j] + close[j]) / 3.0 * volume[j]
+            vol += volume[j]
+        if vol != 0.0:
+            out[i] = pv / vol
+    return out
+
+
+@njit(cache=True)
+def rvol_nb(volume, timeperiod):
+    """Relative volume: volume / mean volume of the previous timeperiod bars. Reference: TA-Lib 0.8
+    ``RVOL`` (output from index timeperiod; NaN where the previous mean is 0)."""
+    n = volume.shape[0]
+    out = np.full(n, np.nan)
+    for i in range(timeperiod, n):
+        total = 0.0
+        for j in range(i - timeperiod, i):
+            total += volume[j]
+        mean = total / timeperiod
+        if mean != 0.0:
+            out[i] = volume[i] / mean
+    return out
+
+
+@njit(cache=True)
+def keltner_nb(high, low, close, timeperiod, atrperiod, nbdev):
+    """Keltner channel: EMA(close, timeperiod) +- nbdev * ATR(atrperiod) (TA-Lib Wilder ATR).
+    Reference: pandas-ta ``kc`` basis (its bands use an EMA of the true range instead of Wilder's ATR)."""
+    n = close.shape[0]
+    mid = ema_nb(close, timeperiod)
+    rng = atr_nb(high, low, close, atrperiod)
+    upper = np.full(n, np.nan)
+    lower = np.full(n, np.nan)
+    middle = np.full(n, np.nan)
+    for i in range(n):
+        if mid[i] == mid[i] and rng[i] == rng[i]:
+            middle[i] = mid[i]
+            upper[i] = mid[i] + nbdev * rng[i]
+            lower[i] = mid[i] - nbdev * rng[i]
+    return upper, middle, lower
+
+
+@njit(cache=True)
+def donchian_nb(high, low, timeperiod):
+    """Donchian channel: highest high, (upper+lower)/2, lowest low over timeperiod bars. Reference:
+    TA-Lib 0.8 ``DONCHIAN`` and pandas-ta ``donchian`` (output from index timeperiod-1)."""
+    n = high.shape[0]
+    upper = np.full(n, np.nan)
+    middle = np.full(n, np.nan)
+    lower = np.full(n, np.nan)
+    hi = extreme_index_nb(high, timeperiod, True)
+    lo = extreme_index_nb(low, timeperiod, False)
+    for i in range(timeperiod - 1, n):
+        upper[i] = high[hi[i]]
+        lower[i] = low[lo[i]]
+        middle[i] = (upper[i] + lower[i]) / 2.0
+    return upper, middle, lower
+
+
+@njit(cache=True)
+def zscore_nb(x, timeperiod):
+    """Rolling z-score (x - SMA) / population standard deviation. Reference: pandas-ta ``zscore``
+    (ddof 0); NaN where the deviation is 0."""
+    n = x.shape[0]
+    out = np.full(n, np.nan)
+    mean = sma_nb(x, timeperiod)
+    v = var_nb(x, timeperiod)
+    for i in range(timeperiod - 1, n):
+        if v[i] > 0.0:
+            out[i] = (x[i] - mean[i]) / np.sqrt(v[i])
+    return out
+
+
+@njit(cache=True)
+def logret_nb(x, timeperiod):
+    """Log return over timeperiod bars, log(x / x[-timeperiod]). Reference: pandas-ta ``log_return``."""
+    n = x.shape[0]
+    out = np.full(n, np.nan)
+    for i in range(timeperiod, n):
+        out[i] = np.log(x[i] / x[i - timeperiod])
+    return out
+
+
+@njit(cache=True)
+def realized_vol_nb(x, timeperiod, periods_per_year):
+    """Realized volatility: sqrt(periods_per_year * mean of the last timeperiod squared one-bar log
+    returns) (not mean-adjusted). Reference: numpy on ``log(x).diff()``; output from index timeperiod."""
+    n = x.shape[0]
+    out = np.full(n, np.nan)
+    r = logret_nb(x, 1)
+    for i in range(timeperiod, n):
+        s = 0.0
+        for j in range(i - timeperiod + 1, i + 1):
+            s += r[j] * r[j]
+        out[i] = np.sqrt(periods_per_year * s / timeperiod)
+    return out
