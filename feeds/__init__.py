@@ -6,6 +6,11 @@ Public API::
     validate_ohlcv(df, name="<data>", *, lenient=False, adjust=False, keep=()) -> DataFrame
     resample(df, timeframe) -> DataFrame; infer_bar_size(index); TIMEFRAMES
     ArrayFeed, make_feed(df, lines=None, name=None)  (numpy-preloaded backtrader feed)
+    synthetic_universe(symbols=5, bars=2000, freq="1d", seed=0, edge=0.0, corr=0.5, ...)
+    load_file(path, ...), save_ohlcv(df, path)
+
+Import the bar-size helpers as ``from tradeforge.feeds.resample import TIMEFRAMES``: the package
+attribute ``tradeforge.feeds.resample`` is the function, not the module.
 
 ``ArrayFeed``/``make_feed`` import backtrader on first use, so ``import tradeforge.feeds`` stays light.
 """
@@ -24,8 +29,11 @@ __all__ = [
     "ArrayFeed",
     "infer_bar_size",
     "load",
+    "load_file",
     "make_feed",
     "resample",
+    "save_ohlcv",
+    "synthetic_universe",
     "validate_ohlcv",
 ]
 
