@@ -79,6 +79,10 @@ _OHLCV = ("open", "high", "low", "close", "volume")
 _BRACKETS = ("fixed", "sigma")
 _EPOCH_NUM = 719163.0  # backtrader's date2num(1970-01-01)
 _NAN = float("nan")
+_DEFAULTS: dict[str, Any] = dict(
+    min_confidence=0.65, max_risk=6.0, bracket="fixed", stop_loss=0.02, take_profit=0.04, stop_mult=2.0,
+    tp_mult=4.0, risk_per_trade=0.01, max_position_pct=0.2, kelly_fraction=0.5, fractional=False,
+    max_open_positions=10, daily_loss_limit=0.03, max_drawdown=0.2, predictor=None)
 
 
 @runtime_checkable
@@ -115,7 +119,7 @@ def _check_range(params: Mapping[str, Any], name: str, low: float, high: float, 
     if value < low or (value == low and not closed_low) or value > high:
         left = "[" if closed_low else "("
         raise ConfigError(f"MLStrategy parameter '{name}': {value!r} is outside {left}{low:g}, {high:g}]; "
-                          f"e.g. --param {name}={MLStrategy.params._getdefault(name)}")
+                          f"e.g. --param {name}={_DEFAULTS[name]}")
 
 
 def _check_params(params: Mapping[str, Any]) -> None:
@@ -160,7 +164,7 @@ def _resolve_predictor(spec: Any) -> Any:
 def _bt_index(nums: np.ndarray) -> pd.DatetimeIndex:
     """backtrader float day numbers to timestamps (rounded to the millisecond)."""
     ms = np.rint((np.asarray(nums, dtype=np.float64) - _EPOCH_NUM) * 86_400_000.0).astype(np.int64)
-    return pd.DatetimeIndex(pd.to_datetime(ms, unit="ms"), name="datetime")
+    return pd.DatetimeIndex(ms.astype("datetime64[ms]").astype("datetime64[ns]"), name="datetime")
 
 
 class MLStrategy(Strategy):
@@ -211,10 +215,7 @@ class MLStrategy(Strategy):
     ['buy', 'sell']
     """
 
-    params = dict(min_confidence=0.65, max_risk=6.0, bracket="fixed", stop_loss=0.02, take_profit=0.04,
-                  stop_mult=2.0, tp_mult=4.0, risk_per_trade=0.01, max_position_pct=0.2, kelly_fraction=0.5,
-                  fractional=False, max_open_positions=10, daily_loss_limit=0.03, max_drawdown=0.2,
-                  predictor=None)
+    params = dict(_DEFAULTS)
 
     @classmethod
     def precompute(cls, df: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -259,8 +260,9 @@ class MLStrategy(Strategy):
         if len(data) < self.predictor.warmup:
             return {}
         size = min(len(data), self._window)
-        window = pd.DataFrame({name: np.asarray(getattr(data.lines, name).get(size=size), dtype=np.float64)
-                               for name in _OHLCV}, index=_bt_index(data.datetime.get(size=size)))
+        values = np.column_stack([np.asarray(getattr(data.lines, name).get(size=size), dtype=np.float64)
+                                  for name in _OHLCV])
+        window = pd.DataFrame(values, index=_bt_index(data.datetime.get(size=size)), columns=list(_OHLCV))
         window.attrs["symbol"] = data._name
         return {str(k): float(v) for k, v in self.predictor.predict_latest(window).items()}
 
