@@ -42,9 +42,9 @@ Trading rules
 * **Sizing** by :func:`~tradeforge.strategies.sizers.position_size` at the signal bar's close:
   ``risk_per_trade`` of equity lost at the stop, capped by ``max_position_pct`` of equity, by
   ``kelly_fraction`` of the Kelly stake from ``ml_proba`` and the payoff ratio (take-profit over stop
-  distance) and by the cash left; whole shares unless ``fractional``. A gap at the next open moves the
-  fill price away from the reference price; an entry the cash cannot pay is refused by the broker and its
-  bracket cancelled.
+  distance) and by the cash left after commission; whole shares unless ``fractional``. A gap at the next
+  open moves the fill price away from the reference price; an entry the cash cannot pay is refused by the
+  broker and its bracket cancelled.
 * **Portfolio rules** (:class:`~tradeforge.engine.risk.RiskRules`, fed the portfolio value at each bar's
   close): the daily loss limit blocks new entries for the rest of the day (positions keep their stops);
   the maximum-drawdown kill switch cancels every order, closes every position at the next open and blocks
@@ -329,8 +329,10 @@ class MLStrategy(Strategy):
             return 0.0
         down, up = barriers
         equity = self.broker.getvalue()
+        fee = self.broker.getcommissioninfo(data).getcommission(1.0, price)  # per share: keep cash for it
         size = position_size(equity, price, price * down, self.p.risk_per_trade, self.p.max_position_pct, proba,
-                             up / down, self.p.kelly_fraction, cash=cash, fractional=self.p.fractional)
+                             up / down, self.p.kelly_fraction, cash=cash * price / (price + fee),
+                             fractional=self.p.fractional)
         if size <= 0.0:
             return 0.0
         stop, limit = price * (1.0 - down), price * (1.0 + up)
@@ -338,7 +340,7 @@ class MLStrategy(Strategy):
         book.entry, book.children, book.exit = orders[0], list(orders[1:]), None
         self.entry_log.append(dict(date=self.datetime.datetime(0), symbol=data._name, size=size, price=price,
                                    stop=stop, take_profit=limit, equity=equity, cash=cash))
-        return size * price
+        return size * (price + fee)
 
     def _exit(self, book: _Book, data: bt.feed.DataBase) -> None:
         """Cancel the bracket children, then close the position at the next open."""

@@ -56,9 +56,9 @@ class _Recorded(MLStrategy):
         self.held.append(tuple(self.getposition(d).size for d in self.datas))
 
 
-def _run(feeds: dict[str, tuple[pd.DataFrame, dict]], cash=100_000.0, cls=_Recorded, **params):
+def _run(feeds: dict[str, tuple[pd.DataFrame, dict]], cash=100_000.0, cls=_Recorded, commission=0.0, **params):
     cerebro = bt.Cerebro(stdstats=False)
-    configure_broker(cerebro.broker, cash=cash, commission=0.0)
+    configure_broker(cerebro.broker, cash=cash, commission=commission)
     for symbol, (df, lines) in feeds.items():
         cerebro.adddata(make_feed(df, lines, name=symbol))
     cerebro.addstrategy(cls, **{**BASE, **params})
@@ -220,3 +220,17 @@ def test_max_open_positions_across_datas():
     # A and B fill first; A's SELL (bar 5) closes at bar 6's open, then C enters on bar 6's signal
     assert buys == [("A", "2024-01-04"), ("B", "2024-01-04"), ("C", "2024-01-08")]
     assert max(sum(1 for s in p if s) for p in strat.held) == 2
+
+
+def test_datas_starting_later_and_cash_cap_with_commission():
+    a = _frame(np.full(N, 100.0))
+    b = _frame(np.full(N - 4, 40.0), start="2024-01-05")          # B's first bar is A's bar 4
+    params = dict(max_position_pct=1.0, risk_per_trade=1.0, kelly_fraction=0.0, stop_loss=0.5, take_profit=1.0)
+    cerebro_cash = 10_000.0
+    strat = _run({"A": (a, _lines(N, buy=[1])), "B": (b, _lines(N - 4, buy=[1]))}, cash=cerebro_cash,
+                 commission=0.001, **params)
+    buys = [(o["symbol"], o["date"], o["size"]) for o in _completed(strat) if o["side"] == "buy"]
+    # A takes all the cash it can with 0.1 % commission: floor(10,000 / 100.1) = 99 shares; B, trading from
+    # its own first bar, gets what is left: floor((10,000 - 99 * 100.1) / 40.04) = 2 shares
+    assert buys == [("A", "2024-01-03", 99), ("B", "2024-01-07", 2)]
+    assert not [o for o in strat.done if o["status"] in ("Margin", "Rejected")]
