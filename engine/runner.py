@@ -26,7 +26,6 @@ from .report import compute_metrics, periods_per_year
 
 __all__ = ["BacktestResult", "run_backtest"]
 
-_EPOCH_NUM = 719163.0  # backtrader's date2num(1970-01-01)
 _TRADE_COLUMNS = ["symbol", "entry_date", "exit_date", "size", "entry_price", "exit_price", "pnl", "pnlcomm",
                   "bars_held"]
 _ORDER_COLUMNS = ["date", "symbol", "ref", "side", "status", "size", "price", "value", "commission"]
@@ -66,25 +65,17 @@ class BacktestResult:
 
 
 class _Recorder(bt.Analyzer):
-    """Per-bar equity and exposure, closed trades and final orders, with an optional progress hook."""
-
-    params = (("progress", None), ("every", 1000))
+    """Per-bar portfolio value, closed trades and final orders (kept minimal: it runs on every bar)."""
 
     def start(self) -> None:
-        self.stamps: list[float] = []
         self.values: list[float] = []
-        self.exposed: list[bool] = []
         self.trades: list[dict[str, Any]] = []
         self.orders: list[dict[str, Any]] = []
         self._sizes: dict[int, float] = {}
+        self._value = self.strategy.broker.getvalue
 
     def next(self) -> None:  # also called on prenext bars (Analyzer.prenext calls next)
-        strategy = self.strategy
-        self.stamps.append(strategy.datetime[0])
-        self.values.append(strategy.broker.getvalue())
-        self.exposed.append(any(pos.size for pos in strategy.broker.positions.values()))
-        if self.p.progress is not None and len(self.stamps) % self.p.every == 0:
-            self.p.progress(self.p.every)
+        self.values.append(self._value())
 
     def notify_trade(self, trade: bt.Trade) -> None:
         if not trade.isclosed:
@@ -109,11 +100,26 @@ class _Recorder(bt.Analyzer):
                                 commission=info.comm if done else 0.0))
 
 
-def _stamps_to_index(stamps: list[float]) -> pd.DatetimeIndex:
-    """backtrader float day numbers to timestamps (rounded to the millisecond)."""
-    nums = np.asarray(stamps, dtype=np.float64)
-    ms = np.rint((nums - _EPOCH_NUM) * 86_400_000.0).astype(np.int64)
-    return pd.DatetimeIndex(pd.to_datetime(ms, unit="ms"), name="datetime")
+class _ProgressRecorder(_Recorder):
+    """A :class:`_Recorder` that also calls ``progress(every)`` every *every* bars."""
+
+    params = (("progress", None), ("every", 1000))
+
+    def next(self) -> None:
+        self.values.append(self._value())
+        if len(self.values) % self.p.every == 0:
+            self.p.progress(self.p.every)
+
+
+def _exposure(orders: pd.DataFrame, index: pd.DatetimeIndex) -> pd.Series:
+    """True on bars that close with an open position, rebuilt from the completed fills."""
+    fills = orders[orders["status"] == "Completed"]
+    exposed = np.zeros(len(index), dtype=bool)
+    for _, group in fills.groupby("symbol", sort=False):
+        size = group.groupby("date", sort=False)["size"].sum().cumsum()
+        held = size.reindex(index, method="ffill").fillna(0.0).to_numpy()
+        exposed |= held != 0.0
+    return pd.Series(exposed, index=index, name="exposed")
 
 
 def _strategy_lines(cls: type[bt.Strategy], df: pd.DataFrame, params: dict[str, Any],
@@ -197,15 +203,20 @@ def _build(cls: type[bt.Strategy], params: dict[str, Any], frames: dict[str, pd.
     return cerebro
 
 
-def _collect(rec: _Recorder) -> tuple[pd.Series, pd.Series, pd.DataFrame, pd.DataFrame]:
-    index = _stamps_to_index(rec.stamps)
-    equity = pd.Series(np.asarray(rec.values, dtype=np.float64), index=index, name="equity")
-    exposure = pd.Series(np.asarray(rec.exposed, dtype=bool), index=index, name="exposed")
+def _collect(rec: _Recorder, frames: dict[str, pd.DataFrame]
+             ) -> tuple[pd.Series, pd.Series, pd.DataFrame, pd.DataFrame]:
+    # backtrader steps once per distinct timestamp of all the datas: the union of their indexes
+    index = frames[next(iter(frames))].index
+    for df in list(frames.values())[1:]:
+        index = index.union(df.index)
+    if len(index) != len(rec.values):
+        raise RuntimeError(f"recorded {len(rec.values)} bars for {len(index)} timestamps")
+    equity = pd.Series(np.asarray(rec.values, dtype=np.float64), index=index.rename("datetime"), name="equity")
     trades = pd.DataFrame(rec.trades, columns=_TRADE_COLUMNS)
     orders = pd.DataFrame(rec.orders, columns=_ORDER_COLUMNS)
     if len(orders):  # backtrader numbers orders process-wide: renumber 1..n in creation order per run
         orders["ref"] = orders["ref"].rank(method="dense").astype(np.int64)
-    return equity, exposure, trades, orders
+    return equity, _exposure(orders, equity.index), trades, orders
 
 
 def run_backtest(
@@ -256,12 +267,15 @@ def run_backtest(
     cerebro = _build(cls, checked, frames, extra_lines, costs)
     total = max(len(df) for df in frames.values())
     advance, close = _progress_hook(total) if progress else (None, lambda: None)
-    cerebro.addanalyzer(_Recorder, _name="tradeforge", progress=advance, every=max(1, total // 100))
+    if progress:
+        cerebro.addanalyzer(_ProgressRecorder, _name="tradeforge", progress=advance, every=max(1, total // 100))
+    else:
+        cerebro.addanalyzer(_Recorder, _name="tradeforge")
     try:
         strat = cerebro.run()[0]
     finally:
         close()
-    equity, exposure, trades, orders = _collect(strat.analyzers.tradeforge)
+    equity, exposure, trades, orders = _collect(strat.analyzers.tradeforge, frames)
     effective = {**dict(cls.params._getpairs()), **checked}
     metrics = compute_metrics(equity, trades, positions_exposure=float(exposure.mean()), bars=len(equity),
                               seconds=time.perf_counter() - t0, start_value=float(cash),

@@ -50,6 +50,18 @@ class Strategy(bt.Strategy):
         """Number of bars at the start of the data before the first usable signal."""
         return 0
 
+    def fresh_datas(self) -> list[bt.feed.DataBase]:
+        """The datas that got a new bar since the previous call (call it once per ``next``).
+
+        With several symbols on different calendars backtrader keeps calling ``next`` after one data
+        has ended or while it has a gap, repeating its last bar; acting on a repeated bar would send
+        orders that can never fill. On a single data (or a common calendar) this is every data.
+        """
+        lengths = [len(data) for data in self.datas]
+        previous = self.__dict__.get("_tf_lengths") or [0] * len(lengths)
+        self._tf_lengths = lengths
+        return [data for data, now, before in zip(self.datas, lengths, previous, strict=True) if now != before]
+
     def _params_dict(self) -> dict[str, Any]:
         """The instance's parameters as a plain dict."""
         return {name: getattr(self.p, name) for name in self.p._getkeys()}

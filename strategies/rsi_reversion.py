@@ -43,7 +43,7 @@ class RsiReversion(Strategy):
 
     def next(self) -> None:
         target = self.p.target / len(self.datas)
-        for data in self.datas:
+        for data in self.fresh_datas():
             position = self.getposition(data)
             value = data.rsi[0]
             if not position and value < self.p.lower:

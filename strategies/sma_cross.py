@@ -105,7 +105,7 @@ class SmaCross(Strategy):
 
     def next(self) -> None:
         target = self.p.target / len(self.datas)
-        for data in self.datas:
+        for data in self.fresh_datas():
             position = self.getposition(data)
             cross = data.cross[0]
             if not position and cross > 0:

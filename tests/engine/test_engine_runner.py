@@ -112,3 +112,14 @@ def test_start_end_and_extra_lines(frames):
 def test_bad_inputs_fail_with_clear_errors(frames, kwargs, error, pattern):
     with pytest.raises(error, match=pattern):
         run_backtest({"SP500": frames["SP500"]}, **kwargs)
+
+
+def test_symbols_on_different_calendars_only_trade_fresh_bars(frames):
+    sp = frames["SP500"]
+    data = {"EARLY": sp.iloc[:700], "LATE": frames["NASDAQ"].iloc[300:]}
+    result = run_backtest(data, "sma_cross")
+    assert len(result.equity) == len(sp.index[:700].union(frames["NASDAQ"].index[300:]))
+    assert (result.orders["status"] == "Completed").all()
+    late = result.orders[result.orders["symbol"] == "LATE"]
+    assert late["date"].min() > frames["NASDAQ"].index[300 + 30]
+    assert result.orders[result.orders["symbol"] == "EARLY"]["date"].max() <= sp.index[699]
