@@ -1,0 +1,521 @@
+"""The model pipeline behind ``MLStrategy``: OHLCV in, causal prediction lines out.
+
+:class:`MLPipeline` assembles the pieces of :mod:`tradeforge.models` for one or several symbols:
+
+1. **features** - :func:`~tradeforge.models.features.default_feature_set` on the base bars plus every
+   higher timeframe of ``timeframes`` (completed higher bars only);
+2. **targets** - the LSTMs learn the forward log return over ``horizon`` bars of their timeframe; the
+   ensemble learns :func:`~tradeforge.models.targets.triple_barrier` labels of a long entry at the next
+   open with ``take_profit=0.04, stop_loss=0.02, label_horizon=10`` (the strategy's bracket defaults);
+   a training row is kept only when its label ends at or before ``train_end`` (the purge at the edge of
+   the window, where walk-forwards usually leak), and nothing after ``train_end`` is ever read;
+3. **GARCH features** - :func:`~tradeforge.models.garch.garch_features` (rolling refits, causal);
+4. **LSTMs** - one per timeframe; their predictions enter the ensemble *out of fold*: the training rows
+   are cut into an anchored walk-forward of ``lstm_oof_splits`` blocks and each block is predicted by an
+   LSTM fitted on labels complete before it (the rows of the first window, which no LSTM predicted, are
+   left out of the ensemble's training); the LSTMs are then refitted on the whole window;
+5. **ensemble** - :class:`~tradeforge.models.ensemble.StackedEnsemble` with ``purge=label_end`` and the
+   trades' realised returns (for ``expected_return``);
+6. **risk** - a GARCH(1,1)-t refitted on the window's returns and frozen, beta and lower-tail dependence
+   against ``benchmark`` (see :mod:`tradeforge.models._pipeline_risk`), giving ``ml_sigma`` and ``ml_risk``.
+
+Batch and live paths
+--------------------
+:meth:`MLPipeline.predict_frame` gives every bar's lines; :meth:`MLPipeline.predict_latest` gives the last
+bar's and equals ``predict_frame(window).iloc[-1]`` bitwise on CPU. A row depends on bars ``<= t`` only,
+but, as with any EMA-type indicator (MACD, ATR, ADX, the GARCH recursion), also on *where the bars
+start*: exact batch/live equality needs the live window to start where the batch run started. Hence
+``window = None`` ("pass every bar since the batch run's start"); ``warmup`` is the number of bars after
+which the first full prediction exists (measured on the training history from its first bar).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from tradeforge.errors import ConfigError, DataError, ModelError
+
+from . import _pipeline_data as pdata
+from . import _pipeline_lstm as plstm
+from . import _pipeline_risk as prisk
+
+__all__ = ["MLPipeline", "LINES"]
+
+#: Prediction lines besides the per-timeframe ``pred_<tf>`` columns, in output order.
+LINES = ("ml_proba", "ml_decision", "ml_confidence", "ml_expected_return", "ml_risk", "ml_sigma")
+_DECISION = {"BUY": 1.0, "SELL": -1.0, "HOLD": 0.0}
+_FORMAT = "tradeforge.pipeline/1"
+_GARCH_COLS = ("garch_sigma", "garch_var", "garch_cvar")
+
+
+class MLPipeline(BaseEstimator):
+    """Features, targets, per-timeframe LSTMs, stacked ensemble and GARCH risk as prediction lines.
+
+    Parameters
+    ----------
+    timeframes : sequence of str, optional
+        LSTM timeframes (and higher feature timeframes); None: every timeframe of
+        ``feeds.TIMEFRAMES`` at or above the data's bar size that is a whole multiple of it (daily
+        data: ``("1d",)``).
+    horizon : int
+        Bars ahead of the LSTMs' forward log-return target.
+    take_profit, stop_loss, label_horizon : float, float, int
+        Triple-barrier labels of the ensemble (same defaults as ``MLStrategy``'s brackets).
+    lstm_lookback, lstm_epochs : int
+        LSTM window length and epoch budget (``size="small"`` net, early stopping).
+    lstm_groups : sequence of str
+        Feature groups the LSTMs see (a compact subset keeps a fit within the CPU budget).
+    lstm_oof_splits : int
+        Walk-forward blocks for the LSTMs' out-of-fold predictions on the training rows.
+    base_models, ensemble_splits, calibration, buy_threshold, sell_threshold
+        Passed to :class:`StackedEnsemble` (``n_splits=ensemble_splits``).
+    garch_window, garch_refit_every : int
+        Rolling window and refit step of the causal GARCH features.
+    benchmark : Series, optional
+        Benchmark close prices for beta and tail dependence; None uses the equal-weighted index of the
+        symbols when there are several, and no beta/tail term for a single symbol.
+    fast : bool
+        Small models for tests and quick experiments (LSTM at most 3 epochs, small ensemble members).
+    device : str
+        LSTM device; ``"cpu"`` keeps predictions bitwise reproducible.
+    num_threads : int, optional
+        torch threads during LSTM fit/predict (1 inside walk-forward workers); None keeps the current.
+    n_jobs : int
+        Threads of the tree models.
+    random_state : int
+        Seeds every model; same data and seed give bitwise identical predictions on CPU.
+
+    Attributes
+    ----------
+    warmup : int
+        Bars needed before the first full prediction row (0 before fit).
+    window : None
+        Bars the live caller must pass to :meth:`predict_latest`: None means all bars since the batch
+        run's start (see the module notes).
+    report_ : dict
+        Ensemble OOF ``auc``/``brier``/``ece`` (calibrated stack), ``n_train`` and ``timings`` (seconds per
+        stage: features, lstm, ensemble, garch).
+
+    Examples
+    --------
+    >>> from tradeforge.feeds import load
+    >>> df = load("synth:symbols=1,bars=450,freq=1d,seed=0,edge=0.3")["SYN0"]  # doctest: +SKIP
+    >>> pipe = MLPipeline(fast=True, garch_window=60).fit(df)  # doctest: +SKIP
+    >>> list(pipe.predict_frame(df).columns)[:2]  # doctest: +SKIP
+    ['ml_proba', 'ml_decision']
+    """
+
+    window: int | None = None
+
+    def __init__(
+        self,
+        timeframes: Sequence[str] | None = None,
+        horizon: int = 1,
+        take_profit: float = 0.04,
+        stop_loss: float = 0.02,
+        label_horizon: int = 10,
+        lstm_lookback: int = 20,
+        lstm_epochs: int = 8,
+        lstm_groups: Sequence[str] = ("momentum", "price"),
+        lstm_oof_splits: int = 2,
+        base_models: Sequence[str] = ("rf", "xgb", "lgbm"),
+        ensemble_splits: int = 4,
+        calibration: str = "isotonic",
+        buy_threshold: float = 0.6,
+        sell_threshold: float = 0.4,
+        garch_window: int = 250,
+        garch_refit_every: int = 50,
+        benchmark: pd.Series | None = None,
+        fast: bool = False,
+        device: str = "cpu",
+        num_threads: int | None = 1,
+        n_jobs: int = 1,
+        random_state: int = 0,
+    ) -> None:
+        self.timeframes = timeframes
+        self.horizon = horizon
+        self.take_profit = take_profit
+        self.stop_loss = stop_loss
+        self.label_horizon = label_horizon
+        self.lstm_lookback = lstm_lookback
+        self.lstm_epochs = lstm_epochs
+        self.lstm_groups = lstm_groups
+        self.lstm_oof_splits = lstm_oof_splits
+        self.base_models = base_models
+        self.ensemble_splits = ensemble_splits
+        self.calibration = calibration
+        self.buy_threshold = buy_threshold
+        self.sell_threshold = sell_threshold
+        self.garch_window = garch_window
+        self.garch_refit_every = garch_refit_every
+        self.benchmark = benchmark
+        self.fast = fast
+        self.device = device
+        self.num_threads = num_threads
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    @property
+    def warmup(self) -> int:
+        """Bars needed before the first full prediction row (measured in :meth:`fit`; 0 before)."""
+        return int(getattr(self, "warmup_", 0))
+
+    # ------------------------------------------------------------------ configuration
+    def _check_params(self) -> None:
+        for name, low in (("horizon", 1), ("label_horizon", 1), ("lstm_lookback", 2), ("lstm_epochs", 1),
+                          ("lstm_oof_splits", 1), ("ensemble_splits", 2), ("garch_window", 50),
+                          ("garch_refit_every", 1), ("n_jobs", 1), ("random_state", 0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+                raise ConfigError(f"MLPipeline: {name} must be an integer >= {low}, got {value!r}")
+        if self.device != "cpu" and not str(self.device).startswith(("cuda", "auto")):
+            raise ConfigError(f"MLPipeline: device must be 'cpu', 'cuda[:N]' or 'auto', got {self.device!r}")
+
+    def _feature_sets(self):
+        from .features import default_feature_set
+
+        full = default_feature_set()
+        return full, full.select(list(self.lstm_groups))
+
+    def _lstm_params(self) -> dict[str, Any]:
+        return {"lookback": int(self.lstm_lookback), "horizon": int(self.horizon),
+                "epochs": min(int(self.lstm_epochs), 3) if self.fast else int(self.lstm_epochs),
+                "size": "small", "device": self.device, "random_state": int(self.random_state),
+                "num_threads": self.num_threads}
+
+    def _ensemble(self, purge: np.ndarray):
+        from .ensemble import StackedEnsemble
+
+        return StackedEnsemble(base_models=tuple(self.base_models), calibration=self.calibration,
+                               n_splits=int(self.ensemble_splits), purge=purge,
+                               buy_threshold=self.buy_threshold, sell_threshold=self.sell_threshold,
+                               random_state=int(self.random_state), n_jobs=int(self.n_jobs), fast=bool(self.fast))
+
+    # ------------------------------------------------------------------ shared computations
+    def _features(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Base and higher-timeframe features of *df* (completed higher bars only)."""
+        from .features import build_multi_timeframe
+
+        src = df.copy(deep=False)
+        src.attrs = {**df.attrs, "bar": self.bar_}
+        higher = [tf for tf in self.timeframes_ if pdata.TIMEFRAME_SIZES()[tf] > self.bar_]
+        return build_multi_timeframe(src, higher, self._feature_sets()[0])
+
+    def _garch_inputs(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Causal rolling GARCH sigma / VaR / CVaR of *df*'s log returns (NaN during the GARCH window)."""
+        from .garch import garch_features
+
+        r = pdata.log_returns(df["close"].to_numpy())
+        out = np.full((len(df), 3), np.nan)
+        if len(df) > self.garch_window:
+            g = garch_features(r[1:], window=int(self.garch_window), refit_every=int(self.garch_refit_every))
+            out[1:] = g.to_numpy()
+        return pd.DataFrame(out, index=df.index, columns=list(_GARCH_COLS))
+
+    def _tf_datas(self, df: pd.DataFrame) -> dict[str, plstm.TfData]:
+        """Per LSTM timeframe: *df*'s bars of that timeframe with LSTM features and targets."""
+        lstm_fs = self._feature_sets()[1]
+        sizes = pdata.TIMEFRAME_SIZES()
+        out = {}
+        for tf in self.timeframes_:
+            fs = lstm_fs if sizes[tf] == self.bar_ else lstm_fs.select(exclude=("time",))
+            out[tf] = plstm.tf_data(df, sizes[tf], self.bar_, fs, int(self.horizon))
+        return out
+
+    def _lstm_columns(self, df: pd.DataFrame, datas: Mapping[str, plstm.TfData]) -> pd.DataFrame:
+        sizes = pdata.TIMEFRAME_SIZES()
+        cols = {f"pred_{tf}": plstm.predict_aligned(self.lstms_[tf], datas[tf], sizes[tf], df.index, self.bar_)
+                for tf in self.timeframes_}
+        return pd.DataFrame(cols, index=df.index)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, history: pd.DataFrame | Mapping[str, pd.DataFrame], train_start: Any = None,
+            train_end: Any = None) -> MLPipeline:
+        """Fit every stage on the bars ``train_start..train_end`` of *history* (earlier bars: warm-up only).
+
+        Parameters
+        ----------
+        history : DataFrame or mapping symbol -> DataFrame
+            Validated OHLCV bars (``docs/CONTRACTS.md``); bars after ``train_end`` are never read.
+        train_start, train_end : timestamp-like, optional
+            First and last bar whose label may be learned (default: the first and last bar). A row is
+            learned only if its triple-barrier label ends at or before ``train_end``.
+
+        Returns
+        -------
+        MLPipeline
+            ``self``, fitted.
+        """
+        self._check_params()
+        frames, start, end = self._fit_frames(history, train_start, train_end)
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
+        feats = {s: self._features(df) for s, df in frames.items()}
+        timings["features"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        inputs = {s: feats[s].join(self._garch_inputs(df)) for s, df in frames.items()}
+        timings["garch"] = time.perf_counter() - clock
+        rows = self._training_rows(frames, inputs, start)
+        clock = time.perf_counter()
+        datas = {s: self._tf_datas(df) for s, df in frames.items()}
+        rows = self._fit_lstms(frames, datas, rows, start)
+        timings["lstm"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        self._fit_ensemble(inputs, rows)
+        timings["ensemble"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        self._fit_risk(frames, start)
+        timings["garch"] += time.perf_counter() - clock
+        self.warmup_ = max(self._first_valid(inputs[s], df, datas[s]) for s, df in frames.items())
+        rep = self.ensemble_.report_.loc["stack_calibrated"]
+        self.report_ = {"auc": float(rep["auc"]), "brier": float(rep["brier"]), "ece": float(rep["ece"]),
+                        "n_scored": int(rep["n"]), "n_train": int(len(self.train_rows_)),
+                        "timings": {k: round(v, 4) for k, v in timings.items()}}
+        return self
+
+    def _fit_frames(self, history: Any, train_start: Any, train_end: Any):
+        frames_in, _ = pdata.as_frames(history)
+        start = pdata.timestamp(train_start, "train_start")
+        end = pdata.timestamp(train_end, "train_end")
+        if start is not None and end is not None and start >= end:
+            raise ConfigError(f"train_start={start} must be before train_end={end}")
+        frames = {}
+        for sym, df in frames_in.items():
+            df = pdata.check_frame(df, sym)
+            frames[sym] = df.loc[:end] if end is not None else df  # never read a bar after train_end
+            if len(frames[sym]) < 2:
+                raise DataError(f"history['{sym}']: {len(frames[sym])} bar(s) up to train_end={end}; pass more history")
+        self.bar_ = pdata.bar_size(frames)
+        self.timeframes_ = pdata.resolve_timeframes(self.timeframes, self.bar_)
+        self.symbols_ = list(frames)
+        return frames, start, end
+
+    def _training_rows(self, frames, inputs, start) -> pd.DataFrame:
+        """Labelled rows (symbol, pos, time, label, ret, label_end) in time order, every input finite."""
+        from .targets import triple_barrier
+
+        parts = []
+        for sym, df in frames.items():
+            tb = triple_barrier(df, int(self.label_horizon), self.take_profit, self.stop_loss)
+            offset = tb["exit_offset"].fillna(-1).to_numpy(dtype=np.int64)
+            pos = np.arange(len(df))
+            end_pos = pos + offset
+            ok = (offset >= 0) & (end_pos <= len(df) - 1) & np.isfinite(inputs[sym].to_numpy()).all(axis=1)
+            if start is not None:
+                ok &= df.index >= start
+            keep = np.flatnonzero(ok)
+            parts.append(pd.DataFrame({"symbol": sym, "pos": keep, "time": df.index[keep],
+                                       "label": tb["label"].to_numpy()[keep], "ret": tb["ret"].to_numpy()[keep],
+                                       "label_end": df.index[end_pos[keep]]}))
+        rows = pd.concat(parts, ignore_index=True).sort_values(["time", "symbol"], kind="mergesort")
+        need = 25 * (int(self.ensemble_splits) + 1) * (int(self.lstm_oof_splits) + 1) // int(self.lstm_oof_splits)
+        if len(rows) < need:
+            raise DataError(
+                f"history: only {len(rows)} labelled training rows remain after the feature/GARCH warm-up "
+                f"(garch_window={self.garch_window} bars) and the purge of labels ending after train_end; "
+                f"need at least {need}: pass more bars (or move train_start later to keep warm-up bars before it)"
+            )
+        return rows.reset_index(drop=True)
+
+    def _fit_lstms(self, frames, datas, rows: pd.DataFrame, start) -> pd.DataFrame:
+        sizes = pdata.TIMEFRAME_SIZES()
+        params = self._lstm_params()
+        index = {s: df.index for s, df in frames.items()}
+        cutoff = max(df.index[-1] for df in frames.values()) + self.bar_
+        self.lstms_ = {}
+        for tf in self.timeframes_:
+            per_sym = {s: datas[s][tf] for s in frames}
+            rows[f"pred_{tf}"] = plstm.oof_predictions(params, per_sym, sizes[tf], self.bar_, index, rows,
+                                                       int(self.lstm_oof_splits), start)
+            self.lstms_[tf] = plstm.fit_lstm(params, list(per_sym.values()), cutoff, start)
+        return rows
+
+    def _fit_ensemble(self, inputs, rows: pd.DataFrame) -> None:
+        pred_cols = [f"pred_{tf}" for tf in self.timeframes_]
+        ens = rows[np.isfinite(rows[pred_cols].to_numpy()).all(axis=1)].reset_index(drop=True)
+        first = next(iter(inputs.values()))
+        X = np.empty((len(ens), first.shape[1]))
+        for sym, frame in inputs.items():
+            sel = (ens["symbol"] == sym).to_numpy()
+            X[sel] = frame.to_numpy()[ens["pos"].to_numpy()[sel]]
+        X = pd.DataFrame(X, columns=list(first.columns)).join(ens[pred_cols])
+        times = ens["time"].to_numpy()
+        purge = np.searchsorted(times, ens["label_end"].to_numpy(), side="right") - 1
+        self.ensemble_ = self._ensemble(purge).fit(X, ens["label"].to_numpy().astype(np.int64),
+                                                   returns=ens["ret"].to_numpy())
+        self.columns_ = list(X.columns)
+        self.train_rows_ = ens[["symbol", "time", "label_end"]]
+
+    def _fit_risk(self, frames, start) -> None:
+        bench = pdata.benchmark_returns(self.benchmark, frames)
+        self.risk_ = {}
+        for sym, df in frames.items():
+            r = pd.Series(pdata.log_returns(df["close"].to_numpy()), index=df.index)
+            if start is not None:
+                r = r[r.index >= start]
+            r = r.dropna()
+            beta, tail = prisk.dependence(r, None if bench is None else bench.loc[r.index.min():r.index.max()])
+            self.risk_[sym] = {"garch": prisk.fit_garch(r.to_numpy()), "init_var": float(np.var(r.to_numpy())),
+                               "beta": beta, "tail": tail,
+                               "bars_per_day": pdata.bars_per_day(df.index, self.bar_)}
+
+    def _first_valid(self, inputs: pd.DataFrame, df: pd.DataFrame, datas) -> int:
+        full = inputs.join(self._lstm_columns(df, datas))[self.columns_]
+        ok = np.isfinite(full.to_numpy()).all(axis=1)
+        return int(np.argmax(ok)) + 1 if ok.any() else len(df)
+
+    # ------------------------------------------------------------------ predict
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "ensemble_"):
+            raise ModelError("MLPipeline is not fitted: call fit(history) or MLPipeline.load(directory) first")
+
+    def _symbol(self, name: str) -> str:
+        if name in self.risk_:
+            return name
+        if len(self.risk_) == 1:
+            return next(iter(self.risk_))
+        raise ModelError(f"symbol '{name}' was not among the fitted symbols {list(self.risk_)}; set "
+                         "df.attrs['symbol'] or pass a mapping keyed by a fitted symbol")
+
+    def predict_frame(self, history: pd.DataFrame | Mapping[str, pd.DataFrame],
+                      start: Any = None) -> pd.DataFrame | dict[str, pd.DataFrame]:
+        """Prediction lines of every bar from *start* (default: the first); earlier bars are warm-up.
+
+        Columns: ``ml_proba, ml_decision (+1/-1/0), ml_confidence, ml_expected_return, ml_risk (1-10),
+        ml_sigma, pred_<tf>``; NaN where the warm-up prevents a value. A row depends on bars ``<= t``.
+        A mapping of symbols gives a dict of frames.
+
+        Examples
+        --------
+        >>> from tradeforge.feeds import load
+        >>> df = load("synth:symbols=1,bars=450,freq=1d,seed=0")["SYN0"]  # doctest: +SKIP
+        >>> MLPipeline(fast=True, garch_window=60).fit(df).predict_frame(df).shape[1]  # doctest: +SKIP
+        7
+        """
+        self._check_fitted()
+        frames, was_mapping = pdata.as_frames(history)
+        begin = pdata.timestamp(start, "start")
+        out = {sym: self._predict_one(pdata.check_frame(df, sym), self._symbol(sym), begin)
+               for sym, df in frames.items()}
+        return out if was_mapping else next(iter(out.values()))
+
+    def _predict_one(self, df: pd.DataFrame, sym: str, start: pd.Timestamp | None) -> pd.DataFrame:
+        bar = df.attrs.get("bar")
+        if bar is not None and pd.Timedelta(bar) != self.bar_:
+            raise DataError(f"history['{sym}']: bar size {bar} differs from the fitted {self.bar_}; "
+                            "pass bars of the timeframe the pipeline was fitted on")
+        first = int(df.index.searchsorted(start)) if start is not None else 0
+        X = self._features(df).join(self._garch_inputs(df)).join(self._lstm_columns(df, self._tf_datas(df)))
+        X = X[self.columns_].iloc[first:]
+        pred_cols = [f"pred_{tf}" for tf in self.timeframes_]
+        out = pd.DataFrame(np.nan, index=X.index, columns=[*LINES, *pred_cols])
+        ok = np.isfinite(X.to_numpy()).all(axis=1)
+        if ok.any():
+            dec = self.ensemble_.decide(X[ok])
+            out.loc[ok, "ml_proba"] = dec["proba"].to_numpy()
+            out.loc[ok, "ml_decision"] = dec["decision"].map(_DECISION).to_numpy(dtype=np.float64)
+            out.loc[ok, "ml_confidence"] = dec["confidence"].to_numpy()
+            out.loc[ok, "ml_expected_return"] = dec["expected_return"].to_numpy()
+        risk = self.risk_[sym]
+        sigma, var = prisk.sigma_var_path(risk["garch"], pdata.log_returns(df["close"].to_numpy()), risk["init_var"])
+        out["ml_risk"] = prisk.risk_scores(sigma, var, risk["beta"], risk["tail"], risk["bars_per_day"])[first:]
+        out["ml_sigma"] = sigma[first:]
+        out[pred_cols] = X[pred_cols].to_numpy()
+        return out
+
+    def predict_latest(self, window: pd.DataFrame) -> dict[str, float]:
+        """Lines of the last bar of *window*: the live path, equal to ``predict_frame(window).iloc[-1]``.
+
+        *window* holds every bar since the batch run's start (``window`` attribute None), at least
+        ``warmup`` of them for a full prediction.
+
+        Examples
+        --------
+        >>> from tradeforge.feeds import load
+        >>> df = load("synth:symbols=1,bars=450,freq=1d,seed=0")["SYN0"]  # doctest: +SKIP
+        >>> sorted(MLPipeline(fast=True, garch_window=60).fit(df).predict_latest(df))[:2]  # doctest: +SKIP
+        ['ml_confidence', 'ml_decision']
+        """
+        self._check_fitted()
+        if not isinstance(window, pd.DataFrame) or len(window) == 0:
+            raise DataError(f"window: expected a non-empty OHLCV DataFrame, got {type(window).__name__}")
+        row = self.predict_frame(window, start=window.index[-1]).iloc[-1]
+        return {str(k): float(v) for k, v in row.items()}
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, directory: str | Path) -> list[Path]:
+        """Write the fitted pipeline into *directory*; return the files written.
+
+        ``pipeline.json`` (parameters, fitted scalars, report) plus each component's own format:
+        ``ensemble/`` (:meth:`StackedEnsemble.save`), ``lstm_<tf>/lstm.pt``, ``garch_<i>/garch.json``.
+        The benchmark series itself is not stored (its fitted beta and tail dependence are).
+        """
+        self._check_fitted()
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        files = self.ensemble_.save(directory / "ensemble")
+        for tf, model in self.lstms_.items():
+            files += model.save(directory / f"lstm_{tf}")
+        risk = {}
+        for i, (sym, r) in enumerate(self.risk_.items()):
+            files += r["garch"].save(directory / f"garch_{i}")
+            risk[sym] = {"garch": f"garch_{i}", "init_var": r["init_var"], "bars_per_day": r["bars_per_day"],
+                         "beta": _json_float(r["beta"]), "tail": _json_float(r["tail"])}
+        params = {k: (list(v) if isinstance(v, tuple | list) else v) for k, v in self.get_params().items()}
+        params["benchmark"] = None
+        state = {"format": _FORMAT, "params": params, "bar": str(self.bar_), "timeframes": self.timeframes_,
+                 "symbols": self.symbols_, "columns": self.columns_, "warmup": self.warmup_,
+                 "risk": risk, "report": self.report_}
+        path = directory / "pipeline.json"
+        path.write_text(json.dumps(state, indent=1))
+        return [path, *files]
+
+    @classmethod
+    def load(cls, directory: str | Path) -> MLPipeline:
+        """Read a pipeline written by :meth:`save` (through ``ModelRegistry`` to verify checksums first)."""
+        from .ensemble import StackedEnsemble
+        from .garch import GarchModel
+        from .lstm import LSTMPredictor
+
+        directory = Path(directory)
+        path = directory / "pipeline.json"
+        try:
+            state = json.loads(path.read_text())
+        except FileNotFoundError as exc:
+            raise ModelError(f"{path} is missing; save a fitted MLPipeline there or restore the file") from exc
+        except json.JSONDecodeError as exc:
+            raise ModelError(f"{path} is not valid JSON ({exc}); restore it or refit") from exc
+        if state.get("format") != _FORMAT:
+            raise ModelError(f"{path} is not a {_FORMAT} file (format {state.get('format')!r}); refit and save")
+        params = dict(state["params"])
+        for key in ("lstm_groups", "base_models"):
+            params[key] = tuple(params[key])
+        model = cls(**params)
+        model.bar_ = pd.Timedelta(state["bar"])
+        model.timeframes_ = list(state["timeframes"])
+        model.symbols_ = list(state["symbols"])
+        model.columns_ = list(state["columns"])
+        model.warmup_ = int(state["warmup"])
+        model.report_ = state["report"]
+        model.ensemble_ = StackedEnsemble.load(directory / "ensemble")
+        model.lstms_ = {tf: LSTMPredictor.load(directory / f"lstm_{tf}") for tf in model.timeframes_}
+        model.risk_ = {sym: {"garch": GarchModel.load(directory / r["garch"]), "init_var": float(r["init_var"]),
+                             "bars_per_day": float(r["bars_per_day"]), "beta": _nan(r["beta"]),
+                             "tail": _nan(r["tail"])} for sym, r in state["risk"].items()}
+        return model
+
+
+def _json_float(x: float) -> float | None:
+    return None if not np.isfinite(x) else float(x)
+
+
+def _nan(x: float | None) -> float:
+    return float("nan") if x is None else float(x)
