@@ -22,7 +22,7 @@ Rules
 Contract: ``RiskRules(daily_loss_limit=0.03, max_drawdown=0.2, max_open_positions=10, start_equity=None)``;
 ``update(equity, when) -> RiskStatus``; ``allow_entry(open_positions) -> bool``;
 ``entry_block_reason(open_positions) -> str | None``; ``reset()``; properties ``tripped``,
-``daily_blocked``, ``peak``, ``drawdown``.
+``tripped_at``, ``daily_blocked``, ``peak``, ``drawdown``.
 """
 
 from __future__ import annotations
@@ -127,6 +127,7 @@ class RiskRules:
         self._day: _dt.date | None = None
         self._day_start: float | None = start_equity
         self._tripped = False
+        self._tripped_at: object = None
         self._daily_blocked = False
         self._drawdown = 0.0
 
@@ -140,6 +141,11 @@ class RiskRules:
     def tripped(self) -> bool:
         """True once the kill switch has tripped, until :meth:`reset`."""
         return self._tripped
+
+    @property
+    def tripped_at(self) -> object:
+        """The bar time (as given to :meth:`update`) at which the kill switch last tripped, or None."""
+        return self._tripped_at
 
     @property
     def daily_blocked(self) -> bool:
@@ -188,6 +194,8 @@ class RiskRules:
             self._daily_blocked = True
         just = not self._tripped and self._drawdown >= self.max_drawdown - _EPS
         self._tripped = self._tripped or just
+        if just:
+            self._tripped_at = when
         self._last = equity
         return RiskStatus(tripped=self._tripped, just_tripped=just, daily_blocked=self._daily_blocked,
                           drawdown=self._drawdown, daily_loss=daily_loss)

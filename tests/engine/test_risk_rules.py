@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import doctest
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tradeforge.engine.risk as risk_module
 from tradeforge.engine.risk import RiskRules
@@ -49,6 +52,7 @@ def test_kill_switch_trips_at_threshold_and_stays_tripped_until_reset():
     assert statuses[3].drawdown == pytest.approx(1 - 88.5 / 110)
     assert statuses[4].drawdown == pytest.approx(0.2)
     assert not rules.allow_entry(0) and "kill switch" in rules.entry_block_reason(0)
+    assert rules.tripped_at == dt.date(2024, 1, 5)
     assert rules.peak == 130.0                                            # the peak keeps tracking
     rules.reset()
     assert not rules.tripped and rules.peak == 130.0 and rules.allow_entry(0)
@@ -65,6 +69,24 @@ def test_reset_restarts_peak_from_last_equity():
     assert rules.peak == 85.0 and rules.drawdown == 0.0
     assert not rules.update(80.0, dt.date(2024, 1, 3)).tripped          # -5.9 % from 85
     assert rules.update(76.0, dt.date(2024, 1, 4)).tripped              # -10.6 % from 85
+
+
+@settings(max_examples=100, deadline=None)
+@given(returns=st.lists(st.floats(-0.08, 0.08), min_size=1, max_size=60), limit=st.floats(0.02, 0.5),
+       daily=st.floats(0.005, 0.2), bars_per_day=st.integers(1, 4))
+def test_matches_a_direct_computation_on_random_paths(returns, limit, daily, bars_per_day):
+    equity = 1000.0 * np.cumprod(1.0 + np.asarray(returns))
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=k // bars_per_day) for k in range(len(equity))]
+    rules = RiskRules(daily_loss_limit=daily, max_drawdown=limit, start_equity=1000.0)
+    peaks = np.maximum.accumulate(np.r_[1000.0, equity])[1:]
+    worst = np.maximum.accumulate(1.0 - equity / peaks)
+    for k, (value, day) in enumerate(zip(equity.tolist(), days, strict=True)):
+        status = rules.update(value, day)
+        assert status.tripped == (worst[k] >= limit - 1e-12)       # trips once, never un-trips by itself
+        first = k - k % bars_per_day                               # first bar of this day
+        start = 1000.0 if first == 0 else equity[first - 1]
+        day_losses = 1.0 - equity[first : k + 1] / start
+        assert status.daily_blocked == bool((day_losses >= daily - 1e-12).any())
 
 
 def test_max_open_positions():

@@ -165,6 +165,7 @@ def test_kill_switch_closes_next_bar_and_blocks_entries_until_reset(reset):
     assert completed[0]["date"] == "2024-01-02" and completed[0]["size"] == 1000
     assert (completed[1]["date"], completed[1]["side"], completed[1]["price"]) == ("2024-01-08", "sell", 94.0)
     assert strat.held[6] == (1000,) and strat.held[7] == (0,)
+    assert strat.rules.tripped_at.date().isoformat() == "2024-01-07"   # bar 6
     if reset:   # re-armed at bar 11: entry signalled at its close, filled at bar 12's open
         assert not strat.rules.tripped
         assert [(o["date"], o["side"]) for o in completed[2:3]] == [("2024-01-13", "buy")]
