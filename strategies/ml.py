@@ -158,6 +158,10 @@ def _resolve_predictor(spec: Any) -> Any:
                           "'predict_latest(window)' method (see tradeforge.strategies.ml.Predictor)")
     if warmup < 1:
         raise ConfigError(f"MLStrategy parameter 'predictor': warmup={warmup} must be >= 1 bar")
+    window = getattr(obj, "window", None)
+    if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < warmup):
+        raise ConfigError(f"MLStrategy parameter 'predictor': window={window!r} must be an integer >= its "
+                          f"warmup ({warmup}), or None to use the warmup")
     return obj
 
 
@@ -233,8 +237,8 @@ class MLStrategy(Strategy):
         self._books = [_Book() for _ in self.datas]
         # keyed by id(): backtrader overloads == on lines, so list.index / dict lookups by value misbehave
         self._lines = {id(data): self._prediction_lines(data) for data in self.datas}
-        window = getattr(self.predictor, "window", None) if self.predictor is not None else None
-        self._window = int(window) if window else getattr(self.predictor, "warmup", 0)
+        predictor = self.predictor
+        self._window = 0 if predictor is None else (getattr(predictor, "window", None) or predictor.warmup)
 
     def _prediction_lines(self, data: bt.feed.DataBase) -> dict[str, Any]:
         """The data's prediction lines by name; ConfigError when needed ones are missing and no predictor."""

@@ -55,6 +55,12 @@ class MomentumPredictor:
         return {k: float(v[0]) for k, v in self._values(np.array([ratio]), np.array([sigma])).items()}
 
 
+class _BadWindow(MomentumPredictor):
+    def __init__(self):
+        super().__init__()
+        self.window = 5
+
+
 class _Recorded(MLStrategy):
     def __init__(self):
         super().__init__()
@@ -160,6 +166,7 @@ def test_missing_lines_without_predictor_raise_config_error(frames):
         ({"max_open_positions": 0}, "max_open_positions"),
         ({"predictor": "no_such_module_xyz:Model"}, "cannot load"),
         ({"predictor": "tradeforge.strategies.ml:LINE_NAMES"}, "warmup"),
+        ({"predictor": _BadWindow()}, "window=5 must be an integer >= its warmup"),
     ],
 )
 def test_bad_parameters_raise_config_error(frames, params, needle):
