@@ -101,8 +101,10 @@ class MLPipeline(BaseEstimator):
         Bars the live caller must pass to :meth:`predict_latest`: None means all bars since the batch
         run's start (see the module notes).
     report_ : dict
-        Ensemble OOF ``auc``/``brier``/``ece`` (calibrated stack), ``n_train`` and ``timings`` (seconds per
-        stage: features, lstm, ensemble, garch).
+        Ensemble OOF ``auc``/``brier``/``ece`` of the calibrated stack (``StackedEnsemble.report_`` row
+        ``stack_calibrated``, what ``ml_proba`` is), ``auc_stack`` (the meta-learner's OOF AUC before
+        calibration), ``n_scored`` rows they were measured on, ``positive_rate`` and ``n_train`` of the
+        ensemble's training rows, and ``timings`` (seconds per stage: features, lstm, ensemble, garch).
 
     Examples
     --------
@@ -275,9 +277,11 @@ class MLPipeline(BaseEstimator):
         self._fit_risk(frames, start)
         timings["garch"] += time.perf_counter() - clock
         self.warmup_ = max(self._first_valid(inputs[s], df, datas[s]) for s, df in frames.items())
-        rep = self.ensemble_.report_.loc["stack_calibrated"]
+        rep, raw = self.ensemble_.report_.loc["stack_calibrated"], self.ensemble_.report_.loc["stack"]
         self.report_ = {"auc": float(rep["auc"]), "brier": float(rep["brier"]), "ece": float(rep["ece"]),
-                        "n_scored": int(rep["n"]), "n_train": int(len(self.train_rows_)),
+                        "auc_stack": float(raw["auc"]), "n_scored": int(rep["n"]),
+                        "positive_rate": float(self.train_rows_["label"].mean()),
+                        "n_train": int(len(self.train_rows_)),
                         "timings": {k: round(v, 4) for k, v in timings.items()}}
         return self
 
@@ -352,7 +356,7 @@ class MLPipeline(BaseEstimator):
         self.ensemble_ = self._ensemble(purge).fit(X, ens["label"].to_numpy().astype(np.int64),
                                                    returns=ens["ret"].to_numpy())
         self.columns_ = list(X.columns)
-        self.train_rows_ = ens[["symbol", "time", "label_end"]]
+        self.train_rows_ = ens[["symbol", "time", "label", "label_end"]]
 
     def _fit_risk(self, frames, start) -> None:
         bench = pdata.benchmark_returns(self.benchmark, frames)
