@@ -15,12 +15,13 @@ Each data feed carries float64 lines aligned to its bars, NaN where there is no 
 :meth:`MLStrategy.precompute` cannot make predictions itself. In a backtest the walk-forward runner
 computes them in batch for each test fold, with models fitted only on earlier data, and passes them with
 ``run_backtest(..., extra_lines={symbol: {name: array}})``. Live (or in a backtest without lines), the
-``predictor`` parameter is an object with ``warmup: int`` (bars it needs), optionally ``window: int``
-(bars it looks at, default ``warmup``) and ``predict_latest(window: DataFrame) -> Mapping[str, float]``
-(keys as the line names). It is called on every bar with the trailing OHLCV window built from the feed's
-lines seen so far (index ``datetime``, columns ``open high low close volume``, at most ``window`` bars,
-``attrs["symbol"]`` set), once at least ``warmup`` bars exist; its values are used exactly as the lines
-would be. Without lines and without a predictor the strategy raises :class:`~tradeforge.errors.ConfigError`
+``predictor`` parameter is an object with ``warmup: int`` (bars it needs), ``window: int | None`` (bars
+it looks at; ``None`` or no such attribute: every bar since the feed's first, as
+:class:`tradeforge.models.pipeline.MLPipeline` needs for EMA-type features to match its batch run) and
+``predict_latest(window: DataFrame) -> Mapping[str, float]`` (keys as the line names). It is called on
+every bar, once at least ``warmup`` bars exist, with the trailing OHLCV window built from the feed's
+lines seen so far (index ``datetime``, columns ``open high low close volume``, the last ``window`` bars,
+``attrs["symbol"]`` set): never a later bar. Its values are used exactly as the lines would be. Without lines and without a predictor the strategy raises :class:`~tradeforge.errors.ConfigError`
 when the run starts (``precompute`` does not see the lines the runner adds, so it cannot check).
 
 Trading rules
@@ -87,7 +88,10 @@ _DEFAULTS: dict[str, Any] = dict(
 
 @runtime_checkable
 class Predictor(Protocol):
-    """What the live path needs: ``warmup`` bars and ``predict_latest(window) -> {line name: value}``."""
+    """What the live path needs: ``warmup`` bars and ``predict_latest(window) -> {line name: value}``.
+
+    An optional ``window: int | None`` attribute bounds the bars passed (None or absent: all bars so far).
+    """
 
     warmup: int
 
@@ -161,7 +165,7 @@ def _resolve_predictor(spec: Any) -> Any:
     window = getattr(obj, "window", None)
     if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < warmup):
         raise ConfigError(f"MLStrategy parameter 'predictor': window={window!r} must be an integer >= its "
-                          f"warmup ({warmup}), or None to use the warmup")
+                          f"warmup ({warmup}), or None for every bar since the start")
     return obj
 
 
@@ -237,8 +241,7 @@ class MLStrategy(Strategy):
         self._books = [_Book() for _ in self.datas]
         # keyed by id(): backtrader overloads == on lines, so list.index / dict lookups by value misbehave
         self._lines = {id(data): self._prediction_lines(data) for data in self.datas}
-        predictor = self.predictor
-        self._window = 0 if predictor is None else (getattr(predictor, "window", None) or predictor.warmup)
+        self._window = getattr(self.predictor, "window", None)  # None: every bar since the start
 
     def _prediction_lines(self, data: bt.feed.DataBase) -> dict[str, Any]:
         """The data's prediction lines by name; ConfigError when needed ones are missing and no predictor."""
@@ -263,7 +266,7 @@ class MLStrategy(Strategy):
             return {name: float(line[0]) for name, line in self._lines[id(data)].items()}
         if len(data) < self.predictor.warmup:
             return {}
-        size = min(len(data), self._window)
+        size = len(data) if self._window is None else min(len(data), self._window)
         values = np.column_stack([np.asarray(getattr(data.lines, name).get(size=size), dtype=np.float64)
                                   for name in _OHLCV])
         window = pd.DataFrame(values, index=_bt_index(data.datetime.get(size=size)), columns=list(_OHLCV))

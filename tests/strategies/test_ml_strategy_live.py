@@ -49,7 +49,7 @@ class MomentumPredictor:
 
     def predict_latest(self, window: pd.DataFrame) -> Mapping[str, float]:
         self.seen.append((window.index[-1], len(window)))
-        close = window["close"].to_numpy()[-self.window:]
+        close = window["close"].to_numpy()[-(self.period + 1):]
         ratio = close[-1] / close[-self.period:].mean() - 1.0
         sigma = np.diff(np.log(close)).std(ddof=1)
         return {k: float(v[0]) for k, v in self._values(np.array([ratio]), np.array([sigma])).items()}
@@ -117,6 +117,25 @@ def test_batch_lines_and_live_predictor_give_same_predictions_and_orders(frames)
     ends = [t for t, _ in live_predictor.seen]
     expected = [t for df in frames.values() for t in df.index[20:]]
     assert sorted(ends) == sorted(expected) and {n for _, n in live_predictor.seen} == {21}
+
+
+class _Unbounded(MomentumPredictor):
+    """``window = None``: the strategy passes every bar since the start (MLPipeline's convention)."""
+
+    def __init__(self):
+        super().__init__()
+        self.window = None
+
+
+def test_window_none_passes_every_bar_since_the_start(frames):
+    df = {"SP500": frames["SP500"].iloc[:80]}
+    predictor = _Unbounded()
+    live = _run(df, predictor=predictor)
+    assert [n for _, n in predictor.seen] == list(range(21, 81))
+    assert [t for t, _ in predictor.seen] == list(df["SP500"].index[20:])
+    offline = _run(df, lines={"SP500": MomentumPredictor().predict_batch(df["SP500"])})
+    np.testing.assert_allclose(np.array([p[1:] for p in offline.preds], dtype=float),
+                               np.array([p[1:] for p in live.preds], dtype=float), rtol=1e-9, atol=1e-12)
 
 
 def test_same_orders_through_the_backtest_runner(frames):
