@@ -1,0 +1,95 @@
+"""Benchmark of the stacked ensemble and the risk models.
+
+Measures:
+
+* ``StackedEnsemble`` fit time on 5,000 rows x 100 features (default model sizes, all five base models;
+  the fit includes the walk-forward out-of-fold passes, the meta-learner, the calibrator and the final refit),
+  and its prediction time for those rows;
+* GARCH(1,1) Student-t fit + 5-step forecast time per symbol (1,000 daily returns, several symbols);
+* causal rolling GARCH features for one symbol (1,000 bars, window 500, refit every 20 bars);
+* copula dependence of one symbol with two benchmarks.
+
+Run: ``.venv/bin/python bench/models_ensemble.py [--quick]`` (``--quick``: 2,000 rows, 3 symbols), or call
+``run()`` (``bench/models.py`` does). Not a test; prints a table and returns the numbers.
+
+Threads default to 1: on a shared, oversubscribed machine OpenMP's spin-waiting makes XGBoost and LightGBM
+with 2 threads 10-20x *slower* than with 1 (measured: 200 trees on 750 x 100, load average ~9 on 2 cores:
+26 s with 2 threads vs 1.6-2.9 s with 1). Pass ``--n-jobs`` on a dedicated machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import pandas as pd
+
+from tradeforge.models.copula import CopulaDependence
+from tradeforge.models.ensemble import StackedEnsemble
+from tradeforge.models.garch import GarchModel, garch_features
+
+
+def _planted(n: int, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, k))
+    X[rng.uniform(size=X.shape) < 0.01] = np.nan
+    signal = np.nan_to_num(X[:, 0] - 0.5 * X[:, 1] + 0.3 * X[:, 2] * X[:, 3])
+    return X, (signal + rng.normal(size=n) > 0).astype(int)
+
+
+def bench_ensemble(n: int, k: int, n_jobs: int) -> dict[str, float]:
+    X, y = _planted(n, k)
+    t0 = time.perf_counter()
+    model = StackedEnsemble(n_jobs=n_jobs).fit(X, y)
+    fit_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model.predict_proba(X)
+    predict_s = time.perf_counter() - t0
+    return {"rows": n, "features": k, "fit_s": fit_s, "predict_s": predict_s,
+            "stack_oof_auc": float(model.report_.loc["stack", "auc"]),
+            "stack_calibrated_ece": float(model.report_.loc["stack_calibrated", "ece"])}
+
+
+def bench_garch(symbols: int, n: int = 1000) -> dict[str, float]:
+    from arch.data import sp500
+
+    base = np.log(sp500.load()["Adj Close"]).diff().dropna().to_numpy()
+    times = []
+    for s in range(symbols):
+        r = base[s * 300: s * 300 + n]
+        t0 = time.perf_counter()
+        GarchModel().fit(r).cvar()
+        times.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    garch_features(base[:1000], window=500, refit_every=20)
+    rolling = time.perf_counter() - t0
+    rng = np.random.default_rng(0)
+    bench = pd.DataFrame({"SPY": base[:1000], "QQQ": 0.9 * base[:1000] + 0.004 * rng.normal(size=1000)})
+    t0 = time.perf_counter()
+    CopulaDependence().fit(1.2 * bench["SPY"] + 0.01 * rng.normal(size=1000), bench)
+    copula = time.perf_counter() - t0
+    return {"symbols": symbols, "garch_fit_ms_per_symbol": 1000 * float(np.median(times)),
+            "garch_features_1000_bars_s": rolling, "copula_2_benchmarks_ms": 1000 * copula}
+
+
+def run(quick: bool = False, n_jobs: int | None = None) -> dict[str, dict[str, float]]:
+    """Run the benchmark, print a small table and return the numbers."""
+    n_jobs = n_jobs or 1
+    out = {"ensemble": bench_ensemble(2000 if quick else 5000, 100, n_jobs),
+           "risk": bench_garch(3 if quick else 10)}
+    print(f"StackedEnsemble (5 base models, n_jobs={n_jobs})")
+    for key, value in out["ensemble"].items():
+        print(f"  {key:<24} {value:.3f}" if isinstance(value, float) else f"  {key:<24} {value}")
+    print("Risk models")
+    for key, value in out["risk"].items():
+        print(f"  {key:<28} {value:.3f}" if isinstance(value, float) else f"  {key:<28} {value}")
+    return out
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2,000 rows and 3 symbols")
+    parser.add_argument("--n-jobs", type=int, default=None, help="threads for the tree models")
+    args = parser.parse_args()
+    run(args.quick, args.n_jobs)
