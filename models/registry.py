@@ -46,6 +46,7 @@ KINDS: dict[str, str] = {
     "garch": "tradeforge.models.garch:GarchModel",
     "lstm": "tradeforge.models.lstm:LSTMPredictor",
     "multi_timeframe_lstm": "tradeforge.models.lstm:MultiTimeframeLSTM",
+    "ml_pipeline": "tradeforge.models.pipeline:MLPipeline",
 }
 _LIBRARIES = ("numpy", "pandas", "scikit-learn", "xgboost", "lightgbm", "torch", "arch", "copulas", "tradeforge")
 _VERSION_RE = re.compile(r"^\d{8}T\d{12}Z-[0-9a-f]{8}$")

@@ -125,3 +125,20 @@ def test_save_load_round_trip_gives_identical_predictions(fitted, tmp_path):
     loaded = StackedEnsemble.load(tmp_path)
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     pd.testing.assert_frame_equal(loaded.report_, model.report_, check_dtype=False)
+
+
+def test_label_end_purge_and_sample_weight_are_used(tmp_path):
+    X, y = _data(n=300, seed=6)
+    label_end = np.minimum(np.arange(300) + 5, 299)
+    weight = np.linspace(0.5, 1.5, 300)
+    kw = dict(base_models=("lgbm", "svm"), fast=True, n_splits=3)
+    purged = StackedEnsemble(**kw, purge=label_end).fit(X, y, sample_weight=weight)
+    plain = StackedEnsemble(**kw).fit(X, y, sample_weight=weight)
+    unweighted = StackedEnsemble(**kw, purge=label_end).fit(X, y)
+    assert purged.n_oof_rows_ == plain.n_oof_rows_  # purge trims training rows, never test rows
+    assert not np.array_equal(purged.report_.to_numpy(), plain.report_.to_numpy())
+    assert not np.array_equal(purged.predict_proba(X), unweighted.predict_proba(X))
+    purged.save(tmp_path)
+    np.testing.assert_array_equal(StackedEnsemble.load(tmp_path).purge, label_end)
+    with pytest.raises(DataError, match="sample_weight"):
+        StackedEnsemble(**kw).fit(X, y, sample_weight=weight[:10])

@@ -83,3 +83,14 @@ def test_user_errors():
         standardized_quantile_es(0.7)
     with pytest.raises(ConfigError, match="window"):
         garch_features(np.zeros(100), window=10)
+
+
+def test_estimator_contract_clone_and_params():
+    from sklearn.base import clone
+
+    model = GarchModel(dist="normal", horizon=3)
+    fitted = model.fit(0.01 * np.random.default_rng(1).standard_t(5, size=200))
+    assert fitted is model and clone(model).get_params() == model.get_params()
+    assert not hasattr(clone(model), "sigma_forecast_") and len(model.forecast_sigma()) == 3
+    with pytest.raises(ConfigError, match="step"):
+        model.var(step=4)
