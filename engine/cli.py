@@ -132,5 +132,5 @@ def strategies() -> None:
         params = " ".join(f"{k}={v!r}" for k, v in strategy_params(cls).items()) or "(no parameters)"
         click.echo(f"{name}  ({cls.__module__}:{cls.__qualname__})")
         if doc:
-            click.echo(f"    {doc[0]}")
+            click.echo(f"    {doc[0].replace('``', '')}")
         click.echo(f"    params: {params}")

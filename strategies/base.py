@@ -57,6 +57,8 @@ class Strategy(bt.Strategy):
         has ended or while it has a gap, repeating its last bar; acting on a repeated bar would send
         orders that can never fill. On a single data (or a common calendar) this is every data.
         """
+        if len(self.datas) == 1:  # a single data advances on every call of next
+            return self.datas
         lengths = [len(data) for data in self.datas]
         previous = self.__dict__.get("_tf_lengths") or [0] * len(lengths)
         self._tf_lengths = lengths

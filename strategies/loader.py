@@ -16,7 +16,7 @@ from typing import Any
 
 import backtrader as bt
 
-from tradeforge.errors import ConfigError, unknown_name_error
+from tradeforge.errors import ConfigError, did_you_mean, unknown_name_error
 
 __all__ = ["BUILTINS", "ENTRY_POINT_GROUP", "resolve_strategy", "list_strategies", "strategy_params", "check_params"]
 
@@ -25,6 +25,7 @@ ENTRY_POINT_GROUP = "tradeforge.strategies"
 BUILTINS: dict[str, str] = {
     "sma_cross": "tradeforge.strategies.sma_cross:SmaCross",
     "rsi_reversion": "tradeforge.strategies.rsi_reversion:RsiReversion",
+    "ml": "tradeforge.strategies.ml:MLStrategy",
 }
 
 _TRUE = {"true", "1", "yes", "y", "on"}
@@ -44,8 +45,9 @@ def _import_ref(ref: str) -> Any:
     try:
         return getattr(module, attr)
     except AttributeError:
-        names = [n for n in vars(module) if not n.startswith("_")]
-        raise unknown_name_error(f"class in module '{module_name}'", attr, names) from None
+        names = sorted(n for n, v in vars(module).items() if isinstance(v, type) and issubclass(v, bt.Strategy))
+        raise ConfigError(f"module '{module_name}' has no attribute '{attr}'.{did_you_mean(attr, names)} "
+                          f"Strategy classes there: {', '.join(names) or '(none)'}.") from None
 
 
 def _entry_points() -> dict[str, Any]:

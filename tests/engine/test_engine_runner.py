@@ -123,3 +123,9 @@ def test_symbols_on_different_calendars_only_trade_fresh_bars(frames):
     late = result.orders[result.orders["symbol"] == "LATE"]
     assert late["date"].min() > frames["NASDAQ"].index[300 + 30]
     assert result.orders[result.orders["symbol"] == "EARLY"]["date"].max() <= sp.index[699]
+
+
+def test_synthetic_universe_spec_runs_one_feed_per_symbol():
+    result = run_backtest("synth:symbols=3,bars=400,seed=5", "rsi_reversion", {"lower": 40, "upper": 60})
+    assert set(result.prices) == set(result.trades["symbol"]) and len(result.prices) == 3
+    assert result.metrics["bars"] == 400 and 0 < result.metrics["exposure"] <= 1
