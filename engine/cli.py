@@ -74,11 +74,11 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _default_out(strategy: str, data: str) -> Path:
+def _default_out(strategy: str, data: str, command: str = "backtest") -> Path:
     def slug(text: str) -> str:
         return re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_")[-40:] or "x"
 
-    return Path("runs") / f"backtest-{slug(strategy)}-{slug(data)}"
+    return Path("runs") / f"{command}-{slug(strategy)}-{slug(data)}"
 
 
 def _summary(metrics: dict[str, Any]) -> str:
@@ -134,3 +134,70 @@ def strategies() -> None:
         if doc:
             click.echo(f"    {doc[0].replace('``', '')}")
         click.echo(f"    params: {params}")
+
+
+def _fold_progress() -> tuple[Any, Any]:
+    """``(callback(result, n_folds), close)``: a rich bar on a terminal, one line per fold otherwise."""
+    if not sys.stderr.isatty():
+        def line(result: dict[str, Any], total: int) -> None:
+            row = result["row"]
+            sharpe = "n/a" if row["sharpe"] is None else f"{row['sharpe']:.2f}"
+            click.echo(f"fold {result['fold'] + 1}/{total} done: test {row['test_start']:%Y-%m-%d}.."
+                       f"{row['test_end']:%Y-%m-%d}, return {row['total_return']:+.2%}, sharpe {sharpe}, "
+                       f"{result['timings']['total']:.1f}s", err=True)
+
+        return line, lambda: None
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("walk-forward"), BarColumn(), TextColumn("{task.completed}/{task.total} folds"),
+                   TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    task = bar.add_task("folds", total=None)
+    bar.start()
+
+    def advance(result: dict[str, Any], total: int) -> None:
+        bar.update(task, total=total, advance=1)
+
+    return advance, bar.stop
+
+
+@main.command()
+@click.option("--strategy", default="ml", show_default=True,
+              help="ml (models fitted per fold), a built-in name, an entry point, or package.module:Class.")
+@click.option("--data", default="sample:sp500", show_default=True,
+              help="Data spec: sample:NAME, a CSV/Parquet file, a directory, or synth:KEY=VALUE,...")
+@click.option("--train-bars", default=1000, show_default=True, help="Training window in bars.")
+@click.option("--test-bars", default=250, show_default=True, help="Test window (and step) in bars.")
+@click.option("--anchored", is_flag=True, help="Train on every bar before the test window (expanding).")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="Strategy or model parameter (repeatable), e.g. --param min_confidence=0.6.")
+@click.option("--workers", type=int, default=None, help="Local worker processes [default: all cores].")
+@click.option("--scheduler", default=None, metavar="ADDR", help="Dask scheduler, e.g. tcp://host:8786.")
+@click.option("--seed", default=0, show_default=True, help="Seed of every fold's models.")
+@click.option("--cash", default=100_000.0, show_default=True, help="Starting cash.")
+@click.option("--commission", default=0.001, show_default=True, help="Commission, fraction of notional.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Report directory [default: runs/walkforward-<strategy>-<data>].")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics JSON (only) on stdout.")
+@click.option("--tearsheet/--no-tearsheet", default=True, show_default=True,
+              help="Write the quantstats HTML tearsheet.")
+def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, anchored: bool,
+                params: tuple[str, ...], workers: int | None, scheduler: str | None, seed: int, cash: float,
+                commission: float, out: str | None, as_json: bool, tearsheet: bool) -> None:
+    """Walk-forward: fit on each training window, trade the next one, stitch the out-of-sample results."""
+    from tradeforge.engine.walkforward import run_walkforward, write_walkforward
+
+    callback, close = _fold_progress()
+    try:
+        result = run_walkforward(data, strategy, parse_params(params), train_bars=train_bars,
+                                 test_bars=test_bars, anchored=anchored, seed=seed, workers=workers,
+                                 scheduler=scheduler, cash=cash, commission=commission, progress=callback)
+    finally:
+        close()
+    out_dir = write_walkforward(result, Path(out) if out else _default_out(strategy, data, "walkforward"),
+                                tearsheet=tearsheet)
+    if as_json:
+        click.echo(json.dumps(result.metrics))
+    else:
+        click.echo(_summary({k: v for k, v in result.metrics.items() if not isinstance(v, dict)}))
+    click.echo(f"report written to {out_dir}", err=True)
