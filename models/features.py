@@ -20,7 +20,6 @@ momentum, time); :func:`build_multi_timeframe` adds higher timeframes using comp
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -98,6 +97,11 @@ class FeatureSpec:
         if isinstance(self.output, bool) or not isinstance(self.output, int | np.integer) or self.output < 0:
             raise ConfigError(f"FeatureSpec '{self.name}': output must be an integer >= 0, got {self.output!r}")
 
+    def __reduce__(self):
+        """Pickle with plain-dict params (a mappingproxy cannot be pickled)."""
+        return (FeatureSpec, (self.name, self.function, dict(self.params), self.inputs, self.output,
+                              self.normalize, self.group))
+
 
 @dataclass(frozen=True)
 class _Compiled:
@@ -108,10 +112,7 @@ class _Compiled:
     params: Mapping[str, Any]
     inputs: tuple[str, ...]
     lookback: int
-
-    @property
-    def key(self) -> tuple:
-        return (self.spec.function, tuple(sorted(self.params.items())), self.inputs)
+    key: tuple  # (function, params, inputs): specs sharing it share one computation
 
 
 def _check_value(spec: FeatureSpec, key: str, value: Any, default: Any) -> Any:
@@ -155,7 +156,8 @@ def _compile(spec: FeatureSpec) -> _Compiled:
             f"outputs {fn.outputs}; use 0..{len(fn.outputs) - 1}"
         )
     lookback = max(int(fn.lookback(params)), NORMALIZERS[spec.normalize])
-    return _Compiled(spec, fn, MappingProxyType(params), tuple(inputs), lookback)
+    key = (spec.function, tuple(sorted(params.items())), tuple(inputs))
+    return _Compiled(spec, fn, MappingProxyType(params), tuple(inputs), lookback, key)
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,10 @@ class FeatureSet:
             seen.add(spec.name)
         object.__setattr__(self, "specs", specs)
         object.__setattr__(self, "_compiled", tuple(_compile(s) for s in specs))
+
+    def __reduce__(self):
+        """Pickle the specs only; the compiled functions are rebuilt on load."""
+        return (FeatureSet, (self.specs,))
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -234,31 +240,28 @@ class FeatureSet:
         arrays = _input_arrays(df, self.input_columns)
         return pd.DataFrame(self._matrix(arrays, df.index), index=df.index, columns=list(self.columns))
 
-    def transform_many(self, frames: Mapping[str, pd.DataFrame], n_jobs: int = 1) -> dict[str, pd.DataFrame]:
-        """:meth:`transform` each frame of *frames* (symbol -> OHLCV), in *n_jobs* threads.
+    def transform_many(self, frames: Mapping[str, pd.DataFrame], n_jobs: int = 1,
+                       backend: str = "processes") -> dict[str, pd.DataFrame]:
+        """:meth:`transform` each frame of *frames* (symbol -> OHLCV), in *n_jobs* workers.
 
-        The numba kernels release the GIL, so threads overlap their work; results are identical
-        whatever *n_jobs* is.
+        ``backend="processes"`` (default) splits the symbols into *n_jobs* chunks computed in forked
+        worker processes (each returns bare numpy matrices); ``"threads"`` only helps when every
+        kernel releases the GIL. Results are identical whatever *n_jobs* and *backend* are.
 
         Examples
         --------
         >>> idx = pd.date_range("2024-01-01", periods=5, freq="D", name="datetime")
         >>> px = pd.DataFrame({"open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "volume": 1.0}, index=idx)
-        >>> sorted(FeatureSet([FeatureSpec("r", "logret")]).transform_many({"B": px, "A": px}, n_jobs=2))
+        >>> sorted(FeatureSet([FeatureSpec("r", "logret")]).transform_many({"B": px, "A": px}))
         ['A', 'B']
         """
-        if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
-            raise ConfigError(f"transform_many: n_jobs must be an integer >= 1, got {n_jobs!r}")
-        names = list(frames)
-        if n_jobs == 1 or len(names) < 2:
-            return {name: self.transform(frames[name]) for name in names}
-        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-            results = pool.map(lambda name: self.transform(frames[name]), names)
-            return dict(zip(names, results, strict=True))
+        from ._feature_parallel import transform_many
+
+        return transform_many(self, frames, n_jobs, backend)
 
     def _matrix(self, arrays: dict[str, np.ndarray], index: pd.DatetimeIndex) -> np.ndarray:
         n = len(index)
-        out = np.empty((n, len(self._compiled)))
+        out = np.empty((n, len(self._compiled)), order="F")  # column writes are contiguous
         if n == 0:
             return out
         cache: dict[tuple, tuple[np.ndarray, ...]] = {}
@@ -266,10 +269,11 @@ class FeatureSet:
             outs = cache.get(comp.key)
             if outs is None:
                 args = [arrays[i] for i in comp.inputs]
-                kwargs = dict(comp.params)
                 if comp.fn.needs_index:
-                    kwargs["index"] = index
-                outs = cache[comp.key] = comp.fn.compute(*args, **kwargs)
+                    outs = comp.fn.compute(*args, index=index, **comp.params)
+                else:
+                    outs = comp.fn.compute(*args, **comp.params)
+                cache[comp.key] = outs
             out[:, j] = _normalize(outs[comp.spec.output], comp.spec.normalize, arrays, cache)
         return out
 

@@ -95,12 +95,31 @@ def test_time_features_on_intraday_bars():
     assert (x["weekday"] == df.index.dayofweek).all()
 
 
-def test_transform_many_equals_transform_in_threads(fs):
-    frames = {f"S{i}": _walk(300, i) for i in range(4)}
-    many = fs.transform_many(frames, n_jobs=2)
+@pytest.mark.parametrize("backend", ["processes", "threads"])
+def test_transform_many_equals_transform(fs, backend):
+    frames = {f"S{i}": _walk(200 + 30 * i, i) for i in range(5)}
+    many = fs.transform_many(frames, n_jobs=2, backend=backend)
     assert list(many) == list(frames)
     for name, df in frames.items():
         pd.testing.assert_frame_equal(many[name], fs.transform(df), check_exact=True)
+
+
+def test_transform_many_reports_worker_errors_and_bad_arguments(fs):
+    bad = _walk(100, 1)
+    bad.iloc[7, 0] = np.inf
+    with pytest.raises(DataError, match="row 7"):
+        fs.transform_many({"A": _walk(100, 0), "B": bad}, n_jobs=2)
+    with pytest.raises(ConfigError, match="n_jobs must be an integer >= 1"):
+        fs.transform_many({"A": bad}, n_jobs=0)
+    with pytest.raises(ConfigError, match="Did you mean 'threads'"):
+        fs.transform_many({"A": bad}, n_jobs=2, backend="thread")
+
+
+def test_feature_sets_pickle(fs):
+    import pickle
+
+    again = pickle.loads(pickle.dumps(fs))
+    assert again == fs and again.columns == fs.columns and again.warmup == fs.warmup
 
 
 def test_pandas_ta_indicator_by_name(sp500):
