@@ -104,6 +104,9 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ validation helpers
     def _check_params(self) -> tuple[str, ...]:
+        if isinstance(self.base_models, str):
+            raise ConfigError(f"base_models: expected a tuple of names, got the string {self.base_models!r}; "
+                              f"write ({self.base_models!r},)")
         names = tuple(self.base_models)
         if not names:
             raise ConfigError("base_models: expected at least one of " + ", ".join(bm.BASE_MODELS))

@@ -47,7 +47,8 @@ class WalkForwardSplit:
         training window then has ``min_train`` rows, or ``n // (n_splits + 1)`` when that is not given).
         When ``None``, as many blocks of ``test_size`` as fit after ``min_train`` (the last may be shorter).
     train_size : int, optional
-        Rolling window length (rows before the purge/embargo gap). Ignored when ``anchored``.
+        Rolling window length (rows before the purge/embargo gap). Ignored when ``anchored``; ``None``
+        means every earlier row (expanding, like ``anchored``).
     test_size : int, optional
         Rows per test block.
     purge : int or array-like of int
@@ -168,7 +169,7 @@ class WalkForwardSplit:
         return sum(1 for _ in self.split(X))
 
 
-def _positive_column(proba: np.ndarray, classes: np.ndarray) -> np.ndarray:
+def _positive_column(proba: np.ndarray) -> np.ndarray:
     proba = np.asarray(proba)
     if proba.ndim == 1:
         return proba
@@ -242,7 +243,7 @@ def oof_predict(
         fit_with_weight(model, _rows(Xa, train), ya[train], weight)
         pred = getattr(model, method)(_rows(Xa, test))
         if method == "predict_proba":
-            pred = _positive_column(pred, getattr(model, "classes_", None))
+            pred = _positive_column(pred)
         pred = np.asarray(pred, dtype=np.float64)
         if oof is None:
             oof = np.full((len(ya),) + pred.shape[1:], np.nan)

@@ -104,6 +104,8 @@ def test_user_errors_are_named():
         StackedEnsemble(**FAST).fit(X.iloc[:10], y[:10])
     with pytest.raises(ConfigError, match="Did you mean 'xgb'"):
         StackedEnsemble(base_models=("xgbb",)).fit(X, y)
+    with pytest.raises(ConfigError, match=r"write \('rf',\)"):
+        StackedEnsemble(base_models="rf").fit(X, y)
     with pytest.raises(ConfigError, match="sell_threshold"):
         StackedEnsemble(buy_threshold=0.4, sell_threshold=0.6).fit(X, y)
     with pytest.raises(ModelError, match="not fitted"):
