@@ -166,3 +166,30 @@ def test_bad_data_raises_data_errors_naming_row_and_column(fs):
         fs.transform(_walk(80, 5).drop(columns="volume"))
     with pytest.raises(DataError, match="DatetimeIndex"):
         fs.transform(_walk(80, 5).reset_index())
+
+
+def test_derived_features_match_pandas_references(sp500):
+    names = ["zscore_20", "realized_vol_10", "vwap_dist_20", "donchian_pos_20", "volume_ratio_5_20",
+             "bb_pctb_20", "bb_width_20", "obv_slope_10", "high_dist_20", "close_location", "gap", "ma_cross_5_20"]
+    fs = FeatureSet([s for s in default_feature_set().specs if s.name in names])
+    x = fs.transform(sp500)
+    o, h, lo, c, v = (sp500[k] for k in ("open", "high", "low", "close", "volume"))
+    mean20, sd20 = c.rolling(20).mean(), c.rolling(20).std(ddof=0)
+    tp = (h + lo + c) / 3
+    obv = (np.sign(c.diff()).fillna(0) * v).cumsum()
+    ref = {
+        "zscore_20": (c - mean20) / sd20,
+        "realized_vol_10": np.log(c).diff().rolling(10).std(ddof=0),
+        "vwap_dist_20": c / ((tp * v).rolling(20).sum() / v.rolling(20).sum()) - 1,
+        "donchian_pos_20": (c - lo.rolling(20).min()) / (h.rolling(20).max() - lo.rolling(20).min()),
+        "volume_ratio_5_20": v.rolling(5).mean() / v.rolling(20).mean(),
+        "bb_pctb_20": (c - (mean20 - 2 * sd20)) / (4 * sd20),
+        "bb_width_20": 4 * sd20 / mean20,
+        "obv_slope_10": obv.diff(10) / v.rolling(10).sum(),
+        "high_dist_20": c / h.rolling(20).max() - 1,
+        "close_location": (c - lo) / (h - lo),
+        "gap": o / c.shift(1) - 1,
+        "ma_cross_5_20": c.rolling(5).mean() / mean20 - 1,
+    }
+    for name in names:
+        np.testing.assert_allclose(x[name], ref[name], rtol=1e-7, atol=1e-10, equal_nan=True, err_msg=name)
