@@ -3,11 +3,12 @@
 Three families share one interface (default input columns, default parameters, output names, a
 lookback formula, and ``compute(*arrays, **params) -> tuple[ndarray, ...]``):
 
-* TA-Lib functions (``rsi``, ``macd``, ...) computed by :mod:`tradeforge.engine.indicators`; while a
-  function has not landed there yet, the TA-Lib wheel (its reference, equal to 1e-9) is used if it is
-  installed. Lookbacks follow TA-Lib's ``*_Lookback`` formulas.
+* TA-Lib functions (``rsi``, ``macd``, ...) computed by :mod:`tradeforge.engine.indicators`.
+  Lookbacks follow TA-Lib's ``*_Lookback`` formulas (tests check them against the first finite row).
 * derived, scale-free features of our own (``logret``, ``rvol``, ``bb_pctb``, ...) on the numba
-  kernels of :mod:`._feature_nb`.
+  kernels of :mod:`._feature_nb`: ratios and positions rather than price levels, defined for
+  degenerate windows (0.5 in an empty range), and called without per-call input checks because
+  :meth:`FeatureSet.transform` validates the frame once.
 * pandas-ta indicators by name (``pandas_ta:cti``), see :mod:`._feature_pandas_ta`.
 """
 
@@ -42,20 +43,13 @@ class _Function:
 
 @cache
 def _ta(name: str) -> Callable[..., Any]:
-    """The TA-Lib compatible function *name*: ours if it exists, else the TA-Lib wheel's."""
+    """The TA-Lib compatible function *name* of :mod:`tradeforge.engine.indicators`."""
     from tradeforge.engine import indicators
 
     fn = getattr(indicators, name, None)
-    if fn is not None:
-        return fn
-    try:
-        import talib
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ConfigError(
-            f"indicator '{name}' is not in tradeforge.engine.indicators yet and TA-Lib is not installed: "
-            f"drop the feature or install the 'ta-lib' package"
-        ) from exc
-    return getattr(talib, name.upper())
+    if fn is None:  # pragma: no cover - every name of _TALIB_TABLE exists in the engine
+        raise ConfigError(f"indicator '{name}' is missing from tradeforge.engine.indicators; drop the feature")
+    return fn
 
 
 def _talib_compute(name: str) -> Callable[..., tuple[np.ndarray, ...]]:
