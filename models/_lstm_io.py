@@ -99,7 +99,8 @@ def as_matrices(X, label: str) -> tuple[list[np.ndarray], list[str] | None]:
 
 def as_targets(y, mats: list[np.ndarray]) -> list[np.ndarray]:
     """Targets as float64 vectors, one per matrix, with matching lengths."""
-    items = list(y) if isinstance(y, list | tuple) and len(mats) > 1 else [y]
+    per_symbol = isinstance(y, list | tuple) and len(y) > 0 and all(np.ndim(t) == 1 for t in y)
+    items = list(y) if per_symbol else [y]
     if len(items) != len(mats):
         raise DataError(f"y: got {len(items)} target series for {len(mats)} feature matrices")
     out = []

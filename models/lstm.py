@@ -56,15 +56,17 @@ class LSTMPredictor:
     patience : int
         Epochs without a better validation loss before early stopping (best weights are restored).
     val_fraction : float
-        Chronological tail of each symbol's windows used for early stopping (never trained on).
+        Chronological tail of each symbol's windows used for early stopping (never trained on);
+        0 disables early stopping (the last epoch's weights are kept).
     indicator_columns : sequence of str or int, optional
         Columns whose last-bar values feed the indicator branch; None uses every column.
     size : {"auto", "seed", "small"}
         ``"seed"``: the shape above. ``"small"``: conv 32, hidden 32, 1 layer, 2 heads, indicator 16,
         lookback <= 30. ``"auto"``: seed on CUDA, small on CPU. Measured on 2 CPU threads
-        (torch 2.14.1, 20 features): the seed net trains ~250 windows/s (~90 s per epoch of 20,000
-        windows), the small net ~3,000 windows/s at lookback 30, so a daily walk-forward fold of
-        ~1,000 windows trains 40 epochs in a few seconds instead of minutes.
+        (torch 2.14.1, 20 features, machine shared): the seed net trains ~220 windows/s (~90 s per
+        epoch of 20,000 windows), the small net 2,300-8,400 windows/s at lookback 30 (0.1-0.4 s per
+        epoch of 900 windows), so a daily walk-forward fold of ~1,000 windows trains its epochs
+        (early-stopped, at most 40) in seconds instead of an hour.
     device : {"auto", "cpu", "cuda", "cuda:N"}
         "auto" uses CUDA when present.
     amp : {"auto", "bf16", "fp16", "off"}
@@ -322,6 +324,9 @@ class MultiTimeframeLSTM:
         Bar size of the base data the predictions are aligned to; None means the smallest timeframe.
     **lstm_params
         Hyper-parameters shared by every :class:`LSTMPredictor`.
+
+    ``fit`` takes ``X[tf]``/``y[tf]`` per timeframe (a list per timeframe for several symbols);
+    ``predict`` takes one symbol's frames, indexed by their bar starts.
 
     Examples
     --------

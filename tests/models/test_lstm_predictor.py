@@ -95,6 +95,10 @@ def test_multi_symbol_fit_and_predict(fitted):
     preds = multi.predict([X, X2])
     assert [len(p) for p in preds] == [len(X), len(X2)]
     assert np.array_equal(preds[1], multi.predict(X2), equal_nan=True)
+    single = LSTMPredictor(**TINY).fit([X], [y])  # a one-symbol list is the same as the bare matrix
+    assert np.array_equal(single.predict([X])[0], model.predict(X), equal_nan=True)
+    with pytest.raises(DataError, match="1 target series for 2"):
+        LSTMPredictor(**TINY).fit([X, X2], y)
 
 
 def test_save_load_roundtrip_is_bitwise(fitted, tmp_path):
