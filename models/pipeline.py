@@ -77,6 +77,10 @@ class MLPipeline(BaseEstimator):
         Walk-forward blocks for the LSTMs' out-of-fold predictions on the training rows.
     base_models, ensemble_splits, calibration, buy_threshold, sell_threshold
         Passed to :class:`StackedEnsemble` (``n_splits=ensemble_splits``).
+    ensemble_fast : bool
+        Use the ensemble's small members (``StackedEnsemble(fast=True)``: 30 trees of depth 5, 40 boosting
+        rounds). A fold has ~650 training rows, where the small members lose little, and the full-size
+        ones take about 3x longer, which would break the CPU budget of a walk-forward fold.
     garch_window, garch_refit_every : int
         Rolling window and refit step of the causal GARCH features.
     benchmark : Series, optional
@@ -130,6 +134,7 @@ class MLPipeline(BaseEstimator):
         lstm_oof_splits: int = 2,
         base_models: Sequence[str] = ("rf", "xgb", "lgbm"),
         ensemble_splits: int = 4,
+        ensemble_fast: bool = True,
         calibration: str = "isotonic",
         buy_threshold: float = 0.6,
         sell_threshold: float = 0.4,
@@ -153,6 +158,7 @@ class MLPipeline(BaseEstimator):
         self.lstm_oof_splits = lstm_oof_splits
         self.base_models = base_models
         self.ensemble_splits = ensemble_splits
+        self.ensemble_fast = ensemble_fast
         self.calibration = calibration
         self.buy_threshold = buy_threshold
         self.sell_threshold = sell_threshold
@@ -199,7 +205,8 @@ class MLPipeline(BaseEstimator):
         return StackedEnsemble(base_models=tuple(self.base_models), calibration=self.calibration,
                                n_splits=int(self.ensemble_splits), purge=purge,
                                buy_threshold=self.buy_threshold, sell_threshold=self.sell_threshold,
-                               random_state=int(self.random_state), n_jobs=int(self.n_jobs), fast=bool(self.fast))
+                               random_state=int(self.random_state), n_jobs=int(self.n_jobs),
+                               fast=bool(self.fast or self.ensemble_fast))
 
     # ------------------------------------------------------------------ shared computations
     def _features(self, df: pd.DataFrame) -> pd.DataFrame:
