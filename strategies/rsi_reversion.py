@@ -8,8 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tradeforge.engine.indicators import rsi
-
 from .base import Strategy
 
 __all__ = ["RsiReversion"]
@@ -34,6 +32,8 @@ class RsiReversion(Strategy):
     @classmethod
     def precompute(cls, df: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """The ``rsi`` line: TA-Lib compatible RSI of the close."""
+        from tradeforge.engine.indicators import rsi  # numba starts only when the strategy is used
+
         return {"rsi": rsi(df["close"].to_numpy(), timeperiod=int(params["period"]))}
 
     @classmethod

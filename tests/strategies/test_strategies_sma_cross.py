@@ -86,3 +86,13 @@ def test_crossover_has_no_lookahead(sp500):
     full = crossover(close, 10, 30)
     for cut in (31, 200, 777, 1499):
         np.testing.assert_array_equal(crossover(close[:cut], 10, 30), full[:cut])
+
+
+def test_window_mean_equals_the_numba_sma():
+    from tradeforge.engine.indicators import sma
+    from tradeforge.strategies.sma_cross import _window_mean
+
+    x = np.random.default_rng(0).lognormal(5.0, 1.0, 3000)
+    for period in (1, 2, 10, 30, 200):
+        np.testing.assert_allclose(_window_mean(x, period), sma(x, timeperiod=period), rtol=1e-12)
+    assert np.isnan(_window_mean(x[:5], 10)).all()
