@@ -207,6 +207,10 @@ class LSTMPredictor:
     def predict_last(self, X) -> float:
         """Prediction for the last bar of ``X`` only (the live path); equals ``predict(X)[-1]`` bitwise on CPU.
 
+        It also equals ``predict(X_full)[t]`` bitwise when ``X`` is ``X_full`` cut after bar t. A trailing
+        slice of fewer rows gives the same number up to float32 rounding (the CPU batch position of a
+        window is its row number modulo 32).
+
         Examples
         --------
         >>> import numpy as np

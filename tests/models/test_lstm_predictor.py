@@ -76,6 +76,7 @@ def test_fit_restores_thread_count_and_global_rng(fitted):
     torch.manual_seed(123)
     LSTMPredictor(**{**TINY, "num_threads": 2, "epochs": 1}).fit(X, y)
     assert torch.get_num_threads() == before
+    assert not torch.are_deterministic_algorithms_enabled()
     assert torch.equal(torch.rand(1), expected)
 
 
@@ -86,6 +87,12 @@ def test_early_stopping_keeps_best_epoch(fitted):
     best = hist["best_epoch"]
     assert hist["val_loss"][best] == min(hist["val_loss"])
     assert len(hist["val_loss"]) <= best + 2  # stopped one epoch after the last improvement (or at the end)
+
+
+def test_zero_val_fraction_trains_every_epoch_without_early_stopping(fitted):
+    _, X, y = fitted
+    model = LSTMPredictor(**{**TINY, "epochs": 3, "val_fraction": 0.0}).fit(X, y)
+    assert len(model.history_["train_loss"]) == 3 and model.history_["val_loss"] == []
 
 
 def test_multi_symbol_fit_and_predict(fitted):
