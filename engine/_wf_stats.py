@@ -95,7 +95,7 @@ def expected_max_sharpe(trial_sharpes: np.ndarray) -> float:
     Examples
     --------
     >>> round(expected_max_sharpe(np.array([0.0, 0.1, -0.1, 0.05])), 4)
-    0.0849
+    0.0898
     """
     s = np.asarray(trial_sharpes, dtype=np.float64)
     s = s[np.isfinite(s)]
