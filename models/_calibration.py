@@ -119,19 +119,30 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def chronological_calibration(p: np.ndarray, y: np.ndarray, method: str, n_blocks: int = 4) -> np.ndarray:
-    """Honest calibrated probabilities: block ``k`` is calibrated by a calibrator fitted on blocks ``< k``.
+def chronological_calibration(
+    p: np.ndarray, y: np.ndarray, method: str, n_blocks: int = 4, gap: int = 0
+) -> np.ndarray:
+    """Honest calibrated probabilities: block ``k`` is calibrated by a calibrator fitted on blocks ``< k``,
+    leaving out the last *gap* rows before the block (labels overlapping it).
 
     Rows of the first block get NaN. Used to *measure* what calibration buys out of sample.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> p = rng.uniform(size=400); y = (rng.uniform(size=400) < p).astype(int)
+    >>> out = chronological_calibration(p, y, "platt")
+    >>> bool(np.isnan(out[:100]).all()), bool(np.isfinite(out[100:]).all())
+    (True, True)
     """
     n = len(p)
     out = np.full(n, np.nan)
     edges = np.linspace(0, n, n_blocks + 1).astype(np.int64)
     for k in range(1, n_blocks):
         lo, hi = edges[k], edges[k + 1]
-        past_y = y[: edges[k]]
-        if np.unique(past_y).size < 2 or hi <= lo:
+        end = max(lo - gap, 0)
+        if np.unique(y[:end]).size < 2 or hi <= lo:
             continue
-        cal = Calibrator(method).fit(p[: edges[k]], past_y)
+        cal = Calibrator(method).fit(p[:end], y[:end])
         out[lo:hi] = cal.transform(p[lo:hi])
     return out

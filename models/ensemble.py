@@ -8,8 +8,9 @@ How a fit works (rows are in time order):
    walk-forward out-of-fold probabilities (anchored :class:`WalkForwardSplit`, ``n_splits`` blocks, with
    ``purge``/``embargo``). Each OOF value comes from a model fitted only on earlier rows.
 3. Level 2: the logistic-regression meta-learner takes the log-odds of those OOF probabilities. Its own
-   out-of-fold predictions (a second anchored walk-forward over the OOF rows) fit the calibrator, so no
-   row's calibration uses a base model or a meta-learner that saw that row.
+   out-of-fold predictions (a second anchored walk-forward over the OOF rows, with the same purge and
+   embargo) fit the calibrator, so no row's calibration uses a base model or a meta-learner that saw that
+   row or a label overlapping it.
 4. The meta-learner is then refitted on all OOF rows and the base models on the whole window.
 
 ``report_`` gives, per base model and for the stack, the OOF AUC, Brier score and expected calibration error;
@@ -238,11 +239,22 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
             )
         return oof, mask
 
+    def _meta_purge(self, mask: np.ndarray) -> tuple[int | np.ndarray, int]:
+        """Purge for the level-2 split over the OOF rows (a contiguous run of the original rows), and an
+        integer gap (the longest label horizon) for the calibration measurement."""
+        pos = np.flatnonzero(mask)
+        if np.isscalar(self.purge):
+            return int(self.purge), int(self.purge) + int(self.embargo)
+        label_end = np.asarray(self.purge)[pos]
+        horizon = np.nan_to_num(label_end - pos, nan=0.0)
+        return label_end - pos[0], int(max(horizon.max(initial=0), 0)) + int(self.embargo)
+
     def _level2(self, names, oof, mask, yb) -> None:
         from sklearn.linear_model import LogisticRegression
 
         Z, yz = logit(oof[mask]), yb[mask]
-        meta_split = WalkForwardSplit(n_splits=_META_SPLITS, anchored=True)
+        purge, gap = self._meta_purge(mask)
+        meta_split = WalkForwardSplit(n_splits=_META_SPLITS, anchored=True, purge=purge, embargo=self.embargo)
         meta_oof, meta_mask = oof_predict(LogisticRegression(C=1.0), Z, yz, meta_split)
         if np.unique(yz[meta_mask]).size < 2:
             raise ModelError("fit: the meta-learner's out-of-fold rows hold one class; use more data")
@@ -252,7 +264,7 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         self.meta_coef_ = meta.coef_[0].astype(np.float64)
         self.meta_intercept_ = float(meta.intercept_[0])
         # every row of the report is measured on the same rows: those with an honest calibrated OOF value
-        honest = chronological_calibration(p_meta, y_meta, self.calibration)
+        honest = chronological_calibration(p_meta, y_meta, self.calibration, gap=gap)
         ok = np.isfinite(honest)
         if not ok.any():
             raise ModelError("fit: too few out-of-fold rows to measure calibration; use more data")
