@@ -114,11 +114,10 @@ class SmaCross(Strategy):
         return max(int(params["fast"]), int(params["slow"]))
 
     def next(self) -> None:
-        target = self.p.target / len(self.datas)
         for data in self.fresh_datas():
-            position = self.getposition(data)
-            cross = data.cross[0]
-            if not position and cross > 0:
-                self.order_target_percent(data=data, target=target)
-            elif position and cross < 0:
+            cross = data.cross[0]  # most bars are 0: look at the position only on a crossing
+            if cross > 0:
+                if not self.getposition(data):
+                    self.order_target_percent(data=data, target=self.p.target / len(self.datas))
+            elif cross < 0 and self.getposition(data):
                 self.close(data=data)

@@ -129,3 +129,21 @@ def test_synthetic_universe_spec_runs_one_feed_per_symbol():
     result = run_backtest("synth:symbols=3,bars=400,seed=5", "rsi_reversion", {"lower": 40, "upper": 60})
     assert set(result.prices) == set(result.trades["symbol"]) and len(result.prices) == 3
     assert result.metrics["bars"] == 400 and 0 < result.metrics["exposure"] <= 1
+
+
+def test_commission_is_a_fraction_of_notional_and_slippage_in_bps(frames):
+    df = frames["SP500"]
+    result = run_backtest({"SP500": df}, "sma_cross", commission=0.002, slippage_bps=10)
+    fills = result.orders[result.orders["status"] == "Completed"]
+    np.testing.assert_allclose(fills["commission"], 0.002 * fills["size"].abs() * fills["price"], rtol=1e-12)
+    bars = df.reindex(fills["date"])
+    buys = (fills["side"] == "buy").to_numpy()
+    expected_buy = np.minimum(bars["open"].to_numpy() * 1.001, bars["high"].to_numpy())
+    expected_sell = np.maximum(bars["open"].to_numpy() * 0.999, bars["low"].to_numpy())
+    np.testing.assert_allclose(fills["price"].to_numpy(), np.where(buys, expected_buy, expected_sell), rtol=1e-12)
+
+
+def test_progress_bar_goes_to_stderr_only(frames, capsys):
+    result = run_backtest({"SP500": frames["SP500"].iloc[:300]}, "sma_cross", progress=True)
+    assert len(result.equity) == 300
+    assert capsys.readouterr().out == ""
