@@ -142,8 +142,11 @@ def triple_barrier(
     DataFrame
         Same index as *df*: ``label`` (1.0 profitable, 0.0 not, NaN unknown), ``ret`` (the trade's
         simple return), ``exit_offset`` (bars from ``t`` to the exit, nullable Int64), ``barrier``
-        (1 take-profit, -1 stop-loss, 0 time limit, nullable Int64), ``label_end`` (timestamp of the exit
-        bar: the last bar the label depends on, NaT when unknown). Drop NaN labels before training.
+        (1 take-profit, -1 stop-loss, 0 time limit, nullable Int64), ``label_end`` (0-based position in
+        *df* of the exit bar, the last bar the label depends on: the per-row purge array of
+        ``models.validation.WalkForwardSplit``; nullable Int64) and ``exit_time`` (that bar's timestamp).
+        Unknown labels (the future is not in *df* yet) have NaN/NA/NaT everywhere: drop them before
+        training. Positions refer to *df*: after keeping rows ``start:``, subtract ``start``.
 
     Examples
     --------
@@ -170,7 +173,8 @@ def triple_barrier(
             "ret": ret,
             "exit_offset": pd.Series(offset, index=df.index, dtype="Int64").where(known),
             "barrier": pd.Series(barrier, index=df.index, dtype="Int64").where(known),
-            "label_end": pd.Series(df.index[ends], index=df.index).where(known),
+            "label_end": pd.Series(ends, index=df.index, dtype="Int64").where(known),
+            "exit_time": pd.Series(df.index[ends], index=df.index).where(known),
         },
         index=df.index,
     )

@@ -40,7 +40,7 @@ def test_take_profit_hit():
     row = out.iloc[0]
     assert row["barrier"] == 1 and row["label"] == 1.0 and row["exit_offset"] == 2
     assert row["ret"] == pytest.approx(0.04)  # filled at the limit, not at the high
-    assert row["label_end"] == out.index[2]
+    assert row["label_end"] == 2 and row["exit_time"] == out.index[2]
 
 
 def test_stop_loss_hit_and_gap_through_the_stop():
@@ -64,7 +64,10 @@ def test_time_limit_exits_at_the_close_of_the_last_bar():
     assert out.iloc[0]["ret"] == pytest.approx(101.5 / 100.0 - 1) and out.iloc[0]["label"] == 1.0
     assert out.iloc[1]["ret"] == pytest.approx(100.0 / 101.0 - 1) and out.iloc[1]["label"] == 0.0
     # not enough future bars and no barrier touched: unknown, not a guess
-    assert out.iloc[-3:]["label"].isna().all() and out.iloc[-3:]["label_end"].isna().all()
+    assert out.iloc[-3:]["label"].isna().all() and out.iloc[-3:]["exit_time"].isna().all()
+    assert out["label_end"].isna().sum() == 3
+    known = out["label_end"].dropna()
+    assert (known.to_numpy() == np.flatnonzero(out["label"].notna()) + out["exit_offset"].dropna().to_numpy()).all()
     assert out["exit_offset"].isna().sum() == 3
 
 
@@ -85,7 +88,7 @@ def test_labels_do_not_change_when_data_after_label_end_is_cut():
     rng = np.random.default_rng(0)
     for cut in rng.integers(20, len(df), 8):
         part = triple_barrier(df.iloc[:cut], horizon=5, take_profit=0.015, stop_loss=0.015)
-        settled = (full.iloc[:cut]["label_end"] <= df.index[cut - 1]).to_numpy()
+        settled = (full.iloc[:cut]["label_end"] <= cut - 1).fillna(False).to_numpy(dtype=bool)
         pd.testing.assert_frame_equal(part[settled], full.iloc[:cut][settled])
         assert part[~settled]["label"].isna().all()  # what needs later bars is unknown, never guessed
 
@@ -113,3 +116,16 @@ def test_bad_prices_raise_data_errors_naming_the_row():
         triple_barrier(df)
     with pytest.raises(DataError, match="at row 1"):
         forward_log_return(np.array([1.0, np.nan, 2.0]))
+
+
+def test_label_end_is_the_purge_array_of_the_walk_forward_split():
+    from tradeforge.models.validation import WalkForwardSplit
+
+    df = load("sample:sp500")["SP500"].iloc[:300]
+    tb = triple_barrier(df, horizon=10, take_profit=0.02, stop_loss=0.02).dropna(subset=["label"])
+    label_end = tb["label_end"].to_numpy(dtype=np.int64)  # known labels only: the tail was dropped
+    split = WalkForwardSplit(n_splits=3, purge=label_end)
+    folds = list(split.split(np.zeros((len(tb), 1))))
+    assert len(folds) == 3
+    for train, test in folds:
+        assert (label_end[train] < test[0]).all()  # no training label reaches into the test block
