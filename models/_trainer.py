@@ -144,13 +144,13 @@ def _gather(feats: torch.Tensor, ends: torch.Tensor, offsets: torch.Tensor, ind_
 
 def _val_loss(net, feats, ends, y, offsets, ind_cols, choice, batch) -> float:
     net.eval()
-    total = 0.0
+    total = torch.zeros((), device=feats.device)
     with torch.no_grad(), _autocast(choice):
         for s in range(0, len(ends), batch):
             xb, ib = _gather(feats, ends[s : s + batch], offsets, ind_cols)
             err = net(xb, ib).float() - y[s : s + batch]
-            total += float((err * err).sum())
-    return total / max(len(ends), 1)
+            total = total + (err * err).sum()
+    return float(total) / max(len(ends), 1)
 
 
 def train(
@@ -185,7 +185,7 @@ def train(
     for epoch in range(epochs):
         net.train()
         order = torch.randperm(len(tr_ends), generator=gen).to(choice.device)
-        total, seen = 0.0, 0
+        total, seen = torch.zeros((), device=choice.device), 0  # summed on the device: no sync per batch
         for s in range(0, len(order), batch_size):
             idx = order[s : s + batch_size]
             if len(idx) < 2:  # BatchNorm needs two samples in training mode
@@ -204,11 +204,12 @@ def train(
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
                 opt.step()
-            total += float(loss.detach()) * len(idx)
+            total += loss.detach() * len(idx)
             seen += len(idx)
-        if not math.isfinite(total):
-            raise ModelError(f"training diverged at epoch {epoch} (loss {total}); lower lr or check the inputs")
-        history["train_loss"].append(total / max(seen, 1))
+        mean_loss = float(total) / max(seen, 1)
+        if not math.isfinite(mean_loss):
+            raise ModelError(f"training diverged at epoch {epoch} (loss {mean_loss}); lower lr or check the inputs")
+        history["train_loss"].append(mean_loss)
         if len(va_ends) == 0:
             continue
         val = _val_loss(net, feats, va_ends, va_y, offsets, ind_cols, choice, max(batch_size, 1024))

@@ -62,7 +62,8 @@ class LSTMPredictor:
         Columns whose last-bar values feed the indicator branch; None uses every column.
     size : {"auto", "seed", "small"}
         ``"seed"``: the shape above. ``"small"``: conv 32, hidden 32, 1 layer, 2 heads, indicator 16,
-        lookback <= 30. ``"auto"``: seed on CUDA, small on CPU. Measured on 2 CPU threads
+        lookback <= 30, whatever the shape parameters say. ``"auto"``: seed on CUDA, small on CPU
+        (pass ``size="seed"`` to train a custom shape on CPU). Measured on 2 CPU threads
         (torch 2.14.1, 20 features, machine shared): the seed net trains ~220 windows/s (~90 s per
         epoch of 20,000 windows), the small net 2,300-8,400 windows/s at lookback 30 (0.1-0.4 s per
         epoch of 900 windows), so a daily walk-forward fold of ~1,000 windows trains its epochs
@@ -170,7 +171,7 @@ class LSTMPredictor:
         ys = io.as_targets(y, mats)
         choice = tr.choose_device(self.device, self.amp)
         n_windows = sum(int(io.window_ok(m, self._cap_lookback(choice)).sum()) for m in mats)
-        cfg = self._resolve_config(choice, n_windows, mats[0].shape[1])
+        cfg = self._resolve_config(choice, n_windows)
         ind_idx = io.indicator_index(self.indicator_columns, names, mats[0].shape[1])
         data, scaler = io.build_train_data(mats, ys, cfg["lookback"], self.horizon, self.val_fraction, ind_idx)
         if len(data.train_ends) < _MIN_TRAIN_WINDOWS:
@@ -253,7 +254,7 @@ class LSTMPredictor:
         small = self.size == "small" or (self.size == "auto" and not choice.is_cuda)
         return min(int(self.lookback), SMALL["lookback_cap"]) if small else int(self.lookback)
 
-    def _resolve_config(self, choice, n_windows: int, n_features: int) -> dict:
+    def _resolve_config(self, choice, n_windows: int) -> dict:
         small = self.size == "small" or (self.size == "auto" and not choice.is_cuda)
         shape = {k: getattr(self, k) for k in ("conv_channels", "hidden", "layers", "heads", "indicator_dim")}
         if small:
