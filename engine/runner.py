@@ -40,11 +40,15 @@ class BacktestResult:
     metrics : dict
         The keys of ``metrics.json`` (see :func:`tradeforge.engine.report.compute_metrics`).
     trades : DataFrame
-        One row per closed trade: symbol, entry/exit dates and prices, size, pnl, pnlcomm, bars held.
+        One row per closed trade: symbol, entry/exit dates, size (the position just before the closing
+        fill), entry price (average), exit price (from the trade's gross pnl), pnl, pnlcomm (net of
+        commission), bars held.
     equity : Series
         Portfolio value at the close of every bar, indexed by bar time.
     orders : DataFrame
-        One row per order that reached a final state (completed, canceled, margin, rejected, expired).
+        One row per order that reached a final state (completed, canceled, margin, rejected, expired):
+        date, symbol, ref (1.. in creation order), side, status, size, price, value (notional of the
+        fill) and commission. Completed rows are the executions; others show what was requested.
     prices : dict[str, DataFrame]
         The OHLCV frames that were traded, by symbol (for buy-and-hold benchmarks and plots).
     exposure : Series
@@ -96,7 +100,7 @@ class _Recorder(bt.Analyzer):
         self.orders.append(dict(date=bt.num2date(info.dt) if info.dt else None, symbol=order.data._name,
                                 ref=order.ref, side="buy" if order.isbuy() else "sell",
                                 status=order.getstatusname(), size=info.size, price=info.price,
-                                value=info.value if done else float("nan"),
+                                value=abs(info.size) * info.price if done else float("nan"),
                                 commission=info.comm if done else 0.0))
 
 
@@ -118,7 +122,7 @@ def _exposure(orders: pd.DataFrame, index: pd.DatetimeIndex) -> pd.Series:
     for _, group in fills.groupby("symbol", sort=False):
         size = group.groupby("date", sort=False)["size"].sum().cumsum()
         held = size.reindex(index, method="ffill").fillna(0.0).to_numpy()
-        exposed |= held != 0.0
+        exposed |= np.abs(held) > 1e-9  # fractional sizes may not sum back to exactly zero
     return pd.Series(exposed, index=index, name="exposed")
 
 
