@@ -18,7 +18,8 @@ def _technical() -> list[FeatureSpec]:
     specs = [_s(f"rsi_{p}", "rsi", t, "pct", timeperiod=p) for p in (2, 7, 14, 21)]
     specs += [_s(name, "macd", t, "close", output=i) for i, name in enumerate(("macd", "macd_signal", "macd_hist"))]
     for p in (10, 20):
-        specs += [_s(f"bb_pctb_{p}", "bb_pctb", t, timeperiod=p), _s(f"bb_width_{p}", "bb_width", t, timeperiod=p)]
+        specs += [_s(f"bb_pctb_{p}", "bollinger", t, output=0, timeperiod=p),
+                  _s(f"bb_width_{p}", "bollinger", t, output=1, timeperiod=p)]
     specs += [_s(f"natr_{p}", "natr", t, "pct", timeperiod=p) for p in (7, 14, 21)]
     specs += [
         _s("trange", "trange", t, "close"),

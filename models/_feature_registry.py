@@ -5,7 +5,7 @@ lookback formula, and ``compute(*arrays, **params) -> tuple[ndarray, ...]``):
 
 * TA-Lib functions (``rsi``, ``macd``, ...) computed by :mod:`tradeforge.engine.indicators`.
   Lookbacks follow TA-Lib's ``*_Lookback`` formulas (tests check them against the first finite row).
-* derived, scale-free features of our own (``logret``, ``rvol``, ``bb_pctb``, ...) on the numba
+* derived, scale-free features of our own (``logret``, ``rvol``, ``bollinger``, ...) on the numba
   kernels of :mod:`._feature_nb`: ratios and positions rather than price levels, defined for
   degenerate windows (0.5 in an empty range), and called without per-call input checks because
   :meth:`FeatureSet.transform` validates the frame once.
@@ -161,20 +161,11 @@ _TALIB_TABLE: dict[str, tuple[tuple[str, ...], dict[str, Any], tuple[str, ...], 
 
 
 # ---- derived features (scale-free by construction) -------------------------------------------------
-def _bb(close, timeperiod, nbdev):
+def _bollinger(close, timeperiod, nbdev):
+    """(%B: position of close in the bands, width: band width / middle band)."""
     mean = nb.rolling_mean_nb(close, timeperiod)
-    sd = nb.rolling_std_nb(close, timeperiod)
-    return mean, sd, nbdev * sd
-
-
-def _bb_pctb(close, timeperiod, nbdev):
-    mean, _, half = _bb(close, timeperiod, nbdev)
-    return (nb.position_in_range_nb(close, mean - half, mean + half),)
-
-
-def _bb_width(close, timeperiod, nbdev):
-    mean, _, half = _bb(close, timeperiod, nbdev)
-    return (2.0 * half / mean,)
+    half = nbdev * nb.rolling_std_nb(close, timeperiod)
+    return nb.position_in_range_nb(close, mean - half, mean + half), 2.0 * half / mean
 
 
 def _keltner_pos(high, low, close, timeperiod, multiplier):
@@ -229,10 +220,8 @@ _DERIVED: dict[str, _Function] = {
     "ad_slope": _Function(_HLCV, {"timeperiod": 20}, ("ad_slope",), lambda p: p["timeperiod"],
                           lambda h, low, c, v, timeperiod: (
                               nb.flow_slope_nb(_ta("ad")(h, low, c, v), v, timeperiod),)),
-    "bb_pctb": _Function(("close",), {"timeperiod": 20, "nbdev": 2.0}, ("pctb",),
-                         lambda p: p["timeperiod"] - 1, _bb_pctb),
-    "bb_width": _Function(("close",), {"timeperiod": 20, "nbdev": 2.0}, ("width",),
-                          lambda p: p["timeperiod"] - 1, _bb_width),
+    "bollinger": _Function(("close",), {"timeperiod": 20, "nbdev": 2.0}, ("pctb", "width"),
+                           lambda p: p["timeperiod"] - 1, _bollinger),
     "keltner_pos": _Function(_HLC, {"timeperiod": 20, "multiplier": 2.0}, ("keltner_pos",),
                              lambda p: p["timeperiod"], _keltner_pos),
     "donchian_pos": _Function(_HLC, {"timeperiod": 20}, ("donchian_pos",), lambda p: p["timeperiod"] - 1,

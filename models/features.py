@@ -7,8 +7,8 @@ column per spec, on the frame's own index. Every value at bar ``t`` depends on b
 
 Functions a spec may name: TA-Lib's (``rsi``, ``macd``, ``bbands``, ``adx``, ... computed by
 :mod:`tradeforge.engine.indicators`), derived scale-free ones (``logret``, ``realized_vol``,
-``zscore``, ``vwap``, ``rvol``, ``volume_ratio``, ``obv_slope``, ``ad_slope``, ``bb_pctb``,
-``bb_width``, ``keltner_pos``, ``donchian_pos``, ``ma_cross``, ``bar_range``, ``bar_body``,
+``zscore``, ``vwap``, ``rvol``, ``volume_ratio``, ``obv_slope``, ``ad_slope``, ``bollinger``,
+``keltner_pos``, ``donchian_pos``, ``ma_cross``, ``bar_range``, ``bar_body``,
 ``close_location``, ``gap``, ``hour``, ``minute``, ``weekday``, ...) and any pandas-ta indicator as
 ``"pandas_ta:<name>"``. Normalisations make a price-level output scale-free: ``"close"`` (x / close),
 ``"distance"`` (close / x - 1), ``"pct"`` (x / 100), ``"volume"`` (x / 20-bar mean volume).
