@@ -244,9 +244,12 @@ class FeatureSet:
                        backend: str = "processes") -> dict[str, pd.DataFrame]:
         """:meth:`transform` each frame of *frames* (symbol -> OHLCV), in *n_jobs* workers.
 
-        ``backend="processes"`` (default) splits the symbols into *n_jobs* chunks computed in forked
-        worker processes (each returns bare numpy matrices); ``"threads"`` only helps when every
-        kernel releases the GIL. Results are identical whatever *n_jobs* and *backend* are.
+        ``backend="processes"`` (default) splits the symbols into *n_jobs* chunks computed in worker
+        processes that write into one shared-memory block (see ``_feature_parallel``). Workers come
+        from multiprocessing's ``forkserver``, whose preload list this sets to tradeforge's feature
+        modules (the first call starts the server, about a second; later calls fork warm workers in
+        milliseconds). ``"threads"`` only helps when every kernel releases the GIL. Results are
+        identical whatever *n_jobs* and *backend* are.
 
         Examples
         --------
