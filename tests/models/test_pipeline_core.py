@@ -130,3 +130,17 @@ def test_bad_input_errors(fitted):
         pipe.predict_latest(df[["open", "close"]])
     with pytest.raises(ModelError, match="missing"):
         MLPipeline.load("/nonexistent/pipeline-dir")
+
+
+def test_model_registry_stores_a_fitted_pipeline(fitted, tmp_path, monkeypatch):
+    from tradeforge.models import registry
+
+    # the registry's kind table does not list the pipeline yet; register it the way its owner would
+    monkeypatch.setitem(registry.KINDS, "ml_pipeline", "tradeforge.models.pipeline:MLPipeline")
+    df, pipe, frame = fitted
+    reg = registry.ModelRegistry(tmp_path)
+    version = reg.save({"pipeline": pipe}, data_range=(df.index[0], df.index[TRAIN_END]),
+                       data_hash=registry.data_fingerprint(df.iloc[: TRAIN_END + 1]),
+                       feature_names=pipe.columns_, params={}, metrics=pipe.report_)
+    loaded = reg.load(version, expected_features=pipe.columns_)["pipeline"]
+    pd.testing.assert_frame_equal(loaded.predict_frame(df.iloc[:600]), frame.iloc[:600], check_exact=True)
