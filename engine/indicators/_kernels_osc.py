@@ -11,29 +11,63 @@ from ._kernels_ma import chain_nb, ma_lookback_nb, ma_nb, pad_nb
 
 
 @njit(cache=True)
-def macd_nb(x, fastperiod, slowperiod, signalperiod):
-    """MACD line, signal and histogram. Reference: TA-Lib ``MACD`` (the fast EMA is seeded so that it
-    starts at the slow EMA's first bar; all outputs start at (slow-1)+(signal-1))."""
+def macd_into_nb(x, fastperiod, slowperiod, signalperiod, line, sig, hist):
+    """MACD line, signal and histogram in one pass, written into the given arrays (length of x).
+    Reference: TA-Lib ``MACD`` (the fast EMA is seeded with the SMA of the fast period ending at the
+    slow EMA's first bar, slow-1; the signal EMA is seeded with the mean of the first signalperiod MACD
+    values; all outputs start at (slow-1)+(signal-1))."""
     n = x.shape[0]
     if slowperiod < fastperiod:
         fastperiod, slowperiod = slowperiod, fastperiod
-    lb_slow = slowperiod - 1
-    total = lb_slow + signalperiod - 1
-    line = np.full(n, np.nan)
-    sig = np.full(n, np.nan)
-    hist = np.full(n, np.nan)
+    total = slowperiod - 1 + signalperiod - 1
+    head = min(n, total)
+    line[:head] = np.nan
+    sig[:head] = np.nan
+    hist[:head] = np.nan
     if n <= total:
-        return line, sig, hist
-    fast = ema_nb(chain_nb(x, slowperiod - fastperiod), fastperiod)
-    slow = ema_nb(x, slowperiod)
-    raw = np.empty(n - lb_slow)
-    for i in range(lb_slow, n):
-        raw[i - lb_slow] = fast[i - (slowperiod - fastperiod)] - slow[i]
-    s = ema_nb(raw, signalperiod)
-    for i in range(total, n):
-        line[i] = raw[i - lb_slow]
-        sig[i] = s[i - lb_slow]
-        hist[i] = line[i] - sig[i]
+        return
+    kf = 2.0 / (fastperiod + 1.0)
+    ks = 2.0 / (slowperiod + 1.0)
+    kg = 2.0 / (signalperiod + 1.0)
+    s = 0.0
+    for i in range(slowperiod):
+        s += x[i]
+    s /= slowperiod
+    f = 0.0
+    for i in range(slowperiod - fastperiod, slowperiod):
+        f += x[i]
+    f /= fastperiod
+    m = f - s
+    g = m
+    for i in range(slowperiod, total + 1):
+        v = x[i]
+        f = (v - f) * kf + f
+        s = (v - s) * ks + s
+        m = f - s
+        g += m
+    g /= signalperiod
+    line[total] = m
+    sig[total] = g
+    hist[total] = m - g
+    for i in range(total + 1, n):
+        v = x[i]
+        f = (v - f) * kf + f
+        s = (v - s) * ks + s
+        m = f - s
+        g = (m - g) * kg + g
+        line[i] = m
+        sig[i] = g
+        hist[i] = m - g
+
+
+@njit(cache=True)
+def macd_nb(x, fastperiod, slowperiod, signalperiod):
+    """MACD returning new arrays (see :func:`macd_into_nb`). Reference: TA-Lib ``MACD``."""
+    n = x.shape[0]
+    line = np.empty(n)
+    sig = np.empty(n)
+    hist = np.empty(n)
+    macd_into_nb(x, fastperiod, slowperiod, signalperiod, line, sig, hist)
     return line, sig, hist
 
 
@@ -174,22 +208,99 @@ def fastk_nb(high, low, close, fastk_period):
 
 
 @njit(cache=True)
-def stoch_nb(high, low, close, fastk_period, slowk_period, slowk_matype, slowd_period, slowd_matype):
-    """Slow stochastic (slow %K = MA of fast %K, slow %D = MA of slow %K). Reference: TA-Lib ``STOCH``."""
+def _stoch_sma_into(high, low, close, fastk_period, a, b, slowk, slowd):
+    """Fused STOCH for SMA/SMA smoothing: streaming fast %K, then two running-sum SMAs kept in ring
+    buffers with the same operation order as :func:`sma_nb` (so the values are identical)."""
+    n = close.shape[0]
+    lb_k = fastk_period - 1
+    total_lb = lb_k + a - 1 + b - 1
+    head = min(n, total_lb)
+    slowk[:head] = np.nan
+    slowd[:head] = np.nan
+    ring_k = np.zeros(a)
+    ring_d = np.zeros(b)
+    tk = 0.0
+    td = 0.0
+    hi_idx = -1
+    lo_idx = -1
+    highest = 0.0
+    lowest = 0.0
+    for today in range(lb_k, n):
+        trailing = today - lb_k
+        v = high[today]
+        if hi_idx < trailing:
+            hi_idx = trailing
+            highest = high[trailing]
+            for i in range(trailing + 1, today + 1):
+                if high[i] >= highest:
+                    hi_idx = i
+                    highest = high[i]
+        elif v >= highest:
+            hi_idx = today
+            highest = v
+        v = low[today]
+        if lo_idx < trailing:
+            lo_idx = trailing
+            lowest = low[trailing]
+            for i in range(trailing + 1, today + 1):
+                if low[i] <= lowest:
+                    lo_idx = i
+                    lowest = low[i]
+        elif v <= lowest:
+            lo_idx = today
+            lowest = v
+        diff = (highest - lowest) / 100.0
+        fk = (close[today] - lowest) / diff if diff != 0.0 else 0.0
+        j = today - lb_k
+        ring_k[j % a] = fk
+        tk += fk
+        if j < a - 1:
+            continue
+        sk = tk / a
+        tk -= ring_k[(j - a + 1) % a]
+        m = j - (a - 1)
+        ring_d[m % b] = sk
+        td += sk
+        if m < b - 1:
+            continue
+        sd = td / b
+        td -= ring_d[(m - b + 1) % b]
+        slowk[today] = sk
+        slowd[today] = sd
+
+
+@njit(cache=True)
+def stoch_into_nb(high, low, close, fastk_period, slowk_period, slowk_matype, slowd_period, slowd_matype,
+                  slowk, slowd):
+    """Slow stochastic written into slowk/slowd (slow %K = MA of fast %K, slow %D = MA of slow %K).
+    Reference: TA-Lib ``STOCH``."""
+    if slowk_matype == 0 and slowd_matype == 0:
+        _stoch_sma_into(high, low, close, fastk_period, slowk_period, slowd_period, slowk, slowd)
+        return
     n = close.shape[0]
     lb_k = fastk_period - 1
     lb_ks = ma_lookback_nb(slowk_period, slowk_matype)
     total = lb_k + lb_ks + ma_lookback_nb(slowd_period, slowd_matype)
-    slowk = np.full(n, np.nan)
-    slowd = np.full(n, np.nan)
+    slowk[: min(n, total)] = np.nan
+    slowd[: min(n, total)] = np.nan
     if n <= total:
-        return slowk, slowd
+        return
     fk = fastk_nb(high, low, close, fastk_period)
     sk = ma_nb(chain_nb(fk, lb_k), slowk_period, slowk_matype)
     sd = ma_nb(chain_nb(sk, lb_ks), slowd_period, slowd_matype)
     for i in range(total, n):
         slowk[i] = sk[i - lb_k]
         slowd[i] = sd[i - lb_k - lb_ks]
+
+
+@njit(cache=True)
+def stoch_nb(high, low, close, fastk_period, slowk_period, slowk_matype, slowd_period, slowd_matype):
+    """Slow stochastic returning new arrays (see :func:`stoch_into_nb`). Reference: TA-Lib ``STOCH``."""
+    n = close.shape[0]
+    slowk = np.empty(n)
+    slowd = np.empty(n)
+    stoch_into_nb(high, low, close, fastk_period, slowk_period, slowk_matype, slowd_period, slowd_matype,
+                  slowk, slowd)
     return slowk, slowd
 
 
@@ -236,18 +347,20 @@ def willr_nb(high, low, close, timeperiod):
 
 
 @njit(cache=True)
-def cci_nb(high, low, close, timeperiod):
+def cci_into_nb(high, low, close, timeperiod, out):
     """Commodity channel index. Reference: TA-Lib ``CCI`` (typical price in a circular buffer summed in
     buffer order, mean deviation, constant 0.015; 0 when either deviation is 0)."""
     n = close.shape[0]
-    out = np.full(n, np.nan)
+    out[:] = np.nan
     p = timeperiod
     if n < p:
-        return out
+        return
     buf = np.empty(p)
+    slot = 0
     for i in range(n):
         last = (high[i] + low[i] + close[i]) / 3.0
-        buf[i % p] = last
+        buf[slot] = last
+        slot = slot + 1 if slot + 1 < p else 0
         if i < p - 1:
             continue
         avg = 0.0
@@ -259,6 +372,13 @@ def cci_nb(high, low, close, timeperiod):
             dev += abs(buf[j] - avg)
         d = last - avg
         out[i] = d / (0.015 * (dev / p)) if (d != 0.0 and dev != 0.0) else 0.0
+
+
+@njit(cache=True)
+def cci_nb(high, low, close, timeperiod):
+    """Allocating form of :func:`cci_into_nb`."""
+    out = np.empty(high.shape[0])
+    cci_into_nb(high, low, close, timeperiod, out)
     return out
 
 

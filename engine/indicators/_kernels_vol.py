@@ -7,7 +7,7 @@ Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-
 import numpy as np
 from numba import njit
 
-from ._kernels_ma import MA_SMA, ma_nb
+from ._kernels_ma import MA_SMA, ma_lookback_nb, ma_nb
 
 
 @njit(cache=True)
@@ -42,43 +42,61 @@ def stddev_nb(x, timeperiod, nbdev):
 
 
 @njit(cache=True)
-def _stddev_around_nb(x, mid, timeperiod):
-    """Standard deviation around a precomputed SMA. Reference: TA-Lib ``TA_INT_stddev_using_precalc_ma``."""
+def _bbands_sma_into(x, p, nbdevup, nbdevdn, upper, middle, lower):
+    """Fused one-pass Bollinger bands around a running-sum SMA (TA-Lib's SMA path)."""
     n = x.shape[0]
-    out = np.full(n, np.nan)
-    p = timeperiod
+    t1 = 0.0
     t2 = 0.0
-    for i in range(p - 1):
-        t2 += x[i] * x[i]
+    for i in range(min(n, p - 1)):
+        v = x[i]
+        t1 += v
+        t2 += v * v
     for i in range(p - 1, n):
-        t2 += x[i] * x[i]
+        v = x[i]
+        t1 += v
+        t2 += v * v
+        m = t1 / p
         m2 = t2 / p
-        t2 -= x[i - p + 1] * x[i - p + 1]
-        m2 -= mid[i] * mid[i]
-        out[i] = np.sqrt(m2) if not m2 < 1e-8 else 0.0
-    return out
+        v = x[i - p + 1]
+        t1 -= v
+        t2 -= v * v
+        m2 -= m * m
+        sd = np.sqrt(m2) if not m2 < 1e-8 else 0.0
+        middle[i] = m
+        upper[i] = m + sd * nbdevup
+        lower[i] = m - sd * nbdevdn
+
+
+@njit(cache=True)
+def bbands_into_nb(x, timeperiod, nbdevup, nbdevdn, matype, upper, middle, lower):
+    """Bollinger bands written into upper/middle/lower, around a TA-Lib MA of type matype. Reference:
+    TA-Lib ``BBANDS`` (population deviation; for SMA computed around the SMA itself, else via ``STDDEV``)."""
+    n = x.shape[0]
+    head = min(n, max(ma_lookback_nb(timeperiod, matype), timeperiod - 1))
+    upper[:head] = np.nan
+    middle[:head] = np.nan
+    lower[:head] = np.nan
+    if matype == MA_SMA and timeperiod > 1:
+        _bbands_sma_into(x, timeperiod, nbdevup, nbdevdn, upper, middle, lower)
+        return
+    mid = ma_nb(x, timeperiod, matype)
+    sd = stddev_nb(x, timeperiod, 1.0)
+    for i in range(head, n):
+        m = mid[i]
+        s = sd[i]
+        middle[i] = m
+        upper[i] = m + s * nbdevup
+        lower[i] = m - s * nbdevdn
 
 
 @njit(cache=True)
 def bbands_nb(x, timeperiod, nbdevup, nbdevdn, matype):
-    """Bollinger bands (upper, middle, lower) around a TA-Lib MA of type matype. Reference: TA-Lib
-    ``BBANDS`` (population deviation; for SMA computed around the SMA itself, else via ``STDDEV``)."""
+    """Bollinger bands returning new arrays (see :func:`bbands_into_nb`). Reference: TA-Lib ``BBANDS``."""
     n = x.shape[0]
-    mid = ma_nb(x, timeperiod, matype)
-    if matype == MA_SMA and timeperiod > 1:
-        sd = _stddev_around_nb(x, mid, timeperiod)
-    else:
-        sd = stddev_nb(x, timeperiod, 1.0)
-    upper = np.full(n, np.nan)
-    lower = np.full(n, np.nan)
-    middle = np.full(n, np.nan)
-    for i in range(n):
-        m = mid[i]
-        s = sd[i]
-        if m == m and s == s:
-            middle[i] = m
-            upper[i] = m + s * nbdevup
-            lower[i] = m - s * nbdevdn
+    upper = np.empty(n)
+    middle = np.empty(n)
+    lower = np.empty(n)
+    bbands_into_nb(x, timeperiod, nbdevup, nbdevdn, matype, upper, middle, lower)
     return upper, middle, lower
 
 
@@ -106,26 +124,34 @@ def trange_nb(high, low, close):
 
 
 @njit(cache=True)
-def atr_nb(high, low, close, timeperiod):
+def atr_into_nb(high, low, close, timeperiod, out):
     """Average true range. Reference: TA-Lib ``ATR`` (seeded with the SMA of the first timeperiod true
-    ranges, then Wilder smoothing; output from index timeperiod)."""
+    ranges, then Wilder smoothing as prev*(p-1)/p + tr/p; output from index timeperiod)."""
     n = close.shape[0]
     p = timeperiod
     if p == 1:
-        return trange_nb(high, low, close)
-    out = np.full(n, np.nan)
+        out[:] = trange_nb(high, low, close)
+        return
+    out[: min(n, p)] = np.nan
     if n <= p:
-        return out
+        return
     prev = 0.0
     for i in range(1, p + 1):
         prev += _true_range(high[i], low[i], close[i - 1])
     prev /= p
     out[p] = prev
+    a = (p - 1.0) / p
+    b = 1.0 / p
     for i in range(p + 1, n):
-        prev *= p - 1
-        prev += _true_range(high[i], low[i], close[i - 1])
-        prev /= p
+        prev = prev * a + _true_range(high[i], low[i], close[i - 1]) * b
         out[i] = prev
+
+
+@njit(cache=True)
+def atr_nb(high, low, close, timeperiod):
+    """Allocating form of :func:`atr_into_nb`."""
+    out = np.empty(high.shape[0])
+    atr_into_nb(high, low, close, timeperiod, out)
     return out
 
 
@@ -219,27 +245,59 @@ def dx_nb(high, low, close, timeperiod):
 
 
 @njit(cache=True)
-def adx_nb(high, low, close, timeperiod):
-    """Average directional movement index. Reference: TA-Lib ``ADX`` (mean of the first timeperiod DX
-    values, then Wilder smoothing; bars with undefined DX are skipped; output from index 2p-1)."""
-    pdm, mdm, tr = dm_state_nb(high, low, close, timeperiod)
+def adx_into_nb(high, low, close, timeperiod, out):
+    """Average directional movement index in one pass. Reference: TA-Lib ``ADX`` (Wilder-smoothed DM/TR,
+    mean of the first timeperiod DX values, then Wilder smoothing; bars with undefined DX are skipped;
+    output from index 2p-1)."""
     n = close.shape[0]
     p = timeperiod
-    out = np.full(n, np.nan)
+    out[: min(n, 2 * p - 1)] = np.nan
     if n < 2 * p:
-        return out
+        return
+    inv = 1.0 / p
+    a = 1.0 - inv
+    w = p - 1.0
+    pdm = 0.0
+    mdm = 0.0
+    tr = 0.0
     total = 0.0
-    for i in range(p, 2 * p):
-        v, ok = _dx_value(pdm[i], mdm[i], tr[i])
-        if ok:
-            total += v
-    prev = total / p
-    out[2 * p - 1] = prev
-    for i in range(2 * p, n):
-        v, ok = _dx_value(pdm[i], mdm[i], tr[i])
-        if ok:
-            prev = ((prev * (p - 1)) + v) / p
-        out[i] = prev
+    prev = 0.0
+    for i in range(1, n):
+        hi = high[i]
+        lo = low[i]
+        dp = hi - high[i - 1]
+        dm = low[i - 1] - lo
+        t = _true_range(hi, lo, close[i - 1])
+        if i >= p:
+            pdm *= a
+            mdm *= a
+            tr = tr * a + t
+        else:
+            tr += t
+        if dm > 0 and dp < dm:
+            mdm += dm
+        elif dp > 0 and dp > dm:
+            pdm += dp
+        if i < p:
+            continue
+        v, ok = _dx_value(pdm, mdm, tr)
+        if i < 2 * p:
+            if ok:
+                total += v
+            if i == 2 * p - 1:
+                prev = total / p
+                out[i] = prev
+        else:
+            if ok:
+                prev = (prev * w + v) * inv
+            out[i] = prev
+
+
+@njit(cache=True)
+def adx_nb(high, low, close, timeperiod):
+    """Allocating form of :func:`adx_into_nb`."""
+    out = np.empty(high.shape[0])
+    adx_into_nb(high, low, close, timeperiod, out)
     return out
 
 

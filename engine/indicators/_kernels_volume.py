@@ -8,12 +8,11 @@ from numba import njit
 
 
 @njit(cache=True)
-def obv_nb(real, volume):
+def obv_into_nb(real, volume, out):
     """On-balance volume. Reference: TA-Lib ``OBV`` (starts at the first bar's volume)."""
     n = real.shape[0]
-    out = np.empty(n)
     if n == 0:
-        return out
+        return
     prev_obv = volume[0]
     prev = real[0]
     out[0] = prev_obv
@@ -25,6 +24,13 @@ def obv_nb(real, volume):
             prev_obv -= volume[i]
         out[i] = prev_obv
         prev = v
+
+
+@njit(cache=True)
+def obv_nb(real, volume):
+    """Allocating form of :func:`obv_into_nb`."""
+    out = np.empty(real.shape[0])
+    obv_into_nb(real, volume, out)
     return out
 
 
@@ -74,22 +80,26 @@ def adosc_nb(high, low, close, volume, fastperiod, slowperiod):
 
 
 @njit(cache=True)
-def mfi_nb(high, low, close, volume, timeperiod):
+def mfi_into_nb(high, low, close, volume, timeperiod, out):
     """Money flow index. Reference: TA-Lib ``MFI`` (typical-price money flow split by the sign of the
-    typical-price change, sums recomputed over the timeperiod-bar circular buffer; 0 when the total flow < 1;
+    typical-price change, running sums over a timeperiod-bar circular buffer; 0 when the total flow < 1;
     output from index timeperiod)."""
     n = close.shape[0]
-    out = np.full(n, np.nan)
     p = timeperiod
+    out[: min(n, p)] = np.nan
     if n <= p:
-        return out
+        return
     pos_buf = np.zeros(p)
     neg_buf = np.zeros(p)
     pos = 0.0
     neg = 0.0
     prev = ((high[0] + low[0]) + close[0]) / 3.0
+    slot = -1
     for i in range(1, n):
-        slot = (i - 1) % p
+        slot = slot + 1 if slot + 1 < p else 0
+        if i > p:
+            pos -= pos_buf[slot]
+            neg -= neg_buf[slot]
         tp = ((high[i] + low[i]) + close[i]) / 3.0
         d = tp - prev
         prev = tp
@@ -98,14 +108,20 @@ def mfi_nb(high, low, close, volume, timeperiod):
         neg_buf[slot] = 0.0
         if d < 0:
             neg_buf[slot] = tp
+            neg += tp
         elif d > 0:
             pos_buf[slot] = tp
+            pos += tp
         if i >= p:
-            pos = 0.0
-            neg = 0.0
-            for j in range(p):
-                pos += pos_buf[j]
-                neg += neg_buf[j]
             total = pos + neg
             out[i] = 100.0 * (pos / total) if not total < 1.0 else 0.0
+
+
+@njit(cache=True)
+def mfi_nb(high, low, close, volume, timeperiod):
+    """Allocating form of :func:`mfi_into_nb`."""
+    out = np.empty(high.shape[0])
+    mfi_into_nb(high, low, close, volume, timeperiod, out)
     return out
+
+

@@ -12,13 +12,14 @@ import numpy as np  # noqa: F401  (used by the docstring examples)
 from . import _kernels as k
 from . import _kernels_ma as km
 from . import _kernels_vol as kv
-from ._wrap import check_float, check_matype, check_period, run
+from ._wrap import check_float, check_matype, check_period, run, run_into
 
 __all__ = ["sma", "ema", "wma", "dema", "tema", "trima", "kama", "t3", "ma", "bbands"]
 
 
-def _ma_like(kernel, real, timeperiod: int, minimum: int, name: str):
-    return run(kernel, {"real": real}, check_period("timeperiod", timeperiod, minimum), names=(name,))
+def _ma_like(kernel, real, timeperiod: int, minimum: int, name: str, into: bool = False):
+    p = check_period("timeperiod", timeperiod, minimum)
+    return (run_into if into else run)(kernel, {"real": real}, p, names=(name,))
 
 
 def sma(real, timeperiod: int = 30):
@@ -29,7 +30,7 @@ def sma(real, timeperiod: int = 30):
     >>> sma(np.arange(1.0, 6.0), timeperiod=3).round(2).tolist()
     [nan, nan, 2.0, 3.0, 4.0]
     """
-    return _ma_like(k.sma_nb, real, timeperiod, 1, "sma")
+    return _ma_like(k.sma_into_nb, real, timeperiod, 1, "sma", into=True)
 
 
 def ema(real, timeperiod: int = 30):
@@ -40,7 +41,7 @@ def ema(real, timeperiod: int = 30):
     >>> ema(np.arange(1.0, 6.0), timeperiod=3).round(2).tolist()
     [nan, nan, 2.0, 3.0, 4.0]
     """
-    return _ma_like(k.ema_nb, real, timeperiod, 1, "ema")
+    return _ma_like(k.ema_into_nb, real, timeperiod, 1, "ema", into=True)
 
 
 def wma(real, timeperiod: int = 30):
@@ -135,8 +136,8 @@ def bbands(real, timeperiod: int = 20, nbdevup: float = 2.0, nbdevdn: float = 2.
     >>> up.tolist(), mid.tolist(), low.tolist()
     ([nan, 2.0, 3.0, 4.0], [nan, 1.5, 2.5, 3.5], [nan, 1.0, 2.0, 3.0])
     """
-    return run(
-        kv.bbands_nb,
+    return run_into(
+        kv.bbands_into_nb,
         {"real": real},
         check_period("timeperiod", timeperiod, 1),
         check_float("nbdevup", nbdevup),

@@ -6,7 +6,7 @@ import numpy as np  # noqa: F401  (used by the docstring examples)
 
 from . import _kernels as k
 from . import _kernels_osc as ko
-from ._wrap import check_matype, check_period, run
+from ._wrap import check_matype, check_period, run, run_into
 
 __all__ = [
     "macd", "ppo", "apo", "rsi", "cmo", "roc", "mom", "trix", "stoch", "stochf", "stochrsi",
@@ -32,7 +32,7 @@ def macd(real, fastperiod: int = 12, slowperiod: int = 26, signalperiod: int = 9
     f = check_period("fastperiod", fastperiod, 2)
     s = check_period("slowperiod", slowperiod, 2)
     g = check_period("signalperiod", signalperiod, 1)
-    return run(ko.macd_nb, {"real": real}, f, s, g, names=("macd", "macdsignal", "macdhist"))
+    return run_into(ko.macd_into_nb, {"real": real}, f, s, g, names=("macd", "macdsignal", "macdhist"))
 
 
 def _po(real, fastperiod, slowperiod, matype, percent: bool, name: str):
@@ -71,7 +71,7 @@ def rsi(real, timeperiod: int = 14):
     >>> float(rsi(np.array([1.0, 2, 3, 2, 3]), timeperiod=2)[-1]) > 50
     True
     """
-    return _real(k.rsi_nb, real, check_period("timeperiod", timeperiod, 2), name="rsi")
+    return run_into(k.rsi_into_nb, {"real": real}, check_period("timeperiod", timeperiod, 2), names=("rsi",))
 
 
 def cmo(real, timeperiod: int = 14):
@@ -135,7 +135,8 @@ def stoch(high, low, close, fastk_period: int = 5, slowk_period: int = 3, slowk_
         check_period("slowd_period", slowd_period, 1),
         check_matype("slowd_matype", slowd_matype),
     )
-    return run(ko.stoch_nb, {"high": high, "low": low, "close": close}, *params, names=("slowk", "slowd"))
+    inputs = {"high": high, "low": low, "close": close}
+    return run_into(ko.stoch_into_nb, inputs, *params, names=("slowk", "slowd"))
 
 
 def stochf(high, low, close, fastk_period: int = 5, fastd_period: int = 3, fastd_matype: int = 0):
@@ -195,7 +196,7 @@ def cci(high, low, close, timeperiod: int = 14):
     [nan, nan, 100.0]
     """
     p = check_period("timeperiod", timeperiod, 2)
-    return run(ko.cci_nb, {"high": high, "low": low, "close": close}, p, names=("cci",))
+    return run_into(ko.cci_into_nb, {"high": high, "low": low, "close": close}, p, names=("cci",))
 
 
 def aroon(high, low, timeperiod: int = 14):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np  # noqa: F401  (used by the docstring examples)
 
 from . import _kernels_vol as kv
-from ._wrap import check_float, check_period, run
+from ._wrap import check_float, check_period, run, run_into
 
 __all__ = ["stddev", "var", "trange", "atr", "natr", "plus_di", "minus_di", "dx", "adx", "adxr"]
 
@@ -59,7 +59,8 @@ def atr(high, low, close, timeperiod: int = 14):
     >>> atr(h, l, c, timeperiod=2).tolist()
     [nan, nan, 1.5]
     """
-    return _hlc(kv.atr_nb, high, low, close, check_period("timeperiod", timeperiod, 1), name="atr")
+    p = check_period("timeperiod", timeperiod, 1)
+    return run_into(kv.atr_into_nb, {"high": high, "low": low, "close": close}, p, names=("atr",))
 
 
 def natr(high, low, close, timeperiod: int = 14):
@@ -121,7 +122,8 @@ def adx(high, low, close, timeperiod: int = 14):
     >>> float(adx(h, l, h - 0.5, timeperiod=3)[-1])
     100.0
     """
-    return _hlc(kv.adx_nb, high, low, close, check_period("timeperiod", timeperiod, 2), name="adx")
+    p = check_period("timeperiod", timeperiod, 2)
+    return run_into(kv.adx_into_nb, {"high": high, "low": low, "close": close}, p, names=("adx",))
 
 
 def adxr(high, low, close, timeperiod: int = 14):

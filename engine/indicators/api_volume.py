@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np  # noqa: F401  (used by the docstring examples)
 
 from . import _kernels_volume as kvo
-from ._wrap import check_period, run
+from ._wrap import check_period, run, run_into
 
 __all__ = ["obv", "ad", "adosc", "mfi"]
 
@@ -18,7 +18,7 @@ def obv(real, volume):
     >>> obv(np.array([1.0, 2.0, 1.0]), np.array([10.0, 20.0, 5.0])).tolist()
     [10.0, 30.0, 25.0]
     """
-    return run(kvo.obv_nb, {"real": real, "volume": volume}, names=("obv",))
+    return run_into(kvo.obv_into_nb, {"real": real, "volume": volume}, names=("obv",))
 
 
 def ad(high, low, close, volume):
@@ -58,4 +58,4 @@ def mfi(high, low, close, volume, timeperiod: int = 14):
     """
     p = check_period("timeperiod", timeperiod, 2)
     inputs = {"high": high, "low": low, "close": close, "volume": volume}
-    return run(kvo.mfi_nb, inputs, p, names=("mfi",))
+    return run_into(kvo.mfi_into_nb, inputs, p, names=("mfi",))

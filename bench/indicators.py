@@ -1,0 +1,151 @@
+"""Benchmark: tradeforge's numba indicators vs TA-Lib vs pandas-ta vs backtrader's own indicator lines.
+
+Run: ``.venv/bin/python bench/indicators.py [--bars 1000000] [--bt-bars 20000] [--pta-bars 100000]``.
+
+* Times are best of 3 after one warm-up call, so numba compilation (and loading its cache) is excluded.
+* pandas-ta is called with ``talib=False`` (otherwise it delegates to TA-Lib). Where its time on
+  ``--pta-bars`` is over 1 s, it is timed on that slice only and scaled linearly (marked ``*``).
+* backtrader's indicators are timed in a ``runonce`` Cerebro on ``--bt-bars`` bars (a full run on 1M bars
+  takes many minutes), as run time with the indicator minus run time without it, and scaled linearly
+  (marked ``*``). backtrader has no OBV or MFI.
+* Our time includes the wrapper (input checks, NaN stripping, re-padding), as a user calls it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+warnings.filterwarnings("ignore")
+
+
+def make_data(n: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    c = 100.0 + np.cumsum(rng.normal(0.0, 0.5, n))
+    c = np.abs(c) + 10.0
+    o = c + rng.normal(0.0, 0.2, n)
+    h = np.maximum(o, c) + rng.exponential(0.3, n)
+    low = np.minimum(o, c) - rng.exponential(0.3, n)
+    v = rng.integers(100, 10_000, n).astype(float)
+    idx = pd.date_range("2000-01-01", periods=n, freq="min", name="datetime")
+    return pd.DataFrame({"open": o, "high": h, "low": low, "close": c, "volume": v}, index=idx)
+
+
+def best_of(fn, repeat: int = 3) -> float:
+    fn()  # warm-up: numba compile / cache load, pandas caches
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def implementations(df: pd.DataFrame):
+    import pandas_ta as pta
+    import talib
+
+    from tradeforge.engine import indicators as ta
+
+    o, h, low, c, v = (df[k].to_numpy() for k in ("open", "high", "low", "close", "volume"))
+    hs, ls, cs, vs = df.high, df.low, df.close, df.volume
+    return {
+        "rsi": (lambda: ta.rsi(c, 14), lambda: talib.RSI(c, 14), lambda: pta.rsi(cs, 14, talib=False)),
+        "macd": (lambda: ta.macd(c), lambda: talib.MACD(c), lambda: pta.macd(cs, talib=False)),
+        "bbands": (lambda: ta.bbands(c, 20), lambda: talib.BBANDS(c, 20), lambda: pta.bbands(cs, 20, 2.0, talib=False)),
+        "atr": (lambda: ta.atr(h, low, c, 14), lambda: talib.ATR(h, low, c, 14),
+                lambda: pta.atr(hs, ls, cs, 14, talib=False)),
+        "adx": (lambda: ta.adx(h, low, c, 14), lambda: talib.ADX(h, low, c, 14),
+                lambda: pta.adx(hs, ls, cs, 14, talib=False)),
+        "stoch": (lambda: ta.stoch(h, low, c), lambda: talib.STOCH(h, low, c),
+                  lambda: pta.stoch(hs, ls, cs, 5, 3, 3, talib=False)),
+        "obv": (lambda: ta.obv(c, v), lambda: talib.OBV(c, v), lambda: pta.obv(cs, vs, talib=False)),
+        "mfi": (lambda: ta.mfi(h, low, c, v, 14), lambda: talib.MFI(h, low, c, v, 14),
+                lambda: pta.mfi(hs, ls, cs, vs, 14, talib=False)),
+        "cci": (lambda: ta.cci(h, low, c, 14), lambda: talib.CCI(h, low, c, 14),
+                lambda: pta.cci(hs, ls, cs, 14, talib=False)),
+        "ema": (lambda: ta.ema(c, 30), lambda: talib.EMA(c, 30), lambda: pta.ema(cs, 30, talib=False)),
+    }
+
+
+def _bt_factories():
+    import backtrader as bt
+
+    return {
+        "rsi": lambda d: bt.ind.RSI(d.close, period=14),
+        "macd": lambda d: bt.ind.MACD(d.close),
+        "bbands": lambda d: bt.ind.BollingerBands(d.close, period=20),
+        "atr": lambda d: bt.ind.ATR(d, period=14),
+        "adx": lambda d: bt.ind.ADX(d, period=14),
+        "stoch": lambda d: bt.ind.Stochastic(d, period=5, period_dfast=3, period_dslow=3),
+        "cci": lambda d: bt.ind.CCI(d, period=14),
+        "ema": lambda d: bt.ind.EMA(d.close, period=30),
+    }
+
+
+def time_backtrader(df: pd.DataFrame, name: str | None) -> float:
+    """Seconds of one runonce Cerebro run over *df* with indicator *name* (None: no indicator)."""
+    import backtrader as bt
+
+    factory = _bt_factories().get(name) if name else None
+
+    class _Strat(bt.Strategy):
+        def __init__(self):
+            self.ind = factory(self.data) if factory else None
+
+    cerebro = bt.Cerebro(stdstats=False)
+    cerebro.adddata(bt.feeds.PandasData(dataname=df))
+    cerebro.addstrategy(_Strat)
+    t0 = time.perf_counter()
+    cerebro.run()
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bars", type=int, default=1_000_000)
+    ap.add_argument("--bt-bars", type=int, default=20_000)
+    ap.add_argument("--pta-bars", type=int, default=100_000)
+    args = ap.parse_args(argv)
+    df = make_data(args.bars)
+    impls = implementations(df)
+    small = implementations(df.iloc[: args.pta_bars])
+    bt_df = df.iloc[: args.bt_bars]
+    bt_base = min(time_backtrader(bt_df, None) for _ in range(2))
+    bt_scale = args.bars / len(bt_df)
+    print(f"{args.bars:,} bars; best of 3 after a warm-up call (numba compile excluded); seconds")
+    print(f"{'indicator':<10}{'ours':>10}{'talib':>10}{'ours/talib':>12}{'pandas-ta':>12}{'backtrader':>13}")
+    tot_ours = tot_talib = 0.0
+    for name, (ours, ref, pta_fn) in impls.items():
+        t_ours, t_talib = best_of(ours), best_of(ref)
+        tot_ours += t_ours
+        tot_talib += t_talib
+        t_small = best_of(small[name][2], repeat=1)
+        if t_small > 1.0:
+            pta_txt = f"{t_small * args.bars / args.pta_bars:.3f}*"
+        else:
+            pta_txt = f"{best_of(pta_fn):.3f}"
+        if name in _bt_factories():
+            t_bt = max(time_backtrader(bt_df, name) - bt_base, 0.0) * bt_scale
+            bt_txt = f"{t_bt:.1f}*"
+        else:
+            bt_txt = "n/a"
+        print(f"{name:<10}{t_ours:>10.4f}{t_talib:>10.4f}{t_ours / t_talib:>12.2f}{pta_txt:>12}{bt_txt:>13}")
+    print(f"{'TOTAL':<10}{tot_ours:>10.4f}{tot_talib:>10.4f}{tot_ours / tot_talib:>12.2f}")
+    print(f"* scaled linearly from {args.pta_bars:,} (pandas-ta) / {args.bt_bars:,} (backtrader) bars")
+    # --- hook: feature-matrix timing (bench/features.py, owned by the features engineer) -----------
+    features = Path(__file__).with_name("features.py")
+    if features.exists():
+        print("\nbench/features.py:")
+        subprocess.run([sys.executable, str(features)], check=False)
+
+
+if __name__ == "__main__":
+    main()
