@@ -10,7 +10,7 @@ from tradeforge.errors import ConfigError, DataError, ModelError
 from tradeforge.feeds import load
 from tradeforge.models.pipeline import LINES, MLPipeline
 
-PARAMS = {"fast": True, "garch_window": 60, "garch_refit_every": 40, "lstm_epochs": 2, "random_state": 3}
+PARAMS = {"fast": True, "garch_window": 60, "garch_refit_every": 150, "lstm_epochs": 2, "random_state": 3}
 TRAIN_END = 549
 
 
