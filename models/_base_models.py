@@ -118,10 +118,12 @@ def make_base(name: str, *, random_state: int, n_jobs: int, fast: bool) -> Any:
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
+        # strong L2 and patient early stopping: with ~1e3 noisy rows and ~1e2 features a lightly
+        # regularised MLP stops after a few epochs at AUC ~0.6 where the trees reach ~0.8 (measured)
         return make_pipeline(StandardScaler(), MLPClassifier(
-            hidden_layer_sizes=(16,) if fast else (32, 16), alpha=1e-2, learning_rate_init=1e-3,
-            max_iter=100 if fast else 200, early_stopping=True, n_iter_no_change=10,
-            random_state=random_state))
+            hidden_layer_sizes=(16,) if fast else (32, 16), alpha=3.0, learning_rate_init=1e-3,
+            max_iter=100 if fast else 300, early_stopping=True, validation_fraction=0.2,
+            n_iter_no_change=10 if fast else 30, random_state=random_state))
     if name == "svm":
         return PlattSVC(random_state=random_state)
     from tradeforge.errors import unknown_name_error
