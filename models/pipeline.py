@@ -113,9 +113,9 @@ class MLPipeline(BaseEstimator):
     Examples
     --------
     >>> from tradeforge.feeds import load
-    >>> df = load("synth:symbols=1,bars=450,freq=1d,seed=0,edge=0.3")["SYN0"]  # doctest: +SKIP
-    >>> pipe = MLPipeline(fast=True, garch_window=60).fit(df)  # doctest: +SKIP
-    >>> list(pipe.predict_frame(df).columns)[:2]  # doctest: +SKIP
+    >>> df = load("synth:symbols=1,bars=450,freq=1d,seed=0,edge=0.3")["SYN00"]
+    >>> pipe = MLPipeline(fast=True, garch_window=60).fit(df)
+    >>> list(pipe.predict_frame(df).columns)[:2]
     ['ml_proba', 'ml_decision']
     """
 
@@ -173,8 +173,21 @@ class MLPipeline(BaseEstimator):
 
     @property
     def warmup(self) -> int:
-        """Bars needed before the first full prediction row (measured in :meth:`fit`; 0 before)."""
-        return int(getattr(self, "warmup_", 0))
+        """Bars needed before the first full prediction row.
+
+        After :meth:`fit`: measured on the training history from its first bar. Before: the estimate for
+        data whose only timeframe is the bar size (daily data), ``max(garch_window + 1, feature lookback
+        + 1, LSTM feature lookback + lstm_lookback)``; higher timeframes need more.
+
+        Examples
+        --------
+        >>> MLPipeline(garch_window=250).warmup
+        251
+        """
+        if hasattr(self, "warmup_"):
+            return int(self.warmup_)
+        full, lstm_fs = self._feature_sets()
+        return max(int(self.garch_window) + 1, full.warmup + 1, lstm_fs.warmup + int(self.lstm_lookback))
 
     # ------------------------------------------------------------------ configuration
     def _check_params(self) -> None:
@@ -407,8 +420,8 @@ class MLPipeline(BaseEstimator):
         Examples
         --------
         >>> from tradeforge.feeds import load
-        >>> df = load("synth:symbols=1,bars=450,freq=1d,seed=0")["SYN0"]  # doctest: +SKIP
-        >>> MLPipeline(fast=True, garch_window=60).fit(df).predict_frame(df).shape[1]  # doctest: +SKIP
+        >>> df = load("synth:symbols=1,bars=450,freq=1d,seed=0")["SYN00"]
+        >>> MLPipeline(fast=True, garch_window=60).fit(df).predict_frame(df).shape[1]
         7
         """
         self._check_fitted()
@@ -451,8 +464,8 @@ class MLPipeline(BaseEstimator):
         Examples
         --------
         >>> from tradeforge.feeds import load
-        >>> df = load("synth:symbols=1,bars=450,freq=1d,seed=0")["SYN0"]  # doctest: +SKIP
-        >>> sorted(MLPipeline(fast=True, garch_window=60).fit(df).predict_latest(df))[:2]  # doctest: +SKIP
+        >>> df = load("synth:symbols=1,bars=450,freq=1d,seed=0")["SYN00"]
+        >>> sorted(MLPipeline(fast=True, garch_window=60).fit(df).predict_latest(df))[:2]
         ['ml_confidence', 'ml_decision']
         """
         self._check_fitted()

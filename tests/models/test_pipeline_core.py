@@ -43,6 +43,7 @@ def test_lines_shape_and_values(fitted):
 def test_warmup_is_honest_and_window_means_all_history(fitted):
     df, pipe, frame = fitted
     assert pipe.window is None
+    assert MLPipeline(**PARAMS).warmup == pipe.warmup  # the pre-fit estimate is exact for daily data
     assert pipe.warmup >= max(PARAMS["garch_window"], 57)  # GARCH window and the feature set's lookback
     assert np.isnan(frame["ml_proba"].iloc[pipe.warmup - 2])
     assert np.isfinite(frame.iloc[pipe.warmup - 1].to_numpy()).all()
