@@ -18,6 +18,8 @@ valued at the last close (the stitched curve restarts the next fold from that va
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -50,6 +52,27 @@ def init_worker() -> None:
     import torch
 
     torch.set_num_threads(1)
+
+
+@contextmanager
+def _single_threaded(torch_too: bool) -> Iterator[None]:
+    """One BLAS/OpenMP thread (and one torch thread) inside a fold, whatever the executor: thread counts
+    change floating-point reduction order, and the results must not depend on where a fold runs."""
+    from threadpoolctl import threadpool_limits
+
+    if not torch_too:
+        with threadpool_limits(limits=1):
+            yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _slice(frames: dict[str, pd.DataFrame], start: pd.Timestamp, end: pd.Timestamp | None = None
@@ -142,6 +165,11 @@ def _fold_result(task: dict[str, Any], result: Any, fold_row: dict[str, Any]) ->
 def run_fold(task: dict[str, Any]) -> dict[str, Any]:
     """Run one fold (see the module notes) and return plain data: the ``folds.csv`` row, per-bar returns
     and exposure of the test bars, trades, orders, predictions (long form) and timings in seconds."""
+    with _single_threaded(task["model_params"] is not None):
+        return _run_fold(task)
+
+
+def _run_fold(task: dict[str, Any]) -> dict[str, Any]:
     from .runner import run_backtest
 
     started = time.perf_counter()
