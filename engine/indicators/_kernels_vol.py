@@ -102,6 +102,7 @@ def bbands_nb(x, timeperiod, nbdevup, nbdevdn, matype):
 
 @njit(cache=True)
 def _true_range(high, low, prev_close):
+    """max(high - low, |prev_close - high|, |prev_close - low|), in TA-Lib's order of comparisons."""
     greatest = high - low
     v = abs(prev_close - high)
     if v > greatest:

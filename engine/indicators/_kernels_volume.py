@@ -36,6 +36,7 @@ def obv_nb(real, volume):
 
 @njit(cache=True)
 def _ad_step(ad, high, low, close, volume):
+    """AD after one bar: ad + ((close-low) - (high-close))/(high-low) * volume (TA-Lib's operation order)."""
     r = high - low
     if r > 0.0:
         ad += (((close - low) - (high - close)) / r) * volume

@@ -77,11 +77,8 @@ def check_matype(name: str, value: Any) -> int:
     return int(value)
 
 
-def run(kernel, inputs: dict[str, Any], *params, names: Sequence[str]):
-    """Strip leading NaNs of *inputs*, run *kernel*, re-pad and re-attach the index.
-
-    *names* are the output names (one per output array); a single output is returned bare.
-    """
+def _prepare(inputs: dict[str, Any], fname: str) -> tuple[list[np.ndarray], Any, int, int]:
+    """Convert *inputs*; return (the arrays stripped of common leading NaNs, index-or-None, n, start)."""
     arrays: dict[str, np.ndarray] = {}
     index = None
     for arg, values in inputs.items():
@@ -90,50 +87,49 @@ def run(kernel, inputs: dict[str, Any], *params, names: Sequence[str]):
         index = idx if index is None else index
     lengths = {len(a) for a in arrays.values()}
     if len(lengths) != 1:
-        raise DataError(f"{names[0]}: inputs have different lengths {sorted(lengths)}; align them first")
+        raise DataError(f"{fname}: inputs have different lengths {sorted(lengths)}; align them first")
     n = lengths.pop()
     start = first_valid(arrays) if n else 0
-    raw = kernel(*(np.ascontiguousarray(a[start:]) for a in arrays.values()), *params)
-    outs = raw if isinstance(raw, tuple) else (raw,)
-    padded = []
-    for o in outs:
-        if start == 0:
-            padded.append(o)  # kernels return fresh arrays: no copy needed
-            continue
-        full = np.full(n, np.nan)
-        full[start:] = o
-        padded.append(full)
+    return [np.ascontiguousarray(a[start:]) for a in arrays.values()], index, n, start
+
+
+def _finish(outs: list[np.ndarray], index: Any, names: Sequence[str]):
+    """Attach the index (Series out for Series in) and unwrap a single output."""
     if index is not None:
         import pandas as pd
 
-        padded = [pd.Series(p, index=index, name=nm) for p, nm in zip(padded, names, strict=True)]
-    return tuple(padded) if isinstance(raw, tuple) else padded[0]
+        outs = [pd.Series(o, index=index, name=nm) for o, nm in zip(outs, names, strict=True)]
+    return tuple(outs) if len(outs) > 1 else outs[0]
+
+
+def run(kernel, inputs: dict[str, Any], *params, names: Sequence[str]):
+    """Strip leading NaNs of *inputs*, run *kernel* (which returns its outputs), re-pad, re-attach the index.
+
+    *names* are the output names (one per output array); a single output is returned bare.
+    """
+    stripped, index, n, start = _prepare(inputs, names[0])
+    raw = kernel(*stripped, *params)
+    outs = []
+    for o in raw if isinstance(raw, tuple) else (raw,):
+        if start == 0:
+            outs.append(o)  # kernels return fresh arrays: no copy needed
+            continue
+        full = np.full(n, np.nan)
+        full[start:] = o
+        outs.append(full)
+    return _finish(outs, index, names)
 
 
 def run_into(kernel, inputs: dict[str, Any], *params, names: Sequence[str]):
     """Like :func:`run` for kernels that write their outputs into arrays passed after *params*.
 
     The outputs are allocated here with numpy (which asks the OS for huge pages on large arrays, so
-    multi-output indicators on millions of bars do not pay a page fault per 4 KiB), the stripped leading
-    rows are set to NaN, and the kernel fills the rest through contiguous views.
+    indicators on millions of bars do not pay a page fault per 4 KiB as numba's own allocations do), the
+    stripped leading rows are set to NaN, and the kernel fills the rest through contiguous views.
     """
-    arrays: dict[str, np.ndarray] = {}
-    index = None
-    for arg, values in inputs.items():
-        arr, idx = as_array(values, arg)
-        arrays[arg] = arr
-        index = idx if index is None else index
-    lengths = {len(a) for a in arrays.values()}
-    if len(lengths) != 1:
-        raise DataError(f"{names[0]}: inputs have different lengths {sorted(lengths)}; align them first")
-    n = lengths.pop()
-    start = first_valid(arrays) if n else 0
+    stripped, index, n, start = _prepare(inputs, names[0])
     outs = [np.empty(n) for _ in names]
     for o in outs:
         o[:start] = np.nan
-    kernel(*(np.ascontiguousarray(a[start:]) for a in arrays.values()), *params, *(o[start:] for o in outs))
-    if index is not None:
-        import pandas as pd
-
-        outs = [pd.Series(o, index=index, name=nm) for o, nm in zip(outs, names, strict=True)]
-    return tuple(outs) if len(outs) > 1 else outs[0]
+    kernel(*stripped, *params, *(o[start:] for o in outs))
+    return _finish(outs, index, names)
