@@ -432,6 +432,8 @@ class MLPipeline(BaseEstimator):
         return out if was_mapping else next(iter(out.values()))
 
     def _predict_one(self, df: pd.DataFrame, sym: str, start: pd.Timestamp | None) -> pd.DataFrame:
+        if len(df) == 0:
+            raise DataError(f"history['{sym}']: no bars to predict; pass at least one OHLCV row")
         bar = df.attrs.get("bar")
         if bar is not None and pd.Timedelta(bar) != self.bar_:
             raise DataError(f"history['{sym}']: bar size {bar} differs from the fitted {self.bar_}; "

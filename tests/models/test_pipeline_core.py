@@ -129,8 +129,12 @@ def test_bad_input_errors(fitted):
         MLPipeline().predict_frame(df)
     with pytest.raises(DataError, match="missing column"):
         pipe.predict_latest(df[["open", "close"]])
+    with pytest.raises(DataError, match="no bars to predict"):
+        pipe.predict_frame(df.iloc[:0])
     with pytest.raises(ModelError, match="missing"):
         MLPipeline.load("/nonexistent/pipeline-dir")
+    # fewer bars than the warm-up: every model line is NaN (no error, no made-up value)
+    assert np.isnan(pipe.predict_latest(df.iloc[:30])["ml_proba"])
 
 
 def test_model_registry_stores_a_fitted_pipeline(fitted, tmp_path, monkeypatch):
