@@ -53,7 +53,7 @@ def train_throughput(shape: dict, choice: tr.DeviceChoice, n_windows: int, batch
                         ends[:0], ends[:0].astype(float))
     warm = tr.TrainData(feats, data.ind_cols, lookback, ends[: 2 * batch], data.train_y[: 2 * batch],
                         ends[:0], ends[:0].astype(float))
-    with tr.run_context(choice, torch.get_num_threads(), 0):
+    with tr.run_context(choice, 1 if shape is SHAPES["small"] else torch.get_num_threads(), 0):
         net = _net(shape)
         tr.train(net, warm, choice, epochs=1, batch_size=batch, lr=1e-3, patience=1, seed=0)
         _sync(choice)
@@ -71,7 +71,8 @@ def batched_inference_ms(shape: dict, choice: tr.DeviceChoice, repeats: int) -> 
     ind = x[:, -1, :]
     autocast = (torch.autocast("cuda", dtype=getattr(torch, choice.amp_dtype)) if choice.amp_dtype
                 else torch.autocast("cpu", enabled=False))
-    with torch.inference_mode(), autocast:
+    threads = 1 if shape is SHAPES["small"] else torch.get_num_threads()
+    with tr.run_context(choice, threads, 0), torch.inference_mode(), autocast:
         for net in nets:
             net(x, ind)  # warm-up
         _sync(choice)
@@ -130,8 +131,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run)")
     parser.add_argument("--lstm-only", action="store_true", help="skip bench/models_ensemble.py")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads for the seed shape")
     args = parser.parse_args(argv)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, "
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, small shape on 1 thread, seed on {torch.get_num_threads()}, "
           f"{N_FEATURES} features, {SYMBOLS} symbols x {TIMEFRAMES} timeframes")
     cpu = run_device("cpu", "off", args.quick)
     _print("cpu", cpu)

@@ -63,11 +63,11 @@ class LSTMPredictor:
     size : {"auto", "seed", "small"}
         ``"seed"``: the shape above. ``"small"``: conv 32, hidden 32, 1 layer, 2 heads, indicator 16,
         lookback <= 30, whatever the shape parameters say. ``"auto"``: seed on CUDA, small on CPU
-        (pass ``size="seed"`` to train a custom shape on CPU). Measured on 2 CPU threads
-        (torch 2.14.1, 20 features, machine shared): the seed net trains ~220 windows/s (~90 s per
-        epoch of 20,000 windows), the small net 2,300-8,400 windows/s at lookback 30 (0.1-0.4 s per
-        epoch of 900 windows), so a daily walk-forward fold of ~1,000 windows trains its epochs
-        (early-stopped, at most 40) in seconds instead of an hour.
+        (pass ``size="seed"`` to train a custom shape on CPU). Measured on the 2-core machine (torch
+        2.14.1, 20 features, batch 64-256): the seed net trains ~220 windows/s when idle (~90 s per epoch
+        of 20,000 windows), the small net 1,600-8,400 windows/s at lookback 30 (0.1-0.6 s per epoch of
+        900 windows), so a daily walk-forward fold of ~1,000 windows trains its epochs (early-stopped,
+        at most 40) in seconds instead of an hour.
     device : {"auto", "cpu", "cuda", "cuda:N"}
         "auto" uses CUDA when present.
     amp : {"auto", "bf16", "fp16", "off"}
@@ -75,7 +75,10 @@ class LSTMPredictor:
     random_state : int
         Seeds weights, dropout and the shuffle. On CPU the same seed gives bitwise identical predictions.
     num_threads : int, optional
-        torch threads during fit/predict (the caller's count is restored); None keeps the current count.
+        torch threads during fit/predict (the caller's count is restored). None: 1 for the small shape,
+        the current count for the seed shape. Measured on the shared 2-core machine: 2 threads made the
+        small net 7-20x slower than 1 (105-239 vs 1,638-2,234 windows/s) and the seed net 4-6x slower
+        (11-20 vs 68-85 windows/s), OpenMP threads waiting on busy cores; its GEMMs are too small to split.
 
     Attributes
     ----------
@@ -180,7 +183,7 @@ class LSTMPredictor:
                 f"(need >= {_MIN_TRAIN_WINDOWS}); pass more bars, fewer NaN rows or a smaller lookback"
             )
         seed = int(self.random_state)
-        with tr.run_context(choice, self._threads(), seed):
+        with tr.run_context(choice, self._threads(cfg), seed):
             net = tr.SeedNet(io.net_config(cfg, mats[0].shape[1], len(ind_idx)))
             self.history_ = tr.train(
                 net, data, choice, epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"],
@@ -275,10 +278,12 @@ class LSTMPredictor:
             "amp_dtype": choice.amp_dtype,
         }
 
-    def _threads(self) -> int:
+    def _threads(self, cfg: dict) -> int:
         import torch
 
-        return int(self.num_threads) if self.num_threads is not None else torch.get_num_threads()
+        if self.num_threads is not None:
+            return int(self.num_threads)
+        return 1 if cfg["size"] == "small" else torch.get_num_threads()
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "net_"):
@@ -301,7 +306,7 @@ class LSTMPredictor:
         feats = self.scaler_.transform(mat)
         choice = self._predict_device()
         self.net_.to(choice.device)
-        with tr.run_context(choice, self._threads(), None):
+        with tr.run_context(choice, self._threads(self.config_), None):
             scaled = tr.predict_windows(self.net_, feats, ends, self.indicator_idx_, lookback, choice)
         out[ends] = self.scaler_.inverse_target(scaled)
         return out
