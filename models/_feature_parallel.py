@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.shared_memory import SharedMemory
 from typing import TYPE_CHECKING
 
@@ -61,8 +62,14 @@ def _in_processes(fs: FeatureSet, names: list[str], frames: Mapping[str, pd.Data
         with ProcessPoolExecutor(len(chunks), mp_context=_context()) as pool:
             futures = [pool.submit(_fill, fs, [(int(i), dfs[i]) for i in chunk], shm.name, shape, offsets)
                        for chunk in chunks]
-            for f in futures:
-                f.result()
+            try:
+                for f in futures:
+                    f.result()
+            except BrokenProcessPool as exc:
+                raise ConfigError(
+                    "transform_many: a worker process died. Called from a script? Guard its entry point with "
+                    "`if __name__ == '__main__':` (workers re-import the main module), or use n_jobs=1"
+                ) from exc
         shared = np.ndarray(shape, dtype=np.float64, buffer=shm.buf)
         out = shared.copy()
         del shared

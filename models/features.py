@@ -248,8 +248,9 @@ class FeatureSet:
         processes that write into one shared-memory block (see ``_feature_parallel``). Workers come
         from multiprocessing's ``forkserver``, whose preload list this sets to tradeforge's feature
         modules (the first call starts the server, about a second; later calls fork warm workers in
-        milliseconds). ``"threads"`` only helps when every kernel releases the GIL. Results are
-        identical whatever *n_jobs* and *backend* are.
+        milliseconds); as with any multiprocessing, a script must guard its entry point with
+        ``if __name__ == "__main__":``. ``"threads"`` only helps when every kernel releases the GIL.
+        Results are identical whatever *n_jobs* and *backend* are.
 
         Examples
         --------
