@@ -31,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "build_multi_timeframe": "features",
     "forward_log_return": "targets",
     "triple_barrier": "targets",
+    "MLPipeline": "pipeline",
 }
 
 __all__ = sorted(_EXPORTS)
