@@ -73,7 +73,7 @@ def _dask(tasks: Sequence[dict], scheduler: str, done: Done) -> list[dict]:
     out = []
     try:
         futures = [client.submit(run_fold, task, pure=False) for task in tasks]
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             out.append(future.result())
             done(out[-1])
     finally:
