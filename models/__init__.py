@@ -28,6 +28,8 @@ _EXPORTS: dict[str, str] = {
     "ModelRegistry": "registry",
     "LSTMPredictor": "lstm",
     "FeatureSet": "features",
+    "FeatureSpec": "features",
+    "default_feature_set": "features",
     "build_multi_timeframe": "features",
     "forward_log_return": "targets",
     "triple_barrier": "targets",
