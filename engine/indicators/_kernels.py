@@ -1,8 +1,10 @@
 """Numba kernels: numpy arrays in, numpy arrays out, nothing else imported.
 
 Each kernel works on a float64 array whose leading NaNs have already been stripped by the caller
-(``api.py``); outputs have the same length as the input with TA-Lib's NaN warm-up. Every kernel's
+(``_wrap.py``); outputs have the same length as the input with TA-Lib's NaN warm-up. Every kernel's
 docstring names its reference implementation, and ``tests/engine/indicators`` checks it against it.
+Hot kernels come in two forms: ``*_into_nb(..., out)`` writes into arrays the wrapper allocated with
+numpy (cheap huge pages on million-bar inputs), and ``*_nb(...)`` allocates and returns them.
 """
 
 import numpy as np
@@ -13,8 +15,9 @@ from numba import njit
 def sma_into_nb(x, timeperiod, out):
     """Simple moving average. Reference: TA-Lib ``SMA`` (running sum, output from index timeperiod-1)."""
     n = x.shape[0]
-    out[:] = np.nan
+    out[: min(n, timeperiod - 1)] = np.nan
     if timeperiod < 1 or n < timeperiod:
+        out[:] = np.nan
         return
     total = 0.0
     for i in range(timeperiod - 1):
