@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "ols_beta": "risk_metrics",
     "ModelRegistry": "registry",
     "LSTMPredictor": "lstm",
+    "MultiTimeframeLSTM": "lstm",
     "FeatureSet": "features",
     "FeatureSpec": "features",
     "default_feature_set": "features",

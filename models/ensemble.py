@@ -32,7 +32,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from tradeforge.errors import ConfigError, DataError, ModelError, unknown_name_error
 
 from . import _base_models as bm
-from ._calibration import Calibrator, chronological_calibration, logit, scores, sigmoid
+from ._calibration import CALIBRATIONS, Calibrator, chronological_calibration, logit, scores, sigmoid
 from .validation import WalkForwardSplit, fit_with_weight, oof_predict
 
 __all__ = ["StackedEnsemble"]
@@ -51,7 +51,11 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
     meta : str
         Meta-learner; ``"logreg"`` (logistic regression on the base models' OOF log-odds).
     calibration : str
-        ``"isotonic"``, ``"platt"`` or ``"none"``.
+        ``"isotonic"``, ``"platt"``, ``"none"`` or ``"auto"``. ``"auto"`` measures each method honestly
+        (chronologically: every block calibrated by a calibrator fitted on earlier blocks only) and keeps the
+        one with the lowest out-of-sample Brier score, ``"none"`` included: on small, drifting windows a
+        calibrator fitted on a few hundred rows can make probabilities worse, and only this measurement
+        says so. The choice is in ``calibration_``.
     n_splits : int
         Walk-forward test blocks for the level-1 out-of-fold predictions.
     purge : int or array-like
@@ -118,7 +122,8 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
             raise ConfigError(f"base_models: duplicate names in {names!r}")
         if self.meta != "logreg":
             raise unknown_name_error("meta-learner", str(self.meta), ["logreg"])
-        Calibrator(self.calibration)
+        if self.calibration != "auto":
+            Calibrator(self.calibration)
         if not 0.0 < self.sell_threshold <= self.buy_threshold < 1.0:
             raise ConfigError(
                 f"thresholds: expected 0 < sell_threshold <= buy_threshold < 1, got sell_threshold="
@@ -259,12 +264,12 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         if np.unique(yz[meta_mask]).size < 2:
             raise ModelError("fit: the meta-learner's out-of-fold rows hold one class; use more data")
         p_meta, y_meta = meta_oof[meta_mask], yz[meta_mask]
-        self.calibrator_ = Calibrator(self.calibration).fit(p_meta, y_meta)
+        honest, self.calibration_ = self._honest_calibration(p_meta, y_meta, gap)
+        self.calibrator_ = Calibrator(self.calibration_).fit(p_meta, y_meta)
         meta = LogisticRegression(C=1.0).fit(Z, yz)
         self.meta_coef_ = meta.coef_[0].astype(np.float64)
         self.meta_intercept_ = float(meta.intercept_[0])
         # every row of the report is measured on the same rows: those with an honest calibrated OOF value
-        honest = chronological_calibration(p_meta, y_meta, self.calibration, gap=gap)
         ok = np.isfinite(honest)
         if not ok.any():
             raise ModelError("fit: too few out-of-fold rows to measure calibration; use more data")
@@ -275,6 +280,17 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         self.report_ = pd.DataFrame(rows).T[["auc", "brier", "ece", "n"]].rename_axis("model")
         self.report_["n"] = self.report_["n"].astype(int)
         self.n_oof_rows_ = int(mask.sum())
+
+    def _honest_calibration(self, p: np.ndarray, y: np.ndarray, gap: int) -> tuple[np.ndarray, str]:
+        """Chronologically calibrated OOF probabilities and the method used (the best Brier under "auto")."""
+        methods = CALIBRATIONS if self.calibration == "auto" else (self.calibration,)
+        honest = {m: chronological_calibration(p, y, m, gap=gap) for m in methods}
+        common = np.logical_and.reduce([np.isfinite(h) for h in honest.values()])
+        if not common.any():
+            return honest[methods[0]], methods[0]
+        brier = {m: float(np.mean((h[common] - y[common]) ** 2)) for m, h in honest.items()}
+        best = min(methods, key=lambda m: (brier[m], methods.index(m)))
+        return honest[best], best
 
     # ------------------------------------------------------------------ prediction
     def _check_fitted(self) -> None:
@@ -379,6 +395,7 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         model.meta_coef_ = np.asarray(state["meta_coef"], dtype=np.float64)
         model.meta_intercept_ = float(state["meta_intercept"])
         model.calibrator_ = Calibrator.from_dict(state["calibrator"])
+        model.calibration_ = model.calibrator_.method
         model.win_mean_ = float(state["win_mean"])
         model.loss_mean_ = float(state["loss_mean"])
         model.n_oof_rows_ = int(state["n_oof_rows"])

@@ -135,7 +135,7 @@ class MLPipeline(BaseEstimator):
         base_models: Sequence[str] = ("rf", "xgb", "lgbm"),
         ensemble_splits: int = 4,
         ensemble_fast: bool = True,
-        calibration: str = "isotonic",
+        calibration: str = "auto",
         buy_threshold: float = 0.6,
         sell_threshold: float = 0.4,
         garch_window: int = 250,

@@ -144,3 +144,17 @@ def test_label_end_purge_and_sample_weight_are_used(tmp_path):
     np.testing.assert_array_equal(StackedEnsemble.load(tmp_path).purge, label_end)
     with pytest.raises(DataError, match="sample_weight"):
         StackedEnsemble(**kw).fit(X, y, sample_weight=weight[:10])
+
+
+def test_auto_calibration_keeps_the_method_with_the_best_honest_brier():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(600, 4))
+    y = (X[:, 0] + rng.normal(scale=1.5, size=600) > 0).astype(int)
+    briers = {}
+    for method in ("isotonic", "platt", "none"):
+        m = StackedEnsemble(base_models=("lgbm",), fast=True, calibration=method, random_state=0).fit(X, y)
+        briers[method] = m.report_.loc["stack_calibrated", "brier"]
+    auto = StackedEnsemble(base_models=("lgbm",), fast=True, calibration="auto", random_state=0).fit(X, y)
+    assert auto.calibration_ == min(briers, key=briers.get)
+    assert auto.report_.loc["stack_calibrated", "brier"] == pytest.approx(min(briers.values()))
+    assert auto.calibrator_.method == auto.calibration_
