@@ -141,3 +141,22 @@ def test_property_no_lookahead(n, cut, seed):
         full = fn(h, low, c, v)
         part = fn(h[:cut], low[:cut], c[:cut], v[:cut])
         np.testing.assert_array_equal(full[:cut], part)
+
+
+def test_kernel_modules_import_only_numpy_and_numba():
+    """Architecture rule: kernels take numpy and return numpy; no pandas, backtrader or tradeforge."""
+    import ast
+    from pathlib import Path
+
+    folder = Path(importlib.import_module("tradeforge.engine.indicators").__file__).parent
+    files = sorted(folder.glob("_kernels*.py"))
+    assert len(files) >= 5
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                roots = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                roots = {"." if node.level else node.module.split(".")[0]}
+            else:
+                continue
+            assert roots <= {"numpy", "numba", "."}, f"{path.name} imports {roots}"
