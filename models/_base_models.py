@@ -148,12 +148,15 @@ def make_base(name: str, *, random_state: int, n_jobs: int, fast: bool) -> Any:
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
-        # strong L2 and patient early stopping: with ~1e3 noisy rows and ~1e2 features a lightly
-        # regularised MLP stops after a few epochs at AUC ~0.6 where the trees reach ~0.8 (measured)
+        # L2 against ~1e2 noisy features, and small batches with a larger step so that early stopping
+        # does not end training before it starts: with lr 1e-3 and batches of 200 the net stopped after
+        # 12 epochs (~20 updates) at AUC 0.54-0.77 on a linearly separable target that this setting
+        # learns to 0.92-0.96 on 300-650 rows (measured, 100 features, ~0.2 s CPU a fit)
         return RowInvariantProba(make_pipeline(StandardScaler(), MLPClassifier(
-            hidden_layer_sizes=(16,) if fast else (32, 16), alpha=3.0, learning_rate_init=1e-3,
-            max_iter=100 if fast else 300, early_stopping=True, validation_fraction=0.2,
-            n_iter_no_change=10 if fast else 30, random_state=random_state)))
+            hidden_layer_sizes=(16,) if fast else (32, 16), alpha=3.0 if fast else 1.0,
+            learning_rate_init=1e-2 if fast else 3e-3, batch_size=32, max_iter=200,
+            early_stopping=True, validation_fraction=0.2, n_iter_no_change=10 if fast else 15,
+            random_state=random_state)))
     if name == "svm":
         return PlattSVC(random_state=random_state)
     from tradeforge.errors import unknown_name_error
