@@ -113,6 +113,19 @@ class ArrayFeed(bt.feed.DataBase):
         # backtrader's line order is its own (close, low, high, open, volume, openinterest, datetime, ...)
         self._columns = [np.ascontiguousarray(cols[alias]) for alias in self.lines.getlinealiases()]
         self._cursor = 0
+        self._bulk = False  # True once preload() appended whole columns: the fast advance() applies
+        self._set_tick_tables()
+
+    def _set_tick_tables(self) -> None:
+        """Names and buffers of backtrader's ``tick_<line>`` attributes, looked up once per run."""
+        aliases = [a for a in self.lines.getlinealiases() if a != "datetime"]
+        self._buffers = tuple(self.lines)
+        self._line0, self._dtline = self.lines[0], self.lines.datetime
+        self._tick_names = tuple(f"tick_{a}" for a in aliases)
+        self._tick_lines = tuple(getattr(self.lines, a) for a in aliases)
+        self._tick_first = f"tick_{self._getlinealias(0)}"  # backtrader's tick_last mirrors line 0
+        self._tick_last_at = self._tick_names.index(self._tick_first)
+        self._tick_none = dict.fromkeys((*self._tick_names, "tick_last"))
 
     def preload(self):
         """Append every column to its line buffer at once (falls back to backtrader's bar loop)."""
@@ -129,6 +142,7 @@ class ArrayFeed(bt.feed.DataBase):
             line.array.frombytes(col.tobytes())
         self._cursor = len(self._columns[0])
         self.home()
+        self._bulk = True
 
     def _load(self):
         i = self._cursor
@@ -138,6 +152,39 @@ class ArrayFeed(bt.feed.DataBase):
             line[0] = col[i]
         self._cursor = i + 1
         return True
+
+    # Backtrader calls the methods below once per bar. Its generic versions look every line up by
+    # name (getattr/setattr on ``tick_<alias>``); these do the same work from tables built in start().
+
+    def _tick_nullify(self) -> None:
+        self.__dict__.update(self._tick_none)
+
+    def _tick_fill(self, force: bool = False) -> None:
+        if force or getattr(self, self._tick_first, None) is None:
+            values = [line.array[line._idx] for line in self._tick_lines]  # == line[0]
+            state = self.__dict__
+            state.update(zip(self._tick_names, values, strict=True))
+            state["tick_last"] = values[self._tick_last_at]
+
+    def advance_peek(self) -> float:
+        line0, dtline = self._line0, self._dtline
+        if line0.lencount < len(line0.array) - line0.extension:  # len(self) < self.buflen()
+            return dtline.array[dtline._idx + 1]
+        return float("inf")
+
+    def advance(self, size: int = 1, datamaster=None, ticks: bool = True) -> None:
+        """backtrader's ``advance`` for a bulk-preloaded feed without a data master, in one loop."""
+        if datamaster is not None or not self._bulk:
+            return super().advance(size, datamaster, ticks)
+        for line in self._buffers:  # unbounded buffers (checked by preload): LineBuffer.advance
+            line._idx += size
+            line.lencount += size
+        if ticks:
+            line0 = self._line0
+            if line0.lencount < len(line0.array) - line0.extension:
+                self._tick_fill(force=True)  # what _tick_nullify then _tick_fill leave: every tick set
+            else:
+                self._tick_nullify()
 
 
 _RESERVED = frozenset(dir(ArrayFeed)) | {"datetime", *OHLCV, "openinterest"}
