@@ -131,3 +131,33 @@ def test_models_on_an_empty_registry_says_how_to_fill_it(tmp_path):
     out = CliRunner().invoke(main, ["models", "--registry", str(tmp_path)])
     assert out.exit_code == 0 and out.stdout == ""
     assert "no model versions" in out.stderr and "tradeforge train" in out.stderr
+
+
+def test_data_hash_is_order_independent_and_content_sensitive():
+    from tradeforge.engine.train import _data_hash
+
+    frames = load("synth:symbols=2,bars=80,freq=1d,seed=0")
+    a, b = frames["SYN00"], frames["SYN01"]
+    assert _data_hash({"SYN00": a, "SYN01": b}) == _data_hash({"SYN01": b, "SYN00": a})
+    changed = a.copy()
+    changed.iloc[40, changed.columns.get_loc("close")] *= 1.0001
+    assert _data_hash({"SYN00": changed, "SYN01": b}) != _data_hash(frames)
+    assert _data_hash({"SYN00": b, "SYN01": a}) != _data_hash(frames)  # symbols are part of the hash
+
+
+def test_help_names_every_option_and_the_default_registry():
+    out = CliRunner().invoke(main, ["train", "--help"])
+    assert out.exit_code == 0
+    for option in ("--data", "--timeframes", "--registry", "--seed", "--param", "--from", "--to", "--json"):
+        assert option in out.stdout
+    assert "runs/registry" in out.stdout
+
+
+def test_command_module_imports_nothing_heavy():
+    import subprocess
+    import sys
+
+    code = ("import sys; import tradeforge.engine._cli_train; "
+            "print([m for m in ('pandas', 'torch', 'sklearn', 'backtrader') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
