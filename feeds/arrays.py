@@ -179,12 +179,17 @@ class ArrayFeed(bt.feed.DataBase):
         for line in self._buffers:  # unbounded buffers (checked by preload): LineBuffer.advance
             line._idx += size
             line.lencount += size
-        if ticks:
-            line0 = self._line0
+        if ticks:  # what _tick_nullify then _tick_fill leave: the bar's values, or None past the end
+            line0, state = self._line0, self.__dict__
             if line0.lencount < len(line0.array) - line0.extension:
-                self._tick_fill(force=True)  # what _tick_nullify then _tick_fill leave: every tick set
+                values = [line.array[line._idx] for line in self._tick_lines]  # inlined _tick_fill(force=True)
+                state.update(zip(self._tick_names, values, strict=True))
+                state["tick_last"] = values[self._tick_last_at]
             else:
-                self._tick_nullify()
+                state.update(self._tick_none)
+
+    def __len__(self) -> int:
+        return self.lines.lines[0].lencount  # LineSeries.__len__ -> Lines.__len__ -> LineBuffer.__len__
 
 
 _RESERVED = frozenset(dir(ArrayFeed)) | {"datetime", *OHLCV, "openinterest"}
