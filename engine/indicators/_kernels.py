@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def sma_into_nb(x, timeperiod, out):
     """Simple moving average. Reference: TA-Lib ``SMA`` (running sum, output from index timeperiod-1)."""
     n = x.shape[0]
@@ -28,7 +28,7 @@ def sma_into_nb(x, timeperiod, out):
         total -= x[i - timeperiod + 1]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def sma_nb(x, timeperiod):
     """Allocating form of :func:`sma_into_nb`."""
     out = np.empty(x.shape[0])
@@ -36,7 +36,7 @@ def sma_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ema_into_nb(x, timeperiod, out):
     """Exponential moving average. Reference: TA-Lib ``EMA`` (seeded with the SMA of the first period,
     k = 2 / (timeperiod + 1), output from index timeperiod-1)."""
@@ -56,7 +56,7 @@ def ema_into_nb(x, timeperiod, out):
         out[i] = prev
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ema_nb(x, timeperiod):
     """Allocating form of :func:`ema_into_nb`."""
     out = np.empty(x.shape[0])
@@ -64,7 +64,7 @@ def ema_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def rsi_into_nb(x, timeperiod, out):
     """Relative strength index. Reference: TA-Lib ``RSI`` (Wilder smoothing seeded with the simple mean of
     the first timeperiod changes, output from index timeperiod; 0 when there was no movement).
@@ -96,7 +96,7 @@ def rsi_into_nb(x, timeperiod, out):
         out[i] = 100.0 * gain / s if s != 0.0 else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def rsi_nb(x, timeperiod):
     """Allocating form of :func:`rsi_into_nb`."""
     out = np.empty(x.shape[0])

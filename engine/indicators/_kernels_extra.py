@@ -12,7 +12,7 @@ from ._kernels_osc import extreme_index_nb
 from ._kernels_vol import atr_nb, var_nb
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def vwap_session_nb(high, low, close, volume, session):
     """Session-anchored VWAP of the typical price (h+l+c)/3; the sums restart where ``session`` changes.
     Reference: pandas-ta ``vwap(anchor=...)`` and, with a single session, TA-Lib 0.8 ``VWAP``; NaN while
@@ -32,7 +32,7 @@ def vwap_session_nb(high, low, close, volume, session):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def vwap_rolling_nb(high, low, close, volume, timeperiod):
     """Rolling VWAP over the last timeperiod bars, sums recomputed per window (no drift).
     Reference: sum(tp*v)/sum(v) with pandas ``rolling(timeperiod).sum()``; NaN where the window volume is 0."""
@@ -49,7 +49,7 @@ def vwap_rolling_nb(high, low, close, volume, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def rvol_nb(volume, timeperiod):
     """Relative volume: volume / mean volume of the previous timeperiod bars. Reference: TA-Lib 0.8
     ``RVOL`` (output from index timeperiod; NaN where the previous mean is 0)."""
@@ -65,7 +65,7 @@ def rvol_nb(volume, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def keltner_nb(high, low, close, timeperiod, atrperiod, nbdev):
     """Keltner channel: EMA(close, timeperiod) +- nbdev * ATR(atrperiod) (TA-Lib Wilder ATR).
     Reference: pandas-ta ``kc`` basis (its bands use an EMA of the true range instead of Wilder's ATR)."""
@@ -83,7 +83,7 @@ def keltner_nb(high, low, close, timeperiod, atrperiod, nbdev):
     return upper, middle, lower
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def donchian_nb(high, low, timeperiod):
     """Donchian channel: highest high, (upper+lower)/2, lowest low over timeperiod bars. Reference:
     TA-Lib 0.8 ``DONCHIAN`` and pandas-ta ``donchian`` (output from index timeperiod-1)."""
@@ -100,7 +100,7 @@ def donchian_nb(high, low, timeperiod):
     return upper, middle, lower
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def zscore_nb(x, timeperiod):
     """Rolling z-score (x - SMA) / population standard deviation. Reference: pandas-ta ``zscore``
     (ddof 0); NaN where the deviation is 0."""
@@ -114,7 +114,7 @@ def zscore_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def logret_nb(x, timeperiod):
     """Log return over timeperiod bars, log(x / x[-timeperiod]). Reference: pandas-ta ``log_return``."""
     n = x.shape[0]
@@ -124,7 +124,7 @@ def logret_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def realized_vol_nb(x, timeperiod, periods_per_year):
     """Realized volatility: sqrt(periods_per_year * mean of the last timeperiod squared one-bar log
     returns) (not mean-adjusted). Reference: numpy on ``log(x).diff()``; output from index timeperiod."""

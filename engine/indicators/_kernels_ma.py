@@ -13,7 +13,7 @@ from ._kernels import ema_nb, sma_nb
 MA_SMA, MA_EMA, MA_WMA, MA_DEMA, MA_TEMA, MA_TRIMA, MA_KAMA, MA_T3 = 0, 1, 2, 3, 4, 5, 6, 8
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def pad_nb(part, n):
     """Return a length-*n* array: NaNs followed by *part* (right-aligned)."""
     out = np.full(n, np.nan)
@@ -21,7 +21,7 @@ def pad_nb(part, n):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def chain_nb(y, lookback):
     """Return ``y[lookback:]`` as a contiguous copy (the valid tail fed to a follow-up kernel)."""
     if lookback >= y.shape[0]:
@@ -29,7 +29,7 @@ def chain_nb(y, lookback):
     return y[lookback:].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def wma_nb(x, timeperiod):
     """Linearly weighted moving average, weights 1..p summed directly over each window (no running sum,
     so no drift on long series). Reference: TA-Lib ``WMA`` (output from index timeperiod-1)."""
@@ -48,7 +48,7 @@ def wma_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def dema_nb(x, timeperiod):
     """Double EMA, 2*EMA - EMA(EMA). Reference: TA-Lib ``DEMA`` (lookback 2*(timeperiod-1))."""
     n = x.shape[0]
@@ -61,7 +61,7 @@ def dema_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def tema_nb(x, timeperiod):
     """Triple EMA, 3*E1 - 3*E2 + E3. Reference: TA-Lib ``TEMA`` (lookback 3*(timeperiod-1))."""
     n = x.shape[0]
@@ -75,7 +75,7 @@ def tema_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def trima_nb(x, timeperiod):
     """Triangular moving average, an SMA of an SMA. Reference: TA-Lib ``TRIMA`` (odd p: SMA((p+1)/2) twice;
     even p: SMA(p/2) then SMA(p/2+1); output from index timeperiod-1)."""
@@ -95,7 +95,7 @@ def trima_nb(x, timeperiod):
     return pad_nb(sma_nb(chain_nb(s1, a - 1), b), n)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def kama_nb(x, timeperiod):
     """Kaufman adaptive moving average. Reference: TA-Lib ``KAMA`` (efficiency ratio over timeperiod
     changes, fast 2 / slow 30 constants, seeded with x[timeperiod-1], output from index timeperiod)."""
@@ -132,7 +132,7 @@ def kama_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def t3_nb(x, timeperiod, vfactor):
     """Tillson T3. Reference: TA-Lib ``T3`` (six chained EMAs, each seeded with the mean of its first
     timeperiod inputs, lookback 6*(timeperiod-1))."""
@@ -174,7 +174,7 @@ def t3_nb(x, timeperiod, vfactor):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ma_lookback_nb(timeperiod, matype):
     """Warm-up length of :func:`ma_nb`. Reference: TA-Lib ``TA_MA_Lookback``."""
     if timeperiod <= 1:
@@ -190,7 +190,7 @@ def ma_lookback_nb(timeperiod, matype):
     return timeperiod - 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ma_nb(x, timeperiod, matype):
     """Moving average of TA-Lib type *matype* (0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA,
     8 T3 with vfactor 0.7). Reference: TA-Lib ``MA`` (a period of 1 returns a copy of the input)."""

@@ -10,7 +10,7 @@ from ._kernels import ema_nb, rsi_nb
 from ._kernels_ma import chain_nb, ma_lookback_nb, ma_nb, pad_nb
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def macd_into_nb(x, fastperiod, slowperiod, signalperiod, line, sig, hist):
     """MACD line, signal and histogram in one pass, written into the given arrays (length of x).
     Reference: TA-Lib ``MACD`` (the fast EMA is seeded with the SMA of the fast period ending at the
@@ -60,7 +60,7 @@ def macd_into_nb(x, fastperiod, slowperiod, signalperiod, line, sig, hist):
         hist[i] = m - g
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def macd_nb(x, fastperiod, slowperiod, signalperiod):
     """MACD returning new arrays (see :func:`macd_into_nb`). Reference: TA-Lib ``MACD``."""
     n = x.shape[0]
@@ -71,7 +71,7 @@ def macd_nb(x, fastperiod, slowperiod, signalperiod):
     return line, sig, hist
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def po_nb(x, fastperiod, slowperiod, matype, percent):
     """Price oscillator: fast MA minus slow MA (``percent``: divided by the slow MA, times 100).
     Reference: TA-Lib ``APO`` / ``PPO`` (both MAs start at the first bar; 0 where the slow MA is ~0)."""
@@ -93,7 +93,7 @@ def po_nb(x, fastperiod, slowperiod, matype, percent):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def cmo_nb(x, timeperiod):
     """Chande momentum oscillator. Reference: TA-Lib ``CMO`` (Wilder-smoothed gains/losses as in RSI,
     100*(gain-loss)/(gain+loss), 0 when there was no movement; output from index timeperiod)."""
@@ -129,7 +129,7 @@ def cmo_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def roc_nb(x, timeperiod):
     """Rate of change in percent, (x/x[-p] - 1)*100. Reference: TA-Lib ``ROC`` (0 when x[-p] is 0)."""
     n = x.shape[0]
@@ -141,7 +141,7 @@ def roc_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def mom_nb(x, timeperiod):
     """Momentum, x - x[-p]. Reference: TA-Lib ``MOM``."""
     n = x.shape[0]
@@ -151,7 +151,7 @@ def mom_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def trix_nb(x, timeperiod):
     """One-bar ROC of a triple EMA. Reference: TA-Lib ``TRIX`` (lookback 3*(timeperiod-1)+1)."""
     n = x.shape[0]
@@ -166,7 +166,7 @@ def trix_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def extreme_index_nb(x, window, is_max):
     """Index of the latest highest (``is_max``) or lowest value of x over the trailing *window* bars, -1
     during warm-up. Reference: TA-Lib's ``MAXINDEX``/``MININDEX`` tracking as used in ``AROON``."""
@@ -192,7 +192,7 @@ def extreme_index_nb(x, window, is_max):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def fastk_nb(high, low, close, fastk_period):
     """Raw stochastic %K, (close - lowest low)/((highest high - lowest low)/100). Reference: TA-Lib
     ``STOCHF`` fast-K (0 where the range is 0; output from index fastk_period-1)."""
@@ -207,7 +207,7 @@ def fastk_nb(high, low, close, fastk_period):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _stoch_sma_into(high, low, close, fastk_period, a, b, slowk, slowd):
     """Fused STOCH for SMA/SMA smoothing: streaming fast %K, then two running-sum SMAs kept in ring
     buffers with the same operation order as :func:`sma_nb` (so the values are identical)."""
@@ -269,7 +269,7 @@ def _stoch_sma_into(high, low, close, fastk_period, a, b, slowk, slowd):
         slowd[today] = sd
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def stoch_into_nb(high, low, close, fastk_period, slowk_period, slowk_matype, slowd_period, slowd_matype,
                   slowk, slowd):
     """Slow stochastic written into slowk/slowd (slow %K = MA of fast %K, slow %D = MA of slow %K).
@@ -293,7 +293,7 @@ def stoch_into_nb(high, low, close, fastk_period, slowk_period, slowk_matype, sl
         slowd[i] = sd[i - lb_k - lb_ks]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def stoch_nb(high, low, close, fastk_period, slowk_period, slowk_matype, slowd_period, slowd_matype):
     """Slow stochastic returning new arrays (see :func:`stoch_into_nb`). Reference: TA-Lib ``STOCH``."""
     n = close.shape[0]
@@ -304,7 +304,7 @@ def stoch_nb(high, low, close, fastk_period, slowk_period, slowk_matype, slowd_p
     return slowk, slowd
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def stochf_nb(high, low, close, fastk_period, fastd_period, fastd_matype):
     """Fast stochastic (%K and its MA %D). Reference: TA-Lib ``STOCHF``."""
     n = close.shape[0]
@@ -322,7 +322,7 @@ def stochf_nb(high, low, close, fastk_period, fastd_period, fastd_matype):
     return fastk, fastd
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def stochrsi_nb(x, timeperiod, fastk_period, fastd_period, fastd_matype):
     """Stochastic of the RSI. Reference: TA-Lib ``STOCHRSI`` (``STOCHF`` over ``RSI`` as high, low, close)."""
     n = x.shape[0]
@@ -331,7 +331,7 @@ def stochrsi_nb(x, timeperiod, fastk_period, fastd_period, fastd_matype):
     return pad_nb(k, n), pad_nb(d, n)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def willr_nb(high, low, close, timeperiod):
     """Williams' %R. Reference: TA-Lib ``WILLR`` ((highest - close)/((highest - lowest)/-100), 0 on a flat
     range; output from index timeperiod-1)."""
@@ -346,7 +346,7 @@ def willr_nb(high, low, close, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def cci_into_nb(high, low, close, timeperiod, out):
     """Commodity channel index. Reference: TA-Lib ``CCI`` (typical price in a circular buffer summed in
     buffer order, mean deviation, constant 0.015; 0 when either deviation is 0)."""
@@ -374,7 +374,7 @@ def cci_into_nb(high, low, close, timeperiod, out):
         out[i] = d / (0.015 * (dev / p)) if (d != 0.0 and dev != 0.0) else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def cci_nb(high, low, close, timeperiod):
     """Allocating form of :func:`cci_into_nb`."""
     out = np.empty(high.shape[0])
@@ -382,7 +382,7 @@ def cci_nb(high, low, close, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def aroon_nb(high, low, timeperiod):
     """Aroon down and up over timeperiod+1 bars. Reference: TA-Lib ``AROON`` (latest extreme wins ties,
     100/p * (p - bars since extreme); output from index timeperiod)."""
@@ -399,7 +399,7 @@ def aroon_nb(high, low, timeperiod):
     return down, up
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def aroonosc_nb(high, low, timeperiod):
     """Aroon oscillator, up minus down. Reference: TA-Lib ``AROONOSC`` (100/p * (highIdx - lowIdx))."""
     n = high.shape[0]
@@ -413,7 +413,7 @@ def aroonosc_nb(high, low, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _ultosc_terms(high, low, close, i):
     """(close - true low, true range) of bar *i* (needs bar i-1)."""
     cy = close[i - 1]
@@ -430,7 +430,7 @@ def _ultosc_terms(high, low, close, i):
     return close[i] - true_low, tr
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ultosc_nb(high, low, close, p1, p2, p3):
     """Ultimate oscillator with periods p1 < p2 < p3 (weights 4, 2, 1). Reference: TA-Lib ``ULTOSC``
     (running sums; output from index p3)."""
@@ -466,7 +466,7 @@ def ultosc_nb(high, low, close, p1, p2, p3):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def bop_nb(open_, high, low, close):
     """Balance of power, (close - open)/(high - low). Reference: TA-Lib ``BOP`` (0 when the range is < 1e-8)."""
     n = close.shape[0]

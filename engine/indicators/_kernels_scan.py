@@ -4,7 +4,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def first_finite_nb(x):
     """Index of the first finite value of x (len(x) when there is none)."""
     for i in range(x.shape[0]):
@@ -13,7 +13,7 @@ def first_finite_nb(x):
     return x.shape[0]
 
 
-@njit(cache=True, fastmath={"reassoc", "nsz", "arcp", "contract"})
+@njit(cache=True, nogil=True, fastmath={"reassoc", "nsz", "arcp", "contract"})
 def _zero_sum_nb(x, start):
     """Sum of x[i]*0 from *start*: 0.0 when every value is finite, NaN otherwise (vectorised: the
     fastmath flags allow reordering the sum but keep NaN/inf semantics)."""
@@ -23,7 +23,7 @@ def _zero_sum_nb(x, start):
     return acc
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def first_nonfinite_from_nb(x, start):
     """Index of the first NaN/inf at or after *start* (-1 when there is none)."""
     if _zero_sum_nb(x, start) == 0.0:

@@ -10,7 +10,7 @@ from numba import njit
 from ._kernels_ma import MA_SMA, ma_lookback_nb, ma_nb
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def var_nb(x, timeperiod):
     """Population variance over a trailing window, two-pass (mean first, then squared deviations).
     Reference: TA-Lib ``VAR`` (0.8 computes it to full precision; this matches it to ~1e-12)."""
@@ -30,7 +30,7 @@ def var_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def stddev_nb(x, timeperiod, nbdev):
     """Population standard deviation times nbdev. Reference: TA-Lib ``STDDEV`` (0 where the variance is
     below 1e-8)."""
@@ -41,7 +41,7 @@ def stddev_nb(x, timeperiod, nbdev):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _bbands_sma_into(x, p, nbdevup, nbdevdn, upper, middle, lower):
     """Fused one-pass Bollinger bands around a running-sum SMA (TA-Lib's SMA path)."""
     n = x.shape[0]
@@ -67,7 +67,7 @@ def _bbands_sma_into(x, p, nbdevup, nbdevdn, upper, middle, lower):
         lower[i] = m - sd * nbdevdn
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def bbands_into_nb(x, timeperiod, nbdevup, nbdevdn, matype, upper, middle, lower):
     """Bollinger bands written into upper/middle/lower, around a TA-Lib MA of type matype. Reference:
     TA-Lib ``BBANDS`` (population deviation; for SMA computed around the SMA itself, else via ``STDDEV``)."""
@@ -89,7 +89,7 @@ def bbands_into_nb(x, timeperiod, nbdevup, nbdevdn, matype, upper, middle, lower
         lower[i] = m - s * nbdevdn
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def bbands_nb(x, timeperiod, nbdevup, nbdevdn, matype):
     """Bollinger bands returning new arrays (see :func:`bbands_into_nb`). Reference: TA-Lib ``BBANDS``."""
     n = x.shape[0]
@@ -100,7 +100,7 @@ def bbands_nb(x, timeperiod, nbdevup, nbdevdn, matype):
     return upper, middle, lower
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _true_range(high, low, prev_close):
     """max(high - low, |prev_close - high|, |prev_close - low|), in TA-Lib's order of comparisons."""
     greatest = high - low
@@ -113,7 +113,7 @@ def _true_range(high, low, prev_close):
     return greatest
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def trange_nb(high, low, close):
     """True range. Reference: TA-Lib ``TRANGE`` (max of high-low and the gaps to the previous close;
     output from index 1)."""
@@ -124,7 +124,7 @@ def trange_nb(high, low, close):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def atr_into_nb(high, low, close, timeperiod, out):
     """Average true range. Reference: TA-Lib ``ATR`` (seeded with the SMA of the first timeperiod true
     ranges, then Wilder smoothing as prev*(p-1)/p + tr/p; output from index timeperiod)."""
@@ -148,7 +148,7 @@ def atr_into_nb(high, low, close, timeperiod, out):
         out[i] = prev
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def atr_nb(high, low, close, timeperiod):
     """Allocating form of :func:`atr_into_nb`."""
     out = np.empty(high.shape[0])
@@ -156,7 +156,7 @@ def atr_nb(high, low, close, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def natr_nb(high, low, close, timeperiod):
     """Normalised ATR, 100*ATR/close. Reference: TA-Lib ``NATR`` (0 where close is ~0; like TA-Lib, a
     timeperiod of 1 returns the plain true range, not normalised)."""
@@ -169,7 +169,7 @@ def natr_nb(high, low, close, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def dm_state_nb(high, low, close, timeperiod):
     """Wilder-smoothed +DM, -DM and true range after each bar >= timeperiod (NaN before).
     Reference: TA-Lib ``PLUS_DI``/``MINUS_DI``/``DX``/``ADX`` (sum of the first timeperiod-1 moves, then
@@ -203,7 +203,7 @@ def dm_state_nb(high, low, close, timeperiod):
     return pdm_s, mdm_s, tr_s
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def di_nb(high, low, close, timeperiod, plus):
     """+DI (``plus``) or -DI, 100 * smoothed DM / smoothed TR. Reference: TA-Lib ``PLUS_DI``/``MINUS_DI``
     (0 where the smoothed TR is ~0; output from index timeperiod)."""
@@ -216,7 +216,7 @@ def di_nb(high, low, close, timeperiod, plus):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _dx_value(pdm, mdm, tr):
     """(dx, ok): ok is False where TA-Lib skips the bar (TR or DI sum ~0)."""
     if -1e-8 < tr < 1e-8:
@@ -229,7 +229,7 @@ def _dx_value(pdm, mdm, tr):
     return 100.0 * (abs(mdi - pdi) / s), True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def dx_nb(high, low, close, timeperiod):
     """Directional movement index. Reference: TA-Lib ``DX`` (100*|-DI - +DI|/(-DI + +DI); where that is
     undefined the previous value is repeated, 0 at the first bar; output from index timeperiod)."""
@@ -245,7 +245,7 @@ def dx_nb(high, low, close, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def adx_into_nb(high, low, close, timeperiod, out):
     """Average directional movement index in one pass. Reference: TA-Lib ``ADX`` (Wilder-smoothed DM/TR,
     mean of the first timeperiod DX values, then Wilder smoothing; bars with undefined DX are skipped;
@@ -294,7 +294,7 @@ def adx_into_nb(high, low, close, timeperiod, out):
             out[i] = prev
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def adx_nb(high, low, close, timeperiod):
     """Allocating form of :func:`adx_into_nb`."""
     out = np.empty(high.shape[0])
@@ -302,7 +302,7 @@ def adx_nb(high, low, close, timeperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def adxr_nb(high, low, close, timeperiod):
     """ADX rating, (ADX + ADX timeperiod-1 bars ago)/2. Reference: TA-Lib ``ADXR`` (output from 3p-2)."""
     a = adx_nb(high, low, close, timeperiod)

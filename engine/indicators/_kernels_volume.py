@@ -7,7 +7,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def obv_into_nb(real, volume, out):
     """On-balance volume. Reference: TA-Lib ``OBV`` (starts at the first bar's volume)."""
     n = real.shape[0]
@@ -26,7 +26,7 @@ def obv_into_nb(real, volume, out):
         prev = v
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def obv_nb(real, volume):
     """Allocating form of :func:`obv_into_nb`."""
     out = np.empty(real.shape[0])
@@ -34,7 +34,7 @@ def obv_nb(real, volume):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _ad_step(ad, high, low, close, volume):
     """AD after one bar: ad + ((close-low) - (high-close))/(high-low) * volume (TA-Lib's operation order)."""
     r = high - low
@@ -43,7 +43,7 @@ def _ad_step(ad, high, low, close, volume):
     return ad
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ad_nb(high, low, close, volume):
     """Chaikin accumulation/distribution line. Reference: TA-Lib ``AD`` (bars with high == low add 0)."""
     n = close.shape[0]
@@ -55,7 +55,7 @@ def ad_nb(high, low, close, volume):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def adosc_nb(high, low, close, volume, fastperiod, slowperiod):
     """Chaikin A/D oscillator, EMA(AD, fast) - EMA(AD, slow). Reference: TA-Lib ``ADOSC`` (both EMAs seeded
     with the first AD value, k*ad + (1-k)*ema; output from index max(fast, slow)-1)."""
@@ -80,7 +80,7 @@ def adosc_nb(high, low, close, volume, fastperiod, slowperiod):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def mfi_into_nb(high, low, close, volume, timeperiod, out):
     """Money flow index. Reference: TA-Lib ``MFI`` (typical-price money flow split by the sign of the
     typical-price change, running sums over a timeperiod-bar circular buffer; 0 when the total flow < 1;
@@ -118,7 +118,7 @@ def mfi_into_nb(high, low, close, volume, timeperiod, out):
             out[i] = 100.0 * (pos / total) if not total < 1.0 else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def mfi_nb(high, low, close, volume, timeperiod):
     """Allocating form of :func:`mfi_into_nb`."""
     out = np.empty(high.shape[0])
