@@ -36,8 +36,17 @@ _PROBE_BARS = 400
 
 @cache
 def _module():
-    import pandas_ta
+    """Import pandas-ta without letting it change pandas' global options.
 
+    pandas-ta 0.4 sets ``pd.options.mode.copy_on_write = True`` when imported, which would silently change
+    how every other piece of the user's (and our) pandas code behaves depending on whether a pandas-ta
+    feature happened to be used; the caller's setting is restored.
+    """
+    previous = pd.options.mode.copy_on_write
+    try:
+        import pandas_ta
+    finally:
+        pd.options.mode.copy_on_write = previous
     return pandas_ta
 
 

@@ -7,12 +7,16 @@ import logging
 import os
 import socket
 
+import pandas as pd
 import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
 _real_connect = socket.socket.connect
+# pandas-ta 0.4 switches pandas' copy-on-write on when imported (a test module imports it at collection
+# time); tradeforge restores the option when it imports pandas-ta, and every test starts from pandas' default
+_COPY_ON_WRITE = pd.options.mode.copy_on_write
 
 
 def _is_loopback(address) -> bool:
@@ -38,3 +42,9 @@ def _no_network():
     socket.socket.connect = _guarded_connect
     yield
     socket.socket.connect = _real_connect
+
+
+@pytest.fixture(autouse=True)
+def _pandas_defaults():
+    pd.options.mode.copy_on_write = _COPY_ON_WRITE
+    yield

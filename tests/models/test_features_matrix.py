@@ -193,3 +193,14 @@ def test_derived_features_match_pandas_references(sp500):
     }
     for name in names:
         np.testing.assert_allclose(x[name], ref[name], rtol=1e-7, atol=1e-10, equal_nan=True, err_msg=name)
+
+
+def test_pandas_ta_import_leaves_pandas_options_alone():
+    import pandas as pd
+
+    from tradeforge.models._feature_pandas_ta import _module
+
+    _module.cache_clear()
+    before = pd.options.mode.copy_on_write
+    _module()
+    assert pd.options.mode.copy_on_write == before

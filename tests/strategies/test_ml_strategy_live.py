@@ -40,8 +40,8 @@ class MomentumPredictor:
 
     def predict_batch(self, df: pd.DataFrame) -> dict[str, np.ndarray]:
         close = df["close"]
-        ratio = (close / close.rolling(self.period).mean() - 1.0).to_numpy()
-        sigma = np.log(close).diff().rolling(self.period).std(ddof=1).to_numpy()
+        ratio = (close / close.rolling(self.period).mean() - 1.0).to_numpy(copy=True)
+        sigma = np.log(close).diff().rolling(self.period).std(ddof=1).to_numpy(copy=True)
         out = self._values(ratio, sigma)
         for values in out.values():
             values[: self.warmup - 1] = np.nan
