@@ -201,3 +201,9 @@ def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, ancho
     else:
         click.echo(_summary({k: v for k, v in result.metrics.items() if not isinstance(v, dict)}))
     click.echo(f"report written to {out_dir}", err=True)
+
+
+from tradeforge.engine._cli_train import models, train  # noqa: E402  (light: click only at import)
+
+main.add_command(train)
+main.add_command(models)
