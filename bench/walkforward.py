@@ -54,8 +54,8 @@ def _stages(out: Path) -> dict[str, float]:
         "n_folds": len(folds)}
 
 
-def _digest(out: Path) -> str:
-    return hashlib.sha256(b"".join((out / name).read_bytes() for name in COMPARED)).hexdigest()[:16]
+def _digest(out: Path) -> dict[str, str]:
+    return {name: hashlib.sha256((out / name).read_bytes()).hexdigest()[:16] for name in COMPARED}
 
 
 def main() -> None:
@@ -81,7 +81,10 @@ def main() -> None:
     if 1 in walls and len(walls) > 1:
         best = max(walls)
         print(f"speed-up {best} workers vs 1: {walls[1] / walls[best]:.2f}x")
-    print(f"outputs identical across worker counts: {len(set(digests.values())) == 1}")
+    first = next(iter(digests.values()))
+    differ = sorted({name for d in digests.values() for name in COMPARED if d[name] != first[name]})
+    print(f"outputs identical across worker counts: {not differ}" + (f" (differ: {', '.join(differ)})"
+                                                                     if differ else ""))
 
 
 if __name__ == "__main__":
