@@ -169,7 +169,7 @@ class ArrayFeed(bt.feed.DataBase):
         if force or getattr(self, self._tick_first, None) is None:
             values = [line.array[line._idx] for line in self._tick_lines]  # == line[0]
             state = self.__dict__
-            state.update(zip(self._tick_names, values, strict=True))
+            state.update(zip(self._tick_names, values, strict=False))  # same length by construction
             state["tick_last"] = values[self._tick_last_at]
 
     def advance_peek(self) -> float:
@@ -190,7 +190,7 @@ class ArrayFeed(bt.feed.DataBase):
             line0, state = self._line0, self.__dict__
             if line0.lencount < len(line0.array) - line0.extension:
                 values = [line.array[line._idx] for line in self._tick_lines]  # inlined _tick_fill(force=True)
-                state.update(zip(self._tick_names, values, strict=True))
+                state.update(zip(self._tick_names, values, strict=False))  # same length by construction
                 state["tick_last"] = values[self._tick_last_at]
             else:
                 state.update(self._tick_none)
