@@ -9,7 +9,8 @@ Usage::
 default is the whole series (5,031 bars, 16 folds). Prints, per worker count, the wall time of the whole
 command (imports, every fold, report and tearsheet), the mean seconds per fold of each stage (feature
 building, GARCH, LSTM training, ensemble training, prediction, backtest; measured inside the folds, from
-``timings.json``), the speed-up of the largest worker count over 1 worker, and whether the outputs of all
+``timings.json``), the CPU seconds used by the command and its workers (CPU/wall near the worker count
+means the cores were free; well below it means other processes competed for them), the speed-up of the largest worker count over 1 worker, and whether the outputs of all
 runs were byte-identical. Target on 2 cores: under 3 minutes with 2 workers, speed-up >= 1.6x.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -39,13 +41,17 @@ def _data(bars: int | None, tmp: Path) -> str:
     return str(path)
 
 
-def _run(workers: int, data: str, args: argparse.Namespace, out: Path) -> float:
+def _run(workers: int, data: str, args: argparse.Namespace, out: Path) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, the command and its worker processes)."""
     cmd = [str(Path(sys.executable).parent / "tradeforge"), "walkforward", "--data", data, "--workers",
            str(workers), "--train-bars", str(args.train_bars), "--test-bars", str(args.test_bars),
            "--out", str(out), "--json"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def _stages(out: Path) -> dict[str, float]:
@@ -72,12 +78,12 @@ def main() -> None:
         walls, digests = {}, {}
         for workers in counts:
             out = tmp / f"w{workers}"
-            walls[workers] = _run(workers, data, args, out)
+            walls[workers], cpu = _run(workers, data, args, out)
             stages = _stages(out)
             digests[workers] = _digest(out)
             per_fold = "  ".join(f"{s} {stages[s]:.2f}s" for s in STAGES)
-            print(f"workers={workers}: {walls[workers]:.1f}s wall for {stages['n_folds']} folds; per fold: "
-                  f"{per_fold}", flush=True)
+            print(f"workers={workers}: {walls[workers]:.1f}s wall, {cpu:.1f}s CPU (CPU/wall "
+                  f"{cpu / walls[workers]:.2f}) for {stages['n_folds']} folds; per fold: {per_fold}", flush=True)
     if 1 in walls and len(walls) > 1:
         best = max(walls)
         print(f"speed-up {best} workers vs 1: {walls[1] / walls[best]:.2f}x")
