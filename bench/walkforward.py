@@ -10,8 +10,8 @@ default is the whole series (5,031 bars, 16 folds). Prints, per worker count, th
 command (imports, every fold, report and tearsheet), the mean seconds per fold of each stage (feature
 building, GARCH, LSTM training, ensemble training, prediction, backtest; measured inside the folds, from
 ``timings.json``), the CPU seconds used by the command and its workers (CPU/wall near the worker count
-means the cores were free; well below it means other processes competed for them), the speed-up of the largest worker count over 1 worker, and whether the outputs of all
-runs were byte-identical. Target on 2 cores: under 3 minutes with 2 workers, speed-up >= 1.6x.
+means the cores were free; well below it means other processes competed for them), the speed-up of the
+largest worker count over 1 worker, and whether the outputs of all runs were byte-identical. Target on 2 cores: under 3 minutes with 2 workers, speed-up >= 1.6x.
 """
 
 from __future__ import annotations
