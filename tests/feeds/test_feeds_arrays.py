@@ -93,7 +93,7 @@ def test_preload_is_bulk_not_bar_by_bar(spx, monkeypatch):
     cerebro = bt.Cerebro(stdstats=False)
     cerebro.adddata(feed)
     cerebro.addstrategy(bt.Strategy)
-    strat = cerebro.run()[0]  # speed itself is measured by tests/feeds/bench_feeds_arrays.py
+    strat = cerebro.run()[0]  # speed itself is measured by bench/feeds.py
     assert len(strat.data) == len(spx) and strat.data.close[0] == spx["close"].iloc[-1]
 
 
