@@ -80,6 +80,25 @@ def rolling_std_nb(x, window):
 
 
 @njit(cache=True, nogil=True)
+def rolling_std_from_mean_nb(x, window, mean):
+    """:func:`rolling_std_nb` given ``mean = rolling_mean_nb(x, window)`` (shared with other features)."""
+    out = np.full(x.shape[0], np.nan)
+    tail = mean[min(window - 1, x.shape[0]):]
+    out[x.shape[0] - tail.shape[0]:] = _window_sd(x, window, tail)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def zscore_from_nb(x, window, mean, sd):
+    """:func:`zscore_nb` given the rolling mean and standard deviation of ``x`` over ``window``."""
+    n = x.shape[0]
+    out = np.full(n, np.nan)
+    for i in range(window - 1, n):
+        out[i] = (x[i] - mean[i]) / sd[i] if sd[i] > 1e-12 * abs(mean[i]) and sd[i] > 0.0 else 0.0
+    return out
+
+
+@njit(cache=True, nogil=True)
 def zscore_nb(x, window):
     """``(x[i] - mean) / std`` over the last ``window`` values (ddof=0), 0 when the window is flat;
     lookback ``window - 1``."""
@@ -190,3 +209,30 @@ def position_in_range_nb(x, lo, hi):
         elif r == 0.0:
             out[i] = 0.5
     return out
+
+
+#: ``FeatureSpec.normalize`` -> code of :func:`normalize_columns_nb`.
+NORM_CODES = {None: 0, "close": 1, "distance": 2, "pct": 3, "volume": 4}
+
+
+@njit(cache=True, nogil=True)
+def normalize_columns_nb(out, codes, close, volume_mean):
+    """Normalise each column ``j`` of the matrix *out* in place by ``codes[j]`` (see :data:`NORM_CODES`):
+    0 as is, 1 ``x / close``, 2 ``close / x - 1``, 3 ``x / 100``, 4 ``x / volume_mean`` (NaN where the
+    mean is not > 0). *close* / *volume_mean* may be empty when no column uses them."""
+    n = out.shape[0]
+    for j in range(out.shape[1]):
+        code = codes[j]
+        col = out[:, j]
+        if code == 1:
+            for i in range(n):
+                col[i] = col[i] / close[i]
+        elif code == 2:
+            for i in range(n):
+                col[i] = close[i] / col[i] - 1.0
+        elif code == 3:
+            for i in range(n):
+                col[i] = col[i] / 100.0
+        elif code == 4:
+            for i in range(n):
+                col[i] = col[i] / volume_mean[i] if volume_mean[i] > 0.0 else np.nan

@@ -1,9 +1,13 @@
 """Feature matrices for many symbols at once: in-process, threads, or worker processes.
 
-Per-symbol work is small (about 80 short kernel calls on 500 bars), so the cost is Python overhead
-that holds the GIL: threads do not scale, processes do. Moving the results back is the other cost
-(1,453 x 500 x 83 float64 is 480 MB; pickling it takes seconds), so workers write their rows straight
-into one shared-memory block and the parent copies it out once. Workers come from a ``forkserver``
+Per-symbol work is small: ~75 kernel calls on 500 bars, about 1.2 ms of CPU (1,453 symbols: ~2 s,
+a fifth of it page faults for the 480 MB of results). The kernels release the GIL (``nogil``), but
+they are only ~40-45% of that time; the Python between them holds it, so threads gain at most
+~1.3x with a free core, and nothing measurable on the shared 2-core machine (bench/features.py).
+Processes scale with free cores but pay for moving frames out and results back (1,453 x 500 x 83
+float64 is 480 MB; pickling it takes seconds), so workers write their rows straight into one
+shared-memory block and the parent copies it out once; on 2 busy cores that still makes them
+slower than one process (3.3-4.6 s against 2.2-2.6 s wall). Workers come from a ``forkserver``
 (``spawn`` where there is none) that preloads tradeforge's modules: never a plain ``fork`` of a
 process that may run other threads (a live runner does), which can deadlock the child.
 """

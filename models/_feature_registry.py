@@ -44,6 +44,7 @@ class _Function:
     compute: Callable[..., tuple[np.ndarray, ...]]
     needs_index: bool = False  # compute(*arrays, index=DatetimeIndex, **params)
     check: Callable[[Mapping[str, Any]], None] | None = None  # raises ConfigError for bad params
+    needs_memo: bool = False  # compute(*arrays, memo=dict, **params): shares intermediate results
 
 
 @cache
@@ -176,10 +177,44 @@ _TALIB_TABLE: dict[str, tuple[tuple[str, ...], dict[str, Any], tuple[str, ...], 
 
 
 # ---- derived features (scale-free by construction) -------------------------------------------------
-def _bollinger(close, timeperiod, nbdev):
+def shared(memo: dict, name: str, arrays: tuple[np.ndarray, ...], params: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()``, once per transform: *memo* (one per frame) maps ``(name, id(array)..., params)`` to
+    ``(arrays, result)``; holding the arrays keeps their ids from being reused by other arrays."""
+    key = (name, *map(id, arrays), *params)
+    hit = memo.get(key)
+    if hit is None:
+        hit = memo[key] = (arrays, compute())
+    return hit[1]
+
+
+def rolling_mean(memo: dict, x: np.ndarray, window: int) -> np.ndarray:
+    """Shared :func:`._feature_nb.rolling_mean_nb` (Bollinger, MA crosses, z-scores, volume ratios)."""
+    return shared(memo, "mean", (x,), (window,), lambda: nb.rolling_mean_nb(x, window))
+
+
+def _std(memo: dict, x: np.ndarray, window: int) -> np.ndarray:
+    return shared(memo, "std", (x,), (window,),
+                  lambda: nb.rolling_std_from_mean_nb(x, window, rolling_mean(memo, x, window)))
+
+
+def _logret(memo: dict, x: np.ndarray, period: int) -> np.ndarray:
+    return shared(memo, "logret", (x,), (period,), lambda: nb.logret_nb(x, period))
+
+
+def _extreme(memo: dict, x: np.ndarray, window: int, is_max: bool) -> np.ndarray:
+    kernel = nb.rolling_max_nb if is_max else nb.rolling_min_nb
+    return shared(memo, "max" if is_max else "min", (x,), (window,), lambda: kernel(x, window))
+
+
+def _flow(memo: dict, name: str, *arrays: np.ndarray) -> np.ndarray:
+    """A cumulative volume flow (``obv`` or ``ad``), shared by its slopes over several windows."""
+    return shared(memo, name, arrays, (), lambda: _ta(name)(*arrays))
+
+
+def _bollinger(close, memo, timeperiod, nbdev):
     """(%B: position of close in the bands, width: band width / middle band)."""
-    mean = nb.rolling_mean_nb(close, timeperiod)
-    half = nbdev * nb.rolling_std_nb(close, timeperiod)
+    mean = rolling_mean(memo, close, timeperiod)
+    half = nbdev * _std(memo, close, timeperiod)
     return nb.position_in_range_nb(close, mean - half, mean + half), 2.0 * half / mean
 
 
@@ -189,8 +224,9 @@ def _keltner_pos(high, low, close, timeperiod, multiplier):
     return (nb.position_in_range_nb(close, mid - band, mid + band),)
 
 
-def _donchian_pos(high, low, close, timeperiod):
-    return (nb.position_in_range_nb(close, nb.rolling_min_nb(low, timeperiod), nb.rolling_max_nb(high, timeperiod)),)
+def _donchian_pos(high, low, close, memo, timeperiod):
+    lo, hi = _extreme(memo, low, timeperiod, False), _extreme(memo, high, timeperiod, True)
+    return (nb.position_in_range_nb(close, lo, hi),)
 
 
 def _ratio(num, den):
@@ -198,8 +234,12 @@ def _ratio(num, den):
         return np.where(den > 0.0, num / den, np.nan)
 
 
-def _volume_ratio(volume, fastperiod, slowperiod):
-    return (_ratio(nb.rolling_mean_nb(volume, fastperiod), nb.rolling_mean_nb(volume, slowperiod)),)
+def _volume_ratio(volume, memo, fastperiod, slowperiod):
+    return (_ratio(rolling_mean(memo, volume, fastperiod), rolling_mean(memo, volume, slowperiod)),)
+
+
+def _zscore(x, memo, timeperiod):
+    return (nb.zscore_from_nb(x, timeperiod, rolling_mean(memo, x, timeperiod), _std(memo, x, timeperiod)),)
 
 
 def _gap(open_, close):
@@ -215,49 +255,53 @@ def _time_part(divisor: int, modulo: int, shift: int = 0):
     return compute
 
 
+def _derived(inputs, defaults, outputs, lookback, compute, memo=True) -> _Function:
+    return _Function(inputs, defaults, outputs, lookback, compute, needs_memo=memo)
+
+
 _DERIVED: dict[str, _Function] = {
-    "logret": _Function(("close",), {"timeperiod": 1}, ("logret",), lambda p: p["timeperiod"],
-                        lambda c, timeperiod: (nb.logret_nb(c, timeperiod),)),
-    "realized_vol": _Function(("close",), {"timeperiod": 20}, ("realized_vol",), lambda p: p["timeperiod"],
-                              lambda c, timeperiod: (nb.rolling_std_nb(nb.logret_nb(c, 1), timeperiod),)),
-    "zscore": _Function(("close",), {"timeperiod": 20}, ("zscore",), lambda p: p["timeperiod"] - 1,
-                        lambda x, timeperiod: (nb.zscore_nb(x, timeperiod),)),
-    "log_volume_zscore": _Function(("volume",), {"timeperiod": 20}, ("zscore",), lambda p: p["timeperiod"] - 1,
-                                   lambda v, timeperiod: (nb.zscore_nb(np.log1p(v), timeperiod),)),
-    "vwap": _Function(_HLCV, {"timeperiod": 20}, ("vwap",), lambda p: p["timeperiod"] - 1,
-                      lambda h, low, c, v, timeperiod: (nb.rolling_vwap_nb(h, low, c, v, timeperiod),)),
-    "rvol": _Function(("volume",), {"timeperiod": 20}, ("rvol",), lambda p: p["timeperiod"],
-                      lambda v, timeperiod: (nb.rvol_nb(v, timeperiod),)),
-    "volume_ratio": _Function(("volume",), {"fastperiod": 5, "slowperiod": 20}, ("volume_ratio",),
-                              lambda p: max(p["fastperiod"], p["slowperiod"]) - 1, _volume_ratio),
-    "obv_slope": _Function(("close", "volume"), {"timeperiod": 20}, ("obv_slope",), lambda p: p["timeperiod"],
-                           lambda c, v, timeperiod: (nb.flow_slope_nb(_ta("obv")(c, v), v, timeperiod),)),
-    "ad_slope": _Function(_HLCV, {"timeperiod": 20}, ("ad_slope",), lambda p: p["timeperiod"],
-                          lambda h, low, c, v, timeperiod: (
-                              nb.flow_slope_nb(_ta("ad")(h, low, c, v), v, timeperiod),)),
-    "bollinger": _Function(("close",), {"timeperiod": 20, "nbdev": 2.0}, ("pctb", "width"),
-                           lambda p: p["timeperiod"] - 1, _bollinger),
-    "keltner_pos": _Function(_HLC, {"timeperiod": 20, "multiplier": 2.0}, ("keltner_pos",),
-                             lambda p: p["timeperiod"], _keltner_pos),
-    "donchian_pos": _Function(_HLC, {"timeperiod": 20}, ("donchian_pos",), lambda p: p["timeperiod"] - 1,
-                              _donchian_pos),
-    "rolling_max": _Function(("high",), {"timeperiod": 20}, ("max",), lambda p: p["timeperiod"] - 1,
-                             lambda x, timeperiod: (nb.rolling_max_nb(x, timeperiod),)),
-    "rolling_min": _Function(("low",), {"timeperiod": 20}, ("min",), lambda p: p["timeperiod"] - 1,
-                             lambda x, timeperiod: (nb.rolling_min_nb(x, timeperiod),)),
-    "ma_cross": _Function(("close",), {"fastperiod": 5, "slowperiod": 20}, ("ma_cross",),
-                          lambda p: max(p["fastperiod"], p["slowperiod"]) - 1,
-                          lambda c, fastperiod, slowperiod: (
-                              nb.rolling_mean_nb(c, fastperiod) / nb.rolling_mean_nb(c, slowperiod) - 1.0,)),
-    "bar_range": _Function(_HLC, {}, ("bar_range",), lambda p: 0, lambda h, low, c: ((h - low) / c,)),
-    "bar_body": _Function(("open", "close"), {}, ("bar_body",), lambda p: 0, lambda o, c: (c / o - 1.0,)),
-    "close_location": _Function(_HLC, {}, ("close_location",), lambda p: 0,
-                                lambda h, low, c: (nb.position_in_range_nb(c, low, h),)),
-    "gap": _Function(("open", "close"), {}, ("gap",), lambda p: 1, _gap),
-    "hour": _Function(("datetime",), {}, ("hour",), lambda p: 0, _time_part(_NS_HOUR, 24)),
-    "minute": _Function(("datetime",), {}, ("minute",), lambda p: 0, _time_part(_NS_HOUR // 60, 60)),
+    "logret": _derived(("close",), {"timeperiod": 1}, ("logret",), lambda p: p["timeperiod"],
+                       lambda c, memo, timeperiod: (_logret(memo, c, timeperiod),)),
+    "realized_vol": _derived(("close",), {"timeperiod": 20}, ("realized_vol",), lambda p: p["timeperiod"],
+                             lambda c, memo, timeperiod: (_std(memo, _logret(memo, c, 1), timeperiod),)),
+    "zscore": _derived(("close",), {"timeperiod": 20}, ("zscore",), lambda p: p["timeperiod"] - 1, _zscore),
+    "log_volume_zscore": _derived(("volume",), {"timeperiod": 20}, ("zscore",), lambda p: p["timeperiod"] - 1,
+                                  lambda v, timeperiod: (nb.zscore_nb(np.log1p(v), timeperiod),), memo=False),
+    "vwap": _derived(_HLCV, {"timeperiod": 20}, ("vwap",), lambda p: p["timeperiod"] - 1,
+                     lambda h, low, c, v, timeperiod: (nb.rolling_vwap_nb(h, low, c, v, timeperiod),), memo=False),
+    "rvol": _derived(("volume",), {"timeperiod": 20}, ("rvol",), lambda p: p["timeperiod"],
+                     lambda v, timeperiod: (nb.rvol_nb(v, timeperiod),), memo=False),
+    "volume_ratio": _derived(("volume",), {"fastperiod": 5, "slowperiod": 20}, ("volume_ratio",),
+                             lambda p: max(p["fastperiod"], p["slowperiod"]) - 1, _volume_ratio),
+    "obv_slope": _derived(("close", "volume"), {"timeperiod": 20}, ("obv_slope",), lambda p: p["timeperiod"],
+                          lambda c, v, memo, timeperiod: (
+                              nb.flow_slope_nb(_flow(memo, "obv", c, v), v, timeperiod),)),
+    "ad_slope": _derived(_HLCV, {"timeperiod": 20}, ("ad_slope",), lambda p: p["timeperiod"],
+                         lambda h, low, c, v, memo, timeperiod: (
+                             nb.flow_slope_nb(_flow(memo, "ad", h, low, c, v), v, timeperiod),)),
+    "bollinger": _derived(("close",), {"timeperiod": 20, "nbdev": 2.0}, ("pctb", "width"),
+                          lambda p: p["timeperiod"] - 1, _bollinger),
+    "keltner_pos": _derived(_HLC, {"timeperiod": 20, "multiplier": 2.0}, ("keltner_pos",),
+                            lambda p: p["timeperiod"], _keltner_pos, memo=False),
+    "donchian_pos": _derived(_HLC, {"timeperiod": 20}, ("donchian_pos",), lambda p: p["timeperiod"] - 1,
+                             _donchian_pos),
+    "rolling_max": _derived(("high",), {"timeperiod": 20}, ("max",), lambda p: p["timeperiod"] - 1,
+                            lambda x, memo, timeperiod: (_extreme(memo, x, timeperiod, True),)),
+    "rolling_min": _derived(("low",), {"timeperiod": 20}, ("min",), lambda p: p["timeperiod"] - 1,
+                            lambda x, memo, timeperiod: (_extreme(memo, x, timeperiod, False),)),
+    "ma_cross": _derived(("close",), {"fastperiod": 5, "slowperiod": 20}, ("ma_cross",),
+                         lambda p: max(p["fastperiod"], p["slowperiod"]) - 1,
+                         lambda c, memo, fastperiod, slowperiod: (
+                             rolling_mean(memo, c, fastperiod) / rolling_mean(memo, c, slowperiod) - 1.0,)),
+    "bar_range": _derived(_HLC, {}, ("bar_range",), lambda p: 0, lambda h, low, c: ((h - low) / c,), memo=False),
+    "bar_body": _derived(("open", "close"), {}, ("bar_body",), lambda p: 0, lambda o, c: (c / o - 1.0,), memo=False),
+    "close_location": _derived(_HLC, {}, ("close_location",), lambda p: 0,
+                               lambda h, low, c: (nb.position_in_range_nb(c, low, h),), memo=False),
+    "gap": _derived(("open", "close"), {}, ("gap",), lambda p: 1, _gap, memo=False),
+    "hour": _derived(("datetime",), {}, ("hour",), lambda p: 0, _time_part(_NS_HOUR, 24), memo=False),
+    "minute": _derived(("datetime",), {}, ("minute",), lambda p: 0, _time_part(_NS_HOUR // 60, 60), memo=False),
     # 1970-01-01 was a Thursday: shift by 3 so that Monday = 0, as pandas' dayofweek.
-    "weekday": _Function(("datetime",), {}, ("weekday",), lambda p: 0, _time_part(_NS_DAY, 7, 3)),
+    "weekday": _derived(("datetime",), {}, ("weekday",), lambda p: 0, _time_part(_NS_DAY, 7, 3), memo=False),
 }
 
 

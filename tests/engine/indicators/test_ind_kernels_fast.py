@@ -92,3 +92,10 @@ def test_threads_give_the_same_results():
         threaded = list(pool.map(work, frames))
     for s, t in zip(serial, threaded, strict=True):
         assert s.tobytes() == t.tobytes()
+
+
+def test_module_example_runs():
+    import doctest
+
+    result = doctest.testmod(tk)
+    assert result.attempted > 0 and result.failed == 0
