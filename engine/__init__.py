@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BacktestResult", "run_backtest", "compute_metrics", "write_report"]
+__all__ = ["BacktestResult", "run_backtest", "compute_metrics", "write_report", "run_walkforward",
+           "write_walkforward", "WalkForwardResult", "train_models"]
 
 _LAZY = {"BacktestResult": "runner", "run_backtest": "runner", "compute_metrics": "report",
-         "write_report": "report"}
+         "write_report": "report", "run_walkforward": "walkforward", "write_walkforward": "walkforward",
+         "WalkForwardResult": "walkforward", "train_models": "train"}
 
 
 def __getattr__(name: str) -> Any:

@@ -301,7 +301,10 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         Xi = self._impute(self._matrix(X, fitting=False))
         cols = [self.base_[n].predict_proba(Xi)[:, 1] for n in self.base_]
-        return sigmoid(logit(np.column_stack(cols)) @ self.meta_coef_ + self.meta_intercept_)
+        # an elementwise product summed per row, not a matrix product: BLAS rounds a one-row product and a
+        # batched one differently in the last bit, and the live path predicts one row at a time
+        z = (logit(np.column_stack(cols)) * self.meta_coef_).sum(axis=1) + self.meta_intercept_
+        return sigmoid(z)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Calibrated probabilities, shape ``(n, 2)``: column 1 is P(trade profitable)."""

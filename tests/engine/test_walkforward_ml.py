@@ -107,8 +107,8 @@ def test_dask_on_longer_data_keeps_earlier_folds(edge_run, edge_frames):
 class _Recording:
     """The fitted pipeline as MLStrategy's live predictor, recording what it returns."""
 
-    def __init__(self, pipe: MLPipeline, window: int) -> None:
-        self.pipe, self.warmup, self.window = pipe, pipe.warmup, window
+    def __init__(self, pipe: MLPipeline) -> None:
+        self.pipe, self.warmup, self.window = pipe, pipe.warmup, pipe.window
         self.seen: dict[tuple[str, pd.Timestamp], dict[str, float]] = {}
 
     def predict_latest(self, window: pd.DataFrame) -> dict[str, float]:
@@ -118,8 +118,7 @@ class _Recording:
 
 
 def test_batch_lines_and_live_predictor_agree():
-    """MLPipeline.window is None ("every bar since the batch start"); MLStrategy reads a missing window as
-    ``warmup`` bars, so the live predictor is given the history's length as its window."""
+    """MLPipeline.window is None: MLStrategy passes every bar since the feed's start, as the batch run saw."""
     data = load("synth:symbols=2,bars=700,freq=1d,seed=0,edge=0.5")
     end = next(iter(data.values())).index[599]
     pipe = MLPipeline(**MODEL, random_state=1).fit(data, train_end=end)
@@ -128,15 +127,14 @@ def test_batch_lines_and_live_predictor_agree():
     params = {"min_confidence": 0.55, "max_risk": 10.0}
     batch = run_backtest(history, "tradeforge.strategies.ml:MLStrategy", params,
                          extra_lines={s: {k: f[k].to_numpy() for k in f.columns} for s, f in lines.items()})
-    live_predictor = _Recording(pipe, window=len(next(iter(history.values()))))
+    live_predictor = _Recording(pipe)
     live = run_backtest(history, "tradeforge.strategies.ml:MLStrategy", {**params, "predictor": live_predictor})
     for sym, frame in lines.items():
         seen = {t: v for (s, t), v in live_predictor.seen.items() if s == sym}
         seen = pd.DataFrame.from_dict(seen, orient="index")[list(frame.columns)]
         assert len(seen) >= 60
-        # equal to ~1e-15: a one-row ensemble prediction may round its last bit differently from a batch
-        pd.testing.assert_frame_equal(seen, frame.loc[seen.index], check_exact=False, rtol=1e-12, atol=0.0,
-                                      check_names=False, check_freq=False)
+        pd.testing.assert_frame_equal(seen, frame.loc[seen.index], check_exact=True, check_names=False,
+                                      check_freq=False)
     assert len(batch.orders) > 0
     pd.testing.assert_frame_equal(live.orders, batch.orders, check_exact=True)
     pd.testing.assert_frame_equal(live.trades, batch.trades, check_exact=True)
