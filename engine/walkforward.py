@@ -30,8 +30,6 @@ from ._wf_splits import Fold, common_index, make_folds
 
 __all__ = ["WalkForwardResult", "run_walkforward", "write_walkforward"]
 
-_ML_ALIAS = {"ml": "tradeforge.strategies.ml:MLStrategy"}
-
 
 @dataclass
 class WalkForwardResult:
@@ -76,9 +74,8 @@ def _resolve(strategy: Any) -> tuple[Any, type, bool]:
     from tradeforge.strategies import resolve_strategy
     from tradeforge.strategies.ml import MLStrategy
 
-    spec = _ML_ALIAS.get(strategy, strategy) if isinstance(strategy, str) else strategy
-    cls = resolve_strategy(spec)
-    return spec, cls, issubclass(cls, MLStrategy)
+    cls = resolve_strategy(strategy)
+    return strategy, cls, issubclass(cls, MLStrategy)
 
 
 def _frames(data: str | Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
