@@ -62,13 +62,23 @@ def dema_nb(x, timeperiod):
 
 
 @njit(cache=True, nogil=True)
-def tema_nb(x, timeperiod):
-    """Triple EMA, 3*E1 - 3*E2 + E3. Reference: TA-Lib ``TEMA`` (lookback 3*(timeperiod-1))."""
+def ema3_nb(x, timeperiod):
+    """EMA, EMA of EMA and EMA of that, each seeded after the previous one's warm-up, padded to len(x).
+    Reference: TA-Lib's ``TEMA``/``TRIX`` chains (lookbacks timeperiod-1, 2*(timeperiod-1), 3*(...))."""
     n = x.shape[0]
     lb = timeperiod - 1
     e1 = ema_nb(x, timeperiod)
     e2 = pad_nb(ema_nb(chain_nb(e1, lb), timeperiod), n)
     e3 = pad_nb(ema_nb(chain_nb(e2, 2 * lb), timeperiod), n)
+    return e1, e2, e3
+
+
+@njit(cache=True, nogil=True)
+def tema_nb(x, timeperiod):
+    """Triple EMA, 3*E1 - 3*E2 + E3. Reference: TA-Lib ``TEMA`` (lookback 3*(timeperiod-1))."""
+    n = x.shape[0]
+    lb = timeperiod - 1
+    e1, e2, e3 = ema3_nb(x, timeperiod)
     out = np.full(n, np.nan)
     for i in range(3 * lb, n):
         out[i] = 3.0 * e1[i] - 3.0 * e2[i] + e3[i]

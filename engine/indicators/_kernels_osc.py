@@ -6,8 +6,8 @@ Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-
 import numpy as np
 from numba import njit
 
-from ._kernels import ema_nb, rsi_nb
-from ._kernels_ma import chain_nb, ma_lookback_nb, ma_nb, pad_nb
+from ._kernels import rsi_nb
+from ._kernels_ma import chain_nb, ema3_nb, ma_lookback_nb, ma_nb, pad_nb
 
 
 @njit(cache=True, nogil=True)
@@ -156,9 +156,7 @@ def trix_nb(x, timeperiod):
     """One-bar ROC of a triple EMA. Reference: TA-Lib ``TRIX`` (lookback 3*(timeperiod-1)+1)."""
     n = x.shape[0]
     lb = timeperiod - 1
-    e1 = ema_nb(x, timeperiod)
-    e2 = pad_nb(ema_nb(chain_nb(e1, lb), timeperiod), n)
-    e3 = pad_nb(ema_nb(chain_nb(e2, 2 * lb), timeperiod), n)
+    e3 = ema3_nb(x, timeperiod)[2]
     out = np.full(n, np.nan)
     for i in range(3 * lb + 1, n):
         prev = e3[i - 1]
