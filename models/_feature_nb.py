@@ -16,16 +16,6 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def logret_nb(x, period):
-    """``log(x[i] / x[i - period])``; lookback ``period``."""
-    n = x.shape[0]
-    out = np.full(n, np.nan)
-    for i in range(period, n):
-        out[i] = np.log(x[i] / x[i - period])
-    return out
-
-
-@njit(cache=True, nogil=True)
 def _window_sums_into(x, window, acc):
     """``acc[i] = x[i] + x[i + 1] + ... + x[i + window - 1]``, added in that order from 0.0."""
     m = acc.shape[0]

@@ -198,7 +198,7 @@ def _std(memo: dict, x: np.ndarray, window: int) -> np.ndarray:
 
 
 def _logret(memo: dict, x: np.ndarray, period: int) -> np.ndarray:
-    return shared(memo, "logret", (x,), (period,), lambda: nb.logret_nb(x, period))
+    return shared(memo, "logret", (x,), (period,), lambda: _ta("logret")(x, period))
 
 
 def _extreme(memo: dict, x: np.ndarray, window: int, is_max: bool) -> np.ndarray:
