@@ -82,16 +82,19 @@ def _print_tables(tables: list[Any], stderr: bool) -> None:
 @click.option("--to", "end", default=None, metavar="DATE", help="Last bar to use.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the metrics JSON (only) on stdout; the tables go to stderr.")
+@click.option("--lenient", is_flag=True,
+              help="Sort unsorted bars and drop exact duplicate rows (reported on stderr) instead of refusing "
+                   "the data; nothing else is repaired.")
 def train(data: str, timeframes: str | None, registry: str, seed: int, params: tuple[str, ...],
-          start: str | None, end: str | None, as_json: bool) -> None:
+          start: str | None, end: str | None, as_json: bool, lenient: bool) -> None:
     """Train the LSTMs and the stacked ensemble on all history and save them as a new registry version.
 
     The JSON of --json holds the manifest's metrics plus "version", "registry" and "timings".
     """
-    from tradeforge.engine.cli import parse_params
+    from tradeforge.engine.cli import command_data, parse_params
     from tradeforge.engine.train import train_models
 
-    result = train_models(data, timeframes=timeframes, registry=registry, seed=seed,
+    result = train_models(command_data(data, lenient), timeframes=timeframes, registry=registry, seed=seed,
                           params=parse_params(params), start=start, end=end, progress=sys.stderr.isatty())
     _print_tables(_tables(result.metrics, result.timings), stderr=as_json)
     if as_json:

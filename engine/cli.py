@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,23 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def lenient_option(command: Callable) -> Callable:
+    """The ``--lenient`` flag shared by the commands that read data."""
+    return click.option("--lenient", is_flag=True,
+                        help="Sort unsorted bars and drop exact duplicate rows (reported on stderr) instead of "
+                             "refusing the data; nothing else is repaired.")(command)
+
+
+def command_data(spec: str, lenient: bool) -> Any:
+    """What a command passes as ``data``: the spec (validated strictly downstream) or, with ``--lenient``,
+    the frames loaded leniently (the feeds layer logs each repair as a warning on stderr)."""
+    if not lenient:
+        return spec
+    from tradeforge.feeds import load
+
+    return load(spec, lenient=True)
+
+
 def _default_out(strategy: str, data: str, command: str = "backtest") -> Path:
     def slug(text: str) -> str:
         return re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_")[-40:] or "x"
@@ -105,14 +122,15 @@ def _summary(metrics: dict[str, Any]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics JSON (only) on stdout.")
 @click.option("--tearsheet/--no-tearsheet", default=True, show_default=True,
               help="Write the quantstats HTML tearsheet (the slowest part of the report).")
+@lenient_option
 def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, commission: float,
              slippage_bps: float, start: str | None, end: str | None, out: str | None, as_json: bool,
-             tearsheet: bool) -> None:
+             tearsheet: bool, lenient: bool) -> None:
     """Run a backtest and write its report (metrics, trades, equity, tearsheet, plot)."""
     from tradeforge.engine.report import write_report
     from tradeforge.engine.runner import run_backtest
 
-    result = run_backtest(data, strategy, parse_params(params), cash=cash, commission=commission,
+    result = run_backtest(command_data(data, lenient), strategy, parse_params(params), cash=cash, commission=commission,
                           slippage_bps=slippage_bps, start=start, end=end, progress=sys.stderr.isatty())
     out_dir = write_report(result, Path(out) if out else _default_out(strategy, data), tearsheet=tearsheet)
     if as_json:
@@ -181,15 +199,17 @@ def _fold_progress() -> tuple[Any, Any]:
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics JSON (only) on stdout.")
 @click.option("--tearsheet/--no-tearsheet", default=True, show_default=True,
               help="Write the quantstats HTML tearsheet.")
+@lenient_option
 def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, anchored: bool,
                 params: tuple[str, ...], workers: int | None, scheduler: str | None, seed: int, cash: float,
-                commission: float, out: str | None, as_json: bool, tearsheet: bool) -> None:
+                commission: float, out: str | None, as_json: bool, tearsheet: bool, lenient: bool) -> None:
     """Walk-forward: fit on each training window, trade the next one, stitch the out-of-sample results."""
     from tradeforge.engine.walkforward import run_walkforward, write_walkforward
 
     callback, close = _fold_progress()
     try:
-        result = run_walkforward(data, strategy, parse_params(params), train_bars=train_bars,
+        result = run_walkforward(command_data(data, lenient), strategy, parse_params(params),
+                                 train_bars=train_bars,
                                  test_bars=test_bars, anchored=anchored, seed=seed, workers=workers,
                                  scheduler=scheduler, cash=cash, commission=commission, progress=callback)
     finally:

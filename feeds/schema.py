@@ -205,11 +205,12 @@ def _check_order(stamps: pd.DatetimeIndex, name: str) -> None:
     pos = _first(step < 0)
     if pos is not None:
         raise _row(name, pos + 1, stamps[pos + 1], f"timestamps not sorted (earlier than row {pos}: "
-                   f"{stamps[pos]})", "sort by time, e.g. df.sort_index(), or pass lenient=True")
+                   f"{stamps[pos]})",
+                   "sort by time, e.g. df.sort_index(), or pass lenient=True (--lenient on the command line)")
     pos = _first(step == 0)
     if pos is not None:
         raise _row(name, pos + 1, stamps[pos + 1], f"duplicate timestamp (same as row {pos})",
-                   "drop the duplicate row; lenient=True drops rows that are exact copies")
+                   "drop the duplicate row; lenient=True (--lenient) drops rows that are exact copies")
 
 
 def _lenient_order(stamps: pd.DatetimeIndex, values: np.ndarray, name: str) -> tuple[np.ndarray, dict]:

@@ -75,3 +75,26 @@ def test_parse_params_rejects_missing_key():
     assert parse_params([" a = 1 "]) == {"a": "1"}
     with pytest.raises(ConfigError, match="expected KEY=VALUE"):
         parse_params(["=1"])
+
+
+def test_lenient_flag_sorts_and_dedups_what_strict_mode_refuses(tmp_path):
+    import pandas as pd
+
+    from tradeforge.feeds import load
+
+    df = load("synth:symbols=1,bars=120,seed=4")["SYN00"].reset_index()
+    shuffled = pd.concat([df, df.iloc[[10, 20]]]).sample(frac=1.0, random_state=0)
+    path = tmp_path / "messy.csv"
+    shuffled.to_csv(path, index=False)
+    args = ["backtest", "--data", str(path), "--no-tearsheet", "--json", "--param", "fast=3", "--param", "slow=8"]
+    strict = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "a")])
+    assert strict.exit_code == 2 and "--lenient" in strict.output
+    lenient = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b"), "--lenient"])
+    assert lenient.exit_code == 0, lenient.output
+    clean = tmp_path / "clean.csv"
+    df.to_csv(clean, index=False)
+    reference = CliRunner().invoke(main, ["backtest", "--data", str(clean), "--no-tearsheet", "--json", "--param",
+                                          "fast=3", "--param", "slow=8", "--out", str(tmp_path / "c")])
+    lenient_metrics, reference_metrics = json.loads(lenient.stdout), json.loads(reference.stdout)
+    lenient_metrics.pop("seconds"), reference_metrics.pop("seconds")
+    assert lenient_metrics == reference_metrics
