@@ -9,14 +9,15 @@ torch/BLAS thread per worker.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from tradeforge.errors import ConfigError
 
-from ._wf_fold import init_worker, run_fold
+from ._wf_fold import init_worker, run_fold, warm_worker
 
-__all__ = ["run_tasks", "default_workers"]
+__all__ = ["run_tasks", "default_workers", "start_pool", "pool_scope"]
 
 Done = Callable[[dict[str, Any]], None]
 
@@ -40,22 +41,53 @@ def _serial(tasks: Sequence[dict], done: Done) -> list[dict]:
     return out
 
 
-def _processes(tasks: Sequence[dict], workers: int, done: Done) -> list[dict]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+def start_pool(workers: int, *, ml: bool) -> Any:
+    """A ``spawn`` process pool of *workers* processes, started now and warming up (imports, torch's first
+    backward pass) while the caller loads data and plans the folds; pass it to :func:`run_tasks`.
 
-    context = multiprocessing.get_context("spawn")
+    The caller shuts it down (``pool.shutdown()`` or a ``with`` block).
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=_check_workers(workers), mp_context=multiprocessing.get_context("spawn"),
+                               initializer=init_worker)
+    for _ in range(workers):  # a spawn pool starts a process per pending task, up to max_workers
+        pool.submit(warm_worker, ml)
+    return pool
+
+
+@contextmanager
+def pool_scope(pool: Any) -> Iterator[None]:
+    """Own *pool* (or nothing when None) for a block: wait for it on success; on an error (bad data, bad
+    arguments found after the pool started) stop its workers at once instead of waiting for their warm-up."""
+    if pool is None:
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        processes = getattr(pool, "_processes", None) or {}  # the executor's own table of its workers
+        for process in list(processes.values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _processes(tasks: Sequence[dict], pool: Any, done: Done) -> list[dict]:
+    from concurrent.futures import as_completed
+
     out = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker) as pool:
-        futures = [pool.submit(run_fold, task) for task in tasks]
-        try:
-            for future in as_completed(futures):
-                out.append(future.result())
-                done(out[-1])
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    futures = [pool.submit(run_fold, task) for task in tasks]
+    try:
+        for future in as_completed(futures):
+            out.append(future.result())
+            done(out[-1])
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
     return out
 
 
@@ -82,18 +114,24 @@ def _dask(tasks: Sequence[dict], scheduler: str, done: Done) -> list[dict]:
 
 
 def run_tasks(tasks: Sequence[dict], *, workers: int | None = None, scheduler: str | None = None,
-              done: Done | None = None) -> list[dict]:
+              done: Done | None = None, pool: Any = None) -> list[dict]:
     """Run :func:`~tradeforge.engine._wf_fold.run_fold` on every task; results sorted by fold.
 
     ``scheduler`` (a Dask address such as ``tcp://host:8786``) wins over ``workers``; ``workers=1`` (or a
-    single task) runs in this process; ``workers=None`` uses every core. *done* is called with each
-    result as it arrives (in completion order).
+    single task) runs in this process; ``workers=None`` uses every core. A *pool* from :func:`start_pool`
+    is used as it is (and left running). *done* is called with each result as it arrives (in completion
+    order).
     """
     done = done or (lambda result: None)
     if scheduler:
         results = _dask(tasks, str(scheduler), done)
+    elif pool is not None:
+        results = _processes(tasks, pool, done)
     else:
-        workers = _check_workers(default_workers() if workers is None else workers)
-        workers = min(workers, len(tasks))
-        results = _serial(tasks, done) if workers <= 1 else _processes(tasks, workers, done)
+        workers = min(_check_workers(default_workers() if workers is None else workers), len(tasks))
+        if workers <= 1:
+            results = _serial(tasks, done)
+        else:
+            with start_pool(workers, ml=False) as fresh:
+                results = _processes(tasks, fresh, done)
     return sorted(results, key=lambda r: r["fold"])

@@ -116,6 +116,10 @@ def _tasks(frames: dict[str, pd.DataFrame], index: pd.DatetimeIndex, folds: list
     return tasks
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def run_walkforward(
     data: str | Mapping[str, pd.DataFrame] = "sample:sp500",
     strategy: str | type = "ml",
@@ -168,7 +172,7 @@ def run_walkforward(
     """
     import time
 
-    from ._wf_exec import run_tasks
+    from ._wf_exec import default_workers, pool_scope, run_tasks, start_pool
     from ._wf_params import split_params
     from ._wf_result import assemble
     from .report import periods_per_year
@@ -178,15 +182,21 @@ def run_walkforward(
         raise ConfigError(f"seed: expected an integer >= 0, got {seed!r}; e.g. --seed 0")
     spec, cls, ml = _resolve(strategy)
     strategy_params, model_params = split_params(cls, params, ml)
-    frames = _frames(data)
-    warm = _warmup_bars(model_params, warmup_bars)
-    index = common_index(frames)
-    folds = make_folds(index, train_bars, test_bars, anchored=anchored, warmup_bars=warm)
-    costs = dict(cash=cash, commission=commission, slippage_bps=slippage_bps)
-    tasks = _tasks(frames, index, folds, strategy=spec, strategy_params=strategy_params, model_params=model_params,
-                   seed=seed, costs=costs, warmup_bars=warm, periods=periods_per_year(index))
-    done = (lambda result: progress(result, len(tasks))) if progress else None
-    results = run_tasks(tasks, workers=workers, scheduler=scheduler, done=done)
+    n_workers = default_workers() if workers is None else workers
+    # worker processes start (and import) while this process loads the data and plans the folds
+    pool = start_pool(n_workers, ml=ml) if not scheduler and _is_int(n_workers) and n_workers > 1 else None
+    with pool_scope(pool):
+        frames = _frames(data)
+        warm = _warmup_bars(model_params, warmup_bars)
+        index = common_index(frames)
+        folds = make_folds(index, train_bars, test_bars, anchored=anchored, warmup_bars=warm)
+        costs = dict(cash=cash, commission=commission, slippage_bps=slippage_bps)
+        tasks = _tasks(frames, index, folds, strategy=spec, strategy_params=strategy_params,
+                       model_params=model_params, seed=seed, costs=costs, warmup_bars=warm,
+                       periods=periods_per_year(index))
+        done = (lambda result: progress(result, len(tasks))) if progress else None
+        results = run_tasks(tasks, workers=workers, scheduler=scheduler, done=done,
+                            pool=pool if pool is not None and len(tasks) > 1 else None)
     return assemble(results, frames, cls.__name__, {**strategy_params, **(model_params or {})}, float(cash),
                     seconds=time.perf_counter() - started)
 
