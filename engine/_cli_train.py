@@ -3,7 +3,7 @@
 Both are plain click commands registered on the ``tradeforge`` group in :mod:`tradeforge.engine.cli`
 (``main.add_command(train)``, ``main.add_command(models)``); the group turns a
 :class:`~tradeforge.errors.TradeforgeError` into one ``tradeforge: error: ...`` line and exit code 2.
-Only click is imported at module level, so ``tradeforge --help`` stays fast.
+Only click (and the click-only :mod:`._cli_common`) is imported at module level, so ``tradeforge --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import sys
 from typing import Any
 
 import click
+
+from ._cli_common import command_data, lenient_option, parse_params
 
 __all__ = ["train", "models"]
 
@@ -82,16 +84,13 @@ def _print_tables(tables: list[Any], stderr: bool) -> None:
 @click.option("--to", "end", default=None, metavar="DATE", help="Last bar to use.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the metrics JSON (only) on stdout; the tables go to stderr.")
-@click.option("--lenient", is_flag=True,
-              help="Sort unsorted bars and drop exact duplicate rows (reported on stderr) instead of refusing "
-                   "the data; nothing else is repaired.")
+@lenient_option
 def train(data: str, timeframes: str | None, registry: str, seed: int, params: tuple[str, ...],
           start: str | None, end: str | None, as_json: bool, lenient: bool) -> None:
     """Train the LSTMs and the stacked ensemble on all history and save them as a new registry version.
 
     The JSON of --json holds the manifest's metrics plus "version", "registry" and "timings".
     """
-    from tradeforge.engine.cli import command_data, parse_params
     from tradeforge.engine.train import train_models
 
     result = train_models(command_data(data, lenient), timeframes=timeframes, registry=registry, seed=seed,

@@ -17,7 +17,7 @@ from tradeforge.errors import ConfigError
 
 from ._wf_fold import init_worker, run_fold, warm_worker
 
-__all__ = ["run_tasks", "default_workers", "start_pool", "pool_scope"]
+__all__ = ["run_tasks", "default_workers", "check_workers", "start_pool", "pool_scope"]
 
 Done = Callable[[dict[str, Any]], None]
 
@@ -27,7 +27,7 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def _check_workers(workers: Any) -> int:
+def check_workers(workers: Any) -> int:
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"workers: expected an integer >= 1, got {workers!r}; e.g. --workers 2")
     return workers
@@ -50,7 +50,7 @@ def start_pool(workers: int, *, ml: bool) -> Any:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=_check_workers(workers), mp_context=multiprocessing.get_context("spawn"),
+    pool = ProcessPoolExecutor(max_workers=check_workers(workers), mp_context=multiprocessing.get_context("spawn"),
                                initializer=init_worker)
     for _ in range(workers):  # a spawn pool starts a process per pending task, up to max_workers
         pool.submit(warm_worker, ml)
@@ -128,7 +128,7 @@ def run_tasks(tasks: Sequence[dict], *, workers: int | None = None, scheduler: s
     elif pool is not None:
         results = _processes(tasks, pool, done)
     else:
-        workers = min(_check_workers(default_workers() if workers is None else workers), len(tasks))
+        workers = min(check_workers(default_workers() if workers is None else workers), len(tasks))
         if workers <= 1:
             results = _serial(tasks, done)
         else:

@@ -11,15 +11,17 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from tradeforge.errors import ConfigError, TradeforgeError
+from tradeforge.errors import TradeforgeError
 
-__all__ = ["main", "parse_params"]
+from ._cli_common import command_data, lenient_option, parse_params
+
+__all__ = ["main", "parse_params"]  # parse_params re-exported from ._cli_common
 
 USAGE_EXIT = 2
 
@@ -57,40 +59,6 @@ def main() -> None:
     """tradeforge: ML trading strategies on backtrader."""
 
 
-def parse_params(pairs: Sequence[str]) -> dict[str, str]:
-    """``["fast=5", "slow=20"]`` -> ``{"fast": "5", "slow": "20"}`` (values are coerced later).
-
-    Examples
-    --------
-    >>> parse_params(["fast=5", "target=0.5"])
-    {'fast': '5', 'target': '0.5'}
-    """
-    out: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"--param {pair!r}: expected KEY=VALUE, e.g. --param fast=20")
-        out[key.strip()] = value.strip()
-    return out
-
-
-def lenient_option(command: Callable) -> Callable:
-    """The ``--lenient`` flag shared by the commands that read data."""
-    return click.option("--lenient", is_flag=True,
-                        help="Sort unsorted bars and drop exact duplicate rows (reported on stderr) instead of "
-                             "refusing the data; nothing else is repaired.")(command)
-
-
-def command_data(spec: str, lenient: bool) -> Any:
-    """What a command passes as ``data``: the spec (validated strictly downstream) or, with ``--lenient``,
-    the frames loaded leniently (the feeds layer logs each repair as a warning on stderr)."""
-    if not lenient:
-        return spec
-    from tradeforge.feeds import load
-
-    return load(spec, lenient=True)
-
-
 def _default_out(strategy: str, data: str, command: str = "backtest") -> Path:
     def slug(text: str) -> str:
         return re.sub(r"[^A-Za-z0-9_]+", "_", text).strip("_")[-40:] or "x"
@@ -104,6 +72,16 @@ def _summary(metrics: dict[str, Any]) -> str:
         shown = f"{value:,.4f}" if isinstance(value, float) else str(value)
         lines.append(f"{key:>14}  {shown}")
     return "\n".join(lines)
+
+
+def _emit(metrics: dict[str, Any], out_dir: Path, as_json: bool) -> None:
+    """The metrics JSON alone on stdout (``--json``) or a summary of the scalar metrics; where the report
+    went on stderr."""
+    if as_json:
+        click.echo(json.dumps(metrics))
+    else:
+        click.echo(_summary({k: v for k, v in metrics.items() if not isinstance(v, dict)}))
+    click.echo(f"report written to {out_dir}", err=True)
 
 
 @main.command()
@@ -130,14 +108,11 @@ def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, com
     from tradeforge.engine.report import write_report
     from tradeforge.engine.runner import run_backtest
 
-    result = run_backtest(command_data(data, lenient), strategy, parse_params(params), cash=cash, commission=commission,
-                          slippage_bps=slippage_bps, start=start, end=end, progress=sys.stderr.isatty())
+    result = run_backtest(command_data(data, lenient), strategy, parse_params(params), cash=cash,
+                          commission=commission, slippage_bps=slippage_bps, start=start, end=end,
+                          progress=sys.stderr.isatty())
     out_dir = write_report(result, Path(out) if out else _default_out(strategy, data), tearsheet=tearsheet)
-    if as_json:
-        click.echo(json.dumps(result.metrics))
-    else:
-        click.echo(_summary(result.metrics))
-    click.echo(f"report written to {out_dir}", err=True)
+    _emit(result.metrics, out_dir, as_json)
 
 
 @main.command()
@@ -209,21 +184,17 @@ def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, ancho
     callback, close = _fold_progress()
     try:
         result = run_walkforward(command_data(data, lenient), strategy, parse_params(params),
-                                 train_bars=train_bars,
-                                 test_bars=test_bars, anchored=anchored, seed=seed, workers=workers,
+                                 train_bars=train_bars, test_bars=test_bars, anchored=anchored, seed=seed,
+                                 workers=workers,
                                  scheduler=scheduler, cash=cash, commission=commission, progress=callback)
     finally:
         close()
     out_dir = write_walkforward(result, Path(out) if out else _default_out(strategy, data, "walkforward"),
                                 tearsheet=tearsheet)
-    if as_json:
-        click.echo(json.dumps(result.metrics))
-    else:
-        click.echo(_summary({k: v for k, v in result.metrics.items() if not isinstance(v, dict)}))
-    click.echo(f"report written to {out_dir}", err=True)
+    _emit(result.metrics, out_dir, as_json)
 
 
-from tradeforge.engine._cli_train import models, train  # noqa: E402  (light: click only at import)
+from ._cli_train import models, train  # noqa: E402  (light: click only at import)
 
 main.add_command(train)
 main.add_command(models)

@@ -116,10 +116,6 @@ def _tasks(frames: dict[str, pd.DataFrame], index: pd.DatetimeIndex, folds: list
     return tasks
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def run_walkforward(
     data: str | Mapping[str, pd.DataFrame] = "sample:sp500",
     strategy: str | type = "ml",
@@ -172,7 +168,7 @@ def run_walkforward(
     """
     import time
 
-    from ._wf_exec import default_workers, pool_scope, run_tasks, start_pool
+    from ._wf_exec import check_workers, default_workers, pool_scope, run_tasks, start_pool
     from ._wf_params import split_params
     from ._wf_result import assemble
     from .report import periods_per_year
@@ -182,9 +178,9 @@ def run_walkforward(
         raise ConfigError(f"seed: expected an integer >= 0, got {seed!r}; e.g. --seed 0")
     spec, cls, ml = _resolve(strategy)
     strategy_params, model_params = split_params(cls, params, ml)
-    n_workers = default_workers() if workers is None else workers
+    n_workers = 1 if scheduler else check_workers(default_workers() if workers is None else workers)
     # worker processes start (and import) while this process loads the data and plans the folds
-    pool = start_pool(n_workers, ml=ml) if not scheduler and _is_int(n_workers) and n_workers > 1 else None
+    pool = start_pool(n_workers, ml=ml) if n_workers > 1 else None
     with pool_scope(pool):
         frames = _frames(data)
         warm = _warmup_bars(model_params, warmup_bars)
