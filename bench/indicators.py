@@ -53,7 +53,7 @@ def implementations(df: pd.DataFrame):
     import pandas_ta as pta
     import talib
 
-    from tradeforge.engine import indicators as ta
+    from tradeforge import indicators as ta
 
     o, h, low, c, v = (df[k].to_numpy() for k in ("open", "high", "low", "close", "volume"))
     hs, ls, cs, vs = df.high, df.low, df.close, df.volume

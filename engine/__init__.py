@@ -1,7 +1,7 @@
-"""Backtest engine: the runner (``run_backtest``), reports, CLI and numba indicators.
+"""Orchestration: the backtest runner (``run_backtest``), walk-forward, training, reports and the CLI.
 
 Heavy modules (backtrader, pandas, quantstats) load on first use of a name, so importing
-``tradeforge.engine`` or ``tradeforge.engine.indicators`` stays cheap.
+``tradeforge.engine`` stays cheap.
 """
 
 from __future__ import annotations

@@ -10,71 +10,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tradeforge.errors import ConfigError, DataError, unknown_name_error
+from tradeforge.errors import DataError
+from tradeforge.timeframes import TIMEFRAMES, infer_bar_size, to_timedelta
 
-__all__ = ["TIMEFRAMES", "infer_bar_size", "resample", "to_timedelta"]
-
-#: Timeframe name -> bar size.
-TIMEFRAMES: dict[str, pd.Timedelta] = {
-    "1m": pd.Timedelta(minutes=1),
-    "5m": pd.Timedelta(minutes=5),
-    "30m": pd.Timedelta(minutes=30),
-    "1h": pd.Timedelta(hours=1),
-    "6h": pd.Timedelta(hours=6),
-    "1d": pd.Timedelta(days=1),
-}
+__all__ = ["TIMEFRAMES", "infer_bar_size", "resample", "to_timedelta"]  # the first three from tradeforge.timeframes
 
 _AGG = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
-
-
-def to_timedelta(timeframe: str | pd.Timedelta) -> pd.Timedelta:
-    """Return the bar size of a timeframe name (``"5m"``) or pass a Timedelta through.
-
-    Examples
-    --------
-    >>> to_timedelta("30m")
-    Timedelta('0 days 00:30:00')
-    """
-    if isinstance(timeframe, pd.Timedelta):
-        if timeframe <= pd.Timedelta(0):
-            raise ConfigError(f"timeframe: expected a positive bar size, got {timeframe}")
-        return timeframe
-    if timeframe in TIMEFRAMES:
-        return TIMEFRAMES[timeframe]
-    raise unknown_name_error("timeframe", str(timeframe), TIMEFRAMES)
-
-
-def infer_bar_size(index: pd.DatetimeIndex) -> pd.Timedelta:
-    """Infer the bar size of sorted timestamps: the most common gap between consecutive bars.
-
-    Gaps between sessions (nights, weekends, holidays) are rarer than the bar itself, so the most
-    common gap is the bar size; on a tie the smaller gap wins.
-
-    Parameters
-    ----------
-    index : DatetimeIndex
-        Sorted, unique timestamps (at least two).
-
-    Returns
-    -------
-    Timedelta
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> infer_bar_size(pd.bdate_range("2024-01-01", periods=20))
-    Timedelta('1 days 00:00:00')
-    """
-    if len(index) < 2:
-        raise DataError(f"cannot infer the bar size from {len(index)} timestamp(s); need at least 2. "
-                        "Fix: load more data or set df.attrs['bar'] yourself")
-    gaps = pd.Series(index[1:] - index[:-1])
-    gaps = gaps[gaps > pd.Timedelta(0)]
-    if gaps.empty:
-        raise DataError("cannot infer the bar size: timestamps are not increasing. Fix: validate the data first")
-    counts = gaps.value_counts()
-    best = counts[counts == counts.max()].index.min()
-    return pd.Timedelta(best)
 
 
 def resample(df: pd.DataFrame, timeframe: str | pd.Timedelta) -> pd.DataFrame:

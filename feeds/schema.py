@@ -33,8 +33,7 @@ import numpy as np
 import pandas as pd
 
 from tradeforge.errors import DataError
-
-from .resample import infer_bar_size
+from tradeforge.timeframes import infer_bar_size
 
 __all__ = ["OHLCV", "TIME_COLUMNS", "validate_ohlcv"]
 

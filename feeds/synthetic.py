@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from tradeforge.errors import ConfigError, unknown_name_error
+from tradeforge.timeframes import TIMEFRAMES
 
-from .resample import TIMEFRAMES
 from .schema import validate_ohlcv
 
 __all__ = ["SYNTH_DEFAULTS", "parse_synth_spec", "synthetic_universe"]

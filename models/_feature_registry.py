@@ -3,8 +3,8 @@
 Three families share one interface (default input columns, default parameters, output names, a
 lookback formula, and ``compute(*arrays, **params) -> tuple[ndarray, ...]``):
 
-* TA-Lib functions (``rsi``, ``macd``, ...) of :mod:`tradeforge.engine.indicators`, computed through
-  its unchecked fast path :mod:`tradeforge.engine.indicators.kernels` (bitwise the same values): the
+* TA-Lib functions (``rsi``, ``macd``, ...) of :mod:`tradeforge.indicators`, computed through
+  its unchecked fast path :mod:`tradeforge.indicators.kernels` (bitwise the same values): the
   frame is validated once per transform and the parameters once per spec (``check``, which runs the
   checked indicator on a two-bar probe), so no call pays the per-call checks (25-120 us, more than
   the kernel on 500 bars). Lookbacks follow TA-Lib's ``*_Lookback`` formulas (tests check them
@@ -49,8 +49,8 @@ class _Function:
 
 @cache
 def _ta(name: str) -> Callable[..., Any]:
-    """The unchecked TA-Lib compatible function *name* of :mod:`tradeforge.engine.indicators.kernels`."""
-    from tradeforge.engine.indicators import kernels
+    """The unchecked TA-Lib compatible function *name* of :mod:`tradeforge.indicators.kernels`."""
+    from tradeforge.indicators import kernels
 
     return getattr(kernels, name)
 
@@ -69,7 +69,7 @@ def _talib_check(name: str, n_inputs: int) -> Callable[[Mapping[str, Any]], None
     """Validate parameters as the checked indicator does, by running it once on a two-bar probe."""
 
     def check(params: Mapping[str, Any]) -> None:
-        from tradeforge.engine import indicators
+        from tradeforge import indicators
 
         getattr(indicators, name)(*([np.array([1.0, 2.0])] * n_inputs), **params)
 

@@ -6,7 +6,7 @@ column per spec, on the frame's own index. Every value at bar ``t`` depends on b
 :attr:`FeatureSet.warmup` hold NaN in at least one column; drop them before training.
 
 Functions a spec may name: TA-Lib's (``rsi``, ``macd``, ``bbands``, ``adx``, ... computed by
-:mod:`tradeforge.engine.indicators`), derived scale-free ones (``logret``, ``realized_vol``,
+:mod:`tradeforge.indicators`), derived scale-free ones (``logret``, ``realized_vol``,
 ``zscore``, ``vwap``, ``rvol``, ``volume_ratio``, ``obv_slope``, ``ad_slope``, ``bollinger``,
 ``keltner_pos``, ``donchian_pos``, ``ma_cross``, ``bar_range``, ``bar_body``,
 ``close_location``, ``gap``, ``hour``, ``minute``, ``weekday``, ...) and any pandas-ta indicator as

@@ -29,7 +29,7 @@ Trading rules
 * Every data feed is traded on its own (one long position per symbol), under shared portfolio rules.
 * **Entry** on BUY (``ml_decision > 0``) when ``ml_confidence >= min_confidence`` and
   ``ml_risk <= max_risk``, with no position and no pending order on that symbol, and when
-  :class:`~tradeforge.engine.risk.RiskRules` allows it (kill switch armed, daily loss limit not hit,
+  :class:`~tradeforge.strategies.risk.RiskRules` allows it (kill switch armed, daily loss limit not hit,
   fewer than ``max_open_positions`` positions held or pending). NaN values never pass.
 * **Brackets** (``buy_bracket``): a Market entry filled at the next bar's open, a Stop child and a Limit
   child. Their prices are fractions of the *signal bar's close* ``c``: ``c * (1 - stop_loss)`` and
@@ -46,7 +46,7 @@ Trading rules
   distance) and by the cash left after commission; whole shares unless ``fractional``. A gap at the next
   open moves the fill price away from the reference price; an entry the cash cannot pay is refused by the
   broker and its bracket cancelled.
-* **Portfolio rules** (:class:`~tradeforge.engine.risk.RiskRules`, fed the portfolio value at each bar's
+* **Portfolio rules** (:class:`~tradeforge.strategies.risk.RiskRules`, fed the portfolio value at each bar's
   close): the daily loss limit blocks new entries for the rest of the day (positions keep their stops);
   the maximum-drawdown kill switch cancels every order, closes every position at the next open and blocks
   entries until :meth:`MLStrategy.reset_kill_switch`.
@@ -66,8 +66,8 @@ import backtrader as bt
 import numpy as np
 import pandas as pd
 
-from tradeforge.engine.risk import RiskRules
 from tradeforge.errors import ConfigError, unknown_name_error
+from tradeforge.strategies.risk import RiskRules
 
 from .base import Strategy
 from .sizers import position_size
@@ -197,7 +197,7 @@ class MLStrategy(Strategy):
     max_open_positions : int, 10
         Positions held or pending at once, across all symbols.
     daily_loss_limit, max_drawdown : float, 0.03 and 0.2
-        Portfolio rules (see :class:`~tradeforge.engine.risk.RiskRules`).
+        Portfolio rules (see :class:`~tradeforge.strategies.risk.RiskRules`).
     predictor : object or "package.module:Name", None
         Live path: computes the predictions from the trailing window (see the module notes).
 

@@ -32,7 +32,7 @@ class RsiReversion(Strategy):
     @classmethod
     def precompute(cls, df: pd.DataFrame, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """The ``rsi`` line: TA-Lib compatible RSI of the close."""
-        from tradeforge.engine.indicators import rsi  # numba starts only when the strategy is used
+        from tradeforge.indicators import rsi  # numba starts only when the strategy is used
 
         return {"rsi": rsi(df["close"].to_numpy(), timeperiod=int(params["period"]))}
 

@@ -39,7 +39,7 @@ def _fsum_sma(close: np.ndarray, period: int, at: np.ndarray) -> np.ndarray:
 def _window_mean(close: np.ndarray, period: int) -> np.ndarray:
     """Simple moving average with TA-Lib's NaN warm-up, each window summed on its own (pairwise).
 
-    Equal to ``tradeforge.engine.indicators.sma`` within a few ulps; plain numpy keeps numba's start-up
+    Equal to ``tradeforge.indicators.sma`` within a few ulps; plain numpy keeps numba's start-up
     (about a second per process) off this strategy's path.
     """
     out = np.full(close.shape[0], np.nan)

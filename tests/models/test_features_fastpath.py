@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tradeforge.engine import indicators as ta
+from tradeforge import indicators as ta
 from tradeforge.errors import ConfigError
 from tradeforge.models._feature_registry import _TALIB_TABLE
 from tradeforge.models.features import FeatureSet, FeatureSpec, default_feature_set

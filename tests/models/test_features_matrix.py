@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tradeforge.engine import indicators as ta
+from tradeforge import indicators as ta
 from tradeforge.errors import ConfigError, DataError
 from tradeforge.feeds import load
 from tradeforge.models.features import FeatureSet, FeatureSpec, default_feature_set

@@ -89,7 +89,7 @@ def test_crossover_has_no_lookahead(sp500):
 
 
 def test_window_mean_equals_the_numba_sma():
-    from tradeforge.engine.indicators import sma
+    from tradeforge.indicators import sma
     from tradeforge.strategies.sma_cross import _window_mean
 
     x = np.random.default_rng(0).lognormal(5.0, 1.0, 3000)

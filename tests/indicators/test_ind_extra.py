@@ -8,7 +8,7 @@ import pandas_ta as pta
 import pytest
 import talib
 
-from tradeforge.engine import indicators as ta
+from tradeforge import indicators as ta
 from tradeforge.errors import ConfigError, DataError
 
 

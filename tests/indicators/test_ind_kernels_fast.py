@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from tradeforge.engine import indicators as ta
-from tradeforge.engine.indicators import (
+from tradeforge import indicators as ta
+from tradeforge.indicators import (
     _kernels,
     _kernels_extra,
     _kernels_ma,
@@ -18,7 +18,7 @@ from tradeforge.engine.indicators import (
     _kernels_vol,
     _kernels_volume,
 )
-from tradeforge.engine.indicators import kernels as tk
+from tradeforge.indicators import kernels as tk
 
 _INPUTS = {"real", "open", "high", "low", "close", "volume"}
 # non-default parameters per function (periods sorted the other way, other MA types, ...)

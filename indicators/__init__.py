@@ -1,6 +1,6 @@
 """Numba indicators with TA-Lib's names, parameters, outputs and warm-up.
 
-``from tradeforge.engine import indicators as ta`` then ``ta.rsi(close, timeperiod=14)`` equals
+``from tradeforge import indicators as ta`` then ``ta.rsi(close, timeperiod=14)`` equals
 ``talib.RSI(close, timeperiod=14)`` to 1e-9. See ``_wrap`` for dtypes, Series and NaN handling.
 Backtrader integration (``indicator_lines``, ``TFRSI``, ...) lives in ``lines`` and is imported lazily.
 """

@@ -12,7 +12,7 @@ import talib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tradeforge.engine import indicators as ta
+from tradeforge import indicators as ta
 from tradeforge.errors import ConfigError, DataError
 
 
@@ -86,7 +86,7 @@ def test_mismatched_lengths_and_2d_inputs_raise_data_error():
 
 @pytest.mark.parametrize("module", ["api", "api_momentum", "api_volatility", "api_volume", "api_extra", "lines"])
 def test_docstring_examples_run(module):
-    mod = importlib.import_module(f"tradeforge.engine.indicators.{module}")
+    mod = importlib.import_module(f"tradeforge.indicators.{module}")
     result = doctest.testmod(mod)
     assert result.attempted > 0 and result.failed == 0
 
@@ -148,7 +148,7 @@ def test_kernel_modules_import_only_numpy_and_numba():
     import ast
     from pathlib import Path
 
-    folder = Path(importlib.import_module("tradeforge.engine.indicators").__file__).parent
+    folder = Path(importlib.import_module("tradeforge.indicators").__file__).parent
     files = sorted(folder.glob("_kernels*.py"))
     assert len(files) >= 5
     for path in files:

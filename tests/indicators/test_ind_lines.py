@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import talib
 
-from tradeforge.engine import indicators as ta
-from tradeforge.engine.indicators.lines import TFATR, TFEMA, TFMACD, TFRSI, TFSMA, TFBBands, indicator_lines
+from tradeforge import indicators as ta
 from tradeforge.errors import ConfigError, DataError
 from tradeforge.feeds import make_feed
+from tradeforge.indicators.lines import TFATR, TFEMA, TFMACD, TFRSI, TFSMA, TFBBands, indicator_lines
 
 SPEC = {
     "sma_20": ("sma", {"timeperiod": 20}),

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import talib
 
-from tradeforge.engine import indicators as ta
+from tradeforge import indicators as ta
 
 
 def _ohlcv(n: int, seed: int, flat: bool = False):

@@ -11,7 +11,7 @@ Two ways to use the same numba kernels in a backtest:
   (all of them when preloaded, the bars seen so far when live) and read bar t. Both are free of lookahead
   because every kernel's value at bar t depends only on bars <= t (``test_property_no_lookahead``).
 
-This module imports backtrader; ``tradeforge.engine.indicators`` exposes its names lazily.
+This module imports backtrader; ``tradeforge.indicators`` exposes its names lazily.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ _INPUT_NAMES = ("open", "high", "low", "close", "volume", "real")
 
 
 def _functions() -> dict[str, Any]:
-    from tradeforge.engine import indicators
+    from tradeforge import indicators
 
     return {name: getattr(indicators, name) for name in indicators.__all__}
 

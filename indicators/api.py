@@ -1,7 +1,7 @@
 """TA-Lib compatible overlap studies (moving averages, Bollinger bands) over the numba kernels.
 
 Names, parameter names, defaults, output order and NaN warm-up follow the installed TA-Lib (0.8), so that
-``from tradeforge.engine import indicators as ta`` can replace ``import talib as ta`` (lower-case names).
+``from tradeforge import indicators as ta`` can replace ``import talib as ta`` (lower-case names).
 Input conventions (dtypes, Series in/Series out, leading NaNs) are described in ``_wrap``.
 """
 

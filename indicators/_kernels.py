@@ -2,7 +2,7 @@
 
 Each kernel works on a float64 array whose leading NaNs have already been stripped by the caller
 (``_wrap.py``); outputs have the same length as the input with TA-Lib's NaN warm-up. Every kernel's
-docstring names its reference implementation, and ``tests/engine/indicators`` checks it against it.
+docstring names its reference implementation, and ``tests/indicators`` checks it against it.
 Hot kernels come in two forms: ``*_into_nb(..., out)`` writes into arrays the wrapper allocated with
 numpy (cheap huge pages on million-bar inputs), and ``*_nb(...)`` allocates and returns them.
 """

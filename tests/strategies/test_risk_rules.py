@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import tradeforge.engine.risk as risk_module
-from tradeforge.engine.risk import RiskRules
+import tradeforge.strategies.risk as risk_module
 from tradeforge.errors import ConfigError, DataError
+from tradeforge.strategies.risk import RiskRules
 
 
 def _days(n: int, start: dt.date = dt.date(2024, 1, 1)) -> list[dt.date]:
