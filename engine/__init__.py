@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BacktestResult", "run_backtest", "compute_metrics", "write_report", "run_walkforward",
-           "write_walkforward", "WalkForwardResult", "train_models"]
+__all__ = ["BacktestConfig", "WalkForwardConfig", "BacktestResult", "FoldResult", "WalkForwardResult",
+           "run_backtest", "compute_metrics", "write_report", "run_walkforward", "write_walkforward",
+           "train_models"]
 
-_LAZY = {"BacktestResult": "runner", "run_backtest": "runner", "compute_metrics": "report",
-         "write_report": "report", "run_walkforward": "walkforward", "write_walkforward": "walkforward",
-         "WalkForwardResult": "walkforward", "train_models": "train"}
+_LAZY = {"BacktestConfig": "config", "WalkForwardConfig": "config", "BacktestResult": "results",
+         "FoldResult": "results", "WalkForwardResult": "results", "run_backtest": "runner",
+         "compute_metrics": "report", "write_report": "report", "run_walkforward": "walkforward",
+         "write_walkforward": "walkforward", "train_models": "train"}
 
 
 def __getattr__(name: str) -> Any:

@@ -36,8 +36,8 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
 def lenient_option(command: Callable) -> Callable:
     """The ``--lenient`` flag shared by the commands that read data."""
     return click.option("--lenient", is_flag=True,
-                        help="Sort unsorted bars and drop exact duplicate rows (reported on stderr) instead of "
-                             "refusing the data; nothing else is repaired.")(command)
+                        help="Sort unsorted bars and drop exact duplicate rows (reported on stderr) "
+                             "instead of refusing the data; nothing else is repaired.")(command)
 
 
 def command_data(spec: str, lenient: bool) -> Any:

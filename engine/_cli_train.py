@@ -3,7 +3,8 @@
 Both are plain click commands registered on the ``tradeforge`` group in :mod:`tradeforge.engine.cli`
 (``main.add_command(train)``, ``main.add_command(models)``); the group turns a
 :class:`~tradeforge.errors.TradeforgeError` into one ``tradeforge: error: ...`` line and exit code 2.
-Only click (and the click-only :mod:`._cli_common`) is imported at module level, so ``tradeforge --help`` stays fast.
+Only click (and the click-only :mod:`._cli_common`) is imported at module level, so ``tradeforge --help``
+stays fast.
 """
 
 from __future__ import annotations

@@ -89,7 +89,8 @@ def _emit(metrics: dict[str, Any], out_dir: Path, as_json: bool) -> None:
               help="Built-in name, entry point, or package.module:Class.")
 @click.option("--data", default="sample:sp500", show_default=True,
               help="Data spec: sample:NAME, a CSV/Parquet file, a directory, or synth:KEY=VALUE,...")
-@click.option("--param", "params", multiple=True, metavar="KEY=VALUE", help="Strategy parameter (repeatable).")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="Strategy parameter (repeatable).")
 @click.option("--cash", default=100_000.0, show_default=True, help="Starting cash.")
 @click.option("--commission", default=0.001, show_default=True, help="Commission, fraction of notional.")
 @click.option("--slippage-bps", default=0.0, show_default=True, help="Slippage in basis points.")
@@ -105,11 +106,12 @@ def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, com
              slippage_bps: float, start: str | None, end: str | None, out: str | None, as_json: bool,
              tearsheet: bool, lenient: bool) -> None:
     """Run a backtest and write its report (metrics, trades, equity, tearsheet, plot)."""
+    from tradeforge.engine.config import BacktestConfig
     from tradeforge.engine.report import write_report
     from tradeforge.engine.runner import run_backtest
 
-    result = run_backtest(command_data(data, lenient), strategy, parse_params(params), cash=cash,
-                          commission=commission, slippage_bps=slippage_bps, start=start, end=end,
+    config = BacktestConfig(cash=cash, commission=commission, slippage_bps=slippage_bps, start=start, end=end)
+    result = run_backtest(command_data(data, lenient), strategy, parse_params(params), config=config,
                           progress=sys.stderr.isatty())
     out_dir = write_report(result, Path(out) if out else _default_out(strategy, data), tearsheet=tearsheet)
     _emit(result.metrics, out_dir, as_json)
@@ -132,12 +134,12 @@ def strategies() -> None:
 def _fold_progress() -> tuple[Any, Any]:
     """``(callback(result, n_folds), close)``: a rich bar on a terminal, one line per fold otherwise."""
     if not sys.stderr.isatty():
-        def line(result: dict[str, Any], total: int) -> None:
-            row = result["row"]
+        def line(result: Any, total: int) -> None:  # a tradeforge.engine.results.FoldResult
+            row = result.row
             sharpe = "n/a" if row["sharpe"] is None else f"{row['sharpe']:.2f}"
-            click.echo(f"fold {result['fold'] + 1}/{total} done: test {row['test_start']:%Y-%m-%d}.."
+            click.echo(f"fold {result.fold + 1}/{total} done: test {row['test_start']:%Y-%m-%d}.."
                        f"{row['test_end']:%Y-%m-%d}, return {row['total_return']:+.2%}, sharpe {sharpe}, "
-                       f"{result['timings']['total']:.1f}s", err=True)
+                       f"{result.timings['total']:.1f}s", err=True)
 
         return line, lambda: None
     from rich.console import Console
@@ -148,7 +150,7 @@ def _fold_progress() -> tuple[Any, Any]:
     task = bar.add_task("folds", total=None)
     bar.start()
 
-    def advance(result: dict[str, Any], total: int) -> None:
+    def advance(result: Any, total: int) -> None:
         bar.update(task, total=total, advance=1)
 
     return advance, bar.stop
@@ -179,14 +181,15 @@ def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, ancho
                 params: tuple[str, ...], workers: int | None, scheduler: str | None, seed: int, cash: float,
                 commission: float, out: str | None, as_json: bool, tearsheet: bool, lenient: bool) -> None:
     """Walk-forward: fit on each training window, trade the next one, stitch the out-of-sample results."""
+    from tradeforge.engine.config import WalkForwardConfig
     from tradeforge.engine.walkforward import run_walkforward, write_walkforward
 
+    config = WalkForwardConfig(train_bars=train_bars, test_bars=test_bars, anchored=anchored, seed=seed,
+                               workers=workers, scheduler=scheduler, cash=cash, commission=commission)
     callback, close = _fold_progress()
     try:
-        result = run_walkforward(command_data(data, lenient), strategy, parse_params(params),
-                                 train_bars=train_bars, test_bars=test_bars, anchored=anchored, seed=seed,
-                                 workers=workers,
-                                 scheduler=scheduler, cash=cash, commission=commission, progress=callback)
+        result = run_walkforward(command_data(data, lenient), strategy, parse_params(params), config=config,
+                                 progress=callback)
     finally:
         close()
     out_dir = write_walkforward(result, Path(out) if out else _default_out(strategy, data, "walkforward"),

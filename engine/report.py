@@ -20,8 +20,10 @@ import pandas as pd
 
 from tradeforge.errors import ConfigError
 
-__all__ = ["METRIC_KEYS", "compute_metrics", "periods_per_year", "buy_and_hold", "plot_equity", "write_tearsheet",
-           "write_report"]
+from .results import BacktestResult
+
+__all__ = ["METRIC_KEYS", "compute_metrics", "equity_returns", "periods_per_year", "buy_and_hold",
+           "plot_equity", "write_tearsheet", "write_report"]
 
 METRIC_KEYS = ("final_value", "total_return", "cagr", "sharpe", "sortino", "max_drawdown", "calmar",
                "win_rate", "profit_factor", "n_trades", "exposure", "bars", "seconds")
@@ -51,6 +53,19 @@ def periods_per_year(index: pd.DatetimeIndex, bar: pd.Timedelta | None = None) -
         return 252.0
     per_day = float(pd.Series(1, index=index).groupby(index.normalize()).size().median())
     return 252.0 * per_day
+
+
+def equity_returns(equity: pd.Series, start_value: float, name: str = "return") -> pd.Series:
+    """Per-bar simple returns of an equity curve, the first one from *start_value* (the value before it).
+
+    Examples
+    --------
+    >>> eq = pd.Series([110.0, 99.0], index=pd.date_range("2024-01-01", periods=2))
+    >>> equity_returns(eq, 100.0).round(6).tolist()
+    [0.1, -0.1]
+    """
+    path = np.concatenate([[float(start_value)], equity.to_numpy(dtype=np.float64)])
+    return pd.Series(path[1:] / path[:-1] - 1.0, index=equity.index, name=name)
 
 
 def _clean(value: float) -> float | None:
@@ -112,8 +127,8 @@ def compute_metrics(
         raise ConfigError("equity: empty equity curve; run the backtest on at least one bar")
     start = float(values[0] if start_value is None else start_value)
     periods = periods_per_year(equity.index) if periods is None else float(periods)
+    returns = equity_returns(equity, start).to_numpy()
     path = np.concatenate([[start], values])
-    returns = path[1:] / path[:-1] - 1.0
     total_return = values[-1] / start - 1.0
     years = values.size / periods
     cagr = (values[-1] / start) ** (1.0 / years) - 1.0 if values[-1] > 0 else -1.0
@@ -143,11 +158,6 @@ def buy_and_hold(prices: dict[str, pd.DataFrame], index: pd.DatetimeIndex | None
     if index is not None:
         returns = returns.reindex(index).fillna(0.0)
     return returns.rename("buy_and_hold")
-
-
-def _returns(result: Any) -> pd.Series:
-    path = pd.concat([pd.Series([result.cash]), result.equity.reset_index(drop=True)], ignore_index=True)
-    return pd.Series(path.pct_change().to_numpy()[1:], index=result.equity.index, name="strategy")
 
 
 def plot_equity(equity: pd.Series, path: str | Path, title: str = "equity") -> Path:
@@ -201,11 +211,11 @@ def write_tearsheet(returns: pd.Series, benchmark: pd.Series | None, path: str |
     return Path(path)
 
 
-def write_report(result: Any, out_dir: str | Path, benchmark: pd.Series | None = None, *,
+def write_report(result: BacktestResult, out_dir: str | Path, benchmark: pd.Series | None = None, *,
                  tearsheet: bool = True) -> Path:
     """Write metrics.json, trades.csv, orders.csv, equity.csv, equity.png and tearsheet.html to *out_dir*.
 
-    *result* is a :class:`~tradeforge.engine.runner.BacktestResult`; *benchmark* defaults to the
+    *result* is a :class:`~tradeforge.engine.results.BacktestResult`; *benchmark* defaults to the
     buy-and-hold returns of the traded data. ``tearsheet=False`` skips the (slow) HTML tearsheet.
     Returns the directory.
 
@@ -229,6 +239,7 @@ def write_report(result: Any, out_dir: str | Path, benchmark: pd.Series | None =
     if tearsheet:
         bench = buy_and_hold(result.prices, result.equity.index) if benchmark is None else benchmark
         periods = periods_per_year(result.equity.index)
-        write_tearsheet(_returns(result), bench, out / "tearsheet.html", title=f"{result.strategy} tearsheet",
+        write_tearsheet(equity_returns(result.equity, result.cash, "strategy"), bench, out / "tearsheet.html",
+                        title=f"{result.strategy} tearsheet",
                         periods=periods)
     return out

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import backtrader as bt
@@ -22,50 +21,16 @@ from tradeforge.errors import ConfigError, DataError
 from tradeforge.strategies import check_params, resolve_strategy
 from tradeforge.strategies.base import Strategy
 
+from .config import BacktestConfig
+from .data import common_index, load_frames
 from .report import compute_metrics, periods_per_year
+from .results import BacktestResult
 
-__all__ = ["BacktestResult", "run_backtest"]
+__all__ = ["BacktestResult", "BacktestConfig", "run_backtest"]  # the first two re-exported
 
 _TRADE_COLUMNS = ["symbol", "entry_date", "exit_date", "size", "entry_price", "exit_price", "pnl", "pnlcomm",
                   "bars_held"]
 _ORDER_COLUMNS = ["date", "symbol", "ref", "side", "status", "size", "price", "value", "commission"]
-
-
-@dataclass
-class BacktestResult:
-    """What a backtest produced.
-
-    Attributes
-    ----------
-    metrics : dict
-        The keys of ``metrics.json`` (see :func:`tradeforge.engine.report.compute_metrics`).
-    trades : DataFrame
-        One row per closed trade: symbol, entry/exit dates, size (the position just before the closing
-        fill), entry price (average), exit price (from the trade's gross pnl), pnl, pnlcomm (net of
-        commission), bars held.
-    equity : Series
-        Portfolio value at the close of every bar, indexed by bar time.
-    orders : DataFrame
-        One row per order that reached a final state (completed, canceled, margin, rejected, expired):
-        date, symbol, ref (1.. in creation order), side, status, size, price, value (notional of the
-        fill) and commission. Completed rows are the executions; others show what was requested.
-    prices : dict[str, DataFrame]
-        The OHLCV frames that were traded, by symbol (for buy-and-hold benchmarks and plots).
-    exposure : Series
-        True on bars that closed with an open position.
-    strategy, params, cash
-        What was run: strategy class name, the effective parameters, the starting cash.
-    """
-
-    metrics: dict[str, Any]
-    trades: pd.DataFrame
-    equity: pd.Series
-    orders: pd.DataFrame
-    prices: dict[str, pd.DataFrame]
-    exposure: pd.Series
-    strategy: str = ""
-    params: dict[str, Any] = field(default_factory=dict)
-    cash: float = 100_000.0
 
 
 class _Recorder(bt.Analyzer):
@@ -145,39 +110,10 @@ def _strategy_lines(cls: type[bt.Strategy], df: pd.DataFrame, params: dict[str, 
     return lines
 
 
-def _load(spec: str, *, start: Any, end: Any) -> dict[str, pd.DataFrame]:
-    from tradeforge.feeds import load
-
-    return load(spec, start=start, end=end)
-
-
-def _validate(df: pd.DataFrame, name: str) -> pd.DataFrame:
-    from tradeforge.feeds import validate_ohlcv
-
-    return validate_ohlcv(df, name)
-
-
 def _make_feed(df: pd.DataFrame, lines: dict[str, np.ndarray], name: str) -> bt.feed.DataBase:
     from tradeforge.feeds import make_feed
 
     return make_feed(df, lines, name=name)
-
-
-def _frames(data: str | Mapping[str, pd.DataFrame], start: Any, end: Any) -> dict[str, pd.DataFrame]:
-    if isinstance(data, str):
-        frames = _load(data, start=start, end=end)
-    elif isinstance(data, Mapping):
-        frames = {str(sym): _validate(df, str(sym)).loc[start:end] for sym, df in data.items()}
-    else:
-        raise ConfigError(f"data: expected a spec string like 'sample:sp500' or a mapping symbol -> DataFrame, "
-                          f"got {type(data).__name__}")
-    if not frames:
-        raise DataError(f"data {data if isinstance(data, str) else '(mapping)'!r}: no symbols to trade")
-    for sym, df in frames.items():
-        if len(df) < 2:
-            raise DataError(f"data '{sym}': {len(df)} bars between start={start!r} and end={end!r}; "
-                            "widen the date range")
-    return frames
 
 
 def _progress_hook(total: int) -> tuple[Callable[[int], None], Callable[[], None]]:
@@ -209,13 +145,10 @@ def _build(cls: type[bt.Strategy], params: dict[str, Any], frames: dict[str, pd.
 
 def _collect(rec: _Recorder, frames: dict[str, pd.DataFrame]
              ) -> tuple[pd.Series, pd.Series, pd.DataFrame, pd.DataFrame]:
-    # backtrader steps once per distinct timestamp of all the datas: the union of their indexes
-    index = frames[next(iter(frames))].index
-    for df in list(frames.values())[1:]:
-        index = index.union(df.index)
+    index = common_index(frames)  # backtrader steps once per distinct timestamp of all the datas
     if len(index) != len(rec.values):
         raise RuntimeError(f"recorded {len(rec.values)} bars for {len(index)} timestamps")
-    equity = pd.Series(np.asarray(rec.values, dtype=np.float64), index=index.rename("datetime"), name="equity")
+    equity = pd.Series(np.asarray(rec.values, dtype=np.float64), index=index, name="equity")
     trades = pd.DataFrame(rec.trades, columns=_TRADE_COLUMNS)
     orders = pd.DataFrame(rec.orders, columns=_ORDER_COLUMNS)
     if len(orders):  # backtrader numbers orders process-wide: renumber 1..n in creation order per run
@@ -228,13 +161,10 @@ def run_backtest(
     strategy: str | type[bt.Strategy] = "sma_cross",
     params: Mapping[str, Any] | None = None,
     *,
-    cash: float = 100_000.0,
-    commission: float = 0.001,
-    slippage_bps: float = 0.0,
-    start: Any = None,
-    end: Any = None,
+    config: BacktestConfig | None = None,
     extra_lines: Mapping[str, Mapping[str, Any]] | None = None,
     progress: bool = False,
+    **settings: Any,
 ) -> BacktestResult:
     """Run *strategy* on *data* and return its :class:`BacktestResult`.
 
@@ -248,10 +178,12 @@ def run_backtest(
         Built-in short name, entry point name, ``package.module:Class`` or a class.
     params : mapping, optional
         Strategy parameters; strings such as ``"20"`` are coerced to the default's type.
-    cash, commission, slippage_bps : float
-        Starting cash, commission as a fraction of notional per side, slippage in basis points.
-    start, end : date-like, optional
-        Keep bars in ``[start, end]`` only.
+    config : BacktestConfig, optional
+        Cash, costs and date bounds; default ``BacktestConfig()``.
+    **settings
+        Instead of *config*: its fields as keywords (``cash=100_000, commission=0.001, slippage_bps=0.0,
+        start=None, end=None``), checked by :meth:`BacktestConfig.from_mapping` (unknown names raise a
+        ConfigError with a did-you-mean hint).
     extra_lines : mapping, optional
         ``{symbol: {line name: array aligned to that symbol's frame}}`` added to the feeds.
     progress : bool
@@ -264,15 +196,19 @@ def run_backtest(
     (['bars', 'cagr', 'calmar'], 300)
     """
     t0 = time.perf_counter()
+    if config is not None and settings:
+        raise ConfigError(f"run_backtest: got config= and the settings {sorted(settings)}; pass one or the "
+                          "other (config.replace(...) changes a config)")
+    config = config if config is not None else BacktestConfig.from_mapping(settings)
     cls = resolve_strategy(strategy)
     checked = check_params(cls, params)
-    frames = _frames(data, start, end)
-    costs = dict(cash=cash, commission=commission, slippage_bps=slippage_bps)
-    cerebro = _build(cls, checked, frames, extra_lines, costs)
+    frames = load_frames(data, start=config.start, end=config.end)
+    cerebro = _build(cls, checked, frames, extra_lines, config.costs)
     total = max(len(df) for df in frames.values())
     advance, close = _progress_hook(total) if progress else (None, lambda: None)
     if progress:
-        cerebro.addanalyzer(_ProgressRecorder, _name="tradeforge", progress=advance, every=max(1, total // 100))
+        cerebro.addanalyzer(_ProgressRecorder, _name="tradeforge", progress=advance,
+                            every=max(1, total // 100))
     else:
         cerebro.addanalyzer(_Recorder, _name="tradeforge")
     try:
@@ -282,7 +218,7 @@ def run_backtest(
     equity, exposure, trades, orders = _collect(strat.analyzers.tradeforge, frames)
     effective = {**dict(cls.params._getpairs()), **checked}
     metrics = compute_metrics(equity, trades, positions_exposure=float(exposure.mean()), bars=len(equity),
-                              seconds=time.perf_counter() - t0, start_value=float(cash),
+                              seconds=time.perf_counter() - t0, start_value=config.cash,
                               periods=periods_per_year(equity.index))
     return BacktestResult(metrics=metrics, trades=trades, equity=equity, orders=orders, prices=frames,
-                          exposure=exposure, strategy=cls.__name__, params=effective, cash=float(cash))
+                          exposure=exposure, strategy=cls.__name__, params=effective, cash=config.cash)

@@ -28,7 +28,17 @@ from typing import Any
 
 import pandas as pd
 
-from tradeforge.errors import ConfigError, DataError, did_you_mean, unknown_name_error
+from tradeforge.errors import ConfigError, DataError
+from tradeforge.timeframes import (
+    TIMEFRAMES,
+    check_timeframes,
+    common_bar_size,
+    timeframe_name,
+    usable_timeframes,
+)
+
+from .config import check_int, model_params
+from .data import load_frames
 
 __all__ = ["DEFAULT_REGISTRY", "MODEL_NAME", "TrainResult", "train_models", "list_versions"]
 
@@ -72,82 +82,14 @@ class TrainResult:
     pipeline: Any = field(repr=False)
 
 
-def _frames(data: str | Mapping[str, pd.DataFrame], start: Any, end: Any) -> dict[str, pd.DataFrame]:
-    """Validated frames of *data* between *start* and *end* (inclusive), at least two bars each."""
-    from tradeforge.feeds import load, validate_ohlcv
-
-    if isinstance(data, str):
-        frames = load(data, start=start, end=end)
-    elif isinstance(data, Mapping) and data:
-        frames = {}
-        for sym, df in data.items():
-            part = validate_ohlcv(df, str(sym))
-            attrs = dict(part.attrs)
-            part = part.loc[start:end]
-            part.attrs = {**attrs, "symbol": str(sym)}
-            frames[str(sym)] = part
-    else:
-        raise ConfigError(f"data: expected a spec string like 'sample:sp500' or a non-empty mapping symbol -> "
-                          f"DataFrame, got {type(data).__name__}")
-    for sym, df in frames.items():
-        if len(df) < 2:
-            raise DataError(f"data '{sym}': {len(df)} bar(s) between start={start!r} and end={end!r}; "
-                            "widen the date range (--from/--to)")
-    return frames
-
-
-def _bar_size(frames: Mapping[str, pd.DataFrame]) -> pd.Timedelta:
-    from tradeforge.feeds.resample import infer_bar_size
-
-    sizes = {sym: pd.Timedelta(df.attrs["bar"]) if df.attrs.get("bar") is not None else infer_bar_size(df.index)
-             for sym, df in frames.items()}
-    if len(set(sizes.values())) > 1:
-        shown = ", ".join(f"{sym}: {size}" for sym, size in sizes.items())
-        raise DataError(f"data: the symbols have different bar sizes ({shown}); resample them to one timeframe")
-    return next(iter(sizes.values()))
-
-
 def _timeframes(timeframes: str | Sequence[str] | None, bar: pd.Timedelta) -> tuple[str, ...] | None:
     """The requested timeframe names, checked against the data's bar size (None: the pipeline's choice)."""
-    from tradeforge.feeds.resample import TIMEFRAMES
-
-    valid = [k for k, v in TIMEFRAMES.items() if v >= bar and v % bar == pd.Timedelta(0)]
-    bar_name = next((k for k, v in TIMEFRAMES.items() if v == bar), str(bar))
-    hint = (f"Valid timeframes for {bar_name} bars: {', '.join(valid)}." if valid
-            else f"The bar size {bar_name} is not a known timeframe ({', '.join(TIMEFRAMES)}); resample the data.")
     if timeframes is None:
-        if not valid:
-            raise ConfigError(f"timeframes: none available. {hint}")
+        if not usable_timeframes(bar):
+            raise ConfigError(f"timeframes: none fits the data's bar size {timeframe_name(bar)} (known: "
+                              f"{', '.join(TIMEFRAMES)}); resample the data")
         return None
-    names = timeframes.split(",") if isinstance(timeframes, str) else list(timeframes)
-    names = [str(n).strip() for n in names if str(n).strip()]
-    if not names:
-        raise ConfigError(f"timeframes: got {timeframes!r}, expected names like 1d or 1h,1d. {hint}")
-    for name in names:
-        if name not in TIMEFRAMES:
-            raise ConfigError(f"timeframes: unknown timeframe '{name}'.{did_you_mean(name, TIMEFRAMES)} {hint}")
-        if name not in valid:
-            raise ConfigError(f"timeframes: '{name}' is finer than, or not a multiple of, the data's bar size "
-                              f"{bar_name}. {hint}")
-    if len(set(names)) != len(names):
-        raise ConfigError(f"timeframes: {names} lists a timeframe twice; give each once")
-    return tuple(names)
-
-
-def _model_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
-    """*params* checked against MLPipeline's parameters, strings coerced to each default's type."""
-    from tradeforge.engine._wf_params import _coerce
-    from tradeforge.models.pipeline import MLPipeline
-
-    defaults = MLPipeline().get_params()
-    out: dict[str, Any] = {}
-    for key, value in (params or {}).items():
-        if key in _FIXED:
-            raise ConfigError(f"parameter '{key}' cannot be set with params/--param: {_FIXED[key]}")
-        if key not in defaults:
-            raise unknown_name_error("MLPipeline parameter", str(key), [k for k in defaults if k not in _FIXED])
-        out[key] = _coerce(key, value, defaults[key])
-    return out
+    return check_timeframes(timeframes, bar)
 
 
 def _data_hash(frames: Mapping[str, pd.DataFrame]) -> str:
@@ -256,12 +198,11 @@ def train_models(
     from tradeforge.models.pipeline import MLPipeline
     from tradeforge.models.registry import ModelRegistry
 
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ConfigError(f"seed: expected an integer >= 0, got {seed!r}")
-    model_params = _model_params(params)
-    frames = _frames(data, start, end)
-    tfs = _timeframes(timeframes, _bar_size(frames))
-    pipe = MLPipeline(timeframes=tfs, random_state=seed, **model_params)
+    check_int("seed", seed, 0, "e.g. --seed 0")
+    hyper_params = model_params(params, _FIXED)
+    frames = load_frames(data, start=start, end=end)
+    tfs = _timeframes(timeframes, common_bar_size(frames))
+    pipe = MLPipeline(timeframes=tfs, random_state=seed, **hyper_params)
     train_range = _train_range(frames, pipe.warmup)
     _fit(pipe, frames, train_range, progress)
     metrics, report, timings = _metrics(pipe)

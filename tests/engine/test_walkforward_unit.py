@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from tradeforge.engine import _wf_fold, _wf_splits, _wf_stats, walkforward
+from tradeforge.engine import config, data, results, walkforward
+from tradeforge.engine.walkforward import executors, splits, stats
 from tradeforge.engine.cli import main
 from tradeforge.engine.walkforward import run_walkforward, write_walkforward
 from tradeforge.errors import ConfigError, DataError
@@ -31,16 +32,16 @@ def sma_run(frames):
 
 
 def test_doctests():
-    for module in (_wf_splits, _wf_stats, _wf_fold):
+    for module in (splits, stats, executors, config, data, results):
         assert doctest.testmod(module).failed == 0
 
 
 def test_folds_rolling_anchored_and_warmup():
     idx = pd.date_range("2024-01-01", periods=23, freq="D")
-    rolling = _wf_splits.make_folds(idx, 10, 5, warmup_bars=3)
+    rolling = splits.make_folds(idx, 10, 5, warmup_bars=3)
     assert [(f.warm_lo, f.train_lo, f.test_lo, f.test_hi) for f in rolling] == [(0, 0, 10, 15), (2, 5, 15, 20)]
     assert rolling[1].train_end == idx[14] and rolling[1].test_start == idx[15] and rolling[1].test_end == idx[19]
-    anchored = _wf_splits.make_folds(idx, 10, 5, anchored=True)
+    anchored = splits.make_folds(idx, 10, 5, anchored=True)
     assert [(f.train_lo, f.test_lo) for f in anchored] == [(0, 10), (0, 15)]
     assert rolling[1].as_row()["train_bars"] == 10 and rolling[1].as_row()["warmup_bars"] == 3
 
@@ -53,7 +54,7 @@ def test_folds_rolling_anchored_and_warmup():
 ])
 def test_fold_errors(kwargs, error, words):
     with pytest.raises(error, match=words):
-        _wf_splits.make_folds(pd.date_range("2024-01-01", periods=23, freq="D"), **kwargs)
+        splits.make_folds(pd.date_range("2024-01-01", periods=23, freq="D"), **kwargs)
 
 
 def test_psr_matches_formula_and_dsr_is_stricter():
@@ -62,11 +63,11 @@ def test_psr_matches_formula_and_dsr_is_stricter():
     c = r - r.mean()
     g3, g4 = np.mean(c**3) / np.mean(c**2) ** 1.5, np.mean(c**4) / np.mean(c**2) ** 2
     z = sr * math.sqrt(len(r) - 1) / math.sqrt(1 - g3 * sr + (g4 - 1) / 4 * sr**2)
-    assert _wf_stats.probabilistic_sharpe(r) == pytest.approx(0.5 * (1 + math.erf(z / math.sqrt(2))), rel=1e-12)
+    assert stats.probabilistic_sharpe(r) == pytest.approx(0.5 * (1 + math.erf(z / math.sqrt(2))), rel=1e-12)
     trials = np.array([0.02, 0.08, -0.01, 0.05, 0.1])
-    assert _wf_stats.expected_max_sharpe(trials) > 0
-    assert _wf_stats.deflated_sharpe(r, trials) < _wf_stats.probabilistic_sharpe(r)
-    assert math.isnan(_wf_stats.deflated_sharpe(r, np.array([0.1])))
+    assert stats.expected_max_sharpe(trials) > 0
+    assert stats.deflated_sharpe(r, trials) < stats.probabilistic_sharpe(r)
+    assert math.isnan(stats.deflated_sharpe(r, np.array([0.1])))
 
 
 def test_sma_walkforward_stitches_folds(sma_run, frames):

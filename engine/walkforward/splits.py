@@ -14,9 +14,12 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from tradeforge.errors import ConfigError, DataError
+from tradeforge.errors import DataError
 
-__all__ = ["Fold", "make_folds", "common_index"]
+from ..config import check_int
+from ..data import common_index
+
+__all__ = ["Fold", "make_folds", "common_index"]  # common_index re-exported from ..data
 
 
 @dataclass(frozen=True)
@@ -46,28 +49,6 @@ class Fold:
                     warmup_bars=self.train_lo - self.warm_lo)
 
 
-def common_index(frames: dict[str, pd.DataFrame]) -> pd.DatetimeIndex:
-    """Sorted union of the frames' timestamps (backtrader steps once per distinct timestamp).
-
-    Examples
-    --------
-    >>> a = pd.DataFrame(index=pd.to_datetime(["2024-01-01", "2024-01-03"]))
-    >>> b = pd.DataFrame(index=pd.to_datetime(["2024-01-02", "2024-01-03"]))
-    >>> len(common_index({"A": a, "B": b}))
-    3
-    """
-    index = None
-    for df in frames.values():
-        index = df.index if index is None else index.union(df.index)
-    return pd.DatetimeIndex(index, name="datetime")
-
-
-def _check_int(name: str, value: object, low: int, hint: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigError(f"{name}: expected an integer >= {low}, got {value!r}; {hint}")
-    return int(value)
-
-
 def make_folds(index: pd.DatetimeIndex, train_bars: int, test_bars: int, *, anchored: bool = False,
                warmup_bars: int = 0) -> list[Fold]:
     """Cut *index* into walk-forward folds (step = *test_bars*; see the module notes).
@@ -80,20 +61,21 @@ def make_folds(index: pd.DatetimeIndex, train_bars: int, test_bars: int, *, anch
     >>> [(f.train_lo, f.test_lo) for f in make_folds(idx, 4, 3, anchored=True)]
     [(0, 4), (0, 7)]
     """
-    train_bars = _check_int("train_bars", train_bars, 1, "pass e.g. --train-bars 1000")
-    test_bars = _check_int("test_bars", test_bars, 2, "pass e.g. --test-bars 250 (a fold needs >= 2 bars "
+    train_bars = check_int("train_bars", train_bars, 1, "pass e.g. --train-bars 1000")
+    test_bars = check_int("test_bars", test_bars, 2, "pass e.g. --test-bars 250 (a fold needs >= 2 bars "
                            "to enter and leave a position)")
-    warmup_bars = _check_int("warmup_bars", warmup_bars, 0, "pass 0 or more bars")
+    warmup_bars = check_int("warmup_bars", warmup_bars, 0, "pass 0 or more bars")
     n = len(index)
     if train_bars + test_bars > n:
         raise DataError(f"train_bars={train_bars} + test_bars={test_bars} exceed the {n} bars of the data; "
-                        f"pass smaller windows (e.g. --train-bars {max(1, n // 2)} --test-bars {max(2, n // 8)}) "
-                        "or more data")
+                        f"pass smaller windows (e.g. --train-bars {max(1, n // 2)} "
+                        f"--test-bars {max(2, n // 8)}) or more data")
     folds = []
     for k, test_lo in enumerate(range(train_bars, n - test_bars + 1, test_bars)):
         train_lo = 0 if anchored else test_lo - train_bars
         warm_lo = max(0, train_lo - warmup_bars)
         folds.append(Fold(fold=k, warm_lo=warm_lo, train_lo=train_lo, test_lo=test_lo,
-                          test_hi=test_lo + test_bars, train_start=index[train_lo], train_end=index[test_lo - 1],
-                          test_start=index[test_lo], test_end=index[test_lo + test_bars - 1]))
+                          test_hi=test_lo + test_bars, train_start=index[train_lo],
+                          train_end=index[test_lo - 1], test_start=index[test_lo],
+                          test_end=index[test_lo + test_bars - 1]))
     return folds

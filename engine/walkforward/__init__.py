@@ -1,0 +1,268 @@
+"""Walk-forward evaluation: fit on each training window, freeze, trade the next window, stitch the results.
+
+The flow lives here (:func:`run_walkforward`, :func:`write_walkforward`); its three seams are modules of
+this package: :mod:`.splits` (fold plans), :mod:`.executors` (fold tasks and where they run) and
+:mod:`.stats` (stitching, PSR/DSR).
+
+Folds are counted in bars of the common index of the data (the sorted union of every symbol's
+timestamps); only complete test windows become folds. Each fold is fitted on its training window only
+(ML strategies: an ``MLPipeline`` with purged labels and a seed derived from ``seed`` and the fold number),
+frozen, and its test window is backtested with warm-up bars taken from before the window and no order
+before its first bar. Folds run in this process, in a ``spawn`` process pool or on a Dask cluster with
+identical results.
+
+The out-of-sample equity is stitched by chaining the folds' per-bar returns (each fold starts from the
+previous fold's ending value); trades, orders and predictions are concatenated with a ``fold`` column.
+``metrics`` holds the stitched out-of-sample metrics (:func:`~tradeforge.engine.report.compute_metrics`
+without ``seconds``), ``psr`` and ``dsr`` (per-bar Sharpe ratios, the DSR's trials are the folds), the
+number of folds and a ``buy_and_hold`` block over the same bars. Wall-clock timings live apart, in
+``timings``, so ``metrics`` is identical run to run.
+
+Output files (:func:`write_walkforward`): ``folds.csv``, ``predictions.csv``, ``trades.csv``,
+``orders.csv``, ``equity.csv`` (stitched out-of-sample value, fold, exposure), ``metrics.json``
+(deterministic: byte-identical run to run), ``timings.json`` (wall-clock seconds), ``folds.png`` (stitched
+equity against buy-and-hold with the fold boundaries, and each fold's test return) and ``tearsheet.html``
+(quantstats, offline, buy-and-hold benchmark).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tradeforge.errors import ConfigError
+
+from ..config import WalkForwardConfig, model_defaults, split_params
+from ..data import common_index, load_frames
+from ..report import buy_and_hold, compute_metrics, equity_returns, periods_per_year, write_tearsheet
+from ..results import FoldResult, WalkForwardResult
+from .executors import FoldTask, default_workers, pool_scope, run_tasks, start_pool
+from .splits import Fold, make_folds
+from .stats import deflated_sharpe, per_bar_sharpe, probabilistic_sharpe, stitch
+
+__all__ = ["WalkForwardResult", "WalkForwardConfig", "run_walkforward", "write_walkforward", "assemble",
+           "plot_folds"]
+
+_PREDICTION_KEYS = ["datetime", "fold", "symbol"]
+_BENCH_KEYS = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown")
+
+
+def _resolve(strategy: Any) -> tuple[Any, type, bool]:
+    from tradeforge.strategies import resolve_strategy
+    from tradeforge.strategies.ml import MLStrategy
+
+    cls = resolve_strategy(strategy)
+    return strategy, cls, issubclass(cls, MLStrategy)
+
+
+def _warmup_bars(model_params: dict[str, Any] | None, warmup_bars: int | None) -> int:
+    """Bars of history before each window: given, or the pipeline's feature/GARCH/LSTM look-backs."""
+    if warmup_bars is not None:
+        return warmup_bars
+    if model_params is None:
+        return 0
+    from tradeforge.models.features import default_feature_set
+
+    p = {**model_defaults(), **model_params}
+    return max(int(default_feature_set().warmup), int(p["garch_window"]) + 1) + int(p["lstm_lookback"])
+
+
+def _tasks(frames: dict[str, pd.DataFrame], index: pd.DatetimeIndex, folds: list[Fold], **common: Any
+           ) -> list[FoldTask]:
+    """One :class:`FoldTask` per fold holding only the fold's bars ``[warm_lo, test_hi)``."""
+    tasks = []
+    for fold in folds:
+        part = {}
+        for sym, df in frames.items():
+            part[sym] = df.loc[index[fold.warm_lo]:fold.test_end]
+            part[sym].attrs = dict(df.attrs)
+        tasks.append(FoldTask(fold=fold, frames=part, **common))
+    return tasks
+
+
+def run_walkforward(
+    data: str | Mapping[str, pd.DataFrame] = "sample:sp500",
+    strategy: str | type = "ml",
+    params: Mapping[str, Any] | None = None,
+    *,
+    config: WalkForwardConfig | None = None,
+    progress: Callable[[FoldResult, int], None] | None = None,
+    **settings: Any,
+) -> WalkForwardResult:
+    """Walk-forward *strategy* over *data* (see the module notes) and return a :class:`WalkForwardResult`.
+
+    Parameters
+    ----------
+    data : str or mapping
+        A ``tradeforge.feeds.load`` spec or ``{symbol: OHLCV DataFrame}``.
+    strategy : str or class
+        ``"ml"`` (``MLStrategy``: fitted per fold), a built-in name, an entry point, ``package.module:Class``.
+    params : mapping, optional
+        Strategy parameters and, for ML strategies, ``MLPipeline`` hyper-parameters (``--param k=v``).
+    config : WalkForwardConfig, optional
+        Windows, seed, executor and costs; default ``WalkForwardConfig()``.
+    progress : callable, optional
+        Called as ``progress(fold_result, n_folds)`` with each :class:`FoldResult` when its fold finishes.
+    **settings
+        Instead of *config*: its fields as keywords (``train_bars=1000, test_bars=250, anchored=False,
+        warmup_bars=None, seed=0, workers=None, scheduler=None, cash=100_000.0, commission=0.001,
+        slippage_bps=0.0``), checked by :meth:`WalkForwardConfig.from_mapping`.
+
+    Examples
+    --------
+    >>> r = run_walkforward("synth:symbols=1,bars=400,seed=1", "sma_cross", {"fast": 5, "slow": 20},
+    ...                     train_bars=200, test_bars=100, workers=1)
+    >>> len(r.folds), len(r.equity), sorted(r.metrics)[:3]
+    (2, 200, ['bars', 'buy_and_hold', 'cagr'])
+    """
+    started = time.perf_counter()
+    if config is not None and settings:
+        raise ConfigError(f"run_walkforward: got config= and the settings {sorted(settings)}; pass one or "
+                          "the other (config.replace(...) changes a config)")
+    cfg = config if config is not None else WalkForwardConfig.from_mapping(settings)
+    spec, cls, ml = _resolve(strategy)
+    strategy_params, model_params = split_params(cls, params, ml)
+    n_workers = 1 if cfg.scheduler else (default_workers() if cfg.workers is None else cfg.workers)
+    # worker processes start (and import) while this process loads the data and plans the folds
+    pool = start_pool(n_workers, ml=ml) if n_workers > 1 else None
+    with pool_scope(pool):
+        frames = load_frames(data)
+        warm = _warmup_bars(model_params, cfg.warmup_bars)
+        index = common_index(frames)
+        folds = make_folds(index, cfg.train_bars, cfg.test_bars, anchored=cfg.anchored, warmup_bars=warm)
+        tasks = _tasks(frames, index, folds, strategy=spec, strategy_params=strategy_params,
+                       model_params=model_params, config=cfg, warmup_bars=warm,
+                       periods=periods_per_year(index))
+        done = (lambda result: progress(result, len(tasks))) if progress else None
+        results = run_tasks(tasks, workers=cfg.workers, scheduler=cfg.scheduler, done=done,
+                            pool=pool if pool is not None and len(tasks) > 1 else None)
+    return assemble(results, frames, cls.__name__, {**strategy_params, **(model_params or {})}, cfg.cash,
+                    seconds=time.perf_counter() - started)
+
+
+def _clean(value: float) -> float | None:
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def _frame(parts: list[pd.DataFrame | None], columns: list[str]) -> pd.DataFrame:
+    parts = [p for p in parts if p is not None and len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
+
+def _oos_metrics(results: list[FoldResult], equity: pd.Series, exposure: pd.Series, trades: pd.DataFrame,
+                 benchmark: pd.Series, cash: float, periods: float) -> dict[str, Any]:
+    metrics = compute_metrics(equity, trades, float(exposure.mean()), start_value=cash, periods=periods)
+    metrics.pop("seconds", None)
+    returns = pd.concat([r.returns for r in results]).to_numpy(dtype=np.float64)
+    fold_sharpes = np.array([per_bar_sharpe(r.returns.to_numpy()) for r in results])
+    bench_equity = cash * (1.0 + benchmark).cumprod()
+    bench = compute_metrics(bench_equity, pd.DataFrame({"pnlcomm": []}), 1.0, start_value=cash,
+                            periods=periods)
+    metrics.update(
+        sharpe_per_bar=_clean(per_bar_sharpe(returns)),
+        psr=_clean(probabilistic_sharpe(returns)),
+        dsr=_clean(deflated_sharpe(returns, fold_sharpes)),
+        dsr_trials=int(np.isfinite(fold_sharpes).sum()),
+        folds=len(results),
+        buy_and_hold={k: bench[k] for k in _BENCH_KEYS},
+    )
+    metrics["excess_return"] = (None if metrics["total_return"] is None or bench["total_return"] is None
+                                else metrics["total_return"] - bench["total_return"])
+    return metrics
+
+
+def assemble(results: list[FoldResult], frames: dict[str, pd.DataFrame], strategy: str,
+             params: dict[str, Any], cash: float, *, seconds: float) -> WalkForwardResult:
+    """A :class:`WalkForwardResult` from the fold results (sorted by fold): stitched equity, concatenated
+    trades/orders/predictions, out-of-sample metrics and the timings kept apart."""
+    equity = stitch([r.returns for r in results], cash)
+    exposure = pd.concat([r.exposure for r in results]).rename("exposed")
+    exposure.index = equity.index
+    trades = _frame([r.trades for r in results], ["fold"])
+    orders = _frame([r.orders for r in results], ["fold"])
+    predictions = _frame([r.predictions for r in results], _PREDICTION_KEYS)
+    folds = pd.DataFrame([r.row for r in results])
+    benchmark = buy_and_hold(frames, equity.index)
+    periods = periods_per_year(common_index(frames))
+    metrics = _oos_metrics(results, equity, exposure, trades, benchmark, cash, periods)
+    timings = {"total": round(seconds, 3), "folds": {str(r.fold): r.timings for r in results}}
+    return WalkForwardResult(folds=folds, predictions=predictions, trades=trades, orders=orders,
+                             equity=equity, exposure=exposure, benchmark=benchmark, metrics=metrics,
+                             timings=timings, prices=frames, strategy=strategy, params=params, cash=cash)
+
+
+def write_walkforward(result: WalkForwardResult, out_dir: str | Path, *, tearsheet: bool = True) -> Path:
+    """Write folds.csv, predictions.csv, trades.csv, orders.csv, equity.csv, metrics.json, timings.json,
+    folds.png and (unless ``tearsheet=False``) tearsheet.html into *out_dir*; return the directory.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> r = run_walkforward("synth:symbols=1,bars=300,seed=1", "sma_cross", {"fast": 5, "slow": 20},
+    ...                     train_bars=100, test_bars=100, workers=1)
+    >>> out = write_walkforward(r, tempfile.mkdtemp(), tearsheet=False)
+    >>> sorted(p.name for p in out.iterdir())[:3]
+    ['equity.csv', 'folds.csv', 'folds.png']
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    result.folds.to_csv(out / "folds.csv", index=False)
+    result.predictions.to_csv(out / "predictions.csv", index=False)
+    result.trades.to_csv(out / "trades.csv", index=False)
+    result.orders.to_csv(out / "orders.csv", index=False)
+    _equity_frame(result).to_csv(out / "equity.csv", index_label="datetime")
+    (out / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
+    (out / "timings.json").write_text(json.dumps(result.timings, indent=2) + "\n")
+    plot_folds(result, out / "folds.png")
+    if tearsheet:
+        write_tearsheet(equity_returns(result.equity, result.cash, "strategy"), result.benchmark,
+                        out / "tearsheet.html",
+                        title=f"{result.strategy} walk-forward (out of sample)",
+                        periods=periods_per_year(result.equity.index))
+    return out
+
+
+def plot_folds(result: WalkForwardResult, path: str | Path) -> Path:
+    """Two panels: stitched out-of-sample equity vs buy-and-hold with fold boundaries; per-fold returns."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    bench = result.cash * (1.0 + result.benchmark).cumprod()
+    folds = result.folds
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), height_ratios=(3, 1))
+    try:
+        top.plot(result.equity.index, result.equity.to_numpy(), lw=1.0,
+                 label=f"{result.strategy} (out of sample)")
+        top.plot(bench.index, bench.to_numpy(), lw=0.8, color="gray", label="buy and hold")
+        for start in folds["test_start"]:
+            top.axvline(start, color="tab:orange", lw=0.5, alpha=0.6)
+        top.set_ylabel("portfolio value")
+        top.set_title("walk-forward: stitched out-of-sample equity (fold starts in orange)")
+        top.legend(loc="upper left")
+        returns = folds["total_return"].astype(float).fillna(0.0).to_numpy() * 100.0
+        bottom.bar(folds["fold"].to_numpy(), returns, color=np.where(returns >= 0, "tab:green", "tab:red"))
+        bottom.set_xlabel("fold")
+        bottom.set_ylabel("test return %")
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+    finally:
+        plt.close(fig)
+    return Path(path)
+
+
+def _equity_frame(result: WalkForwardResult) -> pd.DataFrame:
+    fold = np.empty(len(result.equity), dtype=np.int64)
+    starts = result.equity.index.searchsorted(pd.DatetimeIndex(result.folds["test_start"]))
+    for k, lo in enumerate(starts):
+        fold[lo:] = result.folds["fold"].iloc[k]
+    return pd.DataFrame({"fold": fold, "equity": result.equity.to_numpy(),
+                         "exposed": result.exposure.astype(int).to_numpy()}, index=result.equity.index)

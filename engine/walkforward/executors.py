@@ -1,0 +1,382 @@
+"""Walk-forward fold tasks and their executors: this process, a ``spawn`` process pool, or a Dask cluster.
+
+A :class:`FoldTask` is plain, picklable data (the fold, its bars ``[warm_lo, test_hi)``, the strategy, its
+parameters and the :class:`~tradeforge.engine.config.WalkForwardConfig`); :func:`run_fold` turns one into a
+:class:`~tradeforge.engine.results.FoldResult`. Every executor runs that same module-level function and the
+results are sorted by fold afterwards, so the outputs do not depend on the executor, the worker count or
+the order in which folds finish; a fold's seed comes from the task, never from the worker. Process pools
+use the ``spawn`` context (torch and ``fork`` do not mix) and one torch/BLAS thread per worker.
+
+ML strategies (``MLStrategy`` and subclasses): an :class:`~tradeforge.models.pipeline.MLPipeline` is fitted
+on the training window (bars after ``train_end`` are cut off before the fit), frozen, and its
+``predict_frame`` gives the lines of the test bars from a history that starts ``max(pipeline.warmup,
+warmup_bars)`` bars before the test window. Warm-up bars carry NaN lines, so no order is placed before the
+fold's first bar. **Positions are closed at the fold's end**: the lines handed to the backtest (not
+``predictions.csv``) say SELL on the fold's last two bars, so an open position is closed at the open of
+the last bar and no new one is opened. Other strategies get ``Strategy.warmup(params)`` bars before the
+test window (``next`` first runs on the fold's first bar); a position still open at the fold's end is
+valued at the last close (the stitched curve restarts the next fold from that value in cash).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tradeforge.errors import ConfigError
+
+from ..config import WalkForwardConfig, check_int
+from ..report import compute_metrics, equity_returns
+from ..results import BacktestResult, FoldResult
+from .splits import Fold, common_index
+
+__all__ = ["FoldTask", "run_fold", "fold_seed", "init_worker", "warm_worker", "run_tasks", "default_workers",
+           "check_workers", "start_pool", "pool_scope"]
+
+Done = Callable[[FoldResult], None]
+
+
+@dataclass(frozen=True)
+class FoldTask:
+    """Everything one fold needs, as picklable data.
+
+    Attributes
+    ----------
+    fold : Fold
+        The fold's positions and dates.
+    frames : dict[str, DataFrame]
+        Only the fold's bars ``[warm_lo, test_hi)`` of every symbol.
+    strategy : str or class
+        What the user named (resolved again in the worker).
+    strategy_params : dict
+        Checked strategy parameters.
+    model_params : dict or None
+        MLPipeline hyper-parameters (ML strategies), else None.
+    config : WalkForwardConfig
+        The run's settings (seed, costs).
+    warmup_bars : int
+        Resolved warm-up history before each window.
+    periods : float
+        Bars per year of the whole data (for the fold's metrics).
+    """
+
+    fold: Fold
+    frames: dict[str, pd.DataFrame]
+    strategy: Any
+    strategy_params: dict[str, Any]
+    model_params: dict[str, Any] | None
+    config: WalkForwardConfig
+    warmup_bars: int
+    periods: float
+
+    @property
+    def seed(self) -> int:
+        """The fold's model seed (:func:`fold_seed` of the run's seed and the fold number)."""
+        return fold_seed(self.config.seed, self.fold.fold)
+
+_FLAT_BARS = 2  # SELL on the last two bars: exit at the last bar's open, no entry that could not exit
+
+
+def fold_seed(seed: int, fold: int) -> int:
+    """Model seed of *fold*, derived from the run's *seed* only (never from the worker).
+
+    Examples
+    --------
+    >>> fold_seed(0, 3) == fold_seed(0, 3) != fold_seed(0, 4)
+    True
+    """
+    return int(np.random.SeedSequence([int(seed), int(fold)]).generate_state(1)[0] & 0x7FFFFFFF)
+
+
+def init_worker() -> None:
+    """Process-pool initializer: one thread per worker for torch and the BLAS/OpenMP pools."""
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[name] = "1"
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def warm_worker(ml: bool) -> None:
+    """Pay a worker's one-off costs before its first fold: the imports of the fold code and, for ML
+    strategies, torch's first backward pass (~2 s on the first LSTM fit of a fresh process, measured).
+
+    Nothing here touches a random state that a fold reads (torch's global generator is forked and restored),
+    so results stay identical whether or not a worker was warmed.
+    """
+    import tradeforge.engine.runner  # noqa: F401  (backtrader, the feeds, the strategies)
+
+    if not ml:
+        return
+    import torch
+
+    import tradeforge.models.pipeline  # noqa: F401  (sklearn, xgboost, lightgbm, arch, numba kernels)
+
+    with torch.random.fork_rng(devices=[]):
+        net = torch.nn.LSTM(4, 4, batch_first=True)
+        net(torch.zeros(2, 3, 4))[0].sum().backward()
+
+
+@contextmanager
+def _single_threaded(torch_too: bool) -> Iterator[None]:
+    """One BLAS/OpenMP thread (and one torch thread) inside a fold, whatever the executor: thread counts
+    change floating-point reduction order, and the results must not depend on where a fold runs."""
+    from threadpoolctl import threadpool_limits
+
+    if not torch_too:
+        with threadpool_limits(limits=1):
+            yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1):
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _slice(frames: dict[str, pd.DataFrame], start: pd.Timestamp, end: pd.Timestamp | None = None
+           ) -> dict[str, pd.DataFrame]:
+    out = {}
+    for sym, df in frames.items():
+        part = df.loc[start:end]
+        part.attrs = dict(df.attrs)
+        out[sym] = part
+    return out
+
+
+def _fit_predict(task: FoldTask, local: pd.DatetimeIndex) -> tuple[dict, dict, dict]:
+    """Fit the pipeline on the training window; return (lines per symbol, report, timings)."""
+    from tradeforge.models.pipeline import MLPipeline
+
+    fold, frames = task.fold, task.frames
+    clock = time.perf_counter()
+    pipe = MLPipeline(**(task.model_params or {}), random_state=task.seed)
+    pipe.fit(_slice(frames, local[0], fold.train_end), fold.train_start, fold.train_end)
+    fit_seconds = time.perf_counter() - clock
+    test_lo = fold.test_lo - fold.warm_lo
+    warm = min(test_lo, max(pipe.warmup, task.warmup_bars))
+    clock = time.perf_counter()
+    history = _slice(frames, local[test_lo - warm])
+    lines = pipe.predict_frame(history, start=fold.test_start)
+    timings = dict(pipe.report_["timings"], fit=fit_seconds, predict=time.perf_counter() - clock)
+    report = {k: pipe.report_[k] for k in ("auc", "ece", "brier", "n_train")}
+    return lines, report, timings
+
+
+def _backtest_lines(lines: dict[str, pd.DataFrame], frames: dict[str, pd.DataFrame], test_start: pd.Timestamp
+                    ) -> dict[str, dict[str, np.ndarray]]:
+    """Prediction lines aligned to each backtest frame: NaN before the fold, SELL on its last bars."""
+    out = {}
+    for sym, df in frames.items():
+        aligned = lines[sym].reindex(df.index)
+        decision = aligned["ml_decision"].to_numpy(dtype=np.float64).copy()
+        in_test = np.flatnonzero(df.index >= test_start)
+        decision[in_test[-_FLAT_BARS:]] = -1.0
+        cols = {name: aligned[name].to_numpy(dtype=np.float64) for name in aligned.columns}
+        cols["ml_decision"] = decision
+        out[sym] = cols
+    return out
+
+
+def _long_predictions(lines: dict[str, pd.DataFrame], fold: int) -> pd.DataFrame:
+    parts = []
+    for sym, frame in lines.items():
+        part = frame.reset_index()
+        part.insert(1, "fold", fold)
+        part.insert(2, "symbol", sym)
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(["datetime", "symbol"], kind="mergesort").reset_index(drop=True)
+
+
+def _strategy_warmup(strategy: Any, params: dict[str, Any]) -> int:
+    from tradeforge.strategies import resolve_strategy
+    from tradeforge.strategies.base import Strategy
+
+    cls = resolve_strategy(strategy)
+    if not issubclass(cls, Strategy):
+        return 0
+    return int(cls.warmup({**dict(cls.params._getpairs()), **params}))
+
+
+def _fold_result(task: FoldTask, result: BacktestResult, fold_row: dict[str, Any]) -> FoldResult:
+    """Slice the backtest to the test bars; per-fold returns, exposure, trades and metrics."""
+    fold = task.fold
+    before = result.equity.loc[:fold.test_start].iloc[:-1]
+    start_value = float(before.iloc[-1]) if len(before) else float(result.cash)
+    equity = result.equity.loc[fold.test_start:]
+    returns = equity_returns(equity, start_value)
+    exposure = result.exposure.loc[fold.test_start:]
+    metrics = compute_metrics(equity, result.trades, float(exposure.mean()), start_value=start_value,
+                              periods=task.periods)
+    fold_row.update(sharpe=metrics["sharpe"], total_return=metrics["total_return"],
+                    max_drawdown=metrics["max_drawdown"], n_trades=metrics["n_trades"])
+    trades = result.trades.copy()
+    trades.insert(0, "fold", fold.fold)
+    orders = result.orders.copy()
+    orders.insert(0, "fold", fold.fold)
+    return FoldResult(fold=fold.fold, row=fold_row, returns=returns, exposure=exposure, trades=trades,
+                      orders=orders)
+
+
+def run_fold(task: FoldTask) -> FoldResult:
+    """Run one fold (see the module notes): the ``folds.csv`` row, per-bar returns and exposure of the test
+    bars, trades, orders, predictions (long form) and timings in seconds."""
+    with _single_threaded(task.model_params is not None):
+        return _run_fold(task)
+
+
+def _run_fold(task: FoldTask) -> FoldResult:
+    from ..runner import run_backtest
+
+    started = time.perf_counter()
+    fold, frames = task.fold, task.frames
+    local = common_index(frames)
+    test_lo = fold.test_lo - fold.warm_lo
+    row: dict[str, Any] = {**fold.as_row(), "seed": task.seed, "auc": None, "ece": None}
+    timings: dict[str, float] = {}
+    if task.model_params is not None:
+        lines, report, timings = _fit_predict(task, local)
+        row.update(auc=report["auc"], ece=report["ece"])
+        bt_frames = _slice(frames, local[test_lo - min(test_lo, task.warmup_bars)])
+        extra = _backtest_lines(lines, bt_frames, fold.test_start)
+        predictions = _long_predictions(lines, fold.fold)
+    else:
+        warm = min(test_lo, _strategy_warmup(task.strategy, task.strategy_params))
+        bt_frames, extra, predictions = _slice(frames, local[test_lo - warm]), None, None
+    clock = time.perf_counter()
+    result = run_backtest(bt_frames, task.strategy, task.strategy_params, config=task.config.backtest,
+                          extra_lines=extra)
+    timings["backtest"] = time.perf_counter() - clock
+    out = _fold_result(task, result, row)
+    timings["total"] = time.perf_counter() - started
+    out.predictions = predictions
+    out.timings = {k: round(float(v), 4) for k, v in timings.items()}
+    return out
+
+
+# -- executors: the same run_fold here, in a spawn process pool, or on a Dask cluster --
+
+def default_workers() -> int:
+    """All cores: ``os.cpu_count()`` (1 if unknown)."""
+    return os.cpu_count() or 1
+
+
+def check_workers(workers: Any) -> int:
+    """*workers* as an int >= 1, else a ConfigError."""
+    return check_int("workers", workers, 1, "e.g. --workers 2")
+
+
+def _serial(tasks: Sequence[FoldTask], done: Done) -> list[FoldResult]:
+    out = []
+    for task in tasks:
+        out.append(run_fold(task))
+        done(out[-1])
+    return out
+
+
+def start_pool(workers: int, *, ml: bool) -> Any:
+    """A ``spawn`` process pool of *workers* processes, started now and warming up (imports, torch's first
+    backward pass) while the caller loads data and plans the folds; pass it to :func:`run_tasks`.
+
+    The caller shuts it down (``pool.shutdown()`` or a ``with`` block).
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=check_workers(workers),
+                               mp_context=multiprocessing.get_context("spawn"), initializer=init_worker)
+    for _ in range(workers):  # a spawn pool starts a process per pending task, up to max_workers
+        pool.submit(warm_worker, ml)
+    return pool
+
+
+@contextmanager
+def pool_scope(pool: Any) -> Iterator[None]:
+    """Own *pool* (or nothing when None) for a block: wait for it on success; on an error (bad data, bad
+    arguments found after the pool started) stop its workers at once instead of waiting for their warm-up."""
+    if pool is None:
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        processes = getattr(pool, "_processes", None) or {}  # the executor's own table of its workers
+        for process in list(processes.values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _processes(tasks: Sequence[FoldTask], pool: Any, done: Done) -> list[FoldResult]:
+    from concurrent.futures import as_completed
+
+    out = []
+    futures = [pool.submit(run_fold, task) for task in tasks]
+    try:
+        for future in as_completed(futures):
+            out.append(future.result())
+            done(out[-1])
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    return out
+
+
+def _dask(tasks: Sequence[FoldTask], scheduler: str, done: Done) -> list[FoldResult]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:  # pragma: no cover - distributed is a dependency
+        raise ConfigError(f"--scheduler {scheduler!r} needs dask.distributed ({exc}); "
+                          "install dask[distributed]") from exc
+    try:
+        client = Client(scheduler, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ConfigError(f"--scheduler {scheduler!r}: cannot connect to a Dask scheduler ({exc}); start one "
+                          "with `dask scheduler` and pass its address, e.g. tcp://127.0.0.1:8786") from exc
+    out = []
+    try:
+        futures = [client.submit(run_fold, task, pure=False) for task in tasks]
+        for future in as_completed(futures, loop=client.loop):
+            out.append(future.result())
+            done(out[-1])
+    finally:
+        client.close()
+    return out
+
+
+def run_tasks(tasks: Sequence[FoldTask], *, workers: int | None = None, scheduler: str | None = None,
+              done: Done | None = None, pool: Any = None) -> list[FoldResult]:
+    """Run :func:`run_fold` on every task; results sorted by fold.
+
+    ``scheduler`` (a Dask address such as ``tcp://host:8786``) wins over ``workers``; ``workers=1`` (or a
+    single task) runs in this process; ``workers=None`` uses every core. A *pool* from :func:`start_pool`
+    is used as it is (and left running). *done* is called with each result as it arrives (in completion
+    order).
+    """
+    done = done or (lambda result: None)
+    if scheduler:
+        results = _dask(tasks, str(scheduler), done)
+    elif pool is not None:
+        results = _processes(tasks, pool, done)
+    else:
+        workers = min(check_workers(default_workers() if workers is None else workers), len(tasks))
+        if workers <= 1:
+            results = _serial(tasks, done)
+        else:
+            with start_pool(workers, ml=False) as fresh:
+                results = _processes(tasks, fresh, done)
+    return sorted(results, key=lambda r: r.fold)
