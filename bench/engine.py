@@ -14,7 +14,8 @@ alike); each reported time is the best of those runs. Times are measured two way
 * wall time (``time.perf_counter``): what a user waits, which includes time spent waiting for a core.
 
 "whole process" is a fresh interpreter with imports, data loading and the backtest; "backtest only" is
-the call that loads the data and runs it, after the engine's package has been imported. The load average is printed before and after so readers can judge the noise.
+the call that loads the data and runs it, after the engine's package has been imported. The load average
+is printed before and after so readers can judge the noise.
 tradeforge and vanilla backtrader must end on the same value to the cent (same data, cash, commission
 0.1 % of notional); backtesting.py is shown for speed only (its order sizing differs).
 """
@@ -108,14 +109,16 @@ ENGINES = {"tradeforge": run_tradeforge, "backtrader": run_backtrader, "backtest
 
 
 # imported before the "backtest only" clock starts: that clock times loading the data and running
-_IMPORTS = {"tradeforge": "tradeforge.engine.runner", "backtrader": "backtrader", "backtesting.py": "backtesting"}
+_IMPORTS = {"tradeforge": "tradeforge.engine.runner", "backtrader": "backtrader",
+            "backtesting.py": "backtesting"}
 
 
 def _worker(engine: str, path: str) -> None:
     importlib.import_module(_IMPORTS[engine])
     t0, c0 = time.perf_counter(), time.process_time()
     value = ENGINES[engine](path)
-    print(json.dumps({"final_value": value, "run_s": time.perf_counter() - t0, "run_cpu": time.process_time() - c0}))
+    print(json.dumps({"final_value": value, "run_s": time.perf_counter() - t0,
+                      "run_cpu": time.process_time() - c0}))
 
 
 def _children_cpu() -> float:
@@ -125,7 +128,8 @@ def _children_cpu() -> float:
 
 def _measure(engine: str, path: str) -> dict:
     t0, c0 = time.perf_counter(), _children_cpu()
-    proc = subprocess.run([sys.executable, __file__, "--worker", engine, path], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, __file__, "--worker", engine, path], capture_output=True,
+                          text=True)
     wall, cpu = time.perf_counter() - t0, _children_cpu() - c0
     if proc.returncode != 0:
         raise SystemExit(f"{engine} failed:\n{proc.stderr}")
@@ -163,7 +167,8 @@ def _report(results: dict[str, dict], bars: int) -> None:
     print("\nspeed-up vs vanilla backtrader (x, higher is faster):")
     for engine, r in results.items():
         if engine != "backtrader":
-            ratios = "   ".join(f"{clock} {scope} {base[k] / r[k]:.2f}x" for k, (clock, scope) in _TIMES.items())
+            ratios = "   ".join(f"{clock} {scope} {base[k] / r[k]:.2f}x"
+                                  for k, (clock, scope) in _TIMES.items())
             print(f"  {engine:<15}{ratios}")
     same = round(results["tradeforge"]["final_value"], 2) == round(base["final_value"], 2)
     print(f"tradeforge final value equals vanilla backtrader to the cent: {same}")

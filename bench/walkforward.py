@@ -11,7 +11,8 @@ command (imports, every fold, report and tearsheet), the mean seconds per fold o
 building, GARCH, LSTM training, ensemble training, prediction, backtest; measured inside the folds, from
 ``timings.json``), the CPU seconds used by the command and its workers (CPU/wall near the worker count
 means the cores were free; well below it means other processes competed for them), the speed-up of the
-largest worker count over 1 worker, and whether the outputs of all runs were byte-identical. Target on 2 cores: under 3 minutes with 2 workers, speed-up >= 1.6x.
+largest worker count over 1 worker, and whether the outputs of all runs were byte-identical. Target on 2
+cores: under 3 minutes with 2 workers, speed-up >= 1.6x.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ def _digest(out: Path) -> dict[str, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
     parser.add_argument("--bars", type=int, default=None, help="keep the last N bars (default: all)")
     parser.add_argument("--train-bars", type=int, default=1000)
@@ -83,7 +85,8 @@ def main() -> None:
             digests[workers] = _digest(out)
             per_fold = "  ".join(f"{s} {stages[s]:.2f}s" for s in STAGES)
             print(f"workers={workers}: {walls[workers]:.1f}s wall, {cpu:.1f}s CPU (CPU/wall "
-                  f"{cpu / walls[workers]:.2f}) for {stages['n_folds']} folds; per fold: {per_fold}", flush=True)
+                  f"{cpu / walls[workers]:.2f}) for {stages['n_folds']} folds; per fold: {per_fold}",
+                  flush=True)
     if 1 in walls and len(walls) > 1:
         best = max(walls)
         print(f"speed-up {best} workers vs 1: {walls[1] / walls[best]:.2f}x")

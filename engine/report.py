@@ -12,6 +12,8 @@ import json
 import logging
 import math
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from tradeforge.errors import ConfigError
 from .results import BacktestResult
 
 __all__ = ["METRIC_KEYS", "compute_metrics", "equity_returns", "periods_per_year", "buy_and_hold",
-           "plot_equity", "write_tearsheet", "write_report"]
+           "plot_equity", "two_panels", "write_tearsheet", "write_report"]
 
 METRIC_KEYS = ("final_value", "total_return", "cagr", "sharpe", "sortino", "max_drawdown", "calmar",
                "win_rate", "profit_factor", "n_trades", "exposure", "bars", "seconds")
@@ -170,24 +172,32 @@ def plot_equity(equity: pd.Series, path: str | Path, title: str = "equity") -> P
     >>> os.path.getsize(plot_equity(eq, tempfile.mkdtemp() + "/e.png")) > 0
     True
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     drawdown = equity / equity.cummax() - 1.0
-    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(10, 6), height_ratios=(3, 1))
-    try:
+    with two_panels(path, sharex=True) as (top, bottom):
         top.plot(equity.index, equity.to_numpy(), lw=1.0)
         top.set_title(title)
         top.set_ylabel("portfolio value")
         bottom.fill_between(drawdown.index, drawdown.to_numpy() * 100.0, 0.0, color="tab:red", alpha=0.5)
         bottom.set_ylabel("drawdown %")
+    return Path(path)
+
+
+@contextmanager
+def two_panels(path: str | Path, *, sharex: bool = False) -> Iterator[tuple[Any, Any]]:
+    """The report figures' layout: a 10x6 in. figure, a tall top panel over a short bottom one (Agg
+    backend). Yields the two axes; on leaving the block the figure is saved to *path* (100 dpi) and closed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(2, 1, sharex=sharex, figsize=(10, 6), height_ratios=(3, 1))
+    try:
+        yield top, bottom
         fig.tight_layout()
         fig.savefig(path, dpi=100)
     finally:
         plt.close(fig)
-    return Path(path)
 
 
 def write_tearsheet(returns: pd.Series, benchmark: pd.Series | None, path: str | Path, *, title: str,

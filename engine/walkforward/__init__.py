@@ -40,7 +40,14 @@ from tradeforge.errors import ConfigError
 
 from ..config import WalkForwardConfig, model_defaults, split_params
 from ..data import common_index, load_frames
-from ..report import buy_and_hold, compute_metrics, equity_returns, periods_per_year, write_tearsheet
+from ..report import (
+    buy_and_hold,
+    compute_metrics,
+    equity_returns,
+    periods_per_year,
+    two_panels,
+    write_tearsheet,
+)
 from ..results import FoldResult, WalkForwardResult
 from .executors import FoldTask, default_workers, pool_scope, run_tasks, start_pool
 from .splits import Fold, make_folds
@@ -231,15 +238,9 @@ def write_walkforward(result: WalkForwardResult, out_dir: str | Path, *, tearshe
 
 def plot_folds(result: WalkForwardResult, path: str | Path) -> Path:
     """Two panels: stitched out-of-sample equity vs buy-and-hold with fold boundaries; per-fold returns."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     bench = result.cash * (1.0 + result.benchmark).cumprod()
     folds = result.folds
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), height_ratios=(3, 1))
-    try:
+    with two_panels(path) as (top, bottom):
         top.plot(result.equity.index, result.equity.to_numpy(), lw=1.0,
                  label=f"{result.strategy} (out of sample)")
         top.plot(bench.index, bench.to_numpy(), lw=0.8, color="gray", label="buy and hold")
@@ -252,10 +253,6 @@ def plot_folds(result: WalkForwardResult, path: str | Path) -> Path:
         bottom.bar(folds["fold"].to_numpy(), returns, color=np.where(returns >= 0, "tab:green", "tab:red"))
         bottom.set_xlabel("fold")
         bottom.set_ylabel("test return %")
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-    finally:
-        plt.close(fig)
     return Path(path)
 
 

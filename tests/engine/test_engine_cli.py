@@ -22,7 +22,8 @@ def runner() -> CliRunner:
 
 def test_help_imports_nothing_heavy():
     code = ("import sys; from tradeforge.engine.cli import main; "
-            "heavy = [m for m in ('backtrader', 'pandas', 'quantstats', 'matplotlib', 'numba') if m in sys.modules];"
+            "heavy = [m for m in ('backtrader', 'pandas', 'quantstats', 'matplotlib', 'numba') "
+            "if m in sys.modules];"
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -86,15 +87,17 @@ def test_lenient_flag_sorts_and_dedups_what_strict_mode_refuses(tmp_path):
     shuffled = pd.concat([df, df.iloc[[10, 20]]]).sample(frac=1.0, random_state=0)
     path = tmp_path / "messy.csv"
     shuffled.to_csv(path, index=False)
-    args = ["backtest", "--data", str(path), "--no-tearsheet", "--json", "--param", "fast=3", "--param", "slow=8"]
+    args = ["backtest", "--data", str(path), "--no-tearsheet", "--json", "--param", "fast=3", "--param",
+            "slow=8"]
     strict = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "a")])
     assert strict.exit_code == 2 and "--lenient" in strict.output
     lenient = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b"), "--lenient"])
     assert lenient.exit_code == 0, lenient.output
     clean = tmp_path / "clean.csv"
     df.to_csv(clean, index=False)
-    reference = CliRunner().invoke(main, ["backtest", "--data", str(clean), "--no-tearsheet", "--json", "--param",
-                                          "fast=3", "--param", "slow=8", "--out", str(tmp_path / "c")])
+    reference = CliRunner().invoke(main, ["backtest", "--data", str(clean), "--no-tearsheet", "--json",
+                                          "--param", "fast=3", "--param", "slow=8", "--out",
+                                          str(tmp_path / "c")])
     lenient_metrics, reference_metrics = json.loads(lenient.stdout), json.loads(reference.stdout)
     lenient_metrics.pop("seconds"), reference_metrics.pop("seconds")
     assert lenient_metrics == reference_metrics

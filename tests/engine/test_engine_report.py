@@ -32,7 +32,8 @@ def test_ratios_and_drawdown_match_quantstats():
 
     equity = _equity()
     returns = equity.pct_change().dropna()
-    m = compute_metrics(equity.iloc[1:], pd.DataFrame({"pnlcomm": []}), start_value=equity.iloc[0], periods=252)
+    m = compute_metrics(equity.iloc[1:], pd.DataFrame({"pnlcomm": []}), start_value=equity.iloc[0],
+                        periods=252)
     assert m["sharpe"] == pytest.approx(qs.stats.sharpe(returns, periods=252), rel=1e-9)
     assert m["sortino"] == pytest.approx(qs.stats.sortino(returns, periods=252), rel=1e-9)
     assert m["max_drawdown"] == pytest.approx(qs.stats.max_drawdown(returns), rel=1e-9)

@@ -140,7 +140,8 @@ def test_commission_is_a_fraction_of_notional_and_slippage_in_bps(frames):
     buys = (fills["side"] == "buy").to_numpy()
     expected_buy = np.minimum(bars["open"].to_numpy() * 1.001, bars["high"].to_numpy())
     expected_sell = np.maximum(bars["open"].to_numpy() * 0.999, bars["low"].to_numpy())
-    np.testing.assert_allclose(fills["price"].to_numpy(), np.where(buys, expected_buy, expected_sell), rtol=1e-12)
+    np.testing.assert_allclose(fills["price"].to_numpy(), np.where(buys, expected_buy, expected_sell),
+                               rtol=1e-12)
 
 
 def test_progress_bar_goes_to_stderr_only(frames, capsys):

@@ -98,7 +98,8 @@ def test_cli_json_is_only_json_and_same_seed_gives_same_metrics(trained, tmp_pat
 
 
 @pytest.mark.parametrize(("args", "needles"), [
-    (["--param", "lstm_epoch=2"], ["unknown MLPipeline parameter 'lstm_epoch'", "Did you mean 'lstm_epochs'?"]),
+    (["--param", "lstm_epoch=2"],
+     ["unknown MLPipeline parameter 'lstm_epoch'", "Did you mean 'lstm_epochs'?"]),
     (["--param", "random_state=3"], ["'random_state' cannot be set", "--seed"]),
     (["--param", "lstm_epochs=two"], ["'lstm_epochs'", "expected int"]),
     (["--timeframes", "1h"], ["'1h' is finer than", "Valid timeframes for 1d bars: 1d"]),

@@ -88,7 +88,8 @@ def test_two_processes_give_byte_identical_files(edge_run, edge_frames, tmp_path
 
 
 def test_dask_on_longer_data_keeps_earlier_folds(edge_run, edge_frames):
-    """Truncation and the Dask executor at once: 200 more bars add a fold, the first two stay bitwise equal."""
+    """Truncation and the Dask executor at once: 200 more bars add a fold, the first two stay bitwise
+    equal."""
     from distributed import LocalCluster
 
     longer = load(EDGE.format(bars=1200))
@@ -128,7 +129,8 @@ def test_batch_lines_and_live_predictor_agree():
     batch = run_backtest(history, "tradeforge.strategies.ml:MLStrategy", params,
                          extra_lines={s: {k: f[k].to_numpy() for k in f.columns} for s, f in lines.items()})
     live_predictor = _Recording(pipe)
-    live = run_backtest(history, "tradeforge.strategies.ml:MLStrategy", {**params, "predictor": live_predictor})
+    live = run_backtest(history, "tradeforge.strategies.ml:MLStrategy",
+                        {**params, "predictor": live_predictor})
     for sym, frame in lines.items():
         seen = {t: v for (s, t), v in live_predictor.seen.items() if s == sym}
         seen = pd.DataFrame.from_dict(seen, orient="index")[list(frame.columns)]

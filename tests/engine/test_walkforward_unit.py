@@ -1,4 +1,5 @@
-"""Walk-forward without models: folds, statistics, sma_cross end to end, truncation, determinism, CLI, errors."""
+"""Walk-forward without models: folds, statistics, sma_cross end to end, truncation, determinism, CLI,
+errors."""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from tradeforge.engine import config, data, results, walkforward
-from tradeforge.engine.walkforward import executors, splits, stats
 from tradeforge.engine.cli import main
-from tradeforge.engine.walkforward import run_walkforward, write_walkforward
+from tradeforge.engine.walkforward import executors, run_walkforward, splits, stats, write_walkforward
 from tradeforge.errors import ConfigError, DataError
 from tradeforge.feeds import load
 
@@ -39,8 +39,10 @@ def test_doctests():
 def test_folds_rolling_anchored_and_warmup():
     idx = pd.date_range("2024-01-01", periods=23, freq="D")
     rolling = splits.make_folds(idx, 10, 5, warmup_bars=3)
-    assert [(f.warm_lo, f.train_lo, f.test_lo, f.test_hi) for f in rolling] == [(0, 0, 10, 15), (2, 5, 15, 20)]
-    assert rolling[1].train_end == idx[14] and rolling[1].test_start == idx[15] and rolling[1].test_end == idx[19]
+    assert [(f.warm_lo, f.train_lo, f.test_lo, f.test_hi) for f in rolling] == [(0, 0, 10, 15),
+                                                                                 (2, 5, 15, 20)]
+    assert rolling[1].train_end == idx[14] and rolling[1].test_start == idx[15]
+    assert rolling[1].test_end == idx[19]
     anchored = splits.make_folds(idx, 10, 5, anchored=True)
     assert [(f.train_lo, f.test_lo) for f in anchored] == [(0, 10), (0, 15)]
     assert rolling[1].as_row()["train_bars"] == 10 and rolling[1].as_row()["warmup_bars"] == 3
@@ -99,7 +101,8 @@ def test_truncation_leaves_earlier_folds_unchanged(sma_run, frames):
 
 def test_outputs_deterministic(sma_run, frames, tmp_path):
     again = run_walkforward(frames, "sma_cross", SMA, train_bars=200, test_bars=100, workers=1)
-    a, b = write_walkforward(sma_run, tmp_path / "a"), write_walkforward(again, tmp_path / "b", tearsheet=False)
+    a = write_walkforward(sma_run, tmp_path / "a")
+    b = write_walkforward(again, tmp_path / "b", tearsheet=False)
     for name in ("predictions.csv", "trades.csv", "orders.csv", "equity.csv", "folds.csv", "metrics.json"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     assert (a / "tearsheet.html").stat().st_size > 10_000 and (a / "folds.png").stat().st_size > 0
@@ -127,7 +130,8 @@ def test_cli_json_prints_only_json(tmp_path):
 ])
 def test_cli_bad_arguments_one_line(args, words):
     base = ["walkforward", "--strategy", "sma_cross", "--data", "synth:symbols=1,bars=400,seed=2",
-            "--train-bars", "200", "--test-bars", "100", "--workers", "1", "--no-tearsheet", "--out", "/tmp/x"]
+            "--train-bars", "200", "--test-bars", "100", "--workers", "1", "--no-tearsheet", "--out",
+            "/tmp/x"]
     res = CliRunner().invoke(main, [*base, *args])
     assert res.exit_code == 2
     lines = res.stderr.strip().splitlines()
