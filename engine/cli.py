@@ -13,13 +13,16 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tradeforge.errors import TradeforgeError
 
 from ._cli_common import command_data, lenient_option, parse_params
+
+if TYPE_CHECKING:  # pandas: not at --help time
+    from tradeforge.engine.results import FoldResult
 
 __all__ = ["main", "parse_params"]  # parse_params re-exported from ._cli_common
 
@@ -134,7 +137,7 @@ def strategies() -> None:
 def _fold_progress() -> tuple[Any, Any]:
     """``(callback(result, n_folds), close)``: a rich bar on a terminal, one line per fold otherwise."""
     if not sys.stderr.isatty():
-        def line(result: Any, total: int) -> None:  # a tradeforge.engine.results.FoldResult
+        def line(result: FoldResult, total: int) -> None:
             row = result.row
             sharpe = "n/a" if row["sharpe"] is None else f"{row['sharpe']:.2f}"
             click.echo(f"fold {result.fold + 1}/{total} done: test {row['test_start']:%Y-%m-%d}.."
@@ -150,7 +153,7 @@ def _fold_progress() -> tuple[Any, Any]:
     task = bar.add_task("folds", total=None)
     bar.start()
 
-    def advance(result: Any, total: int) -> None:
+    def advance(result: FoldResult, total: int) -> None:
         bar.update(task, total=total, advance=1)
 
     return advance, bar.stop
