@@ -19,7 +19,7 @@ import click
 
 from tradeforge.errors import TradeforgeError
 
-from ._cli_common import command_data, lenient_option, parse_params
+from ._cli_common import command_data, cost_options, lenient_option, parse_params, report_options
 
 if TYPE_CHECKING:  # pandas: not at --help time
     from tradeforge.engine.results import FoldResult
@@ -94,16 +94,10 @@ def _emit(metrics: dict[str, Any], out_dir: Path, as_json: bool) -> None:
               help="Data spec: sample:NAME, a CSV/Parquet file, a directory, or synth:KEY=VALUE,...")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
               help="Strategy parameter (repeatable).")
-@click.option("--cash", default=100_000.0, show_default=True, help="Starting cash.")
-@click.option("--commission", default=0.001, show_default=True, help="Commission, fraction of notional.")
-@click.option("--slippage-bps", default=0.0, show_default=True, help="Slippage in basis points.")
+@cost_options()
 @click.option("--from", "start", default=None, metavar="DATE", help="First bar to use.")
 @click.option("--to", "end", default=None, metavar="DATE", help="Last bar to use.")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Report directory [default: runs/backtest-<strategy>-<data>].")
-@click.option("--json", "as_json", is_flag=True, help="Print the metrics JSON (only) on stdout.")
-@click.option("--tearsheet/--no-tearsheet", default=True, show_default=True,
-              help="Write the quantstats HTML tearsheet (the slowest part of the report).")
+@report_options("backtest")
 @lenient_option
 def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, commission: float,
              slippage_bps: float, start: str | None, end: str | None, out: str | None, as_json: bool,
@@ -172,23 +166,20 @@ def _fold_progress() -> tuple[Any, Any]:
 @click.option("--workers", type=int, default=None, help="Local worker processes [default: all cores].")
 @click.option("--scheduler", default=None, metavar="ADDR", help="Dask scheduler, e.g. tcp://host:8786.")
 @click.option("--seed", default=0, show_default=True, help="Seed of every fold's models.")
-@click.option("--cash", default=100_000.0, show_default=True, help="Starting cash.")
-@click.option("--commission", default=0.001, show_default=True, help="Commission, fraction of notional.")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Report directory [default: runs/walkforward-<strategy>-<data>].")
-@click.option("--json", "as_json", is_flag=True, help="Print the metrics JSON (only) on stdout.")
-@click.option("--tearsheet/--no-tearsheet", default=True, show_default=True,
-              help="Write the quantstats HTML tearsheet.")
+@cost_options()
+@report_options("walkforward")
 @lenient_option
 def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, anchored: bool,
                 params: tuple[str, ...], workers: int | None, scheduler: str | None, seed: int, cash: float,
-                commission: float, out: str | None, as_json: bool, tearsheet: bool, lenient: bool) -> None:
+                commission: float, slippage_bps: float, out: str | None, as_json: bool, tearsheet: bool,
+                lenient: bool) -> None:
     """Walk-forward: fit on each training window, trade the next one, stitch the out-of-sample results."""
     from tradeforge.engine.config import WalkForwardConfig
     from tradeforge.engine.walkforward import run_walkforward, write_walkforward
 
     config = WalkForwardConfig(train_bars=train_bars, test_bars=test_bars, anchored=anchored, seed=seed,
-                               workers=workers, scheduler=scheduler, cash=cash, commission=commission)
+                               workers=workers, scheduler=scheduler, cash=cash, commission=commission,
+                               slippage_bps=slippage_bps)
     callback, close = _fold_progress()
     try:
         result = run_walkforward(command_data(data, lenient), strategy, parse_params(params), config=config,

@@ -20,12 +20,17 @@ def _run(script: str, *args: str, cwd: Path, env: dict | None = None) -> subproc
                           text=True, timeout=300, env=env)
 
 
-def test_backtest_sma_writes_its_report(tmp_path):
-    res = _run("backtest_sma.py", "--out", str(tmp_path / "out"), cwd=tmp_path)
+def _run_report(script: str, tmp_path: Path) -> tuple[dict, Path, dict]:
+    """Run *script* with ``--out``; its last stdout line (JSON), the output folder and its metrics.json."""
+    res = _run(script, "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     printed = json.loads(res.stdout.strip().splitlines()[-1])
     out = Path(printed["out"])
-    metrics = json.loads((out / "metrics.json").read_text())
+    return printed, out, json.loads((out / "metrics.json").read_text())
+
+
+def test_backtest_sma_writes_its_report(tmp_path):
+    printed, out, metrics = _run_report("backtest_sma.py", tmp_path)
     assert {k: printed[k] for k in metrics} == metrics
     trades = pd.read_csv(out / "trades.csv")
     equity = pd.read_csv(out / "equity.csv", index_col="datetime", parse_dates=True)
@@ -61,11 +66,7 @@ def test_custom_strategy_misspelt_class_is_one_line_with_a_hint(tmp_path):
 
 
 def test_walkforward_ml_writes_folds_predictions_and_stitched_equity(tmp_path):
-    res = _run("walkforward_ml.py", "--out", str(tmp_path / "out"), cwd=tmp_path)
-    assert res.returncode == 0, res.stderr
-    printed = json.loads(res.stdout.strip().splitlines()[-1])
-    out = Path(printed["out"])
-    metrics = json.loads((out / "metrics.json").read_text())
+    printed, out, metrics = _run_report("walkforward_ml.py", tmp_path)
     folds = pd.read_csv(out / "folds.csv", parse_dates=["test_start", "test_end"])
     predictions = pd.read_csv(out / "predictions.csv", parse_dates=["datetime"])
     equity = pd.read_csv(out / "equity.csv", index_col="datetime", parse_dates=True)
