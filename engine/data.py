@@ -1,5 +1,5 @@
 """The engine's one loader of data (a spec or a mapping of frames -> validated OHLCV frames) and the
-common bar index of a universe.
+common bar index and date slices of a universe.
 
 Every command (backtest, walk-forward, train) reads its data through :func:`load_frames`, so a spec and a
 mapping of DataFrames are validated, bounded and checked the same way everywhere.
@@ -14,7 +14,7 @@ import pandas as pd
 
 from tradeforge.errors import ConfigError, DataError
 
-__all__ = ["load_frames", "common_index"]
+__all__ = ["load_frames", "common_index", "slice_frames"]
 
 
 def load_frames(data: str | Mapping[str, pd.DataFrame], *, start: Any = None, end: Any = None
@@ -86,3 +86,23 @@ def common_index(frames: dict[str, pd.DataFrame]) -> pd.DatetimeIndex:
     for df in frames.values():
         index = df.index if index is None else index.union(df.index)
     return pd.DatetimeIndex(index, name="datetime")
+
+
+def slice_frames(frames: Mapping[str, pd.DataFrame], start: pd.Timestamp, end: pd.Timestamp | None = None
+                 ) -> dict[str, pd.DataFrame]:
+    """Every frame's bars in ``[start, end]`` (label-based, inclusive), each keeping its ``attrs``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"close": [1.0, 2.0, 3.0]}, index=pd.date_range("2024-01-01", periods=3))
+    >>> df.attrs["bar"] = pd.Timedelta(days=1)
+    >>> part = slice_frames({"X": df}, df.index[1])["X"]
+    >>> len(part), part.attrs["bar"]
+    (2, Timedelta('1 days 00:00:00'))
+    """
+    out = {}
+    for sym, df in frames.items():
+        part = df.loc[start:end]
+        part.attrs = dict(df.attrs)
+        out[sym] = part
+    return out

@@ -39,7 +39,7 @@ import pandas as pd
 from tradeforge.errors import ConfigError
 
 from ..config import WalkForwardConfig, model_defaults, split_params
-from ..data import common_index, load_frames
+from ..data import common_index, load_frames, slice_frames
 from ..report import (
     buy_and_hold,
     compute_metrics,
@@ -83,14 +83,8 @@ def _warmup_bars(model_params: dict[str, Any] | None, warmup_bars: int | None) -
 def _tasks(frames: dict[str, pd.DataFrame], index: pd.DatetimeIndex, folds: list[Fold], **common: Any
            ) -> list[FoldTask]:
     """One :class:`FoldTask` per fold holding only the fold's bars ``[warm_lo, test_hi)``."""
-    tasks = []
-    for fold in folds:
-        part = {}
-        for sym, df in frames.items():
-            part[sym] = df.loc[index[fold.warm_lo]:fold.test_end]
-            part[sym].attrs = dict(df.attrs)
-        tasks.append(FoldTask(fold=fold, frames=part, **common))
-    return tasks
+    return [FoldTask(fold=fold, frames=slice_frames(frames, index[fold.warm_lo], fold.test_end), **common)
+            for fold in folds]
 
 
 def run_walkforward(

@@ -33,8 +33,10 @@ import pandas as pd
 from tradeforge.errors import ConfigError
 
 from ..config import WalkForwardConfig, check_int
+from ..data import slice_frames
 from ..report import compute_metrics, equity_returns
 from ..results import BacktestResult, FoldResult
+from ..runner import run_backtest
 from .splits import Fold, common_index
 
 __all__ = ["FoldTask", "run_fold", "fold_seed", "init_worker", "warm_worker", "run_tasks", "default_workers",
@@ -106,14 +108,12 @@ def init_worker() -> None:
 
 def warm_worker(ml: bool) -> None:
     """Pay a worker's one-off costs before its first fold: the imports of the fold code and, for ML
-    strategies, torch's first backward pass (~2 s on the first LSTM fit of a fresh process, measured).
+    strategies, torch's first backward pass (a one-off cost of the first LSTM fit of a fresh process).
 
     Nothing here touches a random state that a fold reads (torch's global generator is forked and restored),
     so results stay identical whether or not a worker was warmed.
     """
-    import tradeforge.engine.runner  # noqa: F401  (backtrader, the feeds, the strategies)
-
-    if not ml:
+    if not ml:  # this module's imports (runner: backtrader, the feeds, the strategies) ran on unpickling
         return
     import torch
 
@@ -145,16 +145,6 @@ def _single_threaded(torch_too: bool) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def _slice(frames: dict[str, pd.DataFrame], start: pd.Timestamp, end: pd.Timestamp | None = None
-           ) -> dict[str, pd.DataFrame]:
-    out = {}
-    for sym, df in frames.items():
-        part = df.loc[start:end]
-        part.attrs = dict(df.attrs)
-        out[sym] = part
-    return out
-
-
 def _fit_predict(task: FoldTask, local: pd.DatetimeIndex) -> tuple[dict, dict, dict]:
     """Fit the pipeline on the training window; return (lines per symbol, report, timings)."""
     from tradeforge.models.pipeline import MLPipeline
@@ -162,12 +152,12 @@ def _fit_predict(task: FoldTask, local: pd.DatetimeIndex) -> tuple[dict, dict, d
     fold, frames = task.fold, task.frames
     clock = time.perf_counter()
     pipe = MLPipeline(**(task.model_params or {}), random_state=task.seed)
-    pipe.fit(_slice(frames, local[0], fold.train_end), fold.train_start, fold.train_end)
+    pipe.fit(slice_frames(frames, local[0], fold.train_end), fold.train_start, fold.train_end)
     fit_seconds = time.perf_counter() - clock
     test_lo = fold.test_lo - fold.warm_lo
     warm = min(test_lo, max(pipe.warmup, task.warmup_bars))
     clock = time.perf_counter()
-    history = _slice(frames, local[test_lo - warm])
+    history = slice_frames(frames, local[test_lo - warm])
     lines = pipe.predict_frame(history, start=fold.test_start)
     timings = dict(pipe.report_["timings"], fit=fit_seconds, predict=time.perf_counter() - clock)
     report = {k: pipe.report_[k] for k in ("auc", "ece", "brier", "n_train")}
@@ -238,8 +228,6 @@ def run_fold(task: FoldTask) -> FoldResult:
 
 
 def _run_fold(task: FoldTask) -> FoldResult:
-    from ..runner import run_backtest
-
     started = time.perf_counter()
     fold, frames = task.fold, task.frames
     local = common_index(frames)
@@ -249,12 +237,12 @@ def _run_fold(task: FoldTask) -> FoldResult:
     if task.model_params is not None:
         lines, report, timings = _fit_predict(task, local)
         row.update(auc=report["auc"], ece=report["ece"])
-        bt_frames = _slice(frames, local[test_lo - min(test_lo, task.warmup_bars)])
+        bt_frames = slice_frames(frames, local[test_lo - min(test_lo, task.warmup_bars)])
         extra = _backtest_lines(lines, bt_frames, fold.test_start)
         predictions = _long_predictions(lines, fold.fold)
     else:
         warm = min(test_lo, _strategy_warmup(task.strategy, task.strategy_params))
-        bt_frames, extra, predictions = _slice(frames, local[test_lo - warm]), None, None
+        bt_frames, extra, predictions = slice_frames(frames, local[test_lo - warm]), None, None
     clock = time.perf_counter()
     result = run_backtest(bt_frames, task.strategy, task.strategy_params, config=task.config.backtest,
                           extra_lines=extra)
