@@ -1,5 +1,9 @@
 """Orchestration: the backtest runner (``run_backtest``), walk-forward, training, reports and the CLI.
 
+Rooms: ``config`` (frozen settings: ``BacktestConfig``, ``WalkForwardConfig``), ``results`` (the result
+types), ``data`` (spec -> validated frames), ``runner``, ``walkforward/`` (flow, splits, executors, stats),
+``train``, ``report`` and ``cli`` (with its ``_cli_*`` command modules).
+
 Heavy modules (backtrader, pandas, quantstats) load on first use of a name, so importing
 ``tradeforge.engine`` stays cheap.
 """
