@@ -85,7 +85,7 @@ class RowInvariantProba(ClassifierMixin, BaseEstimator):
     products changes the last bits with the number of rows) so that each row is predicted on its own.
 
     That keeps predictions bitwise identical whether a row is predicted with the whole test fold or alone
-    on the live path, which the truncation and batch-vs-live tests demand (measured: ~100 µs a row).
+    on the live path, which the truncation and batch-vs-live tests demand (cost: ``bench/models_notes.md``).
     """
 
     def __init__(self, estimator: Any = None) -> None:

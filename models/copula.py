@@ -10,7 +10,7 @@ For each benchmark, on the dates both series have:
 * ``upper_tail_dep``: the same for rallies, ``lambda_U = 2 - 2^(1/theta)`` of a Gumbel copula;
 * ``gaussian_corr``: the correlation of a Gaussian copula fitted jointly on the symbol and all benchmarks
   (``copulas.multivariate.GaussianMultivariate`` with ``GaussianUnivariate`` margins: the automatic margin
-  search is ~600x slower and changes little here);
+  search is far slower and changes little here, see ``bench/models_notes.md``);
 * ``beta``: OLS slope of the symbol's returns on the benchmark's (with intercept).
 """
 

@@ -45,7 +45,7 @@ KINDS: dict[str, str] = {
     "stacked_ensemble": "tradeforge.models.ensemble:StackedEnsemble",
     "garch": "tradeforge.models.garch:GarchModel",
     "lstm": "tradeforge.models.lstm:LSTMPredictor",
-    "multi_timeframe_lstm": "tradeforge.models.lstm:MultiTimeframeLSTM",
+    "multi_timeframe_lstm": "tradeforge.models.lstm_mtf:MultiTimeframeLSTM",
     "ml_pipeline": "tradeforge.models.pipeline:MLPipeline",
 }
 _LIBRARIES = ("numpy", "pandas", "scikit-learn", "xgboost", "lightgbm", "torch", "arch", "copulas", "tradeforge")

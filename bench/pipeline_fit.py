@@ -1,6 +1,6 @@
 """Time one MLPipeline fit with default parameters on daily bars (the walk-forward fold size), one thread.
 
-Run: ``.venv/bin/python tests/models/bench_pipeline_fit.py [train_bars] [warmup_bars]`` (defaults 1000, 300).
+Run: ``.venv/bin/python bench/pipeline_fit.py [train_bars] [warmup_bars]`` (defaults 1000, 300).
 Prints wall and CPU seconds per stage (``report_["timings"]`` is wall time) and the predict cost of a
 250-bar test fold. A first fit in a fresh process also pays torch's and numba's start-up; it is timed
 separately from a second, warm fit.
