@@ -48,7 +48,8 @@ class PlattSVC(ClassifierMixin, BaseEstimator):
         from sklearn.preprocessing import StandardScaler
         from sklearn.svm import SVC
 
-        return make_pipeline(StandardScaler(), SVC(C=self.C, gamma=self.gamma, random_state=self.random_state))
+        svc = SVC(C=self.C, gamma=self.gamma, random_state=self.random_state)
+        return make_pipeline(StandardScaler(), svc)
 
     def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> PlattSVC:
         from sklearn.linear_model import LogisticRegression
@@ -194,4 +195,5 @@ def load_base(name: str, directory: Path) -> Any:
             return BoosterProba(lgb.Booster(model_file=str(directory / "lgbm.txt")))
         return pickle.loads((directory / f"{name}.pkl").read_bytes())
     except FileNotFoundError as exc:
-        raise ModelError(f"base model '{name}': file {exc.filename} is missing; retrain or restore it") from exc
+        raise ModelError(f"base model '{name}': file {exc.filename} is missing; retrain or restore "
+                         "it") from exc

@@ -6,9 +6,9 @@ output here is converted back to the original return units. With ``rescale=False
 raises :class:`~tradeforge.errors.DataError` instead of ``arch``'s easily missed ``DataScaleWarning``.
 
 VaR and CVaR are reported as positive losses (fractions of the position, in return units):
-``VaR_a = -(mu + sigma * q_a)`` and ``CVaR_a = -(mu - sigma * ES_a)`` where ``q_a`` is the ``a``-quantile of the
-*standardised* error distribution (unit variance) and ``ES_a = -E[Z | Z <= q_a]``; for Student-t with ``nu``
-degrees of freedom ``q_a = t_nu^{-1}(a) sqrt((nu-2)/nu)`` and
+``VaR_a = -(mu + sigma * q_a)`` and ``CVaR_a = -(mu - sigma * ES_a)`` where ``q_a`` is the ``a``-quantile of
+the *standardised* error distribution (unit variance) and ``ES_a = -E[Z | Z <= q_a]``; for Student-t with
+``nu`` degrees of freedom ``q_a = t_nu^{-1}(a) sqrt((nu-2)/nu)`` and
 ``ES_a = sqrt((nu-2)/nu) (nu + x^2) / (nu - 1) f_nu(x) / a`` with ``x = t_nu^{-1}(a)``.
 """
 
@@ -112,7 +112,8 @@ class GarchModel(BaseEstimator):
     ((5,), True)
     """
 
-    def __init__(self, p: int = 1, q: int = 1, dist: str = "t", horizon: int = 5, rescale: bool = True) -> None:
+    def __init__(self, p: int = 1, q: int = 1, dist: str = "t", horizon: int = 5,
+                 rescale: bool = True) -> None:
         self.p = p
         self.q = q
         self.dist = dist
@@ -178,7 +179,8 @@ class GarchModel(BaseEstimator):
         self._fitted()
         path = Path(directory) / "garch.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        state = {"init": self.get_params(deep=False), "scale": self.scale_, "params": self.params_, "n_obs": self.n_obs_,
+        state = {"init": self.get_params(deep=False), "scale": self.scale_, "params": self.params_,
+                 "n_obs": self.n_obs_,
                  "sigma": self.sigma_forecast_.tolist(), "mean": self.mean_forecast_.tolist()}
         path.write_text(json.dumps(state, indent=1))
         return [path]

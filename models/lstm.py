@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from tradeforge.errors import DataError, ModelError
+from tradeforge.errors import DataError
 
 from . import _lstm_io as io
 
@@ -131,7 +131,7 @@ class LSTMPredictor(BaseEstimator):
         self.num_threads = num_threads
 
     def __sklearn_tags__(self):
-        """Regression on rows in time order: NaN warm-up rows allowed, at least ``_MIN_TRAIN_WINDOWS`` windows."""
+        """Regression on rows in time order; NaN warm-up rows allowed."""
         tags = super().__sklearn_tags__()
         tags.estimator_type = "regressor"
         tags.input_tags.allow_nan = True
@@ -160,9 +160,12 @@ class LSTMPredictor(BaseEstimator):
         n_windows = sum(int(io.window_ok(m, self._cap_lookback(choice)).sum()) for m in mats)
         cfg = self._resolve_config(choice, n_windows)
         ind_idx = io.indicator_index(self.indicator_columns, names, mats[0].shape[1])
-        data, scaler = io.build_train_data(mats, ys, cfg["lookback"], self.horizon, self.val_fraction, ind_idx)
+        data, scaler = io.build_train_data(mats, ys, cfg["lookback"], self.horizon, self.val_fraction,
+                                           ind_idx)
         if len(data.train_ends) < _MIN_TRAIN_WINDOWS:
-            raise ModelError(
+            from ._sklearn import ModelValueError
+
+            raise ModelValueError(
                 f"only {len(data.train_ends)} complete training windows of lookback {cfg['lookback']} "
                 f"(need >= {_MIN_TRAIN_WINDOWS}); pass more bars, fewer NaN rows or a smaller lookback"
             )
@@ -193,7 +196,7 @@ class LSTMPredictor(BaseEstimator):
         return preds if isinstance(X, list | tuple) else preds[0]
 
     def predict_last(self, X) -> float:
-        """Prediction for the last bar of ``X`` only (the live path); equals ``predict(X)[-1]`` bitwise on CPU.
+        """Prediction for the last bar of ``X`` only (the live path): ``predict(X)[-1]`` bitwise on CPU.
 
         It also equals ``predict(X_full)[t]`` bitwise when ``X`` is ``X_full`` cut after bar t. A trailing
         slice of fewer rows gives the same number up to float32 rounding (the CPU batch position of a
@@ -271,7 +274,10 @@ class LSTMPredictor(BaseEstimator):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "net_"):
-            raise ModelError("this LSTMPredictor is not fitted yet; call fit(X, y) or LSTMPredictor.load(dir)")
+            from ._sklearn import NotFittedModelError
+
+            raise NotFittedModelError("this LSTMPredictor is not fitted yet; call fit(X, y) or "
+                                      "LSTMPredictor.load(dir)")
 
     def _prepare(self, X) -> list[np.ndarray]:
         mats, names = io.as_matrices(X, "X")

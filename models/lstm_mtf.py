@@ -106,7 +106,8 @@ class MultiTimeframeLSTM(BaseEstimator):
         if self.bar is None:
             return min(TIMEFRAMES[tf] for tf in tfs)
         try:
-            return to_timedelta(self.bar if isinstance(self.bar, str | pd.Timedelta) else pd.Timedelta(self.bar))
+            bar = self.bar if isinstance(self.bar, str | pd.Timedelta) else pd.Timedelta(self.bar)
+            return to_timedelta(bar)
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"bar: expected a timeframe name or a Timedelta, got {self.bar!r}") from exc
 
@@ -126,7 +127,8 @@ class MultiTimeframeLSTM(BaseEstimator):
         missing = [tf for tf in tfs if tf not in mapping]
         extra = [k for k in mapping if k not in tfs]
         if missing or extra:
-            raise ConfigError(f"{label}: timeframes missing {missing}, unexpected {extra}; pass exactly {tfs}")
+            raise ConfigError(f"{label}: timeframes missing {missing}, unexpected {extra}; "
+                              f"pass exactly {tfs}")
         return tfs
 
 
@@ -143,7 +145,7 @@ class TfData:
 
 def timeframe_inputs(df: pd.DataFrame, timeframes: Sequence[str], bar: pd.Timedelta, feature_set,
                      horizon: int) -> dict[str, TfData]:
-    """Per timeframe: *df*'s bars of it (resampled, left-labelled) with features, targets and completion times.
+    """Per timeframe: *df*'s bars of it (resampled, left-labelled), features, targets, completion times.
 
     Higher timeframes drop the ``time`` feature group (calendar features of a 6 h bar say little).
     """

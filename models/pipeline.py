@@ -74,8 +74,8 @@ class MLPipeline(BaseEstimator):
     ----------
     timeframes : sequence of str, optional
         LSTM timeframes (and higher feature timeframes); None: every timeframe of
-        ``tradeforge.timeframes.TIMEFRAMES`` at or above the data's bar size that is a whole multiple of it (daily
-        data: ``("1d",)``).
+        ``tradeforge.timeframes.TIMEFRAMES`` at or above the data's bar size that is a whole multiple of it
+        (daily data: ``("1d",)``).
     horizon : int
         Bars ahead of the LSTMs' forward log-return target.
     take_profit, stop_loss, label_horizon : float, float, int
@@ -120,8 +120,8 @@ class MLPipeline(BaseEstimator):
         Ensemble OOF ``auc``/``brier``/``ece`` of the calibrated stack (``StackedEnsemble.report_`` row
         ``stack_calibrated``, what ``ml_proba`` is), ``auc_stack`` (the meta-learner's OOF AUC before
         calibration), ``n_scored`` rows they were measured on, ``positive_rate`` and ``n_train`` of the
-        ensemble's training rows, and ``timings`` (seconds per stage: features with the GARCH inputs, lstm, ensemble, garch for the
-        frozen risk model).
+        ensemble's training rows, and ``timings`` (seconds per stage: features with the GARCH inputs, lstm,
+        ensemble, garch for the frozen risk model).
 
     Examples
     --------
@@ -347,15 +347,18 @@ class MLPipeline(BaseEstimator):
                 ok &= df.index >= start
             keep = np.flatnonzero(ok)
             parts.append(pd.DataFrame({"symbol": sym, "pos": keep, "time": df.index[keep],
-                                       "label": tb["label"].to_numpy()[keep], "ret": tb["ret"].to_numpy()[keep],
+                                       "label": tb["label"].to_numpy()[keep],
+                                       "ret": tb["ret"].to_numpy()[keep],
                                        "label_end": df.index[end_pos[keep]]}))
         rows = pd.concat(parts, ignore_index=True).sort_values(["time", "symbol"], kind="mergesort")
-        need = 25 * (int(self.ensemble_splits) + 1) * (int(self.lstm_oof_splits) + 1) // int(self.lstm_oof_splits)
+        oof = int(self.lstm_oof_splits)
+        need = 25 * (int(self.ensemble_splits) + 1) * (oof + 1) // oof
         if len(rows) < need:
             raise DataError(
                 f"history: only {len(rows)} labelled training rows remain after the feature/GARCH warm-up "
                 f"(garch_window={self.garch_window} bars) and the purge of labels ending after train_end; "
-                f"need at least {need}: pass more bars (or move train_start later to keep warm-up bars before it)"
+                f"need at least {need}: pass more bars (or move train_start later to keep warm-up bars "
+                "before it)"
             )
         return rows.reset_index(drop=True)
 
@@ -383,7 +386,8 @@ class MLPipeline(BaseEstimator):
     # ------------------------------------------------------------------ predict
     def _check_fitted(self) -> None:
         if not hasattr(self, "ensemble_"):
-            raise ModelError("MLPipeline is not fitted: call fit(history) or MLPipeline.load(directory) first")
+            raise ModelError("MLPipeline is not fitted: call fit(history) or MLPipeline.load(directory) "
+                             "first")
 
     def _symbol(self, name: str) -> str:
         if name in self.risk_:
@@ -497,11 +501,13 @@ class MLPipeline(BaseEstimator):
         try:
             state = json.loads(path.read_text())
         except FileNotFoundError as exc:
-            raise ModelError(f"{path} is missing; save a fitted MLPipeline there or restore the file") from exc
+            raise ModelError(f"{path} is missing; save a fitted MLPipeline there or restore the "
+                             "file") from exc
         except json.JSONDecodeError as exc:
             raise ModelError(f"{path} is not valid JSON ({exc}); restore it or refit") from exc
         if state.get("format") != _FORMAT:
-            raise ModelError(f"{path} is not a {_FORMAT} file (format {state.get('format')!r}); refit and save")
+            raise ModelError(f"{path} is not a {_FORMAT} file (format {state.get('format')!r}); refit and "
+                             "save")
         params = dict(state["params"])
         for key in ("lstm_groups", "base_models"):
             params[key] = tuple(params[key])
@@ -530,7 +536,8 @@ def _as_frames(history: Any, label: str = "history") -> tuple[dict[str, pd.DataF
             raise DataError(f"{label}: got an empty mapping; pass symbol -> OHLCV DataFrame")
         return {str(k): v for k, v in history.items()}, True
     raise DataError(
-        f"{label}: expected an OHLCV DataFrame or a mapping symbol -> DataFrame, got {type(history).__name__}; "
+        f"{label}: expected an OHLCV DataFrame or a mapping symbol -> DataFrame, got "
+        f"{type(history).__name__}; "
         "load data with tradeforge.feeds.load"
     )
 
@@ -546,7 +553,8 @@ def _check_frame(df: Any, name: str) -> pd.DataFrame:
             "open, high, low, close, volume (tradeforge.feeds.validate_ohlcv normalises them)"
         )
     if not isinstance(df.index, pd.DatetimeIndex):
-        raise DataError(f"history['{name}']: the index must be a DatetimeIndex, got {type(df.index).__name__}; "
+        raise DataError(f"history['{name}']: the index must be a DatetimeIndex, got "
+                        f"{type(df.index).__name__}; "
                         "validate it with tradeforge.feeds.validate_ohlcv")
     if not (df.index.is_monotonic_increasing and df.index.is_unique):
         raise DataError(f"history['{name}']: timestamps must be strictly increasing and unique; "

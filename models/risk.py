@@ -140,7 +140,7 @@ class SymbolRisk:
         return sigma, -(mu / scale + sigma * q)
 
     def scores(self, sigma: np.ndarray, var: np.ndarray) -> np.ndarray:
-        """Per-bar risk score 1-10 (float, NaN where sigma is unknown); sigma and VaR scaled to daily first."""
+        """Per-bar risk score 1-10 (float, NaN where sigma is unknown); sigma and VaR scaled to daily."""
         k = np.sqrt(self.bars_per_day)
         sig_d, var_d = sigma * k, var * k
         out = np.full(sigma.shape[0], np.nan)

@@ -74,7 +74,8 @@ def historical_var(returns: Any, alpha: float = 0.05) -> tuple[float, float]:
     if not 0.0 < alpha < 0.5:
         raise ConfigError(f"alpha: expected a tail probability in (0, 0.5), got {alpha!r}")
     if r.size < int(np.ceil(1 / alpha)):
-        raise DataError(f"historical_var: {r.size} returns are too few for alpha={alpha}; need >= {1 / alpha:.0f}")
+        raise DataError(f"historical_var: {r.size} returns are too few for alpha={alpha}; "
+                        f"need >= {1 / alpha:.0f}")
     q = float(np.quantile(r, alpha))
     return -q, -float(r[r <= q].mean())
 
