@@ -25,7 +25,8 @@ def main(train_bars: int = 1000, warmup_bars: int = 300) -> None:
     for label in ("cold", "warm"):
         wall, cpu = time.perf_counter(), time.process_time()
         pipe = MLPipeline().fit(df, train_start=start, train_end=end)
-        print(f"fit ({label}): wall {time.perf_counter() - wall:.2f} s, cpu {time.process_time() - cpu:.2f} s, "
+        print(f"fit ({label}): wall {time.perf_counter() - wall:.2f} s, "
+              f"cpu {time.process_time() - cpu:.2f} s, "
               f"stages {pipe.report_['timings']}, n_train {pipe.report_['n_train']}, "
               f"auc_stack {pipe.report_['auc_stack']:.3f}, warmup {pipe.warmup}")
     wall, cpu = time.perf_counter(), time.process_time()

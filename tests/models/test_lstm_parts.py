@@ -1,4 +1,4 @@
-"""LSTM building blocks: device/AMP choice, windows, chronological split, scaler, multi-timeframe alignment."""
+"""LSTM building blocks: device/AMP choice, windows, chronological split, scaler, multi-timeframe LSTM."""
 
 from __future__ import annotations
 

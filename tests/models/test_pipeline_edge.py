@@ -28,7 +28,8 @@ def test_planted_edge_is_found_out_of_fold_on_two_symbols():
     assert rep["auc_stack"] > 0.5 + 2.0 * _null_se(rep), rep
     assert rep["auc"] > 0.5 + 2.0 * _null_se(rep), rep
     frames = pipe.predict_frame(data, start=next(iter(data.values())).index[-80])
-    assert set(frames) == set(data) and all(len(f) == 80 and f["ml_proba"].notna().all() for f in frames.values())
+    assert set(frames) == set(data)
+    assert all(len(f) == 80 and f["ml_proba"].notna().all() for f in frames.values())
     # equal-weighted index of the two symbols as benchmark: beta near 1, positive tail dependence
     for risk in pipe.risk_.values():
         assert 0.5 < risk.beta < 1.5 and 0.0 < risk.tail <= 1.0

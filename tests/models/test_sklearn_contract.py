@@ -14,8 +14,8 @@ from sklearn.utils.estimator_checks import check_estimator
 from tradeforge.models.ensemble import StackedEnsemble
 from tradeforge.models.lstm import LSTMPredictor
 
-_ROWS_ENSEMBLE = ("the check fits on fewer rows than the stack needs (>= 20 out-of-fold rows of both classes); "
-                  "sklearn has no row-minimum tag")
+_ROWS_ENSEMBLE = ("the check fits on fewer rows than the stack needs (>= 20 out-of-fold rows of both "
+                  "classes); sklearn has no row-minimum tag")
 _ROWS_LSTM = "the check fits on fewer rows than 16 complete lookback windows; sklearn has no row-minimum tag"
 _TIME_ORDER = "rows are bars in time order: a prediction reads the lookback-1 rows before it; no tag says so"
 
@@ -26,12 +26,14 @@ ENSEMBLE_XFAIL = {name: _ROWS_ENSEMBLE for name in (
     "check_fit2d_predict1d", "check_methods_sample_order_invariance", "check_methods_subset_invariance",
     "check_n_features_in_after_fitting", "check_positive_only_tag_during_fit", "check_readonly_memmap_input",
     "check_sample_weight_equivalence_on_dense_data", "check_sample_weights_not_an_array",
-    "check_sample_weights_not_overwritten", "check_sample_weights_pandas_series", "check_sample_weights_shape",
+    "check_sample_weights_not_overwritten", "check_sample_weights_pandas_series",
+    "check_sample_weights_shape",
 )}
 
 LSTM_XFAIL = {
     **{name: _ROWS_LSTM for name in ("check_estimators_pickle", "check_fit2d_1feature",
-                                      "check_n_features_in_after_fitting", "check_regressors_no_decision_function")},
+                                      "check_n_features_in_after_fitting",
+                                      "check_regressors_no_decision_function")},
     "check_methods_sample_order_invariance": _TIME_ORDER,
     "check_methods_subset_invariance": _TIME_ORDER,
     "check_regressors_train": "it passes X as a list of rows, which the API reads as one matrix per symbol",
