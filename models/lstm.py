@@ -315,4 +315,4 @@ class LSTMPredictor(BaseEstimator):
 
 def lstm_param_names() -> list[str]:
     """The hyper-parameter names of :class:`LSTMPredictor` (its ``__init__`` arguments)."""
-    return sorted(LSTMPredictor._get_param_names())
+    return sorted(LSTMPredictor().get_params(deep=False))
