@@ -123,7 +123,8 @@ def _print(label: str, results: dict) -> None:
     for size, r in results.items():
         note = " (few batches, extrapolated)" if r["extrapolated"] else ""
         print(f"{label:<14} {size:<6} train {r['train_windows_s']:>9.0f} windows/s  "
-              f"epoch(20k) {r['epoch_20k_s']:>7.1f} s{note}  batched 300 windows {r['batched_300_ms']:>7.1f} ms  "
+              f"epoch(20k) {r['epoch_20k_s']:>7.1f} s{note}  "
+              f"batched 300 windows {r['batched_300_ms']:>7.1f} ms  "
               f"predict_last {r['predict_last_ms']:>6.2f} ms/call")
 
 
@@ -145,7 +146,8 @@ def main(argv: list[str] | None = None) -> None:
             gpu = run_device("cuda", amp, args.quick)
             _print(f"cuda amp={amp}", gpu)
             for size in gpu:
-                print(f"  {size}: GPU/CPU training speed-up x{gpu[size]['train_windows_s'] / cpu[size]['train_windows_s']:.1f}, "
+                speed = gpu[size]['train_windows_s'] / cpu[size]['train_windows_s']
+                print(f"  {size}: GPU/CPU training speed-up x{speed:.1f}, "
                       f"batched inference x{cpu[size]['batched_300_ms'] / gpu[size]['batched_300_ms']:.1f}")
     else:
         print("no CUDA GPU: GPU rows skipped")

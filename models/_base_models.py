@@ -48,7 +48,8 @@ class PlattSVC(ClassifierMixin, BaseEstimator):
         from sklearn.preprocessing import StandardScaler
         from sklearn.svm import SVC
 
-        return make_pipeline(StandardScaler(), SVC(C=self.C, gamma=self.gamma, random_state=self.random_state))
+        svc = SVC(C=self.C, gamma=self.gamma, random_state=self.random_state)
+        return make_pipeline(StandardScaler(), svc)
 
     def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> PlattSVC:
         from sklearn.linear_model import LogisticRegression
@@ -85,7 +86,7 @@ class RowInvariantProba(ClassifierMixin, BaseEstimator):
     products changes the last bits with the number of rows) so that each row is predicted on its own.
 
     That keeps predictions bitwise identical whether a row is predicted with the whole test fold or alone
-    on the live path, which the truncation and batch-vs-live tests demand (measured: ~100 µs a row).
+    on the live path, which the truncation and batch-vs-live tests demand (cost: ``bench/models_notes.md``).
     """
 
     def __init__(self, estimator: Any = None) -> None:
@@ -194,4 +195,5 @@ def load_base(name: str, directory: Path) -> Any:
             return BoosterProba(lgb.Booster(model_file=str(directory / "lgbm.txt")))
         return pickle.loads((directory / f"{name}.pkl").read_bytes())
     except FileNotFoundError as exc:
-        raise ModelError(f"base model '{name}': file {exc.filename} is missing; retrain or restore it") from exc
+        raise ModelError(f"base model '{name}': file {exc.filename} is missing; retrain or restore "
+                         "it") from exc

@@ -1,4 +1,4 @@
-"""Probability calibration (isotonic / Platt) and the scores we report: AUC, Brier, expected calibration error."""
+"""Probability calibration (isotonic / Platt) and the scores we report: AUC, Brier, calibration error."""
 
 from __future__ import annotations
 

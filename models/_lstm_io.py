@@ -66,17 +66,17 @@ def net_config(cfg: dict, n_features: int, n_indicators: int):
 
 # -- inputs ----------------------------------------------------------------------------------------
 def _one_matrix(X, label: str) -> tuple[np.ndarray, list[str] | None]:
+    """scikit-learn's ``check_array`` (dense, 2-D, numeric, >= 1 row and feature; NaN allowed), then a
+    located infinity check; a rejected input raises :class:`DataError` with scikit-learn's message."""
+    from sklearn.utils.validation import check_array
+
     names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
     try:
-        mat = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{label}: expected numeric features, got {type(X).__name__} ({exc}); "
-                        "drop or encode non-numeric columns") from exc
-    if mat.ndim != 2:
-        raise DataError(f"{label}: expected a 2-D matrix (bars × features), got shape {mat.shape}; "
-                        "use X.reshape(-1, 1) for a single feature")
-    if mat.shape[0] == 0 or mat.shape[1] == 0:
-        raise DataError(f"{label}: empty feature matrix of shape {mat.shape}")
+        mat = check_array(X, dtype=np.float64, ensure_all_finite=False, input_name=label)
+    except ValueError as exc:
+        msg = str(exc).replace("\n", " ")
+        raise DataError(f"{label}: expected a 2-D numeric matrix (bars × features), non-empty: "
+                        f"{msg}") from exc
     if np.isinf(mat).any():
         row = int(np.flatnonzero(np.isinf(mat).any(axis=1))[0])
         raise DataError(f"{label}: infinite value at row {row}; replace inf by NaN or clip it")
@@ -97,20 +97,36 @@ def as_matrices(X, label: str) -> tuple[list[np.ndarray], list[str] | None]:
     return [m for m, _ in out], names
 
 
+def _one_target(t, n: int, label: str) -> np.ndarray:
+    from sklearn.utils.validation import column_or_1d
+
+    arr = np.asarray(t)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = column_or_1d(arr, warn=True)  # scikit-learn's DataConversionWarning, then flattened
+    if arr.ndim != 1 or len(arr) != n:
+        raise DataError(f"{label}: expected a 1-D target with {n} rows (one per bar of X), got shape "
+                        f"{arr.shape}")
+    try:
+        vec = arr.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{label}: expected numeric targets, got dtype {arr.dtype} ({exc})") from exc
+    if np.isinf(vec).any():
+        row = int(np.flatnonzero(np.isinf(vec))[0])
+        raise DataError(f"{label}: Input y contains infinity or a value too large for dtype('float64') "
+                        f"at row {row}; mark a bar without a target by NaN")
+    return vec
+
+
 def as_targets(y, mats: list[np.ndarray]) -> list[np.ndarray]:
-    """Targets as float64 vectors, one per matrix, with matching lengths."""
-    per_symbol = isinstance(y, list | tuple) and len(y) > 0 and all(np.ndim(t) == 1 for t in y)
+    """Targets as float64 vectors, one per matrix, with matching lengths (NaN: no target at that bar)."""
+    if y is None:
+        raise DataError("y: LSTMPredictor requires y to be passed, but the target y is None; pass one "
+                        "target per bar (NaN where unknown)")
+    per_symbol = isinstance(y, list | tuple) and len(y) > 0 and all(np.asarray(t).ndim == 1 for t in y)
     items = list(y) if per_symbol else [y]
     if len(items) != len(mats):
         raise DataError(f"y: got {len(items)} target series for {len(mats)} feature matrices")
-    out = []
-    for i, (t, m) in enumerate(zip(items, mats, strict=True)):
-        vec = np.asarray(t, dtype=np.float64).reshape(-1) if np.ndim(t) <= 1 else None
-        if vec is None or len(vec) != len(m):
-            shape = np.shape(t)
-            raise DataError(f"y[{i}]: expected a 1-D target with {len(m)} rows (one per bar of X), got shape {shape}")
-        out.append(vec)
-    return out
+    return [_one_target(t, len(m), f"y[{i}]") for i, (t, m) in enumerate(zip(items, mats, strict=True))]
 
 
 def indicator_index(columns, names: list[str] | None, n_features: int) -> list[int]:
@@ -128,7 +144,8 @@ def indicator_index(columns, names: list[str] | None, n_features: int) -> list[i
         elif isinstance(col, int | np.integer) and 0 <= col < n_features:
             out.append(int(col))
         else:
-            raise ConfigError(f"indicator_columns: {col!r} is not a column name or position in [0, {n_features})")
+            raise ConfigError(f"indicator_columns: {col!r} is not a column name or position in "
+                              f"[0, {n_features})")
     return out
 
 
@@ -138,8 +155,8 @@ def match_features(mat: np.ndarray, names, fit_names, n_fit: int) -> np.ndarray:
         missing = [c for c in fit_names if c not in names]
         extra = [c for c in names if c not in fit_names]
         if missing or extra:
-            raise ModelError(f"X columns differ from the training features: missing {missing}, extra {extra}; "
-                             "pass the same feature columns the model was fitted on")
+            raise ModelError(f"X columns differ from the training features: missing {missing}, extra "
+                             f"{extra}; pass the same feature columns the model was fitted on")
         return mat[:, [names.index(c) for c in fit_names]]
     if mat.shape[1] != n_fit:
         raise ModelError(f"X has {mat.shape[1]} features, the model was fitted on {n_fit}")
@@ -194,8 +211,11 @@ def build_train_data(mats, ys, lookback: int, horizon: int, val_fraction: float,
         splits.append(_split(ends, val_fraction, horizon))
     fit_rows = [m[: tr[-1] + 1] for m, (tr, _) in zip(mats, splits, strict=True) if len(tr)]
     if not fit_rows:
-        raise ModelError(f"no complete training window of lookback {lookback} with a finite target; "
-                         "pass more bars or fewer NaN rows")
+        from ._sklearn import ModelValueError
+
+        n = sum(len(m) for m in mats)
+        raise ModelValueError(f"no complete training window of lookback {lookback} with a finite target in "
+                              f"{n} sample(s); pass more bars or fewer NaN rows")
     rows = np.concatenate(fit_rows)
     with np.errstate(all="ignore"):
         mean, std = np.nanmean(rows, axis=0), np.nanstd(rows, axis=0)
@@ -273,7 +293,8 @@ def load_checkpoint(cls, directory: Path):
         est = cls(**p["params"])
         net = SeedNet(net_config(p["config"], p["n_features"], len(p["indicator_idx"])))
         net.load_state_dict(p["state_dict"])
-        scaler = Scaler(p["scaler_mean"].numpy(), p["scaler_std"].numpy(), float(p["y_mean"]), float(p["y_std"]))
+        scaler = Scaler(p["scaler_mean"].numpy(), p["scaler_std"].numpy(), float(p["y_mean"]),
+                        float(p["y_std"]))
     except (KeyError, TypeError, RuntimeError, ValueError) as exc:
         raise ModelError(f"LSTM checkpoint {path} is incomplete or inconsistent ({exc}); "
                          "retrain or restore it") from exc

@@ -208,7 +208,8 @@ def train(
             seen += len(idx)
         mean_loss = float(total) / max(seen, 1)
         if not math.isfinite(mean_loss):
-            raise ModelError(f"training diverged at epoch {epoch} (loss {mean_loss}); lower lr or check the inputs")
+            raise ModelError(f"training diverged at epoch {epoch} (loss {mean_loss}); lower lr or check "
+                             "the inputs")
         history["train_loss"].append(mean_loss)
         if len(va_ends) == 0:
             continue

@@ -10,7 +10,7 @@ For each benchmark, on the dates both series have:
 * ``upper_tail_dep``: the same for rallies, ``lambda_U = 2 - 2^(1/theta)`` of a Gumbel copula;
 * ``gaussian_corr``: the correlation of a Gaussian copula fitted jointly on the symbol and all benchmarks
   (``copulas.multivariate.GaussianMultivariate`` with ``GaussianUnivariate`` margins: the automatic margin
-  search is ~600x slower and changes little here);
+  search is far slower and changes little here, see ``bench/models_notes.md``);
 * ``beta``: OLS slope of the symbol's returns on the benchmark's (with intercept).
 """
 
@@ -30,7 +30,8 @@ from .risk_metrics import ols_beta
 
 __all__ = ["CopulaDependence"]
 
-COLUMNS = ["n_obs", "kendall_tau", "implied_corr", "lower_tail_dep", "upper_tail_dep", "gaussian_corr", "beta"]
+COLUMNS = ["n_obs", "kendall_tau", "implied_corr", "lower_tail_dep", "upper_tail_dep", "gaussian_corr",
+           "beta"]
 
 
 def _pseudo_obs(x: np.ndarray) -> np.ndarray:
@@ -64,7 +65,8 @@ class CopulaDependence(BaseEstimator):
     >>> bench = pd.Series(rng.normal(0, 0.01, 500), name="SPY")
     >>> stock = 1.3 * bench + rng.normal(0, 0.005, 500)
     >>> dep = CopulaDependence().fit(stock, bench)
-    >>> round(float(dep.summary_.loc["SPY", "beta"]), 1), bool(dep.summary_.loc["SPY", "lower_tail_dep"] > 0.5)
+    >>> row = dep.summary_.loc["SPY"]
+    >>> round(float(row["beta"]), 1), bool(row["lower_tail_dep"] > 0.5)
     (1.3, True)
     """
 
@@ -77,7 +79,8 @@ class CopulaDependence(BaseEstimator):
         if isinstance(benchmarks, Mapping):
             benchmarks = pd.DataFrame({str(k): v for k, v in benchmarks.items()})
         if not isinstance(benchmarks, pd.DataFrame) or benchmarks.shape[1] == 0:
-            raise DataError("benchmarks: expected a Series, a DataFrame or a mapping name -> Series of returns")
+            raise DataError("benchmarks: expected a Series, a DataFrame or a mapping name -> Series of "
+                            "returns")
         if "__symbol__" in benchmarks.columns:
             raise DataError("benchmarks: the column name '__symbol__' is reserved")
         sym = returns if isinstance(returns, pd.Series) else pd.Series(np.asarray(returns, dtype=np.float64))
@@ -91,7 +94,7 @@ class CopulaDependence(BaseEstimator):
         return frame.replace([np.inf, -np.inf], np.nan)
 
     def fit(self, returns: Any, benchmarks: Any) -> CopulaDependence:
-        """Fit on the symbol's *returns* and *benchmarks* (aligned by index; rows with NaN dropped per pair)."""
+        """Fit on the symbol's *returns* and *benchmarks* (aligned by index; NaN rows dropped per pair)."""
         if isinstance(self.min_obs, bool) or not isinstance(self.min_obs, int) or self.min_obs < 10:
             raise ConfigError(f"min_obs: expected an integer >= 10, got {self.min_obs!r}")
         frame = self._align(returns, benchmarks)
@@ -109,7 +112,8 @@ class CopulaDependence(BaseEstimator):
             raise DataError(f"benchmark '{name}': only {int(ok.sum())} common observations with the symbol, "
                             f"need min_obs={self.min_obs}; use a longer window or check the dates")
         if np.ptp(xs) == 0 or np.ptp(bs) == 0:
-            raise DataError(f"benchmark '{name}': constant returns leave dependence undefined; check the data")
+            raise DataError(f"benchmark '{name}': constant returns leave dependence undefined; check the "
+                            "data")
         u, v = _pseudo_obs(xs), _pseudo_obs(bs)
         from scipy.stats import kendalltau
 

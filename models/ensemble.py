@@ -33,6 +33,7 @@ from tradeforge.errors import ConfigError, DataError, ModelError, unknown_name_e
 
 from . import _base_models as bm
 from ._calibration import CALIBRATIONS, Calibrator, chronological_calibration, logit, scores, sigmoid
+from ._sklearn import ModelValueError, NotFittedModelError, check_input
 from .validation import WalkForwardSplit, fit_with_weight, oof_predict
 
 __all__ = ["StackedEnsemble"]
@@ -107,6 +108,14 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.fast = fast
 
+    def __sklearn_tags__(self):
+        """Binary classification on numeric rows in time order; NaN features allowed (imputed)."""
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.allow_nan = True
+        tags.non_deterministic = False
+        return tags
+
     # ------------------------------------------------------------------ validation helpers
     def _check_params(self) -> tuple[str, ...]:
         if isinstance(self.base_models, str):
@@ -131,32 +140,18 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
             )
         return names
 
-    def _matrix(self, X: Any, fitting: bool) -> np.ndarray:
-        names = list(map(str, X.columns)) if isinstance(X, pd.DataFrame) else None
-        try:
-            arr = np.asarray(X, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"X: expected numeric features, got {type(X).__name__} ({exc})") from exc
-        if arr.ndim != 2:
-            raise DataError(f"X: expected a 2-D feature matrix, got shape {arr.shape}")
+    def _min_rows(self) -> int:
+        return 4 * (int(self.n_splits) + 1)
+
+    def _matrix(self, X: Any, fitting: bool, y: Any = None) -> Any:
+        """scikit-learn's input checks (NaN allowed, imputed later), then a located infinity check."""
+        out = check_input(self, X, y, reset=fitting)
+        arr = out[0] if fitting else out
         if np.isinf(arr).any():
             row, col = np.argwhere(np.isinf(arr))[0]
-            raise DataError(f"X: infinite value at row {row}, column {col}; replace infinities by NaN or clip")
-        if fitting:
-            self.feature_names_in_ = np.asarray(names, dtype=object) if names is not None else None
-            self.n_features_in_ = arr.shape[1]
-            return arr
-        if arr.shape[1] != self.n_features_in_:
-            raise DataError(f"X: model was fitted on {self.n_features_in_} features, got {arr.shape[1]}")
-        fitted = getattr(self, "feature_names_in_", None)
-        if names is not None and fitted is not None and list(fitted) != names:
-            missing = sorted(set(fitted) - set(names))
-            extra = sorted(set(names) - set(fitted))
-            raise DataError(
-                f"X: feature columns differ from training (missing {missing}, unexpected {extra}, or a "
-                "different order); pass the columns the model was fitted on, in the same order"
-            )
-        return arr
+            raise DataError(f"X: infinite value at row {row}, column {col}; replace infinities by NaN or "
+                            "clip them")
+        return out
 
     def _impute(self, arr: np.ndarray) -> np.ndarray:
         out = arr.copy()
@@ -165,19 +160,20 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         return out
 
     @staticmethod
-    def _labels(y: Any, n: int) -> tuple[np.ndarray, np.ndarray]:
-        ya = np.asarray(y)
-        if ya.ndim != 1 or len(ya) != n:
-            raise DataError(f"y: expected one label per row of X ({n}), got shape {ya.shape}")
-        if pd.isna(ya).any():
-            raise DataError(f"y: missing labels at rows {np.flatnonzero(pd.isna(ya))[:5].tolist()}; drop them")
-        classes = np.unique(ya)
+    def _labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        from sklearn.utils.multiclass import check_classification_targets
+
+        try:
+            check_classification_targets(y)
+        except ValueError as exc:
+            raise DataError(f"y: {exc}; pass binary labels (1 = the trade was profitable)") from exc
+        classes = np.unique(y)
         if classes.size != 2:
-            raise ModelError(
-                f"y: training labels hold {classes.size} class(es) ({classes.tolist()[:5]}); a binary model "
-                "needs both classes: use a longer or different training window"
+            raise ModelValueError(
+                f"y: training labels hold {classes.size} class(es) ({classes.tolist()[:5]}); Only binary "
+                "classification is supported, with both classes present: use a longer or different window"
             )
-        return classes, (ya == classes[1]).astype(np.int64)
+        return classes, (y == classes[1]).astype(np.int64)
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X: Any, y: Any, sample_weight: Any = None, returns: Any = None) -> StackedEnsemble:
@@ -195,11 +191,13 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
             Realised trade return per row; gives ``expected_return`` in :meth:`decide`.
         """
         names = self._check_params()
-        arr = self._matrix(X, fitting=True)
-        self.classes_, yb = self._labels(y, len(arr))
-        weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        if weight is not None and weight.shape != (len(arr),):
-            raise DataError(f"sample_weight: expected shape ({len(arr)},), got {weight.shape}")
+        arr, y = self._matrix(X, fitting=True, y=y)
+        self.classes_, yb = self._labels(y)
+        weight = None if sample_weight is None else self._weights(sample_weight, arr, yb)
+        if len(arr) < self._min_rows():  # after the labels and weights: a one-class y is named first
+            raise DataError(f"X: {len(arr)} rows are too few for n_splits={self.n_splits}: found array with "
+                            f"{len(arr)} sample(s) while a minimum of {self._min_rows()} is required "
+                            "(more rows or fewer splits)")
         with np.errstate(all="ignore"):
             med = np.nanmedian(np.where(np.isnan(arr).all(axis=0), 0.0, arr), axis=0)
         self.medians_ = np.nan_to_num(med, nan=0.0)
@@ -209,6 +207,21 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         self._level2(names, oof, mask, yb)
         self.base_ = {n: fit_with_weight(self._make(n), Xi, yb, weight) for n in names}
         return self
+
+    @staticmethod
+    def _weights(sample_weight: Any, arr: np.ndarray, yb: np.ndarray) -> np.ndarray:
+        from sklearn.utils.validation import _check_sample_weight
+
+        try:
+            weight = _check_sample_weight(sample_weight, arr, dtype=np.float64, ensure_non_negative=True)
+        except ValueError as exc:
+            raise DataError(f"sample_weight: {exc}; pass one non-negative weight per row") from exc
+        if not weight.sum() > 0:
+            raise DataError("sample_weight: all weights are zero; pass positive weights for some rows")
+        if np.unique(yb[weight > 0]).size < 2:
+            raise DataError("sample_weight: the rows with a positive weight hold a single class; a binary "
+                            "model needs weight on both classes")
+        return weight
 
     def _make(self, name: str) -> Any:
         return bm.make_base(name, random_state=self.random_state, n_jobs=self.n_jobs, fast=self.fast)
@@ -230,7 +243,8 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
                 f"X: {n} rows are too few for n_splits={self.n_splits}; need at least "
                 f"{4 * (self.n_splits + 1)} (more rows or fewer splits)"
             )
-        split = WalkForwardSplit(n_splits=self.n_splits, purge=self.purge, embargo=self.embargo, anchored=True)
+        split = WalkForwardSplit(n_splits=self.n_splits, purge=self.purge, embargo=self.embargo,
+                                 anchored=True)
         cols = []
         for name in names:
             p, _ = oof_predict(lambda name=name: self._make(name), Xi, yb, split, sample_weight=weight)
@@ -238,7 +252,7 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         oof = np.column_stack(cols)
         mask = np.isfinite(oof).all(axis=1)
         if mask.sum() < _MIN_OOF_ROWS or np.unique(yb[mask]).size < 2:
-            raise ModelError(
+            raise ModelValueError(
                 f"fit: only {int(mask.sum())} out-of-fold rows (or a single class among them) to train the "
                 f"meta-learner; need >= {_MIN_OOF_ROWS} with both classes: more rows or fewer splits"
             )
@@ -262,7 +276,7 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         meta_split = WalkForwardSplit(n_splits=_META_SPLITS, anchored=True, purge=purge, embargo=self.embargo)
         meta_oof, meta_mask = oof_predict(LogisticRegression(C=1.0), Z, yz, meta_split)
         if np.unique(yz[meta_mask]).size < 2:
-            raise ModelError("fit: the meta-learner's out-of-fold rows hold one class; use more data")
+            raise ModelValueError("fit: the meta-learner's out-of-fold rows hold one class; use more data")
         p_meta, y_meta = meta_oof[meta_mask], yz[meta_mask]
         honest, self.calibration_ = self._honest_calibration(p_meta, y_meta, gap)
         self.calibrator_ = Calibrator(self.calibration_).fit(p_meta, y_meta)
@@ -272,7 +286,7 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         # every row of the report is measured on the same rows: those with an honest calibrated OOF value
         ok = np.isfinite(honest)
         if not ok.any():
-            raise ModelError("fit: too few out-of-fold rows to measure calibration; use more data")
+            raise ModelValueError("fit: too few out-of-fold rows to measure calibration; use more data")
         base_oof = oof[mask][meta_mask][ok]
         rows = {n: scores(y_meta[ok], base_oof[:, j]) for j, n in enumerate(names)}
         rows["stack"] = scores(y_meta[ok], p_meta[ok])
@@ -295,7 +309,8 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ prediction
     def _check_fitted(self) -> None:
         if not hasattr(self, "base_"):
-            raise ModelError("StackedEnsemble is not fitted: call fit(X, y) or load a saved model first")
+            raise NotFittedModelError(
+                "StackedEnsemble is not fitted: call fit(X, y) or load a saved model first")
 
     def _raw_meta(self, X: Any) -> np.ndarray:
         self._check_fitted()
@@ -314,7 +329,8 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Class labels (``classes_[1]`` when the calibrated probability is >= 0.5)."""
-        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)]
+        p = self.predict_proba(X)[:, 1]
+        return self.classes_[(p >= 0.5).astype(np.int64)]
 
     def decide(self, X: Any) -> pd.DataFrame:
         """Per-row decision table.
@@ -333,8 +349,10 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         True
         """
         p = self.predict_proba(X)[:, 1]
-        decision = np.where(p >= self.buy_threshold, "BUY", np.where(p <= self.sell_threshold, "SELL", "HOLD"))
-        confidence = np.where(decision == "BUY", p, np.where(decision == "SELL", 1.0 - p, np.maximum(p, 1 - p)))
+        sell = np.where(p <= self.sell_threshold, "SELL", "HOLD")
+        decision = np.where(p >= self.buy_threshold, "BUY", sell)
+        hold = np.where(decision == "SELL", 1.0 - p, np.maximum(p, 1 - p))
+        confidence = np.where(decision == "BUY", p, hold)
         index = X.index if isinstance(X, pd.DataFrame) else None
         return pd.DataFrame(
             {"proba": p, "confidence": confidence, "decision": decision,
@@ -354,11 +372,12 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         params = self.get_params()
+        names = getattr(self, "feature_names_in_", None)
         params["base_models"] = list(params["base_models"])
         params["purge"] = np.asarray(self.purge).tolist()
         state = {
             "params": params,
-            "feature_names": None if self.feature_names_in_ is None else list(self.feature_names_in_),
+            "feature_names": None if names is None else list(names),
             "n_features": self.n_features_in_,
             "classes": self.classes_.tolist(),
             "medians": self.medians_.tolist(),
@@ -391,7 +410,8 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         params["purge"] = purge if isinstance(purge, int) else np.asarray(purge, dtype=np.int64)
         model = cls(**params)
         names = state["feature_names"]
-        model.feature_names_in_ = None if names is None else np.asarray(names, dtype=object)
+        if names is not None:
+            model.feature_names_in_ = np.asarray(names, dtype=object)
         model.n_features_in_ = int(state["n_features"])
         model.classes_ = np.asarray(state["classes"])
         model.medians_ = np.asarray(state["medians"], dtype=np.float64)

@@ -6,9 +6,9 @@ output here is converted back to the original return units. With ``rescale=False
 raises :class:`~tradeforge.errors.DataError` instead of ``arch``'s easily missed ``DataScaleWarning``.
 
 VaR and CVaR are reported as positive losses (fractions of the position, in return units):
-``VaR_a = -(mu + sigma * q_a)`` and ``CVaR_a = -(mu - sigma * ES_a)`` where ``q_a`` is the ``a``-quantile of the
-*standardised* error distribution (unit variance) and ``ES_a = -E[Z | Z <= q_a]``; for Student-t with ``nu``
-degrees of freedom ``q_a = t_nu^{-1}(a) sqrt((nu-2)/nu)`` and
+``VaR_a = -(mu + sigma * q_a)`` and ``CVaR_a = -(mu - sigma * ES_a)`` where ``q_a`` is the ``a``-quantile of
+the *standardised* error distribution (unit variance) and ``ES_a = -E[Z | Z <= q_a]``; for Student-t with
+``nu`` degrees of freedom ``q_a = t_nu^{-1}(a) sqrt((nu-2)/nu)`` and
 ``ES_a = sqrt((nu-2)/nu) (nu + x^2) / (nu - 1) f_nu(x) / a`` with ``x = t_nu^{-1}(a)``.
 """
 
@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator
 
 from tradeforge.errors import ConfigError, DataError, ModelError
 
-__all__ = ["GarchModel", "garch_features", "standardized_quantile_es"]
+__all__ = ["GarchModel", "garch_features", "standardized_quantile_es", "variance_path"]
 
 _DISTS = ("t", "normal")
 _MIN_OBS = 50
@@ -112,7 +112,8 @@ class GarchModel(BaseEstimator):
     ((5,), True)
     """
 
-    def __init__(self, p: int = 1, q: int = 1, dist: str = "t", horizon: int = 5, rescale: bool = True) -> None:
+    def __init__(self, p: int = 1, q: int = 1, dist: str = "t", horizon: int = 5,
+                 rescale: bool = True) -> None:
         self.p = p
         self.q = q
         self.dist = dist
@@ -178,7 +179,8 @@ class GarchModel(BaseEstimator):
         self._fitted()
         path = Path(directory) / "garch.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        state = {"init": self.get_params(deep=False), "scale": self.scale_, "params": self.params_, "n_obs": self.n_obs_,
+        state = {"init": self.get_params(deep=False), "scale": self.scale_, "params": self.params_,
+                 "n_obs": self.n_obs_,
                  "sigma": self.sigma_forecast_.tolist(), "mean": self.mean_forecast_.tolist()}
         path.write_text(json.dumps(state, indent=1))
         return [path]
@@ -198,25 +200,48 @@ class GarchModel(BaseEstimator):
         return model
 
 
+def variance_path(resid: np.ndarray, omega: float, alpha: Any, beta: Any, eps2: Any, sig2: Any) -> np.ndarray:
+    """One-step GARCH(p, q) variance forecasts with fixed parameters, in the residuals' (scaled) units.
+
+    The one GARCH recursion of tradeforge: ``s2[t+1] = omega + sum_i alpha_i e[t+1-i]^2 + sum_j beta_j
+    s2[t+1-j]``. *eps2* (the last ``p`` squared residuals) and *sig2* (the last ``q`` variances), oldest
+    first, are the state known at bar 0, so ``out[0]`` is computed from them alone and ``resid[0]`` is not
+    read. At each later bar with a finite residual the state advances by ``resid[t]^2`` and the previous
+    forecast; a non-finite ``resid[t]`` leaves the state unchanged and ``out[t]`` NaN. ``out[t]`` depends on
+    ``resid[:t + 1]`` only.
+
+    Examples
+    --------
+    >>> variance_path(np.array([0.0, 1.0, np.nan, 2.0]), 0.1, [0.2], [0.5], [1.0], [1.0]).round(4).tolist()
+    [0.8, 0.7, nan, 1.25]
+    """
+    a, b = np.asarray(alpha, dtype=np.float64), np.asarray(beta, dtype=np.float64)
+    eps2, sig2 = list(eps2), list(sig2)
+    out = np.full(resid.shape[0], np.nan)
+    last = 0.0
+    for t in range(resid.shape[0]):
+        if t > 0:
+            e = resid[t]
+            if not np.isfinite(e):
+                continue
+            eps2 = eps2[1:] + [e ** 2]
+            sig2 = sig2[1:] + [last]
+        last = omega + float(np.dot(a, eps2[::-1])) + float(np.dot(b, sig2[::-1]))
+        out[t] = last
+    return out
+
+
 def _one_step_path(r_scaled: np.ndarray, start: int, stop: int, res: Any, p: int, q: int) -> np.ndarray:
     """One-step variance forecasts made at bars ``start..stop-1`` with the parameters of *res* held fixed.
 
     The state at ``start`` (last ``p`` squared residuals and ``q`` variances) comes from the fit; later bars
-    advance the GARCH recursion ``s2[t+1] = omega + sum a_i e[t+1-i]^2 + sum b_j s2[t+1-j]`` with data up to
-    each bar only.
+    advance :func:`variance_path` with data up to each bar only.
     """
     prm = res.params.to_numpy()
     mu, omega = prm[0], prm[1]
-    a, b = prm[2:2 + p], prm[2 + p:2 + p + q]
     eps2 = list((res.resid[-p:]) ** 2)
     sig2 = list(res.conditional_volatility[-q:] ** 2)
-    out = np.empty(stop - start)
-    for k, t in enumerate(range(start, stop)):
-        if t > start:
-            eps2 = eps2[1:] + [(r_scaled[t] - mu) ** 2]
-            sig2 = sig2[1:] + [out[k - 1]]
-        out[k] = omega + float(np.dot(a, eps2[::-1])) + float(np.dot(b, sig2[::-1]))
-    return out
+    return variance_path(r_scaled[start:stop] - mu, omega, prm[2:2 + p], prm[2 + p:2 + p + q], eps2, sig2)
 
 
 def garch_features(

@@ -1,36 +1,28 @@
-"""LSTM price predictors: a scikit-learn style estimator over sliding windows, one per timeframe.
+"""The LSTM price predictor: a scikit-learn estimator over sliding windows of per-bar features.
 
 :class:`LSTMPredictor` takes a 2-D per-bar feature matrix ``X`` (rows = bars in time order, leading NaN
 warm-up rows allowed) and the per-bar target ``y`` (e.g. the forward log return, NaN at the end), builds
 the windows of ``lookback`` bars internally (the window ending at bar t holds bars t-lookback+1..t) and
-predicts one value per bar, NaN where no complete window exists yet. :class:`MultiTimeframeLSTM` keeps
-one predictor per timeframe and aligns each prediction to the base bars once its bar is complete (with
-the completed-bar alignment of :mod:`tradeforge.models.features`).
+predicts one value per bar, NaN where no complete window exists yet. It is a scikit-learn estimator
+(hyper-parameters in ``__init__``, learned state ending in ``_``); the network is in ``_nets``, the
+training loop in ``_trainer`` and one predictor per timeframe in :mod:`tradeforge.models.lstm_mtf`.
 
 torch is imported lazily, inside the methods that need it.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import pandas as pd
+from sklearn.base import BaseEstimator
 
-from tradeforge.errors import ConfigError, DataError, ModelError, unknown_name_error
+from tradeforge.errors import DataError
 
 from . import _lstm_io as io
-from ._feature_mtf import align_completed
 
-__all__ = ["LSTMPredictor", "MultiTimeframeLSTM", "TIMEFRAMES"]
-
-TIMEFRAMES: dict[str, pd.Timedelta] = {
-    name: pd.Timedelta(v)
-    for name, v in (("1m", "1min"), ("5m", "5min"), ("30m", "30min"), ("1h", "1h"), ("6h", "6h"), ("1d", "1D"))
-}
+__all__ = ["LSTMPredictor", "lstm_param_names"]
 
 #: ``size="small"`` network (the ``size="auto"`` choice on CPU); see :class:`LSTMPredictor`.
 SMALL = {"conv_channels": 32, "hidden": 32, "layers": 1, "heads": 2, "indicator_dim": 16, "lookback_cap": 30}
@@ -38,7 +30,7 @@ _SIZES = ("auto", "seed", "small")
 _MIN_TRAIN_WINDOWS = 16
 
 
-class LSTMPredictor:
+class LSTMPredictor(BaseEstimator):
     """Conv1d → LSTM → attention + indicator branch regressor of the next return (seed-003 design).
 
     Parameters
@@ -63,11 +55,8 @@ class LSTMPredictor:
     size : {"auto", "seed", "small"}
         ``"seed"``: the shape above. ``"small"``: conv 32, hidden 32, 1 layer, 2 heads, indicator 16,
         lookback <= 30, whatever the shape parameters say. ``"auto"``: seed on CUDA, small on CPU
-        (pass ``size="seed"`` to train a custom shape on CPU). Measured on the 2-core machine (torch
-        2.14.1, 20 features, batch 64-256): the seed net trains ~220 windows/s when idle (~90 s per epoch
-        of 20,000 windows), the small net 1,600-8,400 windows/s at lookback 30 (0.1-0.6 s per epoch of
-        900 windows), so a daily walk-forward fold of ~1,000 windows trains its epochs (early-stopped,
-        at most 40) in seconds instead of an hour.
+        (pass ``size="seed"`` to train a custom shape on CPU); the small net keeps a walk-forward fold's
+        fit within a CPU budget (throughput: ``bench/models_notes.md``).
     device : {"auto", "cpu", "cuda", "cuda:N"}
         "auto" uses CUDA when present.
     amp : {"auto", "bf16", "fp16", "off"}
@@ -76,9 +65,8 @@ class LSTMPredictor:
         Seeds weights, dropout and the shuffle. On CPU the same seed gives bitwise identical predictions.
     num_threads : int, optional
         torch threads during fit/predict (the caller's count is restored). None: 1 for the small shape,
-        the current count for the seed shape. Measured on the shared 2-core machine: 2 threads made the
-        small net 7-20x slower than 1 (105-239 vs 1,638-2,234 windows/s) and the seed net 4-6x slower
-        (11-20 vs 68-85 windows/s), OpenMP threads waiting on busy cores; its GEMMs are too small to split.
+        the current count for the seed shape (the small net's GEMMs are too small to split across
+        threads; see ``bench/models_notes.md``).
 
     Attributes
     ----------
@@ -142,22 +130,18 @@ class LSTMPredictor:
         self.random_state = random_state
         self.num_threads = num_threads
 
-    # -- scikit-learn parameter protocol -------------------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Hyper-parameters as passed to ``__init__`` (scikit-learn protocol, works with ``clone``)."""
-        return {name: getattr(self, name) for name in _param_names()}
+    def __sklearn_tags__(self):
+        """Regression on rows in time order; NaN warm-up rows allowed."""
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "regressor"
+        tags.input_tags.allow_nan = True
+        tags.target_tags.required = True
+        tags.target_tags.single_output = True
+        tags.target_tags.multi_output = False
+        from sklearn.utils import RegressorTags
 
-    def set_params(self, **params: Any) -> LSTMPredictor:
-        """Set hyper-parameters; an unknown name raises :class:`ConfigError` with a hint."""
-        for name, value in params.items():
-            if name not in _param_names():
-                raise unknown_name_error("LSTMPredictor parameter", name, _param_names())
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        changed = {k: v for k, v in self.get_params().items() if v != _defaults()[k]}
-        return f"LSTMPredictor({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
+        tags.regressor_tags = RegressorTags(poor_score=True)
+        return tags
 
     # -- fit / predict -------------------------------------------------------------------------------
     def fit(self, X, y) -> LSTMPredictor:
@@ -176,9 +160,12 @@ class LSTMPredictor:
         n_windows = sum(int(io.window_ok(m, self._cap_lookback(choice)).sum()) for m in mats)
         cfg = self._resolve_config(choice, n_windows)
         ind_idx = io.indicator_index(self.indicator_columns, names, mats[0].shape[1])
-        data, scaler = io.build_train_data(mats, ys, cfg["lookback"], self.horizon, self.val_fraction, ind_idx)
+        data, scaler = io.build_train_data(mats, ys, cfg["lookback"], self.horizon, self.val_fraction,
+                                           ind_idx)
         if len(data.train_ends) < _MIN_TRAIN_WINDOWS:
-            raise ModelError(
+            from ._sklearn import ModelValueError
+
+            raise ModelValueError(
                 f"only {len(data.train_ends)} complete training windows of lookback {cfg['lookback']} "
                 f"(need >= {_MIN_TRAIN_WINDOWS}); pass more bars, fewer NaN rows or a smaller lookback"
             )
@@ -209,7 +196,7 @@ class LSTMPredictor:
         return preds if isinstance(X, list | tuple) else preds[0]
 
     def predict_last(self, X) -> float:
-        """Prediction for the last bar of ``X`` only (the live path); equals ``predict(X)[-1]`` bitwise on CPU.
+        """Prediction for the last bar of ``X`` only (the live path): ``predict(X)[-1]`` bitwise on CPU.
 
         It also equals ``predict(X_full)[t]`` bitwise when ``X`` is ``X_full`` cut after bar t. A trailing
         slice of fewer rows gives the same number up to float32 rounding (the CPU batch position of a
@@ -287,7 +274,10 @@ class LSTMPredictor:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "net_"):
-            raise ModelError("this LSTMPredictor is not fitted yet; call fit(X, y) or LSTMPredictor.load(dir)")
+            from ._sklearn import NotFittedModelError
+
+            raise NotFittedModelError("this LSTMPredictor is not fitted yet; call fit(X, y) or "
+                                      "LSTMPredictor.load(dir)")
 
     def _prepare(self, X) -> list[np.ndarray]:
         mats, names = io.as_matrices(X, "X")
@@ -323,116 +313,6 @@ class LSTMPredictor:
         return tr.choose_device("cpu", "off")
 
 
-class MultiTimeframeLSTM:
-    """One :class:`LSTMPredictor` per timeframe, predictions aligned causally to the base bars.
-
-    Parameters
-    ----------
-    timeframes : sequence of str
-        Timeframe names among ``1m 5m 30m 1h 6h 1d``, none below the base bar size.
-    bar : str or Timedelta, optional
-        Bar size of the base data the predictions are aligned to; None means the smallest timeframe.
-    **lstm_params
-        Hyper-parameters shared by every :class:`LSTMPredictor`.
-
-    ``fit`` takes ``X[tf]``/``y[tf]`` per timeframe (a list per timeframe for several symbols);
-    ``predict`` takes one symbol's frames, indexed by their bar starts.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> idx = pd.date_range("2024-01-01", periods=240, freq="1h")
-    >>> rng = np.random.default_rng(0)
-    >>> X = {tf: pd.DataFrame({"f": rng.normal(size=n)}, index=idx[::k]) for tf, n, k in
-    ...      (("1h", 240, 1), ("6h", 40, 6))}
-    >>> y = {tf: np.r_[X[tf]["f"].to_numpy()[1:], np.nan] for tf in X}
-    >>> mtf = MultiTimeframeLSTM(("1h", "6h"), lookback=4, epochs=1, size="small", device="cpu").fit(X, y)
-    >>> list(mtf.predict(X, idx).columns)
-    ['lstm_1h', 'lstm_6h']
-    """
-
-    def __init__(self, timeframes: Sequence[str] = ("1d",), bar: str | pd.Timedelta | None = None,
-                 **lstm_params: Any) -> None:
-        self.timeframes = timeframes
-        self.bar = bar
-        self.lstm_params = lstm_params
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """``timeframes``, ``bar`` and the shared LSTM hyper-parameters (scikit-learn protocol)."""
-        return {"timeframes": self.timeframes, "bar": self.bar, **self.lstm_params}
-
-    def set_params(self, **params: Any) -> MultiTimeframeLSTM:
-        """Set ``timeframes``, ``bar`` or any LSTM hyper-parameter."""
-        for name, value in params.items():
-            if name in ("timeframes", "bar"):
-                setattr(self, name, value)
-            else:
-                self.lstm_params[name] = value
-        return self
-
-    def fit(self, X: Mapping[str, Any], y: Mapping[str, Any]) -> MultiTimeframeLSTM:
-        """Fit one predictor per timeframe on ``X[tf]`` (features of that timeframe's bars) and ``y[tf]``."""
-        tfs = self._check(X, "X")
-        self._check(y, "y")
-        for name in self.lstm_params:
-            if name not in _param_names():
-                raise unknown_name_error("LSTMPredictor parameter", name, _param_names())
-        self.models_ = {tf: LSTMPredictor(**self.lstm_params).fit(X[tf], y[tf]) for tf in tfs}
-        self.timeframes_ = tfs
-        return self
-
-    def predict(self, X: Mapping[str, pd.DataFrame], index: pd.DatetimeIndex) -> pd.DataFrame:
-        """Columns ``lstm_<tf>`` on the base bars *index*; a timeframe's bar counts once it is complete."""
-        if not hasattr(self, "models_"):
-            raise ModelError("this MultiTimeframeLSTM is not fitted yet; call fit(X, y) first")
-        self._check(X, "X")
-        if not isinstance(index, pd.DatetimeIndex):
-            raise DataError(f"index: expected the base bars' DatetimeIndex, got {type(index).__name__}")
-        out = {}
-        for tf in self.timeframes_:
-            frame = X[tf]
-            if not isinstance(frame, pd.DataFrame) or not isinstance(frame.index, pd.DatetimeIndex):
-                raise DataError(f"X[{tf!r}]: expected a DataFrame with a DatetimeIndex of {tf} bar starts")
-            pred = pd.DataFrame({tf: self.models_[tf].predict(frame)}, index=frame.index)
-            out[f"lstm_{tf}"] = align_completed(pred, TIMEFRAMES[tf], index, self._base_bar(self.timeframes_))[:, 0]
-        return pd.DataFrame(out, index=index)
-
-    def _base_bar(self, tfs: list[str]) -> pd.Timedelta:
-        if self.bar is None:
-            return min(TIMEFRAMES[tf] for tf in tfs)
-        if isinstance(self.bar, str) and self.bar in TIMEFRAMES:
-            return TIMEFRAMES[self.bar]
-        try:
-            return pd.Timedelta(self.bar)
-        except (TypeError, ValueError) as exc:
-            raise ConfigError(f"bar: expected a timeframe name or a Timedelta, got {self.bar!r}") from exc
-
-    def _check(self, mapping: Any, label: str) -> list[str]:
-        tfs = [self.timeframes] if isinstance(self.timeframes, str) else list(self.timeframes)
-        if not tfs:
-            raise ConfigError("timeframes: expected at least one of " + ", ".join(TIMEFRAMES))
-        for tf in tfs:
-            if tf not in TIMEFRAMES:
-                raise unknown_name_error("timeframe", str(tf), TIMEFRAMES)
-        base = self._base_bar(tfs)
-        low = [tf for tf in tfs if TIMEFRAMES[tf] < base]
-        if low:
-            raise ConfigError(f"timeframes {low} are below the data's bar size {base}; "
-                              "keep only timeframes at or above it")
-        if not isinstance(mapping, Mapping):
-            raise DataError(f"{label}: expected a mapping timeframe -> data, got {type(mapping).__name__}")
-        missing = [tf for tf in tfs if tf not in mapping]
-        extra = [k for k in mapping if k not in tfs]
-        if missing or extra:
-            raise ConfigError(f"{label}: timeframes missing {missing}, unexpected {extra}; "
-                              f"pass exactly {tfs}")
-        return tfs
-
-
-def _defaults() -> dict[str, Any]:
-    sig = inspect.signature(LSTMPredictor.__init__)
-    return {n: p.default for n, p in sig.parameters.items() if n != "self"}
-
-
-def _param_names() -> list[str]:
-    return list(_defaults())
+def lstm_param_names() -> list[str]:
+    """The hyper-parameter names of :class:`LSTMPredictor` (its ``__init__`` arguments)."""
+    return sorted(LSTMPredictor().get_params(deep=False))

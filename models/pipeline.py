@@ -17,7 +17,10 @@
 5. **ensemble** - :class:`~tradeforge.models.ensemble.StackedEnsemble` with ``purge=label_end`` and the
    trades' realised returns (for ``expected_return``);
 6. **risk** - a GARCH(1,1)-t refitted on the window's returns and frozen, beta and lower-tail dependence
-   against ``benchmark`` (see :mod:`tradeforge.models._pipeline_risk`), giving ``ml_sigma`` and ``ml_risk``.
+   against ``benchmark`` (:class:`~tradeforge.models.risk.SymbolRisk`), giving ``ml_sigma`` and ``ml_risk``.
+
+:meth:`MLPipeline.fit` runs these steps top to bottom; the per-timeframe LSTMs live in
+:mod:`~tradeforge.models.lstm_mtf` and the risk lines in :mod:`~tradeforge.models.risk`.
 
 Batch and live paths
 --------------------
@@ -42,10 +45,17 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from tradeforge.errors import ConfigError, DataError, ModelError
+from tradeforge.timeframes import TIMEFRAMES, check_timeframes, common_bar_size, usable_timeframes
 
-from . import _pipeline_data as pdata
-from . import _pipeline_lstm as plstm
-from . import _pipeline_risk as prisk
+from .lstm_mtf import (
+    MultiTimeframeLSTM,
+    TfData,
+    fit_known_by,
+    oof_predictions,
+    predict_frames,
+    timeframe_inputs,
+)
+from .risk import SymbolRisk, bars_per_day, benchmark_returns, log_returns
 
 __all__ = ["MLPipeline", "LINES"]
 
@@ -54,6 +64,7 @@ LINES = ("ml_proba", "ml_decision", "ml_confidence", "ml_expected_return", "ml_r
 _DECISION = {"BUY": 1.0, "SELL": -1.0, "HOLD": 0.0}
 _FORMAT = "tradeforge.pipeline/1"
 _GARCH_COLS = ("garch_sigma", "garch_var", "garch_cvar")
+_OHLCV = ("open", "high", "low", "close", "volume")
 
 
 class MLPipeline(BaseEstimator):
@@ -63,8 +74,8 @@ class MLPipeline(BaseEstimator):
     ----------
     timeframes : sequence of str, optional
         LSTM timeframes (and higher feature timeframes); None: every timeframe of
-        ``feeds.TIMEFRAMES`` at or above the data's bar size that is a whole multiple of it (daily
-        data: ``("1d",)``).
+        ``tradeforge.timeframes.TIMEFRAMES`` at or above the data's bar size that is a whole multiple of it
+        (daily data: ``("1d",)``).
     horizon : int
         Bars ahead of the LSTMs' forward log-return target.
     take_profit, stop_loss, label_horizon : float, float, int
@@ -76,12 +87,12 @@ class MLPipeline(BaseEstimator):
     lstm_oof_splits : int
         Walk-forward blocks for the LSTMs' out-of-fold predictions on the training rows.
     base_models, ensemble_splits, calibration, buy_threshold, sell_threshold
-        Passed to :class:`StackedEnsemble` (``n_splits=ensemble_splits``). All five base models by
-        default (measured: the MLP and the SVM add ~0.2 s CPU to a 650 x 110 fast fit of ~1.6 s).
+        Passed to :class:`StackedEnsemble` (``n_splits=ensemble_splits``); all five base models by
+        default.
     ensemble_fast : bool
         Use the ensemble's small members (``StackedEnsemble(fast=True)``: 30 trees of depth 5, 40 boosting
-        rounds). A fold has ~650 training rows, where the small members lose little, and the full-size
-        ones take about 3x longer, which would break the CPU budget of a walk-forward fold.
+        rounds), sized for the few hundred training rows of a walk-forward fold (timings:
+        ``bench/models.py``).
     garch_window, garch_refit_every : int
         Rolling window and refit step of the causal GARCH features.
     benchmark : Series, optional
@@ -109,7 +120,8 @@ class MLPipeline(BaseEstimator):
         Ensemble OOF ``auc``/``brier``/``ece`` of the calibrated stack (``StackedEnsemble.report_`` row
         ``stack_calibrated``, what ``ml_proba`` is), ``auc_stack`` (the meta-learner's OOF AUC before
         calibration), ``n_scored`` rows they were measured on, ``positive_rate`` and ``n_train`` of the
-        ensemble's training rows, and ``timings`` (seconds per stage: features, lstm, ensemble, garch).
+        ensemble's training rows, and ``timings`` (seconds per stage: features with the GARCH inputs, lstm,
+        ensemble, garch for the frozen risk model).
 
     Examples
     --------
@@ -207,11 +219,12 @@ class MLPipeline(BaseEstimator):
         full = default_feature_set()
         return full, full.select(list(self.lstm_groups))
 
-    def _lstm_params(self) -> dict[str, Any]:
-        return {"lookback": int(self.lstm_lookback), "horizon": int(self.horizon),
+    def _lstm(self) -> MultiTimeframeLSTM:
+        lstm = {"lookback": int(self.lstm_lookback), "horizon": int(self.horizon),
                 "epochs": min(int(self.lstm_epochs), 3) if self.fast else int(self.lstm_epochs),
                 "size": "small", "device": self.device, "random_state": int(self.random_state),
                 "num_threads": self.num_threads}
+        return MultiTimeframeLSTM(tuple(self.timeframes_), bar=self.bar_, lstm_params=lstm)
 
     def _ensemble(self, purge: np.ndarray):
         from .ensemble import StackedEnsemble
@@ -222,42 +235,26 @@ class MLPipeline(BaseEstimator):
                                random_state=int(self.random_state), n_jobs=int(self.n_jobs),
                                fast=bool(self.fast or self.ensemble_fast))
 
-    # ------------------------------------------------------------------ shared computations
-    def _features(self, df: pd.DataFrame) -> pd.DataFrame:
-        """Base and higher-timeframe features of *df* (completed higher bars only)."""
+    # ------------------------------------------------------------------ per-bar inputs (fit and predict)
+    def _inputs(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Base and higher-timeframe features of *df* (completed higher bars only) plus the GARCH columns."""
         from .features import build_multi_timeframe
+        from .garch import garch_features
 
         src = df.copy(deep=False)
         src.attrs = {**df.attrs, "bar": self.bar_}
-        higher = [tf for tf in self.timeframes_ if pdata.TIMEFRAME_SIZES()[tf] > self.bar_]
-        return build_multi_timeframe(src, higher, self._feature_sets()[0])
-
-    def _garch_inputs(self, df: pd.DataFrame) -> pd.DataFrame:
-        """Causal rolling GARCH sigma / VaR / CVaR of *df*'s log returns (NaN during the GARCH window)."""
-        from .garch import garch_features
-
-        r = pdata.log_returns(df["close"].to_numpy())
-        out = np.full((len(df), 3), np.nan)
+        higher = [tf for tf in self.timeframes_ if TIMEFRAMES[tf] > self.bar_]
+        feats = build_multi_timeframe(src, higher, self._feature_sets()[0])
+        r = log_returns(df["close"].to_numpy())
+        garch = np.full((len(df), 3), np.nan)
         if len(df) > self.garch_window:
             g = garch_features(r[1:], window=int(self.garch_window), refit_every=int(self.garch_refit_every))
-            out[1:] = g.to_numpy()
-        return pd.DataFrame(out, index=df.index, columns=list(_GARCH_COLS))
+            garch[1:] = g.to_numpy()
+        return feats.join(pd.DataFrame(garch, index=df.index, columns=list(_GARCH_COLS)))
 
-    def _tf_datas(self, df: pd.DataFrame) -> dict[str, plstm.TfData]:
+    def _tf_inputs(self, df: pd.DataFrame) -> dict[str, TfData]:
         """Per LSTM timeframe: *df*'s bars of that timeframe with LSTM features and targets."""
-        lstm_fs = self._feature_sets()[1]
-        sizes = pdata.TIMEFRAME_SIZES()
-        out = {}
-        for tf in self.timeframes_:
-            fs = lstm_fs if sizes[tf] == self.bar_ else lstm_fs.select(exclude=("time",))
-            out[tf] = plstm.tf_data(df, sizes[tf], self.bar_, fs, int(self.horizon))
-        return out
-
-    def _lstm_columns(self, df: pd.DataFrame, datas: Mapping[str, plstm.TfData]) -> pd.DataFrame:
-        sizes = pdata.TIMEFRAME_SIZES()
-        cols = {f"pred_{tf}": plstm.predict_aligned(self.lstms_[tf], datas[tf], sizes[tf], df.index, self.bar_)
-                for tf in self.timeframes_}
-        return pd.DataFrame(cols, index=df.index)
+        return timeframe_inputs(df, self.timeframes_, self.bar_, self._feature_sets()[1], int(self.horizon))
 
     # ------------------------------------------------------------------ fit
     def fit(self, history: pd.DataFrame | Mapping[str, pd.DataFrame], train_start: Any = None,
@@ -278,26 +275,36 @@ class MLPipeline(BaseEstimator):
             ``self``, fitted.
         """
         self._check_params()
-        frames, start, end = self._fit_frames(history, train_start, train_end)
+        frames, start = self._fit_frames(history, train_start, train_end)
         timings: dict[str, float] = {}
         clock = time.perf_counter()
-        feats = {s: self._features(df) for s, df in frames.items()}
+        # 1-3. features + causal GARCH inputs, then labelled rows where every input is finite
+        inputs = {s: self._inputs(df) for s, df in frames.items()}
         timings["features"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        inputs = {s: feats[s].join(self._garch_inputs(df)) for s, df in frames.items()}
-        timings["garch"] = time.perf_counter() - clock
         rows = self._training_rows(frames, inputs, start)
+        # 4. LSTMs: out-of-fold predictions for the ensemble's rows, then a refit on the whole window
         clock = time.perf_counter()
-        datas = {s: self._tf_datas(df) for s, df in frames.items()}
-        rows = self._fit_lstms(frames, datas, rows, start)
+        tf_inputs = {s: self._tf_inputs(df) for s, df in frames.items()}
+        index = {s: df.index for s, df in frames.items()}
+        lstm = self._lstm()
+        rows = rows.join(oof_predictions(lstm, tf_inputs, index, rows, int(self.lstm_oof_splits), start))
+        cutoff = max(df.index[-1] for df in frames.values()) + self.bar_
+        self.lstm_ = fit_known_by(lstm, tf_inputs, cutoff, start)
         timings["lstm"] = time.perf_counter() - clock
+        # 5. stacked ensemble on the rows every LSTM predicted out of fold
         clock = time.perf_counter()
         self._fit_ensemble(inputs, rows)
         timings["ensemble"] = time.perf_counter() - clock
+        # 6. frozen risk model per symbol
         clock = time.perf_counter()
-        self._fit_risk(frames, start)
-        timings["garch"] += time.perf_counter() - clock
-        self.warmup_ = max(self._first_valid(inputs[s], df, datas[s]) for s, df in frames.items())
+        bench = benchmark_returns(self.benchmark, frames)
+        self.risk_ = {}
+        for sym, df in frames.items():
+            r = pd.Series(log_returns(df["close"].to_numpy()), index=df.index)
+            r = (r[r.index >= start] if start is not None else r).dropna()
+            self.risk_[sym] = SymbolRisk.fit(r, bench, bars_per_day(df.index, self.bar_))
+        timings["garch"] = time.perf_counter() - clock
+        self.warmup_ = max(self._first_valid(inputs[s], df, tf_inputs[s]) for s, df in frames.items())
         rep, raw = self.ensemble_.report_.loc["stack_calibrated"], self.ensemble_.report_.loc["stack"]
         self.report_ = {"auc": float(rep["auc"]), "brier": float(rep["brier"]), "ece": float(rep["ece"]),
                         "auc_stack": float(raw["auc"]), "n_scored": int(rep["n"]),
@@ -307,21 +314,23 @@ class MLPipeline(BaseEstimator):
         return self
 
     def _fit_frames(self, history: Any, train_start: Any, train_end: Any):
-        frames_in, _ = pdata.as_frames(history)
-        start = pdata.timestamp(train_start, "train_start")
-        end = pdata.timestamp(train_end, "train_end")
+        frames_in, _ = _as_frames(history)
+        start = _timestamp(train_start, "train_start")
+        end = _timestamp(train_end, "train_end")
         if start is not None and end is not None and start >= end:
             raise ConfigError(f"train_start={start} must be before train_end={end}")
         frames = {}
         for sym, df in frames_in.items():
-            df = pdata.check_frame(df, sym)
+            df = _check_frame(df, sym)
             frames[sym] = df.loc[:end] if end is not None else df  # never read a bar after train_end
             if len(frames[sym]) < 2:
-                raise DataError(f"history['{sym}']: {len(frames[sym])} bar(s) up to train_end={end}; pass more history")
-        self.bar_ = pdata.bar_size(frames)
-        self.timeframes_ = pdata.resolve_timeframes(self.timeframes, self.bar_)
+                raise DataError(f"history['{sym}']: {len(frames[sym])} bar(s) up to train_end={end}; "
+                                "pass more history")
+        self.bar_ = common_bar_size(frames, known=True, what="history")
+        self.timeframes_ = (usable_timeframes(self.bar_) if self.timeframes is None
+                            else list(check_timeframes(self.timeframes, self.bar_)))
         self.symbols_ = list(frames)
-        return frames, start, end
+        return frames, start
 
     def _training_rows(self, frames, inputs, start) -> pd.DataFrame:
         """Labelled rows (symbol, pos, time, label, ret, label_end) in time order, every input finite."""
@@ -338,30 +347,20 @@ class MLPipeline(BaseEstimator):
                 ok &= df.index >= start
             keep = np.flatnonzero(ok)
             parts.append(pd.DataFrame({"symbol": sym, "pos": keep, "time": df.index[keep],
-                                       "label": tb["label"].to_numpy()[keep], "ret": tb["ret"].to_numpy()[keep],
+                                       "label": tb["label"].to_numpy()[keep],
+                                       "ret": tb["ret"].to_numpy()[keep],
                                        "label_end": df.index[end_pos[keep]]}))
         rows = pd.concat(parts, ignore_index=True).sort_values(["time", "symbol"], kind="mergesort")
-        need = 25 * (int(self.ensemble_splits) + 1) * (int(self.lstm_oof_splits) + 1) // int(self.lstm_oof_splits)
+        oof = int(self.lstm_oof_splits)
+        need = 25 * (int(self.ensemble_splits) + 1) * (oof + 1) // oof
         if len(rows) < need:
             raise DataError(
                 f"history: only {len(rows)} labelled training rows remain after the feature/GARCH warm-up "
                 f"(garch_window={self.garch_window} bars) and the purge of labels ending after train_end; "
-                f"need at least {need}: pass more bars (or move train_start later to keep warm-up bars before it)"
+                f"need at least {need}: pass more bars (or move train_start later to keep warm-up bars "
+                "before it)"
             )
         return rows.reset_index(drop=True)
-
-    def _fit_lstms(self, frames, datas, rows: pd.DataFrame, start) -> pd.DataFrame:
-        sizes = pdata.TIMEFRAME_SIZES()
-        params = self._lstm_params()
-        index = {s: df.index for s, df in frames.items()}
-        cutoff = max(df.index[-1] for df in frames.values()) + self.bar_
-        self.lstms_ = {}
-        for tf in self.timeframes_:
-            per_sym = {s: datas[s][tf] for s in frames}
-            rows[f"pred_{tf}"] = plstm.oof_predictions(params, per_sym, sizes[tf], self.bar_, index, rows,
-                                                       int(self.lstm_oof_splits), start)
-            self.lstms_[tf] = plstm.fit_lstm(params, list(per_sym.values()), cutoff, start)
-        return rows
 
     def _fit_ensemble(self, inputs, rows: pd.DataFrame) -> None:
         pred_cols = [f"pred_{tf}" for tf in self.timeframes_]
@@ -379,28 +378,16 @@ class MLPipeline(BaseEstimator):
         self.columns_ = list(X.columns)
         self.train_rows_ = ens[["symbol", "time", "label", "label_end"]]
 
-    def _fit_risk(self, frames, start) -> None:
-        bench = pdata.benchmark_returns(self.benchmark, frames)
-        self.risk_ = {}
-        for sym, df in frames.items():
-            r = pd.Series(pdata.log_returns(df["close"].to_numpy()), index=df.index)
-            if start is not None:
-                r = r[r.index >= start]
-            r = r.dropna()
-            beta, tail = prisk.dependence(r, None if bench is None else bench.loc[r.index.min():r.index.max()])
-            self.risk_[sym] = {"garch": prisk.fit_garch(r.to_numpy()), "init_var": float(np.var(r.to_numpy())),
-                               "beta": beta, "tail": tail,
-                               "bars_per_day": pdata.bars_per_day(df.index, self.bar_)}
-
     def _first_valid(self, inputs: pd.DataFrame, df: pd.DataFrame, datas) -> int:
-        full = inputs.join(self._lstm_columns(df, datas))[self.columns_]
+        full = inputs.join(predict_frames(self.lstm_, datas, df.index))[self.columns_]
         ok = np.isfinite(full.to_numpy()).all(axis=1)
         return int(np.argmax(ok)) + 1 if ok.any() else len(df)
 
     # ------------------------------------------------------------------ predict
     def _check_fitted(self) -> None:
         if not hasattr(self, "ensemble_"):
-            raise ModelError("MLPipeline is not fitted: call fit(history) or MLPipeline.load(directory) first")
+            raise ModelError("MLPipeline is not fitted: call fit(history) or MLPipeline.load(directory) "
+                             "first")
 
     def _symbol(self, name: str) -> str:
         if name in self.risk_:
@@ -426,9 +413,9 @@ class MLPipeline(BaseEstimator):
         7
         """
         self._check_fitted()
-        frames, was_mapping = pdata.as_frames(history)
-        begin = pdata.timestamp(start, "start")
-        out = {sym: self._predict_one(pdata.check_frame(df, sym), self._symbol(sym), begin)
+        frames, was_mapping = _as_frames(history)
+        begin = _timestamp(start, "start")
+        out = {sym: self._predict_one(_check_frame(df, sym), self._symbol(sym), begin)
                for sym, df in frames.items()}
         return out if was_mapping else next(iter(out.values()))
 
@@ -440,7 +427,7 @@ class MLPipeline(BaseEstimator):
             raise DataError(f"history['{sym}']: bar size {bar} differs from the fitted {self.bar_}; "
                             "pass bars of the timeframe the pipeline was fitted on")
         first = int(df.index.searchsorted(start)) if start is not None else 0
-        X = self._features(df).join(self._garch_inputs(df)).join(self._lstm_columns(df, self._tf_datas(df)))
+        X = self._inputs(df).join(predict_frames(self.lstm_, self._tf_inputs(df), df.index))
         X = X[self.columns_].iloc[first:]
         pred_cols = [f"pred_{tf}" for tf in self.timeframes_]
         out = pd.DataFrame(np.nan, index=X.index, columns=[*LINES, *pred_cols])
@@ -451,9 +438,8 @@ class MLPipeline(BaseEstimator):
             out.loc[ok, "ml_decision"] = dec["decision"].map(_DECISION).to_numpy(dtype=np.float64)
             out.loc[ok, "ml_confidence"] = dec["confidence"].to_numpy()
             out.loc[ok, "ml_expected_return"] = dec["expected_return"].to_numpy()
-        risk = self.risk_[sym]
-        sigma, var = prisk.sigma_var_path(risk["garch"], pdata.log_returns(df["close"].to_numpy()), risk["init_var"])
-        out["ml_risk"] = prisk.risk_scores(sigma, var, risk["beta"], risk["tail"], risk["bars_per_day"])[first:]
+        sigma, score = self.risk_[sym].lines(log_returns(df["close"].to_numpy()))
+        out["ml_risk"] = score[first:]
         out["ml_sigma"] = sigma[first:]
         out[pred_cols] = X[pred_cols].to_numpy()
         return out
@@ -489,13 +475,12 @@ class MLPipeline(BaseEstimator):
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         files = self.ensemble_.save(directory / "ensemble")
-        for tf, model in self.lstms_.items():
+        for tf, model in self.lstm_.models_.items():
             files += model.save(directory / f"lstm_{tf}")
         risk = {}
         for i, (sym, r) in enumerate(self.risk_.items()):
-            files += r["garch"].save(directory / f"garch_{i}")
-            risk[sym] = {"garch": f"garch_{i}", "init_var": r["init_var"], "bars_per_day": r["bars_per_day"],
-                         "beta": _json_float(r["beta"]), "tail": _json_float(r["tail"])}
+            risk[sym], written = r.to_state(directory, f"garch_{i}")
+            files += written
         params = {k: (list(v) if isinstance(v, tuple | list) else v) for k, v in self.get_params().items()}
         params["benchmark"] = None
         state = {"format": _FORMAT, "params": params, "bar": str(self.bar_), "timeframes": self.timeframes_,
@@ -509,7 +494,6 @@ class MLPipeline(BaseEstimator):
     def load(cls, directory: str | Path) -> MLPipeline:
         """Read a pipeline written by :meth:`save` (through ``ModelRegistry`` to verify checksums first)."""
         from .ensemble import StackedEnsemble
-        from .garch import GarchModel
         from .lstm import LSTMPredictor
 
         directory = Path(directory)
@@ -517,11 +501,13 @@ class MLPipeline(BaseEstimator):
         try:
             state = json.loads(path.read_text())
         except FileNotFoundError as exc:
-            raise ModelError(f"{path} is missing; save a fitted MLPipeline there or restore the file") from exc
+            raise ModelError(f"{path} is missing; save a fitted MLPipeline there or restore the "
+                             "file") from exc
         except json.JSONDecodeError as exc:
             raise ModelError(f"{path} is not valid JSON ({exc}); restore it or refit") from exc
         if state.get("format") != _FORMAT:
-            raise ModelError(f"{path} is not a {_FORMAT} file (format {state.get('format')!r}); refit and save")
+            raise ModelError(f"{path} is not a {_FORMAT} file (format {state.get('format')!r}); refit and "
+                             "save")
         params = dict(state["params"])
         for key in ("lstm_groups", "base_models"):
             params[key] = tuple(params[key])
@@ -533,16 +519,64 @@ class MLPipeline(BaseEstimator):
         model.warmup_ = int(state["warmup"])
         model.report_ = state["report"]
         model.ensemble_ = StackedEnsemble.load(directory / "ensemble")
-        model.lstms_ = {tf: LSTMPredictor.load(directory / f"lstm_{tf}") for tf in model.timeframes_}
-        model.risk_ = {sym: {"garch": GarchModel.load(directory / r["garch"]), "init_var": float(r["init_var"]),
-                             "bars_per_day": float(r["bars_per_day"]), "beta": _nan(r["beta"]),
-                             "tail": _nan(r["tail"])} for sym, r in state["risk"].items()}
+        model.lstm_ = model._lstm()
+        model.lstm_.models_ = {tf: LSTMPredictor.load(directory / f"lstm_{tf}") for tf in model.timeframes_}
+        model.lstm_.timeframes_ = list(model.timeframes_)
+        model.risk_ = {sym: SymbolRisk.from_state(r, directory) for sym, r in state["risk"].items()}
         return model
 
 
-def _json_float(x: float) -> float | None:
-    return None if not np.isfinite(x) else float(x)
+
+def _as_frames(history: Any, label: str = "history") -> tuple[dict[str, pd.DataFrame], bool]:
+    """``({symbol: frame}, was_mapping)``; a single frame is keyed by ``attrs["symbol"]`` (or ``"data"``)."""
+    if isinstance(history, pd.DataFrame):
+        return {str(history.attrs.get("symbol", "data")): history}, False
+    if isinstance(history, Mapping):
+        if not history:
+            raise DataError(f"{label}: got an empty mapping; pass symbol -> OHLCV DataFrame")
+        return {str(k): v for k, v in history.items()}, True
+    raise DataError(
+        f"{label}: expected an OHLCV DataFrame or a mapping symbol -> DataFrame, got "
+        f"{type(history).__name__}; "
+        "load data with tradeforge.feeds.load"
+    )
 
 
-def _nan(x: float | None) -> float:
-    return float("nan") if x is None else float(x)
+def _check_frame(df: Any, name: str) -> pd.DataFrame:
+    """Check that *df* is a float OHLCV frame on a sorted unique DatetimeIndex; return the five columns."""
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"history['{name}']: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in _OHLCV if c not in df.columns]
+    if missing:
+        raise DataError(
+            f"history['{name}']: missing column(s) {missing} (has {list(df.columns)}); pass lower-case "
+            "open, high, low, close, volume (tradeforge.feeds.validate_ohlcv normalises them)"
+        )
+    if not isinstance(df.index, pd.DatetimeIndex):
+        raise DataError(f"history['{name}']: the index must be a DatetimeIndex, got "
+                        f"{type(df.index).__name__}; "
+                        "validate it with tradeforge.feeds.validate_ohlcv")
+    if not (df.index.is_monotonic_increasing and df.index.is_unique):
+        raise DataError(f"history['{name}']: timestamps must be strictly increasing and unique; "
+                        "validate it with tradeforge.feeds.validate_ohlcv")
+    out = df.loc[:, list(_OHLCV)].astype(np.float64)
+    bad = ~np.isfinite(out.to_numpy()).all(axis=1)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(f"history['{name}']: non-finite OHLCV value at row {row} ({df.index[row]}); "
+                        "fill or drop it (tradeforge.feeds.validate_ohlcv finds every such row)")
+    out.attrs = dict(df.attrs)
+    return out
+
+
+def _timestamp(value: Any, name: str) -> pd.Timestamp | None:
+    """A tz-naive Timestamp from *value* (None passes through)."""
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name}: expected a date or timestamp, got {value!r}") from exc
+    if ts.tzinfo is not None:
+        raise ConfigError(f"{name}: got the tz-aware {ts}; pass wall-clock time like the data's index")
+    return ts

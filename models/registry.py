@@ -45,10 +45,11 @@ KINDS: dict[str, str] = {
     "stacked_ensemble": "tradeforge.models.ensemble:StackedEnsemble",
     "garch": "tradeforge.models.garch:GarchModel",
     "lstm": "tradeforge.models.lstm:LSTMPredictor",
-    "multi_timeframe_lstm": "tradeforge.models.lstm:MultiTimeframeLSTM",
+    "multi_timeframe_lstm": "tradeforge.models.lstm_mtf:MultiTimeframeLSTM",
     "ml_pipeline": "tradeforge.models.pipeline:MLPipeline",
 }
-_LIBRARIES = ("numpy", "pandas", "scikit-learn", "xgboost", "lightgbm", "torch", "arch", "copulas", "tradeforge")
+_LIBRARIES = ("numpy", "pandas", "scikit-learn", "xgboost", "lightgbm", "torch", "arch", "copulas",
+              "tradeforge")
 _VERSION_RE = re.compile(r"^\d{8}T\d{12}Z-[0-9a-f]{8}$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _MANIFEST = "manifest.json"
@@ -139,8 +140,8 @@ class LoadedModels:
 
     def __getitem__(self, name: str) -> Any:
         if name not in self.models:
-            raise ModelError(f"version {self.version} has no model '{name}'.{did_you_mean(name, self.models)} "
-                             f"It holds: {', '.join(self.models)}")
+            raise ModelError(f"version {self.version} has no model '{name}'."
+                             f"{did_you_mean(name, self.models)} It holds: {', '.join(self.models)}")
         return self.models[name]
 
     @property
@@ -196,7 +197,8 @@ class ModelRegistry:
             raise ConfigError("models: expected a non-empty mapping of name -> fitted model")
         for name in models:
             if not isinstance(name, str) or not _NAME_RE.match(name) or name == _MANIFEST:
-                raise ConfigError(f"models: name {name!r} must be letters, digits, '_', '.', '-' (a folder name)")
+                raise ConfigError(f"models: name {name!r} must be letters, digits, '_', '.', '-' (a folder "
+                                  "name)")
         if len(data_range) != 2:
             raise ConfigError(f"data_range: expected (start, end), got {data_range!r}")
         kinds = {name: _kind_of(model) for name, model in models.items()}
@@ -204,7 +206,8 @@ class ModelRegistry:
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
         try:
-            entries = {name: self._save_one(name, model, kinds[name], staging) for name, model in models.items()}
+            entries = {name: self._save_one(name, model, kinds[name], staging)
+                       for name, model in models.items()}
             manifest = {
                 "format": FORMAT,
                 "created_at": now.isoformat(),
@@ -219,7 +222,8 @@ class ModelRegistry:
             body = json.dumps(manifest, indent=1, sort_keys=True, default=_jsonable)
             version = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}-{hashlib.sha256(body.encode()).hexdigest()[:8]}"
             manifest["version"] = version
-            (staging / _MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True, default=_jsonable))
+            text = json.dumps(manifest, indent=1, sort_keys=True, default=_jsonable)
+            (staging / _MANIFEST).write_text(text)
             target = self.root / version
             if target.exists():
                 raise ModelError(f"version {version} already exists in {self.root}; save again")
@@ -267,11 +271,12 @@ class ModelRegistry:
                 raise ModelError(f"no saved model versions in {self.root}; train and save a model first")
             return known[-1]
         if version not in known:
-            raise ModelError(f"unknown model version '{version}' in {self.root}.{did_you_mean(version, known)} "
-                             f"Known: {', '.join(known) or '(none)'}")
+            raise ModelError(f"unknown model version '{version}' in {self.root}."
+                             f"{did_you_mean(version, known)} Known: {', '.join(known) or '(none)'}")
         return version
 
-    def load(self, version: str | None = None, *, expected_features: Sequence[str] | None = None) -> LoadedModels:
+    def load(self, version: str | None = None, *,
+             expected_features: Sequence[str] | None = None) -> LoadedModels:
         """Verify and load *version* (default: the newest); refuse on any mismatch with a ModelError."""
         version = self._pick(version)
         manifest = self.manifest(version)
@@ -294,7 +299,8 @@ def _check_features(version: str, saved: list[str], expected: list[str]) -> None
         return
     missing = [f for f in saved if f not in expected]
     extra = [f for f in expected if f not in saved]
-    what = f"missing {missing[:10]}, unexpected {extra[:10]}" if missing or extra else "same names, other order"
+    what = (f"missing {missing[:10]}, unexpected {extra[:10]}" if missing or extra
+            else "same names, other order")
     raise ModelError(
         f"version {version} was trained on {len(saved)} features but {len(expected)} were given ({what}); "
         "build the feature set the model was trained with, or retrain on the new features"

@@ -1,4 +1,4 @@
-"""Risk numbers: OLS beta, historical VaR/CVaR, and the 1-10 risk score.
+"""Risk numbers: OLS beta, historical VaR/CVaR, and the 1-10 risk score (the composer is :mod:`.risk`).
 
 The risk score
 --------------
@@ -28,7 +28,7 @@ import numpy as np
 
 from tradeforge.errors import ConfigError, DataError
 
-__all__ = ["RISK_SCALE", "ols_beta", "historical_var", "risk_score", "risk_profile"]
+__all__ = ["RISK_SCALE", "ols_beta", "historical_var", "risk_score"]
 
 #: input -> (calm level, wild level, weight); see the module docstring.
 RISK_SCALE: dict[str, tuple[float, float, float]] = {
@@ -74,7 +74,8 @@ def historical_var(returns: Any, alpha: float = 0.05) -> tuple[float, float]:
     if not 0.0 < alpha < 0.5:
         raise ConfigError(f"alpha: expected a tail probability in (0, 0.5), got {alpha!r}")
     if r.size < int(np.ceil(1 / alpha)):
-        raise DataError(f"historical_var: {r.size} returns are too few for alpha={alpha}; need >= {1 / alpha:.0f}")
+        raise DataError(f"historical_var: {r.size} returns are too few for alpha={alpha}; "
+                        f"need >= {1 / alpha:.0f}")
     q = float(np.quantile(r, alpha))
     return -q, -float(r[r <= q].mean())
 
@@ -109,36 +110,3 @@ def risk_score(sigma: float, var: float, beta: float, tail_dep: float) -> int:
     values = {"sigma": sigma, "var": var, "beta": beta, "tail_dep": tail_dep}
     c = sum(_unit(k, v) * RISK_SCALE[k][2] for k, v in values.items())
     return int(np.floor(9.0 * c + 0.5)) + 1
-
-
-def risk_profile(returns: Any, benchmarks: Any, *, alpha: float = 0.05, horizon: int = 5) -> dict[str, Any]:
-    """GARCH + copula risk summary of one symbol: forecasts, VaR/CVaR, beta, tail dependence and score.
-
-    *benchmarks* is a Series, DataFrame or mapping of benchmark returns aligned by index to *returns*; the
-    first benchmark is the market for ``beta``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> rng = np.random.default_rng(0)
-    >>> spy = pd.Series(0.01 * rng.standard_t(5, 600), name="SPY")
-    >>> prof = risk_profile(1.2 * spy + 0.004 * rng.normal(size=600), spy)
-    >>> sorted(prof)[:4], 1 <= prof["risk_score"] <= 10
-    (['beta', 'cvar', 'lower_tail_dep', 'risk_score'], True)
-    """
-    from .copula import CopulaDependence
-    from .garch import GarchModel
-
-    garch = GarchModel(horizon=horizon).fit(returns)
-    dep = CopulaDependence().fit(returns, benchmarks)
-    sigma, var, cvar = float(garch.forecast_sigma()[0]), garch.var(alpha), garch.cvar(alpha)
-    beta, tail = dep.beta(), dep.max_lower_tail()
-    return {
-        "sigma": sigma,
-        "sigma_forecast": garch.forecast_sigma().tolist(),
-        "var": var,
-        "cvar": cvar,
-        "beta": beta,
-        "lower_tail_dep": tail,
-        "risk_score": risk_score(sigma, var, beta, tail),
-    }

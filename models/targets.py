@@ -35,7 +35,7 @@ def _positive_prices(values: np.ndarray, name: str, index: Any = None) -> None:
         where = f" ({index[pos]})" if index is not None else ""
         raise DataError(
             f"{name}: expected positive finite prices, got {float(values[pos])} at row {pos}{where}; "
-            f"clean the data first (tradeforge.feeds.validate_ohlcv)"
+            "clean the data first (tradeforge.feeds.validate_ohlcv)"
         )
 
 
@@ -89,7 +89,8 @@ def _barrier_widths(df: pd.DataFrame, take_profit: float, stop_loss: float, vol:
             raise ConfigError("vol_mult is set but vol is None: pass vol (a column name or a per-bar series)")
         for name, value in (("take_profit", take_profit), ("stop_loss", stop_loss)):
             if not isinstance(value, int | float) or not 0 < value < (1 if name == "stop_loss" else np.inf):
-                raise ConfigError(f"{name}: expected a fraction of the entry price in (0, 1), e.g. 0.02, got {value!r}")
+                raise ConfigError(f"{name}: expected a fraction of the entry price in (0, 1), e.g. 0.02, "
+                                  f"got {value!r}")
         return np.full(n, float(take_profit)), np.full(n, float(stop_loss))
     if vol_mult is None:
         raise ConfigError("vol is set but vol_mult is None: pass vol_mult=k or (k_take_profit, k_stop_loss)")
@@ -160,7 +161,8 @@ def triple_barrier(
     missing = [c for c in ("open", "high", "low", "close") if c not in getattr(df, "columns", ())]
     if missing or not isinstance(df, pd.DataFrame):
         raise DataError(f"triple_barrier: expected an OHLCV DataFrame, missing columns {missing}")
-    arrays = [np.ascontiguousarray(df[c].to_numpy(dtype=np.float64)) for c in ("open", "high", "low", "close")]
+    arrays = [np.ascontiguousarray(df[c].to_numpy(dtype=np.float64))
+              for c in ("open", "high", "low", "close")]
     for name, arr in zip(("open", "high", "low", "close"), arrays, strict=True):
         _positive_prices(arr, name, df.index)
     tp, sl = _barrier_widths(df, take_profit, stop_loss, vol, vol_mult)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from tradeforge.errors import ConfigError, DataError, ModelError
+from tradeforge.errors import ConfigError, DataError
 
 __all__ = ["WalkForwardSplit", "oof_predict"]
 
@@ -234,7 +234,9 @@ def oof_predict(
     mask = np.zeros(len(ya), dtype=bool)
     for k, (train, test) in enumerate(splitter.split(Xa)):
         if np.unique(ya[train]).size < 2:
-            raise ModelError(
+            from ._sklearn import ModelValueError  # sklearn reads it as a ValueError
+
+            raise ModelValueError(
                 f"oof_predict: fold {k} trains on rows {train[0]}..{train[-1]} which hold a single class "
                 f"({ya[train][0]!r}); use longer training windows (min_train/train_size) or fewer splits"
             )

@@ -123,7 +123,8 @@ def test_feature_mismatch_is_refused(fitted):
 def test_save_load_round_trip_gives_identical_predictions(fitted, tmp_path):
     model, X, _ = fitted
     files = model.save(tmp_path)
-    assert {f.name for f in files} == {"ensemble.json", "rf.pkl", "xgb.json", "lgbm.txt", "mlp.pkl", "svm.pkl"}
+    expected = {"ensemble.json", "rf.pkl", "xgb.json", "lgbm.txt", "mlp.pkl", "svm.pkl"}
+    assert {f.name for f in files} == expected
     loaded = StackedEnsemble.load(tmp_path)
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
     pd.testing.assert_frame_equal(loaded.report_, model.report_, check_dtype=False)

@@ -1,4 +1,4 @@
-"""LSTM building blocks: device/AMP choice, windows, chronological split, scaler, multi-timeframe alignment."""
+"""LSTM building blocks: device/AMP choice, windows, chronological split, scaler, multi-timeframe LSTM."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 from tradeforge.errors import ConfigError, DataError
 from tradeforge.models import _lstm_io as io
 from tradeforge.models._trainer import CPU_CHUNK, DeviceChoice, choose_device
-from tradeforge.models.lstm import LSTMPredictor, MultiTimeframeLSTM
+from tradeforge.models.lstm import LSTMPredictor
+from tradeforge.models.lstm_mtf import MultiTimeframeLSTM
 
 
 @pytest.mark.parametrize(
@@ -101,7 +102,7 @@ def _mtf_data(n_hours: int = 480):
 def test_multi_timeframe_fit_predict_is_causal():
     X, y, idx = _mtf_data()
     params = dict(lookback=4, size="small", device="cpu", num_threads=1, epochs=2)
-    mtf = MultiTimeframeLSTM(("1h", "6h"), **params).fit(X, y)
+    mtf = MultiTimeframeLSTM(("1h", "6h"), lstm_params=params).fit(X, y)
     out = mtf.predict(X, idx)
     assert list(out.columns) == ["lstm_1h", "lstm_6h"] and out.index.equals(idx)
     six = pd.Series(mtf.models_["6h"].predict(X["6h"]), index=X["6h"].index)
@@ -110,7 +111,7 @@ def test_multi_timeframe_fit_predict_is_causal():
     visible = first + pd.Timedelta("6h") - pd.Timedelta("1h")
     assert out.loc[:visible - pd.Timedelta("1h"), "lstm_6h"].isna().all()
     assert out.loc[visible, "lstm_6h"] == six[first]
-    assert mtf.get_params()["lookback"] == 4
+    assert mtf.get_params()["lstm_params"]["lookback"] == 4
     # every base bar sees the last 6h bar complete by its close, never the forming one
     done = six.index + pd.Timedelta("6h")
     for t in idx[::7]:
@@ -128,6 +129,6 @@ def test_multi_timeframe_rejects_bad_timeframes():
     with pytest.raises(ConfigError, match=r"missing \['1d'\]"):
         MultiTimeframeLSTM(("1h", "1d")).fit(X, y)
     with pytest.raises(ConfigError, match="Did you mean 'lookback'"):
-        MultiTimeframeLSTM(("1h", "6h"), lookbak=3).fit(X, y)
+        MultiTimeframeLSTM(("1h", "6h"), lstm_params={"lookbak": 3}).fit(X, y)
     with pytest.raises(DataError, match="mapping"):
         MultiTimeframeLSTM(("1h",)).fit([X["1h"]], y)

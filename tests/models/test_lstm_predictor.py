@@ -184,5 +184,6 @@ def test_sklearn_clone_and_set_params():
     copy = clone(est)
     assert copy.get_params() == est.get_params() and copy is not est
     assert "lookback=7" in repr(est)
-    with pytest.raises(ConfigError, match="Did you mean 'lookback'"):
+    # scikit-learn's own set_params: a ValueError naming the bad key and listing the valid ones
+    with pytest.raises(ValueError, match=r"Invalid parameter 'lookbak'.*'lookback'"):
         est.set_params(lookbak=3)

@@ -1,4 +1,4 @@
-"""MLPipeline: output lines, causality (truncation), live == batch, train_end isolation, persistence, errors."""
+"""MLPipeline: output lines, causality (truncation), live == batch, train_end isolation, saving, errors."""
 
 from __future__ import annotations
 
@@ -80,8 +80,8 @@ def test_fit_never_reads_after_train_end_and_is_deterministic(fitted):
     refit = MLPipeline(**PARAMS).fit(other, train_end=df.index[TRAIN_END])
     assert refit.report_["n_train"] == pipe.report_["n_train"]
     assert refit.report_["auc"] == pipe.report_["auc"]
-    pd.testing.assert_frame_equal(refit.predict_frame(other.iloc[: TRAIN_END + 1]), frame.iloc[: TRAIN_END + 1],
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(refit.predict_frame(other.iloc[: TRAIN_END + 1]),
+                                  frame.iloc[: TRAIN_END + 1], check_exact=True)
     # the label purge at the window's edge: no training label ends after train_end
     assert (pipe.train_rows_["label_end"] <= df.index[TRAIN_END]).all()
     assert pipe.train_rows_["time"].max() < df.index[TRAIN_END]

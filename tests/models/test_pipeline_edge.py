@@ -28,10 +28,11 @@ def test_planted_edge_is_found_out_of_fold_on_two_symbols():
     assert rep["auc_stack"] > 0.5 + 2.0 * _null_se(rep), rep
     assert rep["auc"] > 0.5 + 2.0 * _null_se(rep), rep
     frames = pipe.predict_frame(data, start=next(iter(data.values())).index[-80])
-    assert set(frames) == set(data) and all(len(f) == 80 and f["ml_proba"].notna().all() for f in frames.values())
+    assert set(frames) == set(data)
+    assert all(len(f) == 80 and f["ml_proba"].notna().all() for f in frames.values())
     # equal-weighted index of the two symbols as benchmark: beta near 1, positive tail dependence
     for risk in pipe.risk_.values():
-        assert 0.5 < risk["beta"] < 1.5 and 0.0 < risk["tail"] <= 1.0
+        assert 0.5 < risk.beta < 1.5 and 0.0 < risk.tail <= 1.0
 
 
 def test_pure_noise_scores_near_half_and_explicit_benchmark():
@@ -41,7 +42,7 @@ def test_pure_noise_scores_near_half_and_explicit_benchmark():
     rep = pipe.report_
     assert abs(rep["auc_stack"] - 0.5) < 3.0 * _null_se(rep), rep
     risk = next(iter(pipe.risk_.values()))
-    assert np.isfinite(risk["beta"]) and 0.0 <= risk["tail"] <= 1.0
+    assert np.isfinite(risk.beta) and 0.0 <= risk.tail <= 1.0
     frame = pipe.predict_frame(first)
     valid = frame.iloc[pipe.warmup - 1:]
     assert valid["ml_risk"].between(1, 10).all()

@@ -16,8 +16,8 @@ TRAIN_END = 1199
 @pytest.fixture(scope="module")
 def hourly():
     df = next(iter(load("synth:symbols=1,bars=1500,freq=1h,seed=2,edge=0.3").values()))
-    pipe = MLPipeline(timeframes=("1h", "6h"), fast=True, garch_window=60, garch_refit_every=150, lstm_epochs=2,
-                      lstm_lookback=10).fit(df, train_end=df.index[TRAIN_END])
+    pipe = MLPipeline(timeframes=("1h", "6h"), fast=True, garch_window=60, garch_refit_every=150,
+                      lstm_epochs=2, lstm_lookback=10).fit(df, train_end=df.index[TRAIN_END])
     return df, pipe, pipe.predict_frame(df)
 
 

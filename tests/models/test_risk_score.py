@@ -9,10 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tradeforge.errors import ConfigError, DataError
-from tradeforge.models.risk_metrics import historical_var, ols_beta, risk_profile, risk_score
+from tradeforge.models.risk import risk_profile
+from tradeforge.models.risk_metrics import historical_var, ols_beta, risk_score
 
 _inputs = st.fixed_dictionaries({
-    "sigma": st.floats(0, 0.2), "var": st.floats(-0.05, 0.3), "beta": st.floats(-3, 4), "tail_dep": st.floats(0, 1),
+    "sigma": st.floats(0, 0.2), "var": st.floats(-0.05, 0.3), "beta": st.floats(-3, 4),
+    "tail_dep": st.floats(0, 1),
 })
 
 

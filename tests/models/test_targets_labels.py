@@ -24,7 +24,8 @@ def _flat_then(bar_high: float, bar_low: float, bar_open: float = 100.0, n: int 
 
 
 def test_forward_log_return_values_and_nan_tail():
-    close = pd.Series([100.0, 110.0, 99.0, 120.0], index=pd.date_range("2024-01-01", periods=4, name="datetime"))
+    index = pd.date_range("2024-01-01", periods=4, name="datetime")
+    close = pd.Series([100.0, 110.0, 99.0, 120.0], index=index)
     r = forward_log_return(close, 2)
     assert r.name == "fwd_logret_2" and r.index.equals(close.index)
     np.testing.assert_allclose(r.to_numpy()[:2], np.log([99.0 / 100.0, 120.0 / 110.0]))
@@ -67,7 +68,8 @@ def test_time_limit_exits_at_the_close_of_the_last_bar():
     assert out.iloc[-3:]["label"].isna().all() and out.iloc[-3:]["exit_time"].isna().all()
     assert out["label_end"].isna().sum() == 3
     known = out["label_end"].dropna()
-    assert (known.to_numpy() == np.flatnonzero(out["label"].notna()) + out["exit_offset"].dropna().to_numpy()).all()
+    ends = np.flatnonzero(out["label"].notna()) + out["exit_offset"].dropna().to_numpy()
+    assert (known.to_numpy() == ends).all()
     assert out["exit_offset"].isna().sum() == 3
 
 

@@ -1,6 +1,6 @@
 """Time one MLPipeline fit with default parameters on daily bars (the walk-forward fold size), one thread.
 
-Run: ``.venv/bin/python tests/models/bench_pipeline_fit.py [train_bars] [warmup_bars]`` (defaults 1000, 300).
+Run: ``.venv/bin/python bench/pipeline_fit.py [train_bars] [warmup_bars]`` (defaults 1000, 300).
 Prints wall and CPU seconds per stage (``report_["timings"]`` is wall time) and the predict cost of a
 250-bar test fold. A first fit in a fresh process also pays torch's and numba's start-up; it is timed
 separately from a second, warm fit.
@@ -25,7 +25,8 @@ def main(train_bars: int = 1000, warmup_bars: int = 300) -> None:
     for label in ("cold", "warm"):
         wall, cpu = time.perf_counter(), time.process_time()
         pipe = MLPipeline().fit(df, train_start=start, train_end=end)
-        print(f"fit ({label}): wall {time.perf_counter() - wall:.2f} s, cpu {time.process_time() - cpu:.2f} s, "
+        print(f"fit ({label}): wall {time.perf_counter() - wall:.2f} s, "
+              f"cpu {time.process_time() - cpu:.2f} s, "
               f"stages {pipe.report_['timings']}, n_train {pipe.report_['n_train']}, "
               f"auc_stack {pipe.report_['auc_stack']:.3f}, warmup {pipe.warmup}")
     wall, cpu = time.perf_counter(), time.process_time()
