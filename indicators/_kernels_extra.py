@@ -35,7 +35,8 @@ def vwap_session_nb(high, low, close, volume, session):
 @njit(cache=True, nogil=True)
 def vwap_rolling_nb(high, low, close, volume, timeperiod):
     """Rolling VWAP over the last timeperiod bars, sums recomputed per window (no drift).
-    Reference: sum(tp*v)/sum(v) with pandas ``rolling(timeperiod).sum()``; NaN where the window volume is 0."""
+    Reference: sum(tp*v)/sum(v) with pandas ``rolling(timeperiod).sum()``; NaN where the window volume
+    is 0."""
     n = close.shape[0]
     out = np.full(n, np.nan)
     for i in range(timeperiod - 1, n):

@@ -466,7 +466,9 @@ def ultosc_nb(high, low, close, p1, p2, p3):
 
 @njit(cache=True, nogil=True)
 def bop_nb(open_, high, low, close):
-    """Balance of power, (close - open)/(high - low). Reference: TA-Lib ``BOP`` (0 when the range is < 1e-8)."""
+    """Balance of power, (close - open)/(high - low).
+
+    Reference: TA-Lib ``BOP`` (0 when the range is < 1e-8)."""
     n = close.shape[0]
     out = np.empty(n)
     for i in range(n):

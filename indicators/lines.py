@@ -11,7 +11,7 @@ Two ways to use the same numba kernels in a backtest:
   (all of them when preloaded, the bars seen so far when live) and read bar t. Both are free of lookahead
   because every kernel's value at bar t depends only on bars <= t (``test_property_no_lookahead``).
 
-This module imports backtrader; ``tradeforge.indicators`` exposes its names lazily.
+This module imports backtrader; ``tradeforge.indicators`` also exposes its names, importing it on first use.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ import pandas as pd
 
 from tradeforge.errors import ConfigError, DataError, unknown_name_error
 
+from . import api
+from .vwap import vwap
+
 __all__ = [
     "indicator_lines", "TFIndicator", "TFSMA", "TFEMA", "TFWMA", "TFRSI", "TFATR", "TFBBands", "TFMACD",
     "TFStoch", "TFADX", "TFCCI", "TFMFI", "TFOBV",
@@ -36,10 +39,10 @@ __all__ = [
 _INPUT_NAMES = ("open", "high", "low", "close", "volume", "real")
 
 
+@cache
 def _functions() -> dict[str, Any]:
-    from tradeforge import indicators
-
-    return {name: getattr(indicators, name) for name in indicators.__all__}
+    """The checked indicator functions by name (every table entry and the session VWAP)."""
+    return {**{name: getattr(api, name) for name in api.__all__}, "vwap": vwap}
 
 
 def _input_args(fn) -> list[str]:
@@ -71,14 +74,16 @@ def indicator_lines(df: pd.DataFrame, spec: Mapping[str, tuple]) -> dict[str, np
     >>> import pandas as pd
     >>> df = pd.DataFrame({c: np.linspace(1.0, 2.0, 30) for c in ("open", "high", "low", "close")})
     >>> df["volume"] = 1.0
-    >>> out = indicator_lines(df, {"rsi_14": ("rsi", {"timeperiod": 14}), "bb": ("bbands", {"timeperiod": 5})})
+    >>> spec = {"rsi_14": ("rsi", {"timeperiod": 14}), "bb": ("bbands", {"timeperiod": 5})}
+    >>> out = indicator_lines(df, spec)
     >>> sorted(out), float(out["rsi_14"][-1])
     (['bb_lowerband', 'bb_middleband', 'bb_upperband', 'rsi_14'], 100.0)
     """
     funcs = _functions()
     result: dict[str, np.ndarray] = {}
     for line, entry in spec.items():
-        if not isinstance(entry, tuple | list) or len(entry) not in (2, 3) or not isinstance(entry[1], Mapping):
+        shaped = isinstance(entry, tuple | list) and len(entry) in (2, 3)
+        if not shaped or not isinstance(entry[1], Mapping):
             raise ConfigError(f"indicator line {line!r}: expected (function, params) or (function, params, "
                               f"output), got {entry!r}; e.g. ('rsi', {{'timeperiod': 14}})")
         fname, params = entry[0], dict(entry[1])
