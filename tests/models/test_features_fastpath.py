@@ -9,8 +9,9 @@ import pytest
 
 from tradeforge import indicators as ta
 from tradeforge.errors import ConfigError
-from tradeforge.models._feature_registry import _TALIB_TABLE
+from tradeforge.indicators.table import INDICATORS
 from tradeforge.models.features import FeatureSet, FeatureSpec, default_feature_set
+from tradeforge.models.features.functions import SHADOWED
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +28,14 @@ def frame() -> pd.DataFrame:
 
 
 def test_talib_features_equal_the_checked_indicators_bitwise(frame):
-    specs = [FeatureSpec(f"{name}_{o}", name, output=o) for name, (_, _, outs, _) in _TALIB_TABLE.items()
-             for o in range(len(outs))]
+    talib_like = {name: ind for name, ind in INDICATORS.items() if name not in SHADOWED}
+    specs = [FeatureSpec(f"{name}_{o}", name, output=o) for name, ind in talib_like.items()
+             for o in range(len(ind.outputs))]
     got = FeatureSet(specs).transform(frame)
-    for name, (inputs, defaults, outs, _) in _TALIB_TABLE.items():
-        want = getattr(ta, name)(*(frame[c].to_numpy() for c in inputs), **defaults)
+    for name, ind in talib_like.items():
+        outs = ind.outputs
+        inputs = ["close" if i == "real" else i for i in ind.inputs]
+        want = getattr(ta, name)(*(frame[c].to_numpy() for c in inputs), **ind.defaults)
         for o, w in enumerate(want if isinstance(want, tuple) else (want,)):
             assert got[f"{name}_{o}"].to_numpy().tobytes() == w.tobytes(), name
         assert len(outs) == (len(want) if isinstance(want, tuple) else 1)

@@ -198,7 +198,7 @@ def test_derived_features_match_pandas_references(sp500):
 def test_pandas_ta_import_leaves_pandas_options_alone():
     import pandas as pd
 
-    from tradeforge.models._feature_pandas_ta import _module
+    from tradeforge.models.features.pandas_ta_functions import _module
 
     _module.cache_clear()
     before = pd.options.mode.copy_on_write

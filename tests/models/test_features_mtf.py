@@ -102,7 +102,7 @@ def test_truncation_never_changes_earlier_rows_multi_timeframe(seed):
 
 def test_bad_timeframes_raise_config_errors():
     df = _sessions(2, 5)
-    with pytest.raises(ConfigError, match="must be a larger whole multiple"):
+    with pytest.raises(ConfigError, match="finer than, or not a multiple of"):
         build_multi_timeframe(df, ["1m"], SMALL)
     with pytest.raises(ConfigError, match="Did you mean '1d'"):
         build_multi_timeframe(df, ["1dd"], SMALL)

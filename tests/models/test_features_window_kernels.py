@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from tradeforge.models import _feature_nb as nb
+from tradeforge.models.features import _kernels as nb
 
 
 def _windows(x, window, lag=0):

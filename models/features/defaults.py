@@ -6,7 +6,10 @@ Every column is a ratio to close, a return, a bounded oscillator rescaled to abo
 
 from __future__ import annotations
 
-from .features import FeatureSpec
+from .matrix import FeatureSet
+from .spec import FeatureSpec
+
+__all__ = ["DEFAULT_SPECS", "default_feature_set"]
 
 
 def _s(name, function, group, normalize=None, output=0, **params):
@@ -104,3 +107,20 @@ def _time() -> list[FeatureSpec]:
 
 
 DEFAULT_SPECS: tuple[FeatureSpec, ...] = (*_technical(), *_volume(), *_price(), *_momentum(), *_time())
+
+
+def default_feature_set() -> FeatureSet:
+    """The default 83-column, scale-free feature set (seed 004).
+
+    Groups: technical (50: RSI, MACD, Bollinger, ATR, stochastics, ADX family, Aroon, CCI, ...),
+    volume (10: OBV and A/D slopes, VWAP distance, volume ratios, RVOL, MFI), price/trend (14:
+    distances to moving averages, MA crosses, range position, bar shape, gap), momentum (6: log
+    returns over 1-20 bars, realized volatility) and time (hour, minute, weekday).
+
+    Examples
+    --------
+    >>> fs = default_feature_set()
+    >>> len(fs.columns), fs.warmup
+    (83, 57)
+    """
+    return FeatureSet(DEFAULT_SPECS)
