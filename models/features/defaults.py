@@ -19,7 +19,8 @@ def _s(name, function, group, normalize=None, output=0, **params):
 def _technical() -> list[FeatureSpec]:
     t = "technical"
     specs = [_s(f"rsi_{p}", "rsi", t, "pct", timeperiod=p) for p in (2, 7, 14, 21)]
-    specs += [_s(name, "macd", t, "close", output=i) for i, name in enumerate(("macd", "macd_signal", "macd_hist"))]
+    macd_names = ("macd", "macd_signal", "macd_hist")
+    specs += [_s(name, "macd", t, "close", output=i) for i, name in enumerate(macd_names)]
     for p in (10, 20):
         specs += [_s(f"bb_pctb_{p}", "bollinger", t, output=0, timeperiod=p),
                   _s(f"bb_width_{p}", "bollinger", t, output=1, timeperiod=p)]

@@ -54,7 +54,8 @@ def from_indicator(ind: Indicator) -> Function:
 
 
 # ---- derived features (scale-free by construction) -------------------------------------------------
-def shared(memo: dict, name: str, arrays: tuple[np.ndarray, ...], params: tuple, compute: Callable[[], Any]) -> Any:
+def shared(memo: dict, name: str, arrays: tuple[np.ndarray, ...], params: tuple,
+           compute: Callable[[], Any]) -> Any:
     """``compute()``, once per transform: *memo* (one per frame) maps ``(name, id(array)..., params)`` to
     ``(arrays, result)``; holding the arrays keeps their ids from being reused by other arrays."""
     key = (name, *map(id, arrays), *params)
@@ -145,7 +146,8 @@ _DERIVED: dict[str, Function] = {
     "log_volume_zscore": _derived(("volume",), {"timeperiod": 20}, ("zscore",), lambda p: p["timeperiod"] - 1,
                                   lambda v, timeperiod: (nb.zscore_nb(np.log1p(v), timeperiod),), memo=False),
     "vwap": _derived(_HLCV, {"timeperiod": 20}, ("vwap",), lambda p: p["timeperiod"] - 1,
-                     lambda h, low, c, v, timeperiod: (nb.rolling_vwap_nb(h, low, c, v, timeperiod),), memo=False),
+                     lambda h, low, c, v, timeperiod: (nb.rolling_vwap_nb(h, low, c, v, timeperiod),),
+                     memo=False),
     "rvol": _derived(("volume",), {"timeperiod": 20}, ("rvol",), lambda p: p["timeperiod"],
                      lambda v, timeperiod: (nb.rvol_nb(v, timeperiod),), memo=False),
     "volume_ratio": _derived(("volume",), {"fastperiod": 5, "slowperiod": 20}, ("volume_ratio",),
@@ -170,13 +172,16 @@ _DERIVED: dict[str, Function] = {
                          lambda p: max(p["fastperiod"], p["slowperiod"]) - 1,
                          lambda c, memo, fastperiod, slowperiod: (
                              rolling_mean(memo, c, fastperiod) / rolling_mean(memo, c, slowperiod) - 1.0,)),
-    "bar_range": _derived(_HLC, {}, ("bar_range",), lambda p: 0, lambda h, low, c: ((h - low) / c,), memo=False),
-    "bar_body": _derived(("open", "close"), {}, ("bar_body",), lambda p: 0, lambda o, c: (c / o - 1.0,), memo=False),
+    "bar_range": _derived(_HLC, {}, ("bar_range",), lambda p: 0, lambda h, low, c: ((h - low) / c,),
+                          memo=False),
+    "bar_body": _derived(("open", "close"), {}, ("bar_body",), lambda p: 0, lambda o, c: (c / o - 1.0,),
+                         memo=False),
     "close_location": _derived(_HLC, {}, ("close_location",), lambda p: 0,
                                lambda h, low, c: (nb.position_in_range_nb(c, low, h),), memo=False),
     "gap": _derived(("open", "close"), {}, ("gap",), lambda p: 1, _gap, memo=False),
     "hour": _derived(("datetime",), {}, ("hour",), lambda p: 0, _time_part(_NS_HOUR, 24), memo=False),
-    "minute": _derived(("datetime",), {}, ("minute",), lambda p: 0, _time_part(_NS_HOUR // 60, 60), memo=False),
+    "minute": _derived(("datetime",), {}, ("minute",), lambda p: 0, _time_part(_NS_HOUR // 60, 60),
+                       memo=False),
     # 1970-01-01 was a Thursday: shift by 3 so that Monday = 0, as pandas' dayofweek.
     "weekday": _derived(("datetime",), {}, ("weekday",), lambda p: 0, _time_part(_NS_DAY, 7, 3), memo=False),
 }
@@ -186,7 +191,10 @@ _DERIVED: dict[str, Function] = {
 SHADOWED: frozenset[str] = frozenset(INDICATORS) & frozenset(_DERIVED)
 
 #: Every function by name: the indicator table, then the derived features (which win on a shared name).
-REGISTRY: dict[str, Function] = {**{name: from_indicator(ind) for name, ind in INDICATORS.items()}, **_DERIVED}
+REGISTRY: dict[str, Function] = {
+    **{name: from_indicator(ind) for name, ind in INDICATORS.items()},
+    **_DERIVED,
+}
 PANDAS_TA_PREFIX = "pandas_ta:"
 
 

@@ -51,7 +51,8 @@ def _check_value(spec: FeatureSpec, key: str, value: Any, default: Any) -> Any:
             )
         return int(value)
     if isinstance(default, float):
-        if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not np.isfinite(value):
+        numeric = not isinstance(value, bool) and isinstance(value, int | float | np.number)
+        if not numeric or not np.isfinite(value):
             raise ConfigError(f"feature '{spec.name}': parameter {key}={value!r} must be a finite number")
         return float(value)
     return value
@@ -267,7 +268,8 @@ def _input_arrays(df: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, np.nd
         if not np.isfinite(arr).all():
             pos = int(np.flatnonzero(~np.isfinite(arr))[0])
             raise DataError(
-                f"features: column '{c}' has non-finite value {float(arr[pos])} at row {pos} ({df.index[pos]}); "
+                f"features: column '{c}' has non-finite value {float(arr[pos])} at row {pos} "
+                f"({df.index[pos]}); "
                 f"fill or drop it (tradeforge.feeds.validate_ohlcv finds every such row)"
             )
         arrays[c] = arr

@@ -24,7 +24,6 @@ import pandas as pd
 from tradeforge.errors import ConfigError, unknown_name_error
 
 
-
 class Transformer(Protocol):
     """What the executor needs of a :class:`~tradeforge.models.features.Transformer` (no import of it)."""
 

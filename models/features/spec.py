@@ -64,9 +64,13 @@ class FeatureSpec:
         if not isinstance(self.name, str) or not self.name:
             raise ConfigError(f"FeatureSpec name: expected a non-empty string, got {self.name!r}")
         if not isinstance(self.function, str) or not self.function:
-            raise ConfigError(f"FeatureSpec '{self.name}': function must be a non-empty string, got {self.function!r}")
+            raise ConfigError(
+                f"FeatureSpec '{self.name}': function must be a non-empty string, got {self.function!r}"
+            )
         if not isinstance(self.params, Mapping):
-            raise ConfigError(f"FeatureSpec '{self.name}': params must be a mapping, got {type(self.params).__name__}")
+            raise ConfigError(
+                f"FeatureSpec '{self.name}': params must be a mapping, got {type(self.params).__name__}"
+            )
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
         if self.inputs is not None:
             object.__setattr__(self, "inputs", tuple(self.inputs))
@@ -76,7 +80,9 @@ class FeatureSpec:
         if self.group not in GROUPS:
             raise unknown_name_error(f"group of feature '{self.name}'", str(self.group), GROUPS)
         if isinstance(self.output, bool) or not isinstance(self.output, int | np.integer) or self.output < 0:
-            raise ConfigError(f"FeatureSpec '{self.name}': output must be an integer >= 0, got {self.output!r}")
+            raise ConfigError(
+                f"FeatureSpec '{self.name}': output must be an integer >= 0, got {self.output!r}"
+            )
 
     def __reduce__(self):
         """Pickle with plain-dict params (a mappingproxy cannot be pickled)."""

@@ -24,7 +24,8 @@ def frame() -> pd.DataFrame:
     low = np.minimum(open_, close) * (1 - np.abs(rng.normal(0, 0.01, n)))
     volume = rng.lognormal(11, 1, n).round()
     index = pd.date_range("2021-01-04 09:30", periods=n, freq="h", name="datetime")
-    return pd.DataFrame({"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=index)
+    columns = {"open": open_, "high": high, "low": low, "close": close, "volume": volume}
+    return pd.DataFrame(columns, index=index)
 
 
 def test_talib_features_equal_the_checked_indicators_bitwise(frame):
@@ -53,10 +54,13 @@ def test_each_default_column_alone_equals_the_full_matrix(frame):
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        (FeatureSpec("fast_rsi", "rsi", {"timeperiod": 1}), r"feature 'fast_rsi' \(rsi\): timeperiod: expected an "
+        (FeatureSpec("fast_rsi", "rsi", {"timeperiod": 1}),
+         r"feature 'fast_rsi' \(rsi\): timeperiod: expected an "
                                                             r"integer from 2"),
-        (FeatureSpec("p", "ppo", {"matype": 7}), r"feature 'p' \(ppo\): matype: unsupported TA-Lib MA type 7"),
-        (FeatureSpec("s", "stoch", {"slowd_matype": 9}, output=1), r"slowd_matype: unsupported TA-Lib MA type 9"),
+        (FeatureSpec("p", "ppo", {"matype": 7}),
+         r"feature 'p' \(ppo\): matype: unsupported TA-Lib MA type 7"),
+        (FeatureSpec("s", "stoch", {"slowd_matype": 9}, output=1),
+         r"slowd_matype: unsupported TA-Lib MA type 9"),
     ],
 )
 def test_parameters_the_indicator_refuses_are_refused_when_the_set_is_built(spec, message):

@@ -43,7 +43,8 @@ def frame() -> pd.DataFrame:
     low = np.minimum(open_, close) * (1 - np.abs(rng.normal(0, 0.01, n)))
     volume = rng.lognormal(9, 1, n).round()
     index = pd.date_range("2022-03-01", periods=n, freq="D", name="datetime")
-    return pd.DataFrame({"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=index)
+    columns = {"open": open_, "high": high, "low": low, "close": close, "volume": volume}
+    return pd.DataFrame(columns, index=index)
 
 
 def _columns(ind) -> tuple[str, ...]:
