@@ -12,13 +12,7 @@ import numpy as np  # noqa: F401  (the docstring examples use it)
 from .spec import checked
 from .table import INDICATORS as _T
 
-__all__ = [
-    "sma", "ema", "wma", "dema", "tema", "trima", "kama", "t3", "ma", "bbands", "macd", "ppo", "apo", "rsi",
-    "cmo", "roc", "mom", "trix", "stoch", "stochf", "stochrsi", "willr", "cci", "aroon", "aroonosc",
-    "ultosc", "bop", "stddev", "var", "trange", "atr", "natr", "plus_di", "minus_di", "dx", "adx", "adxr",
-    "obv", "ad", "adosc", "mfi", "rolling_vwap", "rvol", "keltner", "donchian", "zscore", "logret",
-    "realized_vol",
-]
+__all__ = list(_T)
 
 sma = checked(_T["sma"])
 ema = checked(_T["ema"])

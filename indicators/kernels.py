@@ -32,13 +32,7 @@ from __future__ import annotations
 from .spec import unchecked
 from .table import INDICATORS as _T
 
-__all__ = [
-    "sma", "ema", "wma", "dema", "tema", "trima", "kama", "t3", "ma", "bbands", "macd", "ppo", "apo", "rsi",
-    "cmo", "roc", "mom", "trix", "stoch", "stochf", "stochrsi", "willr", "cci", "aroon", "aroonosc",
-    "ultosc", "bop", "stddev", "var", "trange", "atr", "natr", "plus_di", "minus_di", "dx", "adx", "adxr",
-    "obv", "ad", "adosc", "mfi", "rolling_vwap", "rvol", "keltner", "donchian", "zscore", "logret",
-    "realized_vol",
-]
+__all__ = list(_T)
 
 sma = unchecked(_T["sma"])
 ema = unchecked(_T["ema"])
