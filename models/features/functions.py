@@ -146,7 +146,7 @@ _DERIVED: dict[str, Function] = {
     "log_volume_zscore": _derived(("volume",), {"timeperiod": 20}, ("zscore",), lambda p: p["timeperiod"] - 1,
                                   lambda v, timeperiod: (nb.zscore_nb(np.log1p(v), timeperiod),), memo=False),
     "vwap": _derived(_HLCV, {"timeperiod": 20}, ("vwap",), lambda p: p["timeperiod"] - 1,
-                     lambda h, low, c, v, timeperiod: (nb.rolling_vwap_nb(h, low, c, v, timeperiod),),
+                     lambda h, low, c, v, timeperiod: (tk.rolling_vwap(h, low, c, v, timeperiod),),
                      memo=False),
     "rvol": _derived(("volume",), {"timeperiod": 20}, ("rvol",), lambda p: p["timeperiod"],
                      lambda v, timeperiod: (nb.rvol_nb(v, timeperiod),), memo=False),

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from tradeforge.indicators import kernels as tk
 from tradeforge.models.features import _kernels as nb
 
 
@@ -92,4 +93,5 @@ def test_volume_kernels_equal_loops(window):
         if vv > 0.0:
             want[i] = _sum([(h + lo + c) / 3.0 * v for h, lo, c, v in
                             zip(high[j], low[j], close[j], volume[j], strict=True)]) / vv
-    assert nb.rolling_vwap_nb(high, low, close, volume, window).tobytes() == want.tobytes()
+    # the feature 'vwap' is the indicator kernel of rolling_vwap (one kernel, not a copy of it)
+    assert tk.rolling_vwap(high, low, close, volume, window).tobytes() == want.tobytes()
