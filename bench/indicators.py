@@ -125,7 +125,7 @@ def bt_indicator_time(df: pd.DataFrame, name: str, repeat: int = 3) -> float:
     return max(min(ind) - min(base), 0.0)
 
 
-def every_indicator(df: pd.DataFrame, repeat: int = 5) -> None:
+def every_indicator(df: pd.DataFrame, repeat: int = 15) -> None:
     """Per table indicator that TA-Lib has: seconds of ours, our unchecked twin and TA-Lib, and ratios."""
     import talib
     from talib import abstract

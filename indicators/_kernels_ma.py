@@ -49,39 +49,72 @@ def wma_nb(x, timeperiod):
 
 
 @njit(cache=True, nogil=True)
-def dema_nb(x, timeperiod):
-    """Double EMA, 2*EMA - EMA(EMA). Reference: TA-Lib ``DEMA`` (lookback 2*(timeperiod-1))."""
+def ema_stack_into_nb(x, timeperiod, kind, out):
+    """DEMA (*kind* 0), TEMA (1) or TRIX (2) of x into *out*, in one pass without intermediate arrays.
+
+    The chain is TA-Lib's: EMA1 of x, EMA2 of EMA1's valid tail, EMA3 of EMA2's, each seeded with the mean
+    of the first timeperiod values it is fed; the seeds are summed in the same order as
+    :func:`ema_into_nb` sums them, so the values equal the chain of ``ema_into_nb`` calls bit for bit.
+    Outputs: DEMA 2*E1 - E2 (lookback 2*(timeperiod-1)), TEMA 3*E1 - 3*E2 + E3 (3*(timeperiod-1)),
+    TRIX the one-bar percent change of E3 (3*(timeperiod-1)+1; 0 where the previous E3 is 0).
+    """
     n = x.shape[0]
-    lb = timeperiod - 1
-    e1 = ema_nb(x, timeperiod)
-    e2 = pad_nb(ema_nb(chain_nb(e1, lb), timeperiod), n)
-    out = np.full(n, np.nan)
-    for i in range(2 * lb, n):
-        out[i] = 2.0 * e1[i] - e2[i]
-    return out
+    p = timeperiod
+    lb = p - 1
+    first = 2 * lb if kind == 0 else (3 * lb if kind == 1 else 3 * lb + 1)
+    if p < 1 or n < p:
+        out[:] = np.nan
+        return
+    out[:min(n, first)] = np.nan
+    k = 2.0 / (p + 1.0)
+    e1 = 0.0
+    for i in range(p):
+        e1 += x[i]
+    e1 /= p
+    e2 = 0.0
+    e3 = 0.0
+    prev3 = 0.0
+    for i in range(lb, n):
+        if i > lb:
+            e1 = (x[i] - e1) * k + e1
+        if i - lb < p:  # EMA2's seed: the mean of EMA1's first p values
+            e2 += e1
+            if i - lb < p - 1:
+                continue
+            e2 /= p
+        else:
+            e2 = (e1 - e2) * k + e2
+        if kind == 0:
+            out[i] = 2.0 * e1 - e2
+            continue
+        if i - 2 * lb < p:
+            e3 += e2
+            if i - 2 * lb < p - 1:
+                continue
+            e3 /= p
+        else:
+            e3 = (e2 - e3) * k + e3
+        if kind == 1:
+            out[i] = 3.0 * e1 - 3.0 * e2 + e3
+        else:
+            if i >= first:
+                out[i] = ((e3 / prev3) - 1.0) * 100.0 if prev3 != 0.0 else 0.0
+            prev3 = e3
 
 
 @njit(cache=True, nogil=True)
-def ema3_nb(x, timeperiod):
-    """EMA, EMA of EMA and EMA of that, each seeded after the previous one's warm-up, padded to len(x).
-    Reference: TA-Lib's ``TEMA``/``TRIX`` chains (lookbacks timeperiod-1, 2*(timeperiod-1), 3*(...))."""
-    n = x.shape[0]
-    lb = timeperiod - 1
-    e1 = ema_nb(x, timeperiod)
-    e2 = pad_nb(ema_nb(chain_nb(e1, lb), timeperiod), n)
-    e3 = pad_nb(ema_nb(chain_nb(e2, 2 * lb), timeperiod), n)
-    return e1, e2, e3
+def dema_nb(x, timeperiod):
+    """Double EMA, 2*EMA - EMA(EMA). Reference: TA-Lib ``DEMA`` (lookback 2*(timeperiod-1))."""
+    out = np.empty(x.shape[0])
+    ema_stack_into_nb(x, timeperiod, 0, out)
+    return out
 
 
 @njit(cache=True, nogil=True)
 def tema_nb(x, timeperiod):
     """Triple EMA, 3*E1 - 3*E2 + E3. Reference: TA-Lib ``TEMA`` (lookback 3*(timeperiod-1))."""
-    n = x.shape[0]
-    lb = timeperiod - 1
-    e1, e2, e3 = ema3_nb(x, timeperiod)
-    out = np.full(n, np.nan)
-    for i in range(3 * lb, n):
-        out[i] = 3.0 * e1[i] - 3.0 * e2[i] + e3[i]
+    out = np.empty(x.shape[0])
+    ema_stack_into_nb(x, timeperiod, 1, out)
     return out
 
 

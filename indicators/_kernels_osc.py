@@ -7,7 +7,7 @@ import numpy as np
 from numba import njit
 
 from ._kernels import rsi_nb
-from ._kernels_ma import chain_nb, ema3_nb, ma_lookback_nb, ma_nb, pad_nb
+from ._kernels_ma import chain_nb, ema_stack_into_nb, ma_lookback_nb, ma_nb, pad_nb
 
 
 @njit(cache=True, nogil=True)
@@ -154,13 +154,8 @@ def mom_nb(x, timeperiod):
 @njit(cache=True, nogil=True)
 def trix_nb(x, timeperiod):
     """One-bar ROC of a triple EMA. Reference: TA-Lib ``TRIX`` (lookback 3*(timeperiod-1)+1)."""
-    n = x.shape[0]
-    lb = timeperiod - 1
-    e3 = ema3_nb(x, timeperiod)[2]
-    out = np.full(n, np.nan)
-    for i in range(3 * lb + 1, n):
-        prev = e3[i - 1]
-        out[i] = ((e3[i] / prev) - 1.0) * 100.0 if prev != 0.0 else 0.0
+    out = np.empty(x.shape[0])
+    ema_stack_into_nb(x, timeperiod, 2, out)
     return out
 
 

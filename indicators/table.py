@@ -90,8 +90,9 @@ WMA = Indicator(
 )
 
 DEMA = Indicator(
-    "dema", km.dema_nb, ("real",), (Param("timeperiod", 30, minimum=2),),
+    "dema", km.ema_stack_into_nb, ("real",), (Param("timeperiod", 30, minimum=2),),
     ("dema",), lambda p: 2 * (p["timeperiod"] - 1),
+    into=True, extra=(0,),
     doc="""Double exponential moving average (TA-Lib ``DEMA``), warm-up 2*(timeperiod-1).
 
     Examples
@@ -102,8 +103,9 @@ DEMA = Indicator(
 )
 
 TEMA = Indicator(
-    "tema", km.tema_nb, ("real",), (Param("timeperiod", 30, minimum=2),),
+    "tema", km.ema_stack_into_nb, ("real",), (Param("timeperiod", 30, minimum=2),),
     ("tema",), lambda p: 3 * (p["timeperiod"] - 1),
+    into=True, extra=(1,),
     doc="""Triple exponential moving average (TA-Lib ``TEMA``), warm-up 3*(timeperiod-1).
 
     Examples
@@ -287,8 +289,9 @@ MOM = Indicator(
 )
 
 TRIX = Indicator(
-    "trix", ko.trix_nb, ("real",), (Param("timeperiod", 30),),
+    "trix", km.ema_stack_into_nb, ("real",), (Param("timeperiod", 30),),
     ("trix",), lambda p: 3 * (p["timeperiod"] - 1) + 1,
+    into=True, extra=(2,),
     doc="""One-bar rate of change of a triple EMA (TA-Lib ``TRIX``), warm-up 3*(timeperiod-1)+1.
 
     Examples
