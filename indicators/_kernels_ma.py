@@ -30,21 +30,40 @@ def chain_nb(y, lookback):
 
 
 @njit(cache=True, nogil=True)
-def wma_nb(x, timeperiod):
-    """Linearly weighted moving average, weights 1..p summed directly over each window (no running sum,
-    so no drift on long series). Reference: TA-Lib ``WMA`` (output from index timeperiod-1)."""
+def wma_into_nb(x, timeperiod, out):
+    """Linearly weighted moving average into *out*, weights 1..p summed directly over each window (no
+    running sum, so no drift on long series). Reference: TA-Lib ``WMA`` (output from index timeperiod-1).
+
+    The loops are interchanged in blocks of outputs (window offset outside, outputs inside, which the
+    compiler vectorises); each output still receives the same additions in the same order.
+    """
     n = x.shape[0]
-    out = np.full(n, np.nan)
     p = timeperiod
     if p < 1 or n < p:
-        return out
+        out[:] = np.nan
+        return
+    out[:p - 1] = np.nan
     divider = (p * (p + 1)) / 2.0
-    for i in range(p - 1, n):
-        total = 0.0
-        base = i - p + 1
+    block = 2048
+    for start in range(p - 1, n, block):
+        stop = min(start + block, n)
+        acc = out[start:stop]
+        acc[:] = 0.0
+        m = stop - start
         for j in range(p):
-            total += x[base + j] * (j + 1)
-        out[i] = total / divider
+            xs = x[start - p + 1 + j:start - p + 1 + j + m]
+            w = j + 1.0
+            for i in range(m):
+                acc[i] += xs[i] * w
+        for i in range(m):
+            acc[i] = acc[i] / divider
+
+
+@njit(cache=True, nogil=True)
+def wma_nb(x, timeperiod):
+    """Allocating form of :func:`wma_into_nb`."""
+    out = np.empty(x.shape[0])
+    wma_into_nb(x, timeperiod, out)
     return out
 
 

@@ -78,8 +78,9 @@ EMA = Indicator(
 )
 
 WMA = Indicator(
-    "wma", km.wma_nb, ("real",), (Param("timeperiod", 30),),
+    "wma", km.wma_into_nb, ("real",), (Param("timeperiod", 30),),
     ("wma",), lambda p: p["timeperiod"] - 1,
+    into=True,
     doc="""Linearly weighted moving average (TA-Lib ``WMA``).
 
     Examples
