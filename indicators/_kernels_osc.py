@@ -160,6 +160,27 @@ def trix_nb(x, timeperiod):
 
 
 @njit(cache=True, nogil=True)
+def track_extreme_nb(x, today, window, best_idx, best, is_max):
+    """One step of TA-Lib's highest/lowest tracking: ``(index, value)`` of the latest highest
+    (``is_max``) or lowest x over the *window* bars ending at *today*, from the previous step's pair
+    (rescanning the window only when the previous extreme left it)."""
+    trailing = today - window + 1
+    v = x[today]
+    if best_idx < trailing:
+        best_idx = trailing
+        best = x[trailing]
+        for i in range(trailing + 1, today + 1):
+            w = x[i]
+            if (w >= best) if is_max else (w <= best):
+                best_idx = i
+                best = w
+    elif (v >= best) if is_max else (v <= best):
+        best_idx = today
+        best = v
+    return best_idx, best
+
+
+@njit(cache=True, nogil=True)
 def extreme_index_nb(x, window, is_max):
     """Index of the latest highest (``is_max``) or lowest value of x over the trailing *window* bars, -1
     during warm-up. Reference: TA-Lib's ``MAXINDEX``/``MININDEX`` tracking as used in ``AROON``."""
@@ -168,19 +189,7 @@ def extreme_index_nb(x, window, is_max):
     best_idx = -1
     best = 0.0
     for today in range(window - 1, n):
-        trailing = today - window + 1
-        v = x[today]
-        if best_idx < trailing:
-            best_idx = trailing
-            best = x[trailing]
-            for i in range(trailing + 1, today + 1):
-                w = x[i]
-                if (w >= best) if is_max else (w <= best):
-                    best_idx = i
-                    best = w
-        elif (v >= best) if is_max else (v <= best):
-            best_idx = today
-            best = v
+        best_idx, best = track_extreme_nb(x, today, window, best_idx, best, is_max)
         out[today] = best_idx
     return out
 
@@ -325,18 +334,21 @@ def stochrsi_nb(x, timeperiod, fastk_period, fastd_period, fastd_matype):
 
 
 @njit(cache=True, nogil=True)
-def willr_nb(high, low, close, timeperiod):
-    """Williams' %R. Reference: TA-Lib ``WILLR`` ((highest - close)/((highest - lowest)/-100), 0 on a flat
-    range; output from index timeperiod-1)."""
+def willr_into_nb(high, low, close, timeperiod, out):
+    """Williams' %R into *out*, the highest high and lowest low tracked in the same pass. Reference:
+    TA-Lib ``WILLR`` ((highest - close)/((highest - lowest)/-100), 0 on a flat range; output from index
+    timeperiod-1)."""
     n = close.shape[0]
-    out = np.full(n, np.nan)
-    hi = extreme_index_nb(high, timeperiod, True)
-    lo = extreme_index_nb(low, timeperiod, False)
+    out[:min(n, timeperiod - 1)] = np.nan
+    hi_idx = -1
+    lo_idx = -1
+    highest = 0.0
+    lowest = 0.0
     for i in range(timeperiod - 1, n):
-        highest = high[hi[i]]
-        diff = (highest - low[lo[i]]) / (-100.0)
+        hi_idx, highest = track_extreme_nb(high, i, timeperiod, hi_idx, highest, True)
+        lo_idx, lowest = track_extreme_nb(low, i, timeperiod, lo_idx, lowest, False)
+        diff = (highest - lowest) / (-100.0)
         out[i] = (highest - close[i]) / diff if diff != 0.0 else 0.0
-    return out
 
 
 @njit(cache=True, nogil=True)

@@ -358,8 +358,9 @@ STOCHRSI = Indicator(
 )
 
 WILLR = Indicator(
-    "willr", ko.willr_nb, ("high", "low", "close"), (Param("timeperiod", 14, minimum=2),),
+    "willr", ko.willr_into_nb, ("high", "low", "close"), (Param("timeperiod", 14, minimum=2),),
     ("willr",), lambda p: p["timeperiod"] - 1,
+    into=True,
     doc="""Williams' %R, from -100 (close at the low) to 0 (close at the high) (TA-Lib ``WILLR``).
 
     Examples
