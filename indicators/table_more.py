@@ -18,8 +18,9 @@ def _period_only(values: tuple) -> tuple:
 
 
 STDDEV = Indicator(
-    "stddev", kv.stddev_nb, ("real",), (Param("timeperiod", 5), Param("nbdev", 1.0, "float"),),
+    "stddev", kv.stddev_into_nb, ("real",), (Param("timeperiod", 5), Param("nbdev", 1.0, "float"),),
     ("stddev",), lambda p: p["timeperiod"] - 1,
+    into=True,
     doc="""Population standard deviation times nbdev (TA-Lib ``STDDEV``); 0 where the variance < 1e-8.
 
     Examples
@@ -30,9 +31,9 @@ STDDEV = Indicator(
 )
 
 VAR = Indicator(
-    "var", kv.var_nb, ("real",), (Param("timeperiod", 5), Param("nbdev", 1.0, "float"),),
+    "var", kv.var_into_nb, ("real",), (Param("timeperiod", 5), Param("nbdev", 1.0, "float"),),
     ("var",), lambda p: p["timeperiod"] - 1,
-    adapt=_period_only,
+    into=True, adapt=_period_only,
     doc="""Population variance (TA-Lib ``VAR``; like TA-Lib, nbdev is accepted and ignored).
 
     Examples
@@ -69,8 +70,9 @@ ATR = Indicator(
 )
 
 NATR = Indicator(
-    "natr", kv.natr_nb, ("high", "low", "close"), (Param("timeperiod", 14),),
+    "natr", kv.natr_into_nb, ("high", "low", "close"), (Param("timeperiod", 14),),
     ("natr",), lambda p: p["timeperiod"],
+    into=True,
     doc="""Normalised ATR, 100 * ATR / close (TA-Lib ``NATR``).
 
     Examples
@@ -217,8 +219,9 @@ ROLLING_VWAP = Indicator(
 )
 
 RVOL = Indicator(
-    "rvol", kx.rvol_nb, ("volume",), (Param("timeperiod", 20),),
+    "rvol", kx.rvol_into_nb, ("volume",), (Param("timeperiod", 20),),
     ("rvol",), lambda p: p["timeperiod"],
+    into=True,
     doc="""Relative volume, volume / mean volume of the previous timeperiod bars (TA-Lib 0.8 ``RVOL``).
 
     Examples
