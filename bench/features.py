@@ -1,6 +1,7 @@
 """Benchmark: the default feature matrix for the seed's scanner universe (1,453 symbols x 500 bars).
 
-Run: ``.venv/bin/python bench/features.py [--symbols 1453] [--bars 500] [--jobs 1 2] [--backends threads processes]``.
+Run: ``.venv/bin/python bench/features.py [--symbols 1453] [--bars 500] [--jobs 1 2]
+[--backends threads processes]``.
 Target (issue): under 5 s on 2 cores. The universe comes from ``tradeforge.feeds.synthetic_universe``
 when that exists, else from seeded numpy random walks (same shape, same work).
 """

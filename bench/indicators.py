@@ -1,6 +1,8 @@
 """Benchmark: tradeforge's numba indicators vs TA-Lib vs pandas-ta vs backtrader's own indicator lines.
 
-Run: ``.venv/bin/python bench/indicators.py [--bars 1000000] [--bt-bars 20000] [--pta-bars 100000]``.
+Run: ``.venv/bin/python bench/indicators.py [--bars 1000000] [--bt-bars 20000] [--pta-bars 100000]``;
+``--every`` instead times every indicator of the table that TA-Lib has (checked function, unchecked twin,
+TA-Lib, all with TA-Lib's defaults) and prints the ratios to TA-Lib.
 
 * Times are best of 3 after one warm-up call, so numba compilation (and loading its cache) is excluded.
 * pandas-ta is called with ``talib=False`` (otherwise it delegates to TA-Lib). Where its time on
@@ -60,7 +62,8 @@ def implementations(df: pd.DataFrame):
     return {
         "rsi": (lambda: ta.rsi(c, 14), lambda: talib.RSI(c, 14), lambda: pta.rsi(cs, 14, talib=False)),
         "macd": (lambda: ta.macd(c), lambda: talib.MACD(c), lambda: pta.macd(cs, talib=False)),
-        "bbands": (lambda: ta.bbands(c, 20), lambda: talib.BBANDS(c, 20), lambda: pta.bbands(cs, 20, 2.0, talib=False)),
+        "bbands": (lambda: ta.bbands(c, 20), lambda: talib.BBANDS(c, 20),
+                   lambda: pta.bbands(cs, 20, 2.0, talib=False)),
         "atr": (lambda: ta.atr(h, low, c, 14), lambda: talib.ATR(h, low, c, 14),
                 lambda: pta.atr(hs, ls, cs, 14, talib=False)),
         "adx": (lambda: ta.adx(h, low, c, 14), lambda: talib.ADX(h, low, c, 14),
@@ -122,13 +125,47 @@ def bt_indicator_time(df: pd.DataFrame, name: str, repeat: int = 3) -> float:
     return max(min(ind) - min(base), 0.0)
 
 
+def every_indicator(df: pd.DataFrame, repeat: int = 15) -> None:
+    """Per table indicator that TA-Lib has: seconds of ours, our unchecked twin and TA-Lib, and ratios."""
+    import talib
+    from talib import abstract
+
+    from tradeforge import indicators as ta
+    from tradeforge.indicators import kernels as tk
+    from tradeforge.indicators.table import INDICATORS
+
+    cols = {k: np.ascontiguousarray(df[k].to_numpy()) for k in ("open", "high", "low", "close", "volume")}
+    cols["real"] = cols["close"]
+    print(f"{len(df):,} bars; best of {repeat} after a warm-up call; seconds; TA-Lib's default parameters")
+    print(f"{'indicator':<13}{'ours':>9}{'unchecked':>11}{'talib':>9}{'ours/talib':>12}{'unchk/talib':>13}")
+    ratios = []
+    for name, ind in INDICATORS.items():
+        if not hasattr(abstract, name.upper()):
+            continue
+        args = [cols[i] for i in ind.inputs]
+        ref = getattr(talib, name.upper())
+        checked, fast = getattr(ta, name), getattr(tk, name)
+        t_ours = best_of(lambda f=checked, a=args: f(*a), repeat)
+        t_fast = best_of(lambda f=fast, a=args: f(*a), repeat)
+        t_ref = best_of(lambda f=ref, a=args: f(*a), repeat)
+        ratios.append(t_ours / t_ref)
+        print(f"{name:<13}{t_ours:>9.4f}{t_fast:>11.4f}{t_ref:>9.4f}"
+              f"{t_ours / t_ref:>12.2f}{t_fast / t_ref:>13.2f}")
+    geo = float(np.exp(np.mean(np.log(ratios))))
+    print(f"{len(ratios)} indicators: ours/talib geometric mean {geo:.2f}, max {max(ratios):.2f}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bars", type=int, default=1_000_000)
     ap.add_argument("--bt-bars", type=int, default=20_000)
     ap.add_argument("--pta-bars", type=int, default=100_000)
+    ap.add_argument("--every", action="store_true", help="every table indicator against TA-Lib only")
     args = ap.parse_args(argv)
     df = make_data(args.bars)
+    if args.every:
+        every_indicator(df)
+        return
     impls = implementations(df)
     small = implementations(df.iloc[: args.pta_bars])
     bt_df = df.iloc[: args.bt_bars]

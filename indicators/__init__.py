@@ -2,21 +2,18 @@
 
 ``from tradeforge import indicators as ta`` then ``ta.rsi(close, timeperiod=14)`` equals
 ``talib.RSI(close, timeperiod=14)`` to 1e-9. See ``_wrap`` for dtypes, Series and NaN handling.
-Backtrader integration (``indicator_lines``, ``TFRSI``, ...) lives in ``lines`` and is imported lazily.
+
+Layout: ``table`` declares one entry per indicator (kernel, inputs, parameters, outputs, lookback);
+``api`` derives the checked functions from it, ``kernels`` the unchecked twins; ``vwap`` is the session
+VWAP. Backtrader integration (``indicator_lines``, ``TFRSI``, ...) lives in ``lines``; its names are
+also served from here, importing ``lines`` (and backtrader) on first use.
 """
 
 from .api import *  # noqa: F403
-from .api import __all__ as _overlap
-from .api_extra import *  # noqa: F403
-from .api_extra import __all__ as _extra
-from .api_momentum import *  # noqa: F403
-from .api_momentum import __all__ as _momentum
-from .api_volatility import *  # noqa: F403
-from .api_volatility import __all__ as _volatility
-from .api_volume import *  # noqa: F403
-from .api_volume import __all__ as _volume
+from .api import __all__ as _table
+from .vwap import vwap
 
-__all__ = [*_overlap, *_momentum, *_volatility, *_volume, *_extra]
+__all__ = [*_table[:41], "vwap", *_table[41:]]
 
 #: Names served lazily from ``lines`` (it imports backtrader, which plain indicator users do not need).
 _LINES = ("indicator_lines", "TFIndicator", "TFSMA", "TFEMA", "TFWMA", "TFRSI", "TFATR", "TFBBands", "TFMACD",

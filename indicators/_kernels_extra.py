@@ -35,7 +35,8 @@ def vwap_session_nb(high, low, close, volume, session):
 @njit(cache=True, nogil=True)
 def vwap_rolling_nb(high, low, close, volume, timeperiod):
     """Rolling VWAP over the last timeperiod bars, sums recomputed per window (no drift).
-    Reference: sum(tp*v)/sum(v) with pandas ``rolling(timeperiod).sum()``; NaN where the window volume is 0."""
+    Reference: sum(tp*v)/sum(v) with pandas ``rolling(timeperiod).sum()``; NaN where the window volume
+    is 0."""
     n = close.shape[0]
     out = np.full(n, np.nan)
     for i in range(timeperiod - 1, n):
@@ -50,18 +51,24 @@ def vwap_rolling_nb(high, low, close, volume, timeperiod):
 
 
 @njit(cache=True, nogil=True)
-def rvol_nb(volume, timeperiod):
-    """Relative volume: volume / mean volume of the previous timeperiod bars. Reference: TA-Lib 0.8
-    ``RVOL`` (output from index timeperiod; NaN where the previous mean is 0)."""
+def rvol_into_nb(volume, timeperiod, out):
+    """Relative volume into *out*: volume / mean volume of the previous timeperiod bars. Reference: TA-Lib
+    0.8 ``RVOL`` (output from index timeperiod; NaN where the previous mean is 0)."""
     n = volume.shape[0]
-    out = np.full(n, np.nan)
+    out[:min(n, timeperiod)] = np.nan
     for i in range(timeperiod, n):
         total = 0.0
         for j in range(i - timeperiod, i):
             total += volume[j]
         mean = total / timeperiod
-        if mean != 0.0:
-            out[i] = volume[i] / mean
+        out[i] = volume[i] / mean if mean != 0.0 else np.nan
+
+
+@njit(cache=True, nogil=True)
+def rvol_nb(volume, timeperiod):
+    """Allocating form of :func:`rvol_into_nb`."""
+    out = np.empty(volume.shape[0])
+    rvol_into_nb(volume, timeperiod, out)
     return out
 
 

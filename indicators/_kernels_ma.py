@@ -30,58 +30,110 @@ def chain_nb(y, lookback):
 
 
 @njit(cache=True, nogil=True)
-def wma_nb(x, timeperiod):
-    """Linearly weighted moving average, weights 1..p summed directly over each window (no running sum,
-    so no drift on long series). Reference: TA-Lib ``WMA`` (output from index timeperiod-1)."""
+def wma_into_nb(x, timeperiod, out):
+    """Linearly weighted moving average into *out*, weights 1..p summed directly over each window (no
+    running sum, so no drift on long series). Reference: TA-Lib ``WMA`` (output from index timeperiod-1).
+
+    The loops are interchanged in blocks of outputs (window offset outside, outputs inside, which the
+    compiler vectorises); each output still receives the same additions in the same order.
+    """
     n = x.shape[0]
-    out = np.full(n, np.nan)
     p = timeperiod
     if p < 1 or n < p:
-        return out
+        out[:] = np.nan
+        return
+    out[:p - 1] = np.nan
     divider = (p * (p + 1)) / 2.0
-    for i in range(p - 1, n):
-        total = 0.0
-        base = i - p + 1
+    block = 2048
+    for start in range(p - 1, n, block):
+        stop = min(start + block, n)
+        acc = out[start:stop]
+        acc[:] = 0.0
+        m = stop - start
         for j in range(p):
-            total += x[base + j] * (j + 1)
-        out[i] = total / divider
+            xs = x[start - p + 1 + j:start - p + 1 + j + m]
+            w = j + 1.0
+            for i in range(m):
+                acc[i] += xs[i] * w
+        for i in range(m):
+            acc[i] = acc[i] / divider
+
+
+@njit(cache=True, nogil=True)
+def wma_nb(x, timeperiod):
+    """Allocating form of :func:`wma_into_nb`."""
+    out = np.empty(x.shape[0])
+    wma_into_nb(x, timeperiod, out)
     return out
+
+
+@njit(cache=True, nogil=True)
+def ema_stack_into_nb(x, timeperiod, kind, out):
+    """DEMA (*kind* 0), TEMA (1) or TRIX (2) of x into *out*, in one pass without intermediate arrays.
+
+    The chain is TA-Lib's: EMA1 of x, EMA2 of EMA1's valid tail, EMA3 of EMA2's, each seeded with the mean
+    of the first timeperiod values it is fed; the seeds are summed in the same order as
+    :func:`ema_into_nb` sums them, so the values equal the chain of ``ema_into_nb`` calls bit for bit.
+    Outputs: DEMA 2*E1 - E2 (lookback 2*(timeperiod-1)), TEMA 3*E1 - 3*E2 + E3 (3*(timeperiod-1)),
+    TRIX the one-bar percent change of E3 (3*(timeperiod-1)+1; 0 where the previous E3 is 0).
+    """
+    n = x.shape[0]
+    p = timeperiod
+    lb = p - 1
+    first = 2 * lb if kind == 0 else (3 * lb if kind == 1 else 3 * lb + 1)
+    if p < 1 or n < p:
+        out[:] = np.nan
+        return
+    out[:min(n, first)] = np.nan
+    k = 2.0 / (p + 1.0)
+    e1 = 0.0
+    for i in range(p):
+        e1 += x[i]
+    e1 /= p
+    e2 = 0.0
+    e3 = 0.0
+    prev3 = 0.0
+    for i in range(lb, n):
+        if i > lb:
+            e1 = (x[i] - e1) * k + e1
+        if i - lb < p:  # EMA2's seed: the mean of EMA1's first p values
+            e2 += e1
+            if i - lb < p - 1:
+                continue
+            e2 /= p
+        else:
+            e2 = (e1 - e2) * k + e2
+        if kind == 0:
+            out[i] = 2.0 * e1 - e2
+            continue
+        if i - 2 * lb < p:
+            e3 += e2
+            if i - 2 * lb < p - 1:
+                continue
+            e3 /= p
+        else:
+            e3 = (e2 - e3) * k + e3
+        if kind == 1:
+            out[i] = 3.0 * e1 - 3.0 * e2 + e3
+        else:
+            if i >= first:
+                out[i] = ((e3 / prev3) - 1.0) * 100.0 if prev3 != 0.0 else 0.0
+            prev3 = e3
 
 
 @njit(cache=True, nogil=True)
 def dema_nb(x, timeperiod):
     """Double EMA, 2*EMA - EMA(EMA). Reference: TA-Lib ``DEMA`` (lookback 2*(timeperiod-1))."""
-    n = x.shape[0]
-    lb = timeperiod - 1
-    e1 = ema_nb(x, timeperiod)
-    e2 = pad_nb(ema_nb(chain_nb(e1, lb), timeperiod), n)
-    out = np.full(n, np.nan)
-    for i in range(2 * lb, n):
-        out[i] = 2.0 * e1[i] - e2[i]
+    out = np.empty(x.shape[0])
+    ema_stack_into_nb(x, timeperiod, 0, out)
     return out
-
-
-@njit(cache=True, nogil=True)
-def ema3_nb(x, timeperiod):
-    """EMA, EMA of EMA and EMA of that, each seeded after the previous one's warm-up, padded to len(x).
-    Reference: TA-Lib's ``TEMA``/``TRIX`` chains (lookbacks timeperiod-1, 2*(timeperiod-1), 3*(...))."""
-    n = x.shape[0]
-    lb = timeperiod - 1
-    e1 = ema_nb(x, timeperiod)
-    e2 = pad_nb(ema_nb(chain_nb(e1, lb), timeperiod), n)
-    e3 = pad_nb(ema_nb(chain_nb(e2, 2 * lb), timeperiod), n)
-    return e1, e2, e3
 
 
 @njit(cache=True, nogil=True)
 def tema_nb(x, timeperiod):
     """Triple EMA, 3*E1 - 3*E2 + E3. Reference: TA-Lib ``TEMA`` (lookback 3*(timeperiod-1))."""
-    n = x.shape[0]
-    lb = timeperiod - 1
-    e1, e2, e3 = ema3_nb(x, timeperiod)
-    out = np.full(n, np.nan)
-    for i in range(3 * lb, n):
-        out[i] = 3.0 * e1[i] - 3.0 * e2[i] + e3[i]
+    out = np.empty(x.shape[0])
+    ema_stack_into_nb(x, timeperiod, 1, out)
     return out
 
 

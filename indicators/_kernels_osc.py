@@ -7,7 +7,7 @@ import numpy as np
 from numba import njit
 
 from ._kernels import rsi_nb
-from ._kernels_ma import chain_nb, ema3_nb, ma_lookback_nb, ma_nb, pad_nb
+from ._kernels_ma import chain_nb, ema_stack_into_nb, ma_lookback_nb, ma_nb, pad_nb
 
 
 @njit(cache=True, nogil=True)
@@ -154,14 +154,30 @@ def mom_nb(x, timeperiod):
 @njit(cache=True, nogil=True)
 def trix_nb(x, timeperiod):
     """One-bar ROC of a triple EMA. Reference: TA-Lib ``TRIX`` (lookback 3*(timeperiod-1)+1)."""
-    n = x.shape[0]
-    lb = timeperiod - 1
-    e3 = ema3_nb(x, timeperiod)[2]
-    out = np.full(n, np.nan)
-    for i in range(3 * lb + 1, n):
-        prev = e3[i - 1]
-        out[i] = ((e3[i] / prev) - 1.0) * 100.0 if prev != 0.0 else 0.0
+    out = np.empty(x.shape[0])
+    ema_stack_into_nb(x, timeperiod, 2, out)
     return out
+
+
+@njit(cache=True, nogil=True)
+def track_extreme_nb(x, today, window, best_idx, best, is_max):
+    """One step of TA-Lib's highest/lowest tracking: ``(index, value)`` of the latest highest
+    (``is_max``) or lowest x over the *window* bars ending at *today*, from the previous step's pair
+    (rescanning the window only when the previous extreme left it)."""
+    trailing = today - window + 1
+    v = x[today]
+    if best_idx < trailing:
+        best_idx = trailing
+        best = x[trailing]
+        for i in range(trailing + 1, today + 1):
+            w = x[i]
+            if (w >= best) if is_max else (w <= best):
+                best_idx = i
+                best = w
+    elif (v >= best) if is_max else (v <= best):
+        best_idx = today
+        best = v
+    return best_idx, best
 
 
 @njit(cache=True, nogil=True)
@@ -173,19 +189,7 @@ def extreme_index_nb(x, window, is_max):
     best_idx = -1
     best = 0.0
     for today in range(window - 1, n):
-        trailing = today - window + 1
-        v = x[today]
-        if best_idx < trailing:
-            best_idx = trailing
-            best = x[trailing]
-            for i in range(trailing + 1, today + 1):
-                w = x[i]
-                if (w >= best) if is_max else (w <= best):
-                    best_idx = i
-                    best = w
-        elif (v >= best) if is_max else (v <= best):
-            best_idx = today
-            best = v
+        best_idx, best = track_extreme_nb(x, today, window, best_idx, best, is_max)
         out[today] = best_idx
     return out
 
@@ -330,18 +334,21 @@ def stochrsi_nb(x, timeperiod, fastk_period, fastd_period, fastd_matype):
 
 
 @njit(cache=True, nogil=True)
-def willr_nb(high, low, close, timeperiod):
-    """Williams' %R. Reference: TA-Lib ``WILLR`` ((highest - close)/((highest - lowest)/-100), 0 on a flat
-    range; output from index timeperiod-1)."""
+def willr_into_nb(high, low, close, timeperiod, out):
+    """Williams' %R into *out*, the highest high and lowest low tracked in the same pass. Reference:
+    TA-Lib ``WILLR`` ((highest - close)/((highest - lowest)/-100), 0 on a flat range; output from index
+    timeperiod-1)."""
     n = close.shape[0]
-    out = np.full(n, np.nan)
-    hi = extreme_index_nb(high, timeperiod, True)
-    lo = extreme_index_nb(low, timeperiod, False)
+    out[:min(n, timeperiod - 1)] = np.nan
+    hi_idx = -1
+    lo_idx = -1
+    highest = 0.0
+    lowest = 0.0
     for i in range(timeperiod - 1, n):
-        highest = high[hi[i]]
-        diff = (highest - low[lo[i]]) / (-100.0)
+        hi_idx, highest = track_extreme_nb(high, i, timeperiod, hi_idx, highest, True)
+        lo_idx, lowest = track_extreme_nb(low, i, timeperiod, lo_idx, lowest, False)
+        diff = (highest - lowest) / (-100.0)
         out[i] = (highest - close[i]) / diff if diff != 0.0 else 0.0
-    return out
 
 
 @njit(cache=True, nogil=True)
@@ -466,7 +473,9 @@ def ultosc_nb(high, low, close, p1, p2, p3):
 
 @njit(cache=True, nogil=True)
 def bop_nb(open_, high, low, close):
-    """Balance of power, (close - open)/(high - low). Reference: TA-Lib ``BOP`` (0 when the range is < 1e-8)."""
+    """Balance of power, (close - open)/(high - low).
+
+    Reference: TA-Lib ``BOP`` (0 when the range is < 1e-8)."""
     n = close.shape[0]
     out = np.empty(n)
     for i in range(n):

@@ -11,12 +11,12 @@ from ._kernels_ma import MA_SMA, ma_lookback_nb, ma_nb
 
 
 @njit(cache=True, nogil=True)
-def var_nb(x, timeperiod):
-    """Population variance over a trailing window, two-pass (mean first, then squared deviations).
-    Reference: TA-Lib ``VAR`` (0.8 computes it to full precision; this matches it to ~1e-12)."""
+def var_into_nb(x, timeperiod, out):
+    """Population variance over a trailing window into *out*, two-pass (mean first, then squared
+    deviations). Reference: TA-Lib ``VAR`` (0.8 computes it to full precision; this matches it to ~1e-12)."""
     n = x.shape[0]
-    out = np.full(n, np.nan)
     p = timeperiod
+    out[:min(n, p - 1)] = np.nan
     for i in range(p - 1, n):
         s = 0.0
         for j in range(i - p + 1, i + 1):
@@ -27,17 +27,31 @@ def var_nb(x, timeperiod):
             d = x[j] - m
             s2 += d * d
         out[i] = s2 / p
+
+
+@njit(cache=True, nogil=True)
+def var_nb(x, timeperiod):
+    """Allocating form of :func:`var_into_nb`."""
+    out = np.empty(x.shape[0])
+    var_into_nb(x, timeperiod, out)
     return out
 
 
 @njit(cache=True, nogil=True)
-def stddev_nb(x, timeperiod, nbdev):
-    """Population standard deviation times nbdev. Reference: TA-Lib ``STDDEV`` (0 where the variance is
-    below 1e-8)."""
-    out = var_nb(x, timeperiod)
+def stddev_into_nb(x, timeperiod, nbdev, out):
+    """Population standard deviation times nbdev into *out*. Reference: TA-Lib ``STDDEV`` (0 where the
+    variance is below 1e-8)."""
+    var_into_nb(x, timeperiod, out)
     for i in range(timeperiod - 1, out.shape[0]):
         v = out[i]
         out[i] = np.sqrt(v) * nbdev if not v < 1e-8 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def stddev_nb(x, timeperiod, nbdev):
+    """Allocating form of :func:`stddev_into_nb`."""
+    out = np.empty(x.shape[0])
+    stddev_into_nb(x, timeperiod, nbdev, out)
     return out
 
 
@@ -157,15 +171,22 @@ def atr_nb(high, low, close, timeperiod):
 
 
 @njit(cache=True, nogil=True)
-def natr_nb(high, low, close, timeperiod):
-    """Normalised ATR, 100*ATR/close. Reference: TA-Lib ``NATR`` (0 where close is ~0; like TA-Lib, a
-    timeperiod of 1 returns the plain true range, not normalised)."""
-    out = atr_nb(high, low, close, timeperiod)
+def natr_into_nb(high, low, close, timeperiod, out):
+    """Normalised ATR, 100*ATR/close, into *out*. Reference: TA-Lib ``NATR`` (0 where close is ~0; like
+    TA-Lib, a timeperiod of 1 returns the plain true range, not normalised)."""
+    atr_into_nb(high, low, close, timeperiod, out)
     if timeperiod == 1:
-        return out
+        return
     for i in range(timeperiod, out.shape[0]):
         c = close[i]
         out[i] = (out[i] / c) * 100.0 if not (-1e-8 < c < 1e-8) else 0.0
+
+
+@njit(cache=True, nogil=True)
+def natr_nb(high, low, close, timeperiod):
+    """Allocating form of :func:`natr_into_nb`."""
+    out = np.empty(close.shape[0])
+    natr_into_nb(high, low, close, timeperiod, out)
     return out
 
 

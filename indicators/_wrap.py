@@ -28,7 +28,9 @@ def as_array(values: Any, arg: str) -> tuple[np.ndarray, Any]:
     try:
         arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise DataError(f"{arg}: expected a numeric array or Series, got {type(values).__name__} ({exc})") from exc
+        raise DataError(
+            f"{arg}: expected a numeric array or Series, got {type(values).__name__} ({exc})"
+        ) from exc
     if arr.ndim != 1:
         raise DataError(f"{arg}: expected a 1-D array, got shape {arr.shape}; pass one column at a time")
     return arr, index
@@ -71,13 +73,14 @@ def check_float(name: str, value: Any) -> float:
 
 def check_matype(name: str, value: Any) -> int:
     """Return a supported TA-Lib MA type code, or raise ConfigError listing the supported ones."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or int(value) not in SUPPORTED_MATYPES:
+    is_int = not isinstance(value, bool) and isinstance(value, int | np.integer)
+    if not is_int or int(value) not in SUPPORTED_MATYPES:
         known = ", ".join(f"{k}={v}" for k, v in SUPPORTED_MATYPES.items())
         raise ConfigError(f"{name}: unsupported TA-Lib MA type {value!r}; supported: {known}")
     return int(value)
 
 
-def _prepare(inputs: dict[str, Any], fname: str) -> tuple[list[np.ndarray], Any, int, int]:
+def prepare(inputs: dict[str, Any], fname: str) -> tuple[list[np.ndarray], Any, int, int]:
     """Convert *inputs*; return (the arrays stripped of common leading NaNs, index-or-None, n, start)."""
     arrays: dict[str, np.ndarray] = {}
     index = None
@@ -93,7 +96,7 @@ def _prepare(inputs: dict[str, Any], fname: str) -> tuple[list[np.ndarray], Any,
     return [np.ascontiguousarray(a[start:]) for a in arrays.values()], index, n, start
 
 
-def _finish(outs: list[np.ndarray], index: Any, names: Sequence[str]):
+def finish(outs: list[np.ndarray], index: Any, names: Sequence[str]):
     """Attach the index (Series out for Series in) and unwrap a single output."""
     if index is not None:
         import pandas as pd
@@ -107,7 +110,7 @@ def run(kernel, inputs: dict[str, Any], *params, names: Sequence[str]):
 
     *names* are the output names (one per output array); a single output is returned bare.
     """
-    stripped, index, n, start = _prepare(inputs, names[0])
+    stripped, index, n, start = prepare(inputs, names[0])
     raw = kernel(*stripped, *params)
     outs = []
     for o in raw if isinstance(raw, tuple) else (raw,):
@@ -117,19 +120,4 @@ def run(kernel, inputs: dict[str, Any], *params, names: Sequence[str]):
         full = np.full(n, np.nan)
         full[start:] = o
         outs.append(full)
-    return _finish(outs, index, names)
-
-
-def run_into(kernel, inputs: dict[str, Any], *params, names: Sequence[str]):
-    """Like :func:`run` for kernels that write their outputs into arrays passed after *params*.
-
-    The outputs are allocated here with numpy (which asks the OS for huge pages on large arrays, so
-    indicators on millions of bars do not pay a page fault per 4 KiB as numba's own allocations do), the
-    stripped leading rows are set to NaN, and the kernel fills the rest through contiguous views.
-    """
-    stripped, index, n, start = _prepare(inputs, names[0])
-    outs = [np.empty(n) for _ in names]
-    for o in outs:
-        o[:start] = np.nan
-    kernel(*stripped, *params, *(o[start:] for o in outs))
-    return _finish(outs, index, names)
+    return finish(outs, index, names)

@@ -11,7 +11,7 @@ Two ways to use the same numba kernels in a backtest:
   (all of them when preloaded, the bars seen so far when live) and read bar t. Both are free of lookahead
   because every kernel's value at bar t depends only on bars <= t (``test_property_no_lookahead``).
 
-This module imports backtrader; ``tradeforge.indicators`` exposes its names lazily.
+This module imports backtrader; ``tradeforge.indicators`` also exposes its names, importing it on first use.
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ import pandas as pd
 
 from tradeforge.errors import ConfigError, DataError, unknown_name_error
 
+from . import api
+from .table import INDICATORS
+from .vwap import vwap
+
 __all__ = [
     "indicator_lines", "TFIndicator", "TFSMA", "TFEMA", "TFWMA", "TFRSI", "TFATR", "TFBBands", "TFMACD",
     "TFStoch", "TFADX", "TFCCI", "TFMFI", "TFOBV",
@@ -36,10 +40,10 @@ __all__ = [
 _INPUT_NAMES = ("open", "high", "low", "close", "volume", "real")
 
 
+@cache
 def _functions() -> dict[str, Any]:
-    from tradeforge import indicators
-
-    return {name: getattr(indicators, name) for name in indicators.__all__}
+    """The checked indicator functions by name (every table entry and the session VWAP)."""
+    return {**{name: getattr(api, name) for name in api.__all__}, "vwap": vwap}
 
 
 def _input_args(fn) -> list[str]:
@@ -71,14 +75,16 @@ def indicator_lines(df: pd.DataFrame, spec: Mapping[str, tuple]) -> dict[str, np
     >>> import pandas as pd
     >>> df = pd.DataFrame({c: np.linspace(1.0, 2.0, 30) for c in ("open", "high", "low", "close")})
     >>> df["volume"] = 1.0
-    >>> out = indicator_lines(df, {"rsi_14": ("rsi", {"timeperiod": 14}), "bb": ("bbands", {"timeperiod": 5})})
+    >>> spec = {"rsi_14": ("rsi", {"timeperiod": 14}), "bb": ("bbands", {"timeperiod": 5})}
+    >>> out = indicator_lines(df, spec)
     >>> sorted(out), float(out["rsi_14"][-1])
     (['bb_lowerband', 'bb_middleband', 'bb_upperband', 'rsi_14'], 100.0)
     """
     funcs = _functions()
     result: dict[str, np.ndarray] = {}
     for line, entry in spec.items():
-        if not isinstance(entry, tuple | list) or len(entry) not in (2, 3) or not isinstance(entry[1], Mapping):
+        shaped = isinstance(entry, tuple | list) and len(entry) in (2, 3)
+        if not shaped or not isinstance(entry[1], Mapping):
             raise ConfigError(f"indicator line {line!r}: expected (function, params) or (function, params, "
                               f"output), got {entry!r}; e.g. ('rsi', {{'timeperiod': 14}})")
         fname, params = entry[0], dict(entry[1])
@@ -107,23 +113,18 @@ def indicator_lines(df: pd.DataFrame, spec: Mapping[str, tuple]) -> dict[str, np
     return result
 
 
-@cache
-def _lookback(fname: str, params: tuple) -> int:
-    """Warm-up bars of *fname* with *params* (leading NaNs on a long random walk)."""
-    fn = _functions()[fname]
-    n = 50 * max([10, *[int(v) for _, v in params if isinstance(v, int)]])
-    rng = np.random.default_rng(0)
-    c = 100.0 + np.cumsum(rng.normal(0, 1, n))
-    data = {"open": c, "high": c + 1.0, "low": c - 1.0, "close": c, "volume": np.full(n, 100.0), "real": c}
-    out = fn(*[data[a] for a in _input_args(fn)], **dict(params))
-    first = out[0] if isinstance(out, tuple) else out
-    return int(np.argmax(~np.isnan(first)))
+def _declare(name: str) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[tuple[str, object], ...]]:
+    """``(_function, _inputs, lines, params)`` of a wrapper, from the indicator's table entry."""
+    ind = INDICATORS[name]
+    inputs = tuple("close" if i == "real" else i for i in ind.inputs)
+    return name, inputs, ind.outputs, tuple(ind.defaults.items())
 
 
 class TFIndicator(bt.Indicator):
     """Base of the ``bt.Indicator`` wrappers: subclasses set ``_function`` (a function of this package),
     ``_inputs`` (data line names feeding its data arguments), ``lines`` (its outputs, in order) and
-    ``params`` (TA-Lib's parameter names and defaults)."""
+    ``params`` (TA-Lib's parameter names and defaults), all four by ``_declare(name)`` from the
+    indicator's table entry; the minimum period is the entry's lookback + 1."""
 
     _function = ""
     _inputs: tuple[str, ...] = ()
@@ -132,7 +133,7 @@ class TFIndicator(bt.Indicator):
         self._kwargs = {k: getattr(self.p, k) for k in self.p._getkeys()}
         self._cache: tuple[np.ndarray, ...] | None = None
         self._cache_len = -1
-        self.addminperiod(_lookback(self._function, tuple(sorted(self._kwargs.items()))) + 1)
+        self.addminperiod(INDICATORS[self._function].lookback(self._kwargs) + 1)
 
     def _line(self, name: str):
         """The data line *name*; a data without it (another indicator) feeds its first line."""
@@ -165,95 +166,70 @@ class TFIndicator(bt.Indicator):
 class TFSMA(TFIndicator):
     """Simple moving average (TA-Lib ``SMA``) as a backtrader indicator."""
 
-    _function, _inputs = "sma", ("close",)
-    lines = ("sma",)
-    params = (("timeperiod", 30),)
+    _function, _inputs, lines, params = _declare("sma")
 
 
 class TFEMA(TFIndicator):
     """Exponential moving average (TA-Lib ``EMA``) as a backtrader indicator."""
 
-    _function, _inputs = "ema", ("close",)
-    lines = ("ema",)
-    params = (("timeperiod", 30),)
+    _function, _inputs, lines, params = _declare("ema")
 
 
 class TFWMA(TFIndicator):
     """Weighted moving average (TA-Lib ``WMA``) as a backtrader indicator."""
 
-    _function, _inputs = "wma", ("close",)
-    lines = ("wma",)
-    params = (("timeperiod", 30),)
+    _function, _inputs, lines, params = _declare("wma")
 
 
 class TFRSI(TFIndicator):
     """Relative strength index (TA-Lib ``RSI``) as a backtrader indicator."""
 
-    _function, _inputs = "rsi", ("close",)
-    lines = ("rsi",)
-    params = (("timeperiod", 14),)
+    _function, _inputs, lines, params = _declare("rsi")
 
 
 class TFATR(TFIndicator):
     """Average true range (TA-Lib ``ATR``) as a backtrader indicator."""
 
-    _function, _inputs = "atr", ("high", "low", "close")
-    lines = ("atr",)
-    params = (("timeperiod", 14),)
+    _function, _inputs, lines, params = _declare("atr")
 
 
 class TFBBands(TFIndicator):
     """Bollinger bands (TA-Lib ``BBANDS``) as a backtrader indicator."""
 
-    _function, _inputs = "bbands", ("close",)
-    lines = ("upperband", "middleband", "lowerband")
-    params = (("timeperiod", 20), ("nbdevup", 2.0), ("nbdevdn", 2.0), ("matype", 0))
+    _function, _inputs, lines, params = _declare("bbands")
 
 
 class TFMACD(TFIndicator):
     """MACD (TA-Lib ``MACD``) as a backtrader indicator."""
 
-    _function, _inputs = "macd", ("close",)
-    lines = ("macd", "macdsignal", "macdhist")
-    params = (("fastperiod", 12), ("slowperiod", 26), ("signalperiod", 9))
+    _function, _inputs, lines, params = _declare("macd")
 
 
 class TFStoch(TFIndicator):
     """Slow stochastic (TA-Lib ``STOCH``) as a backtrader indicator."""
 
-    _function, _inputs = "stoch", ("high", "low", "close")
-    lines = ("slowk", "slowd")
-    params = (("fastk_period", 5), ("slowk_period", 3), ("slowk_matype", 0), ("slowd_period", 3),
-              ("slowd_matype", 0))
+    _function, _inputs, lines, params = _declare("stoch")
 
 
 class TFADX(TFIndicator):
     """Average directional movement index (TA-Lib ``ADX``) as a backtrader indicator."""
 
-    _function, _inputs = "adx", ("high", "low", "close")
-    lines = ("adx",)
-    params = (("timeperiod", 14),)
+    _function, _inputs, lines, params = _declare("adx")
 
 
 class TFCCI(TFIndicator):
     """Commodity channel index (TA-Lib ``CCI``) as a backtrader indicator."""
 
-    _function, _inputs = "cci", ("high", "low", "close")
-    lines = ("cci",)
-    params = (("timeperiod", 14),)
+    _function, _inputs, lines, params = _declare("cci")
 
 
 class TFMFI(TFIndicator):
     """Money flow index (TA-Lib ``MFI``) as a backtrader indicator."""
 
-    _function, _inputs = "mfi", ("high", "low", "close", "volume")
-    lines = ("mfi",)
-    params = (("timeperiod", 14),)
+    _function, _inputs, lines, params = _declare("mfi")
 
 
 class TFOBV(TFIndicator):
     """On-balance volume (TA-Lib ``OBV``) as a backtrader indicator."""
 
-    _function, _inputs = "obv", ("close", "volume")
-    lines = ("obv",)
-    params = ()
+    _function, _inputs, lines, params = _declare("obv")

@@ -74,7 +74,8 @@ def test_same_signature_and_bitwise_same_values(name):
 
 
 def test_every_kernel_releases_the_gil():
-    modules = (_kernels, _kernels_extra, _kernels_ma, _kernels_osc, _kernels_scan, _kernels_vol, _kernels_volume)
+    modules = (_kernels, _kernels_extra, _kernels_ma, _kernels_osc, _kernels_scan, _kernels_vol,
+               _kernels_volume)
     dispatchers = {obj for m in modules for obj in vars(m).values() if hasattr(obj, "targetoptions")}
     assert len(dispatchers) >= 60
     assert all(d.targetoptions.get("nogil") for d in dispatchers), sorted(
@@ -85,7 +86,8 @@ def test_threads_give_the_same_results():
     frames = [_ohlcv(400, seed) for seed in range(8)]
 
     def work(d):
-        return np.concatenate([tk.adx(d["high"], d["low"], d["close"]), tk.macd(d["close"])[2], tk.kama(d["close"])])
+        adx = tk.adx(d["high"], d["low"], d["close"])
+        return np.concatenate([adx, tk.macd(d["close"])[2], tk.kama(d["close"])])
 
     serial = [work(d) for d in frames]
     with ThreadPoolExecutor(2) as pool:

@@ -35,7 +35,8 @@ def assert_parity(ours, ref, label: str) -> None:
         np.testing.assert_array_equal(np.isnan(a), np.isnan(b), err_msg=f"{label}: NaN positions differ")
         finite = np.isfinite(b)
         scale = float(np.max(np.abs(b[finite]))) if finite.any() else 0.0
-        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9 * max(scale, 1.0), equal_nan=True, err_msg=label)
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9 * max(scale, 1.0), equal_nan=True,
+                                   err_msg=label)
 
 
 # name -> (ours, talib, inputs, list of parameter tuples)

@@ -9,8 +9,9 @@ import pytest
 
 from tradeforge import indicators as ta
 from tradeforge.errors import ConfigError
-from tradeforge.models._feature_registry import _TALIB_TABLE
+from tradeforge.indicators.table import INDICATORS
 from tradeforge.models.features import FeatureSet, FeatureSpec, default_feature_set
+from tradeforge.models.features.functions import SHADOWED
 
 
 @pytest.fixture(scope="module")
@@ -23,15 +24,19 @@ def frame() -> pd.DataFrame:
     low = np.minimum(open_, close) * (1 - np.abs(rng.normal(0, 0.01, n)))
     volume = rng.lognormal(11, 1, n).round()
     index = pd.date_range("2021-01-04 09:30", periods=n, freq="h", name="datetime")
-    return pd.DataFrame({"open": open_, "high": high, "low": low, "close": close, "volume": volume}, index=index)
+    columns = {"open": open_, "high": high, "low": low, "close": close, "volume": volume}
+    return pd.DataFrame(columns, index=index)
 
 
 def test_talib_features_equal_the_checked_indicators_bitwise(frame):
-    specs = [FeatureSpec(f"{name}_{o}", name, output=o) for name, (_, _, outs, _) in _TALIB_TABLE.items()
-             for o in range(len(outs))]
+    talib_like = {name: ind for name, ind in INDICATORS.items() if name not in SHADOWED}
+    specs = [FeatureSpec(f"{name}_{o}", name, output=o) for name, ind in talib_like.items()
+             for o in range(len(ind.outputs))]
     got = FeatureSet(specs).transform(frame)
-    for name, (inputs, defaults, outs, _) in _TALIB_TABLE.items():
-        want = getattr(ta, name)(*(frame[c].to_numpy() for c in inputs), **defaults)
+    for name, ind in talib_like.items():
+        outs = ind.outputs
+        inputs = ["close" if i == "real" else i for i in ind.inputs]
+        want = getattr(ta, name)(*(frame[c].to_numpy() for c in inputs), **ind.defaults)
         for o, w in enumerate(want if isinstance(want, tuple) else (want,)):
             assert got[f"{name}_{o}"].to_numpy().tobytes() == w.tobytes(), name
         assert len(outs) == (len(want) if isinstance(want, tuple) else 1)
@@ -49,10 +54,13 @@ def test_each_default_column_alone_equals_the_full_matrix(frame):
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        (FeatureSpec("fast_rsi", "rsi", {"timeperiod": 1}), r"feature 'fast_rsi' \(rsi\): timeperiod: expected an "
+        (FeatureSpec("fast_rsi", "rsi", {"timeperiod": 1}),
+         r"feature 'fast_rsi' \(rsi\): timeperiod: expected an "
                                                             r"integer from 2"),
-        (FeatureSpec("p", "ppo", {"matype": 7}), r"feature 'p' \(ppo\): matype: unsupported TA-Lib MA type 7"),
-        (FeatureSpec("s", "stoch", {"slowd_matype": 9}, output=1), r"slowd_matype: unsupported TA-Lib MA type 9"),
+        (FeatureSpec("p", "ppo", {"matype": 7}),
+         r"feature 'p' \(ppo\): matype: unsupported TA-Lib MA type 7"),
+        (FeatureSpec("s", "stoch", {"slowd_matype": 9}, output=1),
+         r"slowd_matype: unsupported TA-Lib MA type 9"),
     ],
 )
 def test_parameters_the_indicator_refuses_are_refused_when_the_set_is_built(spec, message):

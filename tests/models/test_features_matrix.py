@@ -81,7 +81,8 @@ def test_values_match_their_definitions(sp500):
     x = fs.transform(sp500)
     close = sp500["close"]
     np.testing.assert_allclose(x["rsi"], ta.rsi(close.to_numpy(), 14) / 100, equal_nan=True)
-    np.testing.assert_allclose(x["sma_dist"], close / close.rolling(10).mean() - 1, atol=1e-12, equal_nan=True)
+    want = close / close.rolling(10).mean() - 1
+    np.testing.assert_allclose(x["sma_dist"], want, atol=1e-12, equal_nan=True)
     np.testing.assert_allclose(x["ret_5"], np.log(close / close.shift(5)), rtol=1e-12, equal_nan=True)
     vol = sp500["volume"]
     np.testing.assert_allclose(x["rvol"], vol / vol.shift(1).rolling(3).mean(), rtol=1e-12, equal_nan=True)
@@ -170,7 +171,8 @@ def test_bad_data_raises_data_errors_naming_row_and_column(fs):
 
 def test_derived_features_match_pandas_references(sp500):
     names = ["zscore_20", "realized_vol_10", "vwap_dist_20", "donchian_pos_20", "volume_ratio_5_20",
-             "bb_pctb_20", "bb_width_20", "obv_slope_10", "high_dist_20", "close_location", "gap", "ma_cross_5_20"]
+             "bb_pctb_20", "bb_width_20", "obv_slope_10", "high_dist_20", "close_location", "gap",
+             "ma_cross_5_20"]
     fs = FeatureSet([s for s in default_feature_set().specs if s.name in names])
     x = fs.transform(sp500)
     o, h, lo, c, v = (sp500[k] for k in ("open", "high", "low", "close", "volume"))
@@ -198,7 +200,7 @@ def test_derived_features_match_pandas_references(sp500):
 def test_pandas_ta_import_leaves_pandas_options_alone():
     import pandas as pd
 
-    from tradeforge.models._feature_pandas_ta import _module
+    from tradeforge.models.features.pandas_ta_functions import _module
 
     _module.cache_clear()
     before = pd.options.mode.copy_on_write

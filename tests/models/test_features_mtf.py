@@ -84,7 +84,8 @@ def test_round_the_clock_data_sees_todays_daily_bar_at_its_last_hour():
     df = pd.DataFrame({"open": close, "high": close, "low": close, "close": close, "volume": 1.0}, index=idx)
     x = build_multi_timeframe(df, ["1d"], SMALL)
     daily = SMALL.select(exclude=["time"]).transform(resample(df, "1d"))
-    assert x.loc["2024-01-03 23:00", "1d_ret_1"] == daily.loc["2024-01-03", "ret_1"]  # 23:00 bar ends at 24:00
+    # the 23:00 bar ends at 24:00, when the daily bar is complete
+    assert x.loc["2024-01-03 23:00", "1d_ret_1"] == daily.loc["2024-01-03", "ret_1"]
     assert x.loc["2024-01-03 22:00", "1d_ret_1"] == daily.loc["2024-01-02", "ret_1"]
 
 
@@ -102,7 +103,7 @@ def test_truncation_never_changes_earlier_rows_multi_timeframe(seed):
 
 def test_bad_timeframes_raise_config_errors():
     df = _sessions(2, 5)
-    with pytest.raises(ConfigError, match="must be a larger whole multiple"):
+    with pytest.raises(ConfigError, match="finer than, or not a multiple of"):
         build_multi_timeframe(df, ["1m"], SMALL)
     with pytest.raises(ConfigError, match="Did you mean '1d'"):
         build_multi_timeframe(df, ["1dd"], SMALL)

@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from tradeforge.models import _feature_nb as nb
+from tradeforge.indicators import kernels as tk
+from tradeforge.models.features import _kernels as nb
 
 
 def _windows(x, window, lag=0):
@@ -46,7 +47,8 @@ def _ref(name, x, window, v=None):
             out[i] = _sum(w) / window
         elif name in ("std", "zscore"):
             mean, sd = _mean_sd(w)
-            out[i] = sd if name == "std" else ((x[i] - mean) / sd if sd > 1e-12 * abs(mean) and sd > 0.0 else 0.0)
+            usable = sd > 1e-12 * abs(mean) and sd > 0.0
+            out[i] = sd if name == "std" else ((x[i] - mean) / sd if usable else 0.0)
         else:
             m = x[i]
             for val in w[:-1]:
@@ -81,7 +83,8 @@ def test_volume_kernels_equal_loops(window):
     x, volume = _data(40, 100 + window)
     flow = np.cumsum(np.nan_to_num(x))
     assert nb.rvol_nb(volume, window).tobytes() == _ref("rvol", volume, window).tobytes()
-    assert nb.flow_slope_nb(flow, volume, window).tobytes() == _ref("flow_slope", flow, window, volume).tobytes()
+    want = _ref("flow_slope", flow, window, volume)
+    assert nb.flow_slope_nb(flow, volume, window).tobytes() == want.tobytes()
     high, low, close = x + 1.0, x - 1.0, x
     want = np.full(40, np.nan)
     for i, _ in _windows(x, window):
@@ -90,4 +93,5 @@ def test_volume_kernels_equal_loops(window):
         if vv > 0.0:
             want[i] = _sum([(h + lo + c) / 3.0 * v for h, lo, c, v in
                             zip(high[j], low[j], close[j], volume[j], strict=True)]) / vv
-    assert nb.rolling_vwap_nb(high, low, close, volume, window).tobytes() == want.tobytes()
+    # the feature 'vwap' is the indicator kernel of rolling_vwap (one kernel, not a copy of it)
+    assert tk.rolling_vwap(high, low, close, volume, window).tobytes() == want.tobytes()

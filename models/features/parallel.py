@@ -1,15 +1,12 @@
 """Feature matrices for many symbols at once: in-process, threads, or worker processes.
 
-Per-symbol work is small: ~75 kernel calls on 500 bars, about 1.2 ms of CPU (1,453 symbols: ~2 s,
-a fifth of it page faults for the 480 MB of results). The kernels release the GIL (``nogil``), but
-they are only ~40-45% of that time; the Python between them holds it, so threads gain at most
-~1.3x with a free core, and nothing measurable on the shared 2-core machine (bench/features.py).
-Processes scale with free cores but pay for moving frames out and results back (1,453 x 500 x 83
-float64 is 480 MB; pickling it takes seconds), so workers write their rows straight into one
-shared-memory block and the parent copies it out once; on 2 busy cores that still makes them
-slower than one process (3.3-4.6 s against 2.2-2.6 s wall). Workers come from a ``forkserver``
-(``spawn`` where there is none) that preloads tradeforge's modules: never a plain ``fork`` of a
-process that may run other threads (a live runner does), which can deadlock the child.
+The kernels release the GIL (``nogil``), but the Python between them holds it, so threads gain little;
+processes scale with free cores but pay for moving frames out and results back, so workers write their
+rows straight into one shared-memory block and the parent copies it out once (``bench/features.py``
+measures the three). Workers come from a ``forkserver`` (``spawn`` where there is none) that preloads
+tradeforge's feature modules: never a plain ``fork`` of a process that may run other threads (a live
+runner does), which can deadlock the child. The executor knows a feature set only through
+:class:`Transformer`, so it imports nothing of the package.
 """
 
 from __future__ import annotations
@@ -19,30 +16,36 @@ from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.shared_memory import SharedMemory
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from tradeforge.errors import ConfigError, unknown_name_error
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .features import FeatureSet
+
+class Transformer(Protocol):
+    """What the executor needs of a :class:`~tradeforge.models.features.Transformer` (no import of it)."""
+
+    @property
+    def columns(self) -> tuple[str, ...]: ...
+
+    def transform(self, df: pd.DataFrame) -> pd.DataFrame: ...
+
+    def matrix(self, df: pd.DataFrame) -> np.ndarray: ...
 
 BACKENDS = ("processes", "threads")
-_PRELOAD = ["tradeforge.models._feature_parallel", "tradeforge.models._feature_warmup"]
+_PRELOAD = ["tradeforge.models.features.parallel", "tradeforge.models.features._warmup"]
 
 
-def _fill(fs: FeatureSet, items: list[tuple[int, pd.DataFrame]], shm_name: str, shape: tuple[int, int],
+def _fill(fs: Transformer, items: list[tuple[int, pd.DataFrame]], shm_name: str, shape: tuple[int, int],
           offsets: np.ndarray) -> None:
     """In a worker: write the matrix of each ``(position, frame)`` into the shared block."""
-    from .features import _input_arrays
-
     shm = SharedMemory(name=shm_name)
     try:
         out = np.ndarray(shape, dtype=np.float64, buffer=shm.buf)
         for i, df in items:
-            out[offsets[i]:offsets[i + 1]] = fs._matrix(_input_arrays(df, fs.input_columns), df.index)
+            out[offsets[i]:offsets[i + 1]] = fs.matrix(df)
         del out
     finally:
         shm.close()
@@ -56,7 +59,7 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def _in_processes(fs: FeatureSet, names: list[str], frames: Mapping[str, pd.DataFrame],
+def _in_processes(fs: Transformer, names: list[str], frames: Mapping[str, pd.DataFrame],
                   chunks: list[np.ndarray]) -> dict[str, pd.DataFrame]:
     dfs = [frames[n] for n in names]
     offsets = np.concatenate([[0], np.cumsum([len(df) for df in dfs])]).astype(np.int64)
@@ -85,7 +88,7 @@ def _in_processes(fs: FeatureSet, names: list[str], frames: Mapping[str, pd.Data
             for i, name in enumerate(names)}
 
 
-def transform_many(fs: FeatureSet, frames: Mapping[str, pd.DataFrame], n_jobs: int,
+def transform_many(fs: Transformer, frames: Mapping[str, pd.DataFrame], n_jobs: int,
                    backend: str) -> dict[str, pd.DataFrame]:
     """See :meth:`tradeforge.models.features.FeatureSet.transform_many`."""
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:

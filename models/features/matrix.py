@@ -1,22 +1,10 @@
-"""Causal, scale-free feature matrices from OHLCV bars, declared as a list of :class:`FeatureSpec`.
+"""The feature matrix: :class:`FeatureSet` compiles its specs once and builds one float64 column each.
 
-A :class:`FeatureSet` turns a validated OHLCV frame (see ``docs/CONTRACTS.md``) into one float64
-column per spec, on the frame's own index. Every value at bar ``t`` depends on bars ``<= t`` only
-(tests cut the data at random points and check that nothing before the cut changes). Rows before
-:attr:`FeatureSet.warmup` hold NaN in at least one column; drop them before training.
-
-Functions a spec may name: TA-Lib's (``rsi``, ``macd``, ``bbands``, ``adx``, ... computed by
-:mod:`tradeforge.indicators`), derived scale-free ones (``logret``, ``realized_vol``,
-``zscore``, ``vwap``, ``rvol``, ``volume_ratio``, ``obv_slope``, ``ad_slope``, ``bollinger``,
-``keltner_pos``, ``donchian_pos``, ``ma_cross``, ``bar_range``, ``bar_body``,
-``close_location``, ``gap``, ``hour``, ``minute``, ``weekday``, ...) and any pandas-ta indicator as
-``"pandas_ta:<name>"``. Normalisations make a price-level output scale-free: ``"close"`` (x / close),
-``"distance"`` (close / x - 1), ``"pct"`` (x / 100), ``"volume"`` (x / 20-bar mean volume).
-
-:func:`default_feature_set` is the 83-column set of the design (technical, volume, price/trend,
-momentum, time); :func:`build_multi_timeframe` adds higher timeframes using completed bars only.
+Specs are resolved against :mod:`.functions` when the set is built (unknown names, parameters,
+inputs and outputs raise :class:`~tradeforge.errors.ConfigError` then, not at transform time); a
+transform validates the frame once, runs each distinct computation once and normalises the matrix
+in place with one kernel.
 """
-
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -29,87 +17,22 @@ import pandas as pd
 
 from tradeforge.errors import ConfigError, DataError, did_you_mean, unknown_name_error
 
-from . import _feature_nb as nb
-from ._feature_mtf import build_multi_timeframe
-from ._feature_registry import _Function, resolve, rolling_mean
+from . import _kernels as nb
+from .functions import resolve, rolling_mean
+from .parallel import transform_many
+from .spec import GROUPS, NORMALIZERS, FeatureSpec, Function
 
-__all__ = ["FeatureSpec", "FeatureSet", "default_feature_set", "build_multi_timeframe", "GROUPS", "NORMALIZERS"]
+__all__ = ["FeatureSet"]
 
-#: Feature groups of the design (seed 004): used by :meth:`FeatureSet.select`.
-GROUPS: tuple[str, ...] = ("technical", "volume", "price", "momentum", "time")
-#: Normalisation name -> extra lookback it adds.
-NORMALIZERS: Mapping[str | None, int] = MappingProxyType(
-    {None: 0, "close": 0, "distance": 0, "pct": 0, "volume": 19}
-)
 _VOLUME_NORM_PERIOD = 20
 _EMPTY = np.empty(0)
-
-
-@dataclass(frozen=True)
-class FeatureSpec:
-    """One output column: ``normalize(function(*inputs, **params)[output])``.
-
-    Parameters
-    ----------
-    name : str
-        Column name in the feature matrix (unique within a set).
-    function : str
-        A registry name (``"rsi"``, ``"macd"``, ``"logret"``, ...) or ``"pandas_ta:<name>"``.
-    params : Mapping[str, Any]
-        Keyword parameters (TA-Lib names, e.g. ``timeperiod``); missing ones take the defaults.
-    inputs : tuple of str, optional
-        Frame columns fed to the function, in its order; default: the function's own (close, ...).
-    output : int
-        Which output of a multi-output function (``macd`` -> 0 macd, 1 signal, 2 hist).
-    normalize : {None, "close", "distance", "pct", "volume"}
-        Makes a price- or volume-level output scale-free.
-    group : str
-        One of :data:`GROUPS`.
-
-    Examples
-    --------
-    >>> FeatureSpec("rsi_14", "rsi", {"timeperiod": 14}, normalize="pct").name
-    'rsi_14'
-    """
-
-    name: str
-    function: str
-    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    inputs: tuple[str, ...] | None = None
-    output: int = 0
-    normalize: str | None = None
-    group: str = "technical"
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise ConfigError(f"FeatureSpec name: expected a non-empty string, got {self.name!r}")
-        if not isinstance(self.function, str) or not self.function:
-            raise ConfigError(f"FeatureSpec '{self.name}': function must be a non-empty string, got {self.function!r}")
-        if not isinstance(self.params, Mapping):
-            raise ConfigError(f"FeatureSpec '{self.name}': params must be a mapping, got {type(self.params).__name__}")
-        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
-        if self.inputs is not None:
-            object.__setattr__(self, "inputs", tuple(self.inputs))
-        if self.normalize not in NORMALIZERS:
-            known = [k for k in NORMALIZERS if k]
-            raise unknown_name_error(f"normalisation of feature '{self.name}'", str(self.normalize), known)
-        if self.group not in GROUPS:
-            raise unknown_name_error(f"group of feature '{self.name}'", str(self.group), GROUPS)
-        if isinstance(self.output, bool) or not isinstance(self.output, int | np.integer) or self.output < 0:
-            raise ConfigError(f"FeatureSpec '{self.name}': output must be an integer >= 0, got {self.output!r}")
-
-    def __reduce__(self):
-        """Pickle with plain-dict params (a mappingproxy cannot be pickled)."""
-        return (FeatureSpec, (self.name, self.function, dict(self.params), self.inputs, self.output,
-                              self.normalize, self.group))
-
 
 @dataclass(frozen=True)
 class _Compiled:
     """A spec resolved against its function: merged params, inputs, lookback."""
 
     spec: FeatureSpec
-    fn: _Function
+    fn: Function
     params: Mapping[str, Any]
     inputs: tuple[str, ...]
     lookback: int
@@ -128,7 +51,8 @@ def _check_value(spec: FeatureSpec, key: str, value: Any, default: Any) -> Any:
             )
         return int(value)
     if isinstance(default, float):
-        if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not np.isfinite(value):
+        numeric = not isinstance(value, bool) and isinstance(value, int | float | np.number)
+        if not numeric or not np.isfinite(value):
             raise ConfigError(f"feature '{spec.name}': parameter {key}={value!r} must be a finite number")
         return float(value)
     return value
@@ -233,8 +157,10 @@ class FeatureSet:
 
         Examples
         --------
-        >>> default_feature_set().select(["time"]).columns
-        ('hour', 'minute', 'weekday')
+        >>> fs = FeatureSet([FeatureSpec("ret_1", "logret", group="momentum"),
+        ...                  FeatureSpec("hour", "hour", group="time")])
+        >>> fs.select(["time"]).columns, fs.select(exclude=["time"]).columns
+        (('hour',), ('ret_1',))
         """
         for g in (*(groups or ()), *exclude):
             if g not in GROUPS:
@@ -253,32 +179,34 @@ class FeatureSet:
         >>> FeatureSet([FeatureSpec("ret_1", "logret")]).transform(px)["ret_1"].iloc[-1]
         np.float64(0.0)
         """
-        arrays = _input_arrays(df, self.input_columns)
-        return pd.DataFrame(self._matrix(arrays, df.index), index=df.index, columns=self._column_index.copy())
+        return pd.DataFrame(self.matrix(df), index=df.index, columns=self._column_index.copy())
+
+    def matrix(self, df: pd.DataFrame) -> np.ndarray:
+        """The values of :meth:`transform` as a (rows, columns) float64 array (Fortran order), no frame."""
+        return self._matrix(_input_arrays(df, self.input_columns), df.index)
 
     def transform_many(self, frames: Mapping[str, pd.DataFrame], n_jobs: int = 1,
                        backend: str = "processes") -> dict[str, pd.DataFrame]:
         """:meth:`transform` each frame of *frames* (symbol -> OHLCV), in *n_jobs* workers.
 
         ``backend="processes"`` (default) splits the symbols into *n_jobs* chunks computed in worker
-        processes that write into one shared-memory block (see ``_feature_parallel``). Workers come
+        processes that write into one shared-memory block (see :mod:`.parallel`). Workers come
         from multiprocessing's ``forkserver``, whose preload list this sets to tradeforge's feature
-        modules (the first call starts the server, about a second; later calls fork warm workers in
-        milliseconds); as with any multiprocessing, a script must guard its entry point with
-        ``if __name__ == "__main__":``. ``"threads"`` share the frames and results without copies;
-        the kernels release the GIL but the Python between them does not, so they gain at most
-        ~1.3x. One symbol costs ~1.2 ms of CPU (1,453 x 500 bars: ~2 s): on a machine without free
-        cores keep ``n_jobs=1``. Results are identical whatever *n_jobs* and *backend* are.
+        modules (the first call starts the server; later calls fork warm workers); as with any
+        multiprocessing, a script must guard its entry point with ``if __name__ == "__main__":``.
+        ``"threads"`` share the frames and results without copies; the kernels release the GIL but the
+        Python between them does not, so threads gain little (``bench/features.py`` measures both). On
+        a machine without free cores keep ``n_jobs=1``. Results are identical whatever *n_jobs* and
+        *backend* are.
 
         Examples
         --------
         >>> idx = pd.date_range("2024-01-01", periods=5, freq="D", name="datetime")
-        >>> px = pd.DataFrame({"open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "volume": 1.0}, index=idx)
+        >>> px = pd.DataFrame({"open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "volume": 1.0},
+        ...                   index=idx)
         >>> sorted(FeatureSet([FeatureSpec("r", "logret")]).transform_many({"B": px, "A": px}))
         ['A', 'B']
         """
-        from ._feature_parallel import transform_many
-
         return transform_many(self, frames, n_jobs, backend)
 
     def _matrix(self, arrays: dict[str, np.ndarray], index: pd.DatetimeIndex) -> np.ndarray:
@@ -308,7 +236,9 @@ class FeatureSet:
             out[:, j] = outs[comp.spec.output]
         codes = self._norm_codes
         if codes.any():
-            volume_mean = rolling_mean(cache, arrays["volume"], _VOLUME_NORM_PERIOD) if (codes == 4).any() else _EMPTY
+            volume_mean = _EMPTY
+            if (codes == 4).any():
+                volume_mean = rolling_mean(cache, arrays["volume"], _VOLUME_NORM_PERIOD)
             nb.normalize_columns_nb(out, codes, arrays.get("close", _EMPTY), volume_mean)
         return out
 
@@ -338,7 +268,8 @@ def _input_arrays(df: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, np.nd
         if not np.isfinite(arr).all():
             pos = int(np.flatnonzero(~np.isfinite(arr))[0])
             raise DataError(
-                f"features: column '{c}' has non-finite value {float(arr[pos])} at row {pos} ({df.index[pos]}); "
+                f"features: column '{c}' has non-finite value {float(arr[pos])} at row {pos} "
+                f"({df.index[pos]}); "
                 f"fill or drop it (tradeforge.feeds.validate_ohlcv finds every such row)"
             )
         arrays[c] = arr
@@ -348,9 +279,9 @@ def _input_arrays(df: pd.DataFrame, columns: tuple[str, ...]) -> dict[str, np.nd
 def _float_columns(df: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
     """Contiguous float64 arrays of *columns*.
 
-    A validated OHLCV frame is one float64 block: ``to_numpy`` returns a view of it in microseconds,
-    where selecting each column builds a Series first (~30 us each on a fresh frame). Frames with
-    text or date columns, or duplicate names, go column by column.
+    A validated OHLCV frame is one float64 block: ``to_numpy`` returns a view of it, where selecting
+    each column would build a Series first. Frames with text or date columns, or duplicate names, go
+    column by column.
     """
     if df.columns.is_unique:
         try:
@@ -361,22 +292,3 @@ def _float_columns(df: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray
             where = {name: i for i, name in enumerate(df.columns)}
             return {c: np.ascontiguousarray(values[:, where[c]]) for c in columns}
     return {c: np.ascontiguousarray(df[c].to_numpy(dtype=np.float64)) for c in columns}
-
-
-def default_feature_set() -> FeatureSet:
-    """The default 83-column, scale-free feature set (seed 004).
-
-    Groups: technical (50: RSI, MACD, Bollinger, ATR, stochastics, ADX family, Aroon, CCI, ...),
-    volume (10: OBV and A/D slopes, VWAP distance, volume ratios, RVOL, MFI), price/trend (14:
-    distances to moving averages, MA crosses, range position, bar shape, gap), momentum (6: log
-    returns over 1-20 bars, realized volatility) and time (hour, minute, weekday).
-
-    Examples
-    --------
-    >>> fs = default_feature_set()
-    >>> len(fs.columns), fs.warmup
-    (83, 57)
-    """
-    from ._feature_default import DEFAULT_SPECS
-
-    return FeatureSet(DEFAULT_SPECS)

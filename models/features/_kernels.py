@@ -134,24 +134,6 @@ def rolling_min_nb(x, window):
 
 
 @njit(cache=True, nogil=True)
-def rolling_vwap_nb(high, low, close, volume, window):
-    """``sum(typical * volume) / sum(volume)`` over the last ``window`` bars, typical = (h+l+c)/3;
-    NaN when the window traded nothing; lookback ``window - 1``."""
-    n = close.shape[0]
-    out = np.full(n, np.nan)
-    if n < window:
-        return out
-    pv = np.empty(n - window + 1)
-    vv = np.empty(n - window + 1)
-    _window_sums_into((high + low + close) / 3.0 * volume, window, pv)
-    _window_sums_into(volume, window, vv)
-    for i in range(vv.shape[0]):
-        if vv[i] > 0.0:
-            out[i + window - 1] = pv[i] / vv[i]
-    return out
-
-
-@njit(cache=True, nogil=True)
 def rvol_nb(volume, window):
     """Relative volume: ``volume[i]`` over the mean volume of the ``window`` bars before it (1 when
     both are 0, NaN when only the mean is 0); lookback ``window``."""

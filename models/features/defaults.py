@@ -6,7 +6,10 @@ Every column is a ratio to close, a return, a bounded oscillator rescaled to abo
 
 from __future__ import annotations
 
-from .features import FeatureSpec
+from .matrix import FeatureSet
+from .spec import FeatureSpec
+
+__all__ = ["DEFAULT_SPECS", "default_feature_set"]
 
 
 def _s(name, function, group, normalize=None, output=0, **params):
@@ -16,7 +19,8 @@ def _s(name, function, group, normalize=None, output=0, **params):
 def _technical() -> list[FeatureSpec]:
     t = "technical"
     specs = [_s(f"rsi_{p}", "rsi", t, "pct", timeperiod=p) for p in (2, 7, 14, 21)]
-    specs += [_s(name, "macd", t, "close", output=i) for i, name in enumerate(("macd", "macd_signal", "macd_hist"))]
+    macd_names = ("macd", "macd_signal", "macd_hist")
+    specs += [_s(name, "macd", t, "close", output=i) for i, name in enumerate(macd_names)]
     for p in (10, 20):
         specs += [_s(f"bb_pctb_{p}", "bollinger", t, output=0, timeperiod=p),
                   _s(f"bb_width_{p}", "bollinger", t, output=1, timeperiod=p)]
@@ -104,3 +108,20 @@ def _time() -> list[FeatureSpec]:
 
 
 DEFAULT_SPECS: tuple[FeatureSpec, ...] = (*_technical(), *_volume(), *_price(), *_momentum(), *_time())
+
+
+def default_feature_set() -> FeatureSet:
+    """The default 83-column, scale-free feature set (seed 004).
+
+    Groups: technical (50: RSI, MACD, Bollinger, ATR, stochastics, ADX family, Aroon, CCI, ...),
+    volume (10: OBV and A/D slopes, VWAP distance, volume ratios, RVOL, MFI), price/trend (14:
+    distances to moving averages, MA crosses, range position, bar shape, gap), momentum (6: log
+    returns over 1-20 bars, realized volatility) and time (hour, minute, weekday).
+
+    Examples
+    --------
+    >>> fs = default_feature_set()
+    >>> len(fs.columns), fs.warmup
+    (83, 57)
+    """
+    return FeatureSet(DEFAULT_SPECS)

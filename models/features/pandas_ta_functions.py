@@ -27,7 +27,7 @@ import pandas as pd
 
 from tradeforge.errors import ConfigError, unknown_name_error
 
-from ._feature_registry import _Function
+from .spec import Function
 
 _INPUT_NAMES = {"open_": "open", "open": "open", "high": "high", "low": "low", "close": "close",
                 "volume": "volume"}
@@ -107,8 +107,8 @@ def _probe(name: str, inputs: tuple[str, ...], params: tuple[tuple[str, Any], ..
 
 
 @cache
-def pandas_ta_function(name: str) -> _Function:
-    """A :class:`_Function` computing pandas-ta's indicator *name*."""
+def pandas_ta_function(name: str) -> Function:
+    """A :class:`Function` computing pandas-ta's indicator *name*."""
     fn = _indicator(name)
     sig = inspect.signature(fn).parameters
     inputs = tuple(_INPUT_NAMES[p] for p in sig if p in _INPUT_NAMES)
@@ -123,4 +123,4 @@ def pandas_ta_function(name: str) -> _Function:
         return _call(name, arrays, index, params)
 
     outputs = tuple(f"{name}_{i}" for i in range(len(probe)))
-    return _Function(inputs, defaults, outputs, lookback, compute, needs_index=True)
+    return Function(inputs, defaults, outputs, lookback, compute, needs_index=True)

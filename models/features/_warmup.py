@@ -1,7 +1,7 @@
 """Imported by the feature workers' forkserver: loads every compiled kernel once, at import.
 
 Workers forked from a warm server start with the numba kernels of the default feature set already
-loaded, instead of paying ~0.5 s of numba start-up and cache loading each. Importing this module
+loaded, instead of paying numba's start-up and cache loading each. Importing this module
 anywhere else is harmless (it only computes one small feature matrix).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .features import default_feature_set
+from .defaults import default_feature_set
 
 
 def _warm() -> None:
