@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator
 from tradeforge.errors import ConfigError, DataError, ModelError, unknown_name_error
 from tradeforge.timeframes import TIMEFRAMES, check_timeframes, to_timedelta
 
-from ._feature_mtf import align_completed
+from .features.multi_timeframe import align_completed
 from .lstm import LSTMPredictor, lstm_param_names
 from .targets import forward_log_return
 
