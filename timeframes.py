@@ -98,14 +98,16 @@ def infer_bar_size(index: pd.DatetimeIndex) -> pd.Timedelta:
     gaps = pd.Series(index[1:] - index[:-1])
     gaps = gaps[gaps > pd.Timedelta(0)]
     if gaps.empty:
-        raise DataError("cannot infer the bar size: timestamps are not increasing. Fix: validate the data first")
+        raise DataError("cannot infer the bar size: timestamps are not increasing. "
+                        "Fix: validate the data first")
     counts = gaps.value_counts()
     best = counts[counts == counts.max()].index.min()
     return pd.Timedelta(best)
 
 
 def frame_bar_size(df: pd.DataFrame) -> pd.Timedelta:
-    """The bar size of one OHLCV frame: ``df.attrs["bar"]`` when set (the validator sets it), else inferred."""
+    """The bar size of one OHLCV frame: ``df.attrs["bar"]`` when set (the validator sets it), else inferred.
+    """
     bar = df.attrs.get("bar")
     return pd.Timedelta(bar) if bar is not None else infer_bar_size(df.index)
 
@@ -131,16 +133,19 @@ def common_bar_size(frames: Mapping[str, pd.DataFrame], *, known: bool = False,
     sizes = {sym: frame_bar_size(df) for sym, df in frames.items()}
     if len(set(sizes.values())) > 1:
         shown = ", ".join(f"{sym}: {size}" for sym, size in sizes.items())
-        raise DataError(f"{what}: the symbols have different bar sizes ({shown}); resample them to one timeframe")
+        raise DataError(f"{what}: the symbols have different bar sizes ({shown}); "
+                        "resample them to one timeframe")
     bar = next(iter(sizes.values()))
     if known and bar not in TIMEFRAMES.values():
         listed = ", ".join(f"{k} ({v})" for k, v in TIMEFRAMES.items())
-        raise DataError(f"{what}: bar size {bar} is not one of the timeframes {listed}; resample the data first")
+        raise DataError(f"{what}: bar size {bar} is not one of the timeframes {listed}; "
+                        "resample the data first")
     return bar
 
 
 def timeframe_name(size: pd.Timedelta, default: str | None = None) -> str:
-    """The timeframe name of a bar size (``1d`` for one day); *default*, or ``str(size)``, when it has none."""
+    """The timeframe name of a bar size (``1d`` for one day); *default*, or ``str(size)``, when it has none.
+    """
     name = next((k for k, v in TIMEFRAMES.items() if v == size), None)
     if name is not None:
         return name
@@ -190,7 +195,8 @@ def check_timeframes(timeframes: str | Sequence[str], bar: pd.Timedelta, *, abov
         if name not in TIMEFRAMES:
             raise ConfigError(f"{what}: unknown timeframe '{name}'.{did_you_mean(name, TIMEFRAMES)} {hint}")
         if name not in valid:
-            relation = "not larger than" if above and TIMEFRAMES[name] == bar else "finer than, or not a multiple of,"
+            coarse = above and TIMEFRAMES[name] == bar
+            relation = "not larger than" if coarse else "finer than, or not a multiple of,"
             raise ConfigError(f"{what}: '{name}' is {relation} the data's bar size {bar_name}. {hint}")
     if len(set(names)) != len(names):
         raise ConfigError(f"{what}: {names} lists a timeframe twice; give each once")

@@ -59,11 +59,13 @@ def _run(make: Callable[[], bt.feed.DataBase], strategy: type[bt.Strategy]) -> d
     cerebro.addstrategy(strategy)
     t0, c0 = time.perf_counter(), time.process_time()
     cerebro.run()
-    return {"cpu": time.process_time() - c0, "wall": time.perf_counter() - t0, "value": cerebro.broker.getvalue()}
+    return {"cpu": time.process_time() - c0, "wall": time.perf_counter() - t0,
+            "value": cerebro.broker.getvalue()}
 
 
 def _best(runs: list[dict]) -> dict:
-    return {"cpu": min(r["cpu"] for r in runs), "wall": min(r["wall"] for r in runs), "value": runs[0]["value"]}
+    return {"cpu": min(r["cpu"] for r in runs), "wall": min(r["wall"] for r in runs),
+            "value": runs[0]["value"]}
 
 
 def _load() -> str:

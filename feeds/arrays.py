@@ -87,8 +87,9 @@ def _check_frame(df: object, who: str) -> None:
     missing = [c for c in OHLCV if c not in getattr(df, "columns", ())]
     index = getattr(df, "index", None)
     if missing or not isinstance(index, pd.DatetimeIndex) or index.tz is not None:
-        raise DataError(f"{who}: expected a validated OHLCV frame (missing columns {missing}, or the index is "
-                        "not a tz-naive DatetimeIndex). Fix: pass it through tradeforge.feeds.validate_ohlcv")
+        raise DataError(f"{who}: expected a validated OHLCV frame (missing columns {missing}, or the index "
+                        "is not a tz-naive DatetimeIndex). "
+                        "Fix: pass it through tradeforge.feeds.validate_ohlcv")
 
 
 class ArrayFeed(bt.feed.DataBase):
@@ -189,7 +190,8 @@ class ArrayFeed(bt.feed.DataBase):
         if ticks:  # what _tick_nullify then _tick_fill leave: the bar's values, or None past the end
             line0, state = self._line0, self.__dict__
             if line0.lencount < len(line0.array) - line0.extension:
-                values = [line.array[line._idx] for line in self._tick_lines]  # inlined _tick_fill(force=True)
+                # inlined _tick_fill(force=True)
+                values = [line.array[line._idx] for line in self._tick_lines]
                 state.update(zip(self._tick_names, values, strict=False))  # same length by construction
                 state["tick_last"] = values[self._tick_last_at]
             else:
@@ -204,7 +206,8 @@ _RESERVED = frozenset(dir(ArrayFeed)) | {"datetime", *OHLCV, "openinterest"}
 
 
 def _check_line_name(name: object) -> str:
-    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name) or name.startswith("_"):
+    if (not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name)
+            or name.startswith("_")):
         raise ConfigError(f"line name {name!r}: expected a Python identifier not starting with '_'. "
                           "Fix: rename the line, e.g. 'sma_20'")
     if name in _RESERVED:

@@ -13,7 +13,8 @@ import pandas as pd
 from tradeforge.errors import DataError
 from tradeforge.timeframes import TIMEFRAMES, infer_bar_size, to_timedelta
 
-__all__ = ["TIMEFRAMES", "infer_bar_size", "resample", "to_timedelta"]  # the first three from tradeforge.timeframes
+# TIMEFRAMES, infer_bar_size and to_timedelta live in tradeforge.timeframes (re-exported here)
+__all__ = ["TIMEFRAMES", "infer_bar_size", "resample", "to_timedelta"]
 
 _AGG = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
 
@@ -54,7 +55,8 @@ def resample(df: pd.DataFrame, timeframe: str | pd.Timedelta) -> pd.DataFrame:
     target = to_timedelta(timeframe)
     missing = [c for c in _AGG if c not in df.columns]
     if missing or not isinstance(df.index, pd.DatetimeIndex):
-        raise DataError(f"resample: expected a validated OHLCV frame (missing {missing or 'a DatetimeIndex'}). "
+        raise DataError("resample: expected a validated OHLCV frame "
+                        f"(missing {missing or 'a DatetimeIndex'}). "
                         "Fix: pass it through tradeforge.feeds.validate_ohlcv first")
     bar = df.attrs.get("bar") or (infer_bar_size(df.index) if len(df) > 1 else target)
     symbol = df.attrs.get("symbol", "<data>")

@@ -62,7 +62,8 @@ class Strategy(bt.Strategy):
         lengths = [len(data) for data in self.datas]
         previous = self.__dict__.get("_tf_lengths") or [0] * len(lengths)
         self._tf_lengths = lengths
-        return [data for data, now, before in zip(self.datas, lengths, previous, strict=True) if now != before]
+        pairs = zip(self.datas, lengths, previous, strict=True)
+        return [data for data, now, before in pairs if now != before]
 
     def _params_dict(self) -> dict[str, Any]:
         """The instance's parameters as a plain dict."""

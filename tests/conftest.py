@@ -33,7 +33,8 @@ def _is_loopback(address) -> bool:
 
 def _guarded_connect(self, address):
     if not _is_loopback(address):
-        raise RuntimeError(f"network access to {address!r} is forbidden in tests; use a fake server on 127.0.0.1")
+        raise RuntimeError(f"network access to {address!r} is forbidden in tests; "
+                           "use a fake server on 127.0.0.1")
     return _real_connect(self, address)
 
 

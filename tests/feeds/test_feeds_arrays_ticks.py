@@ -62,7 +62,8 @@ def test_ticks_and_value_equal_pandasdata(spx, run_kwargs):
     assert len(rows_ar) == len(spx) - 8
     assert rows_ar == rows_bt  # every tick value of every bar, and the bar count
     rows_pd, value_pd = _run(bt.feeds.PandasData(dataname=spx), **run_kwargs)
-    assert [r[:5] + r[6:] for r in rows_ar] == [r[:5] + r[6:] for r in rows_pd]  # PandasData: no open interest
+    # PandasData: no open interest
+    assert [r[:5] + r[6:] for r in rows_ar] == [r[:5] + r[6:] for r in rows_pd]
     assert [type(v) for v in rows_ar[0][:-1]] == [float] * 7  # plain floats, like backtrader's buffers
     assert rows_ar[-2][3] == spx["close"].iloc[-2] == rows_ar[-2][6]  # backtrader leaves the last bar's unset
     assert value_ar == value_bt == value_pd != 100_000.0

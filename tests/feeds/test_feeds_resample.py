@@ -11,7 +11,8 @@ from tradeforge.feeds import TIMEFRAMES, infer_bar_size, resample, validate_ohlc
 
 
 def _frame(stamps, rows) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=["open", "high", "low", "close", "volume"], index=pd.DatetimeIndex(stamps))
+    df = pd.DataFrame(rows, columns=["open", "high", "low", "close", "volume"],
+                      index=pd.DatetimeIndex(stamps))
     return validate_ohlcv(df, "hand")
 
 
@@ -21,7 +22,8 @@ def five_minute() -> pd.DataFrame:
     stamps = ["2024-01-02 09:30", "2024-01-02 09:35", "2024-01-02 09:40", "2024-01-02 09:45",
               "2024-01-02 10:05", "2024-01-03 09:30", "2024-01-03 09:35"]
     rows = [(10, 11, 9, 10.5, 100), (10.5, 12, 10, 11, 200), (11, 11.5, 10.5, 11.2, 50),
-            (11.2, 11.3, 10.8, 11, 10), (11, 13, 11, 12.5, 300), (20, 21, 19, 20.5, 5), (20.5, 20.6, 18, 19, 7)]
+            (11.2, 11.3, 10.8, 11, 10), (11, 13, 11, 12.5, 300), (20, 21, 19, 20.5, 5),
+            (20.5, 20.6, 18, 19, 7)]
     return _frame(stamps, rows)
 
 
