@@ -42,8 +42,9 @@ def minute_bars(n: int, start: str = "2024-01-02 14:30", price: float = 100.0) -
     """Deterministic OHLCV minute bars (UTC bar start times)."""
     idx = pd.date_range(start, periods=n, freq="1min", tz="UTC")
     opens = [price + i for i in range(n)]
-    return pd.DataFrame({"open": opens, "high": [o + 2 for o in opens], "low": [o - 2 for o in opens],
-                         "close": [o + 0.5 for o in opens], "volume": [1000.0 + i for i in range(n)]}, index=idx)
+    data = {"open": opens, "high": [o + 2 for o in opens], "low": [o - 2 for o in opens],
+            "close": [o + 0.5 for o in opens], "volume": [1000.0 + i for i in range(n)]}
+    return pd.DataFrame(data, index=idx)
 
 
 class Streams:

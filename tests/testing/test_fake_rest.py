@@ -66,7 +66,8 @@ def test_market_order_fills_at_next_bar_open_and_moves_cash(fake, trading):
     trading.submit_order(market("m2", qty=15, side=OrderSide.SELL))
     fake.push_bar("AAPL", _bar(2), 104, 105, 103, 103.0, 1000)
     position = trading.get_open_position("AAPL")
-    assert float(position.qty) == -5 and position.side.value == "short" and float(position.avg_entry_price) == 104
+    assert float(position.qty) == -5 and position.side.value == "short"
+    assert float(position.avg_entry_price) == 104
     assert fake.account["cash"] == pytest.approx(100_000.0 - 1020.0 + 15 * 104.0)
     assert fake.account["equity"] == pytest.approx(fake.account["cash"] - 5 * 103.0)
 
@@ -222,8 +223,8 @@ def test_history_bars_through_the_data_client(fake, data_client):
     assert [b.timestamp for b in aapl] == [_bar(i).to_pydatetime() for i in (1, 2, 3)]
     assert [b.open for b in aapl] == [101.0, 102.0, 103.0] and aapl[0].trade_count and aapl[0].vwap
     assert [b.open for b in barset.data["MSFT"]] == [301.0, 302.0, 303.0]
-    limited = data_client.get_stock_bars(StockBarsRequest(symbol_or_symbols="AAPL", timeframe=TimeFrame.Minute,
-                                                          start=_bar(0).to_pydatetime(), limit=2))
+    limited = data_client.get_stock_bars(StockBarsRequest(
+        symbol_or_symbols="AAPL", timeframe=TimeFrame.Minute, start=_bar(0).to_pydatetime(), limit=2))
     assert [b.open for b in limited.data["AAPL"]] == [100.0, 101.0]
     # pushed bars join the history (the REST gap fill after a silent stream)
     fake.push_bar("AAPL", _bar(5), 105, 107, 104, 106, 900)
