@@ -6,8 +6,8 @@
    that vanished is a mismatch. Bracket legs are found through their parent's ``legs``.
 2. Orders the broker reports as changed since the journal's last seen event (``orders_since``) update the
    journal the same way; an open broker order whose client id the journal does not know is a mismatch.
-3. Fills the stream missed are journaled with ``execution_id = "<broker id>@<cumulative qty>"`` (one id
-   scheme for stream and REST, so a fill seen twice is stored once).
+3. Fills the stream missed are journaled for the quantity the journal's fills do not cover yet, with
+   ``execution_id = "<broker id>:<cumulative qty>"`` (the broker's own fallback id).
 4. Positions: the journal's fills per symbol must equal the broker's positions.
 5. An entry filled with a ``stop_loss`` whose position has no working stop at the broker gets one now.
 
@@ -34,10 +34,13 @@ def fill_execution_id(broker_order_id: Any, cumulative_qty: float) -> str:
 
     Examples
     --------
+    The broker's own fallback when the stream gave no execution id; a fill is journaled only for the
+    quantity the journal's fills do not cover yet, so one seen by both paths is stored once.
+
     >>> fill_execution_id("6f1c", 10.0)
-    '6f1c@10'
+    '6f1c:10'
     """
-    return f"{broker_order_id}@{float(cumulative_qty):g}"
+    return f"{broker_order_id}:{float(cumulative_qty):g}"
 
 
 @dataclass

@@ -20,12 +20,6 @@ from tradeforge.strategies.risk import STATE_KEYS, RiskRules, RiskStatus, pre_tr
 __all__ = ["LiveRisk"]
 
 
-def _view(view: Any, name: str, default: Any = None) -> Any:
-    """An attribute of the broker view, called when it is a method."""
-    value = getattr(view, name, default)
-    return value() if callable(value) else value
-
-
 class LiveRisk:
     """Account-wide risk rules, persisted in *journal*, and the pre-trade gate (see the module notes).
 
@@ -88,21 +82,23 @@ class LiveRisk:
                                max_position_pct=self.max_position_pct)
 
     def gate(self, intent: Any, view: Any) -> str | None:
-        """The broker's ``pre_trade_gate(intent, view)``: a reason refuses (and the broker journals) it."""
-        if intent.intent in ("protect", "flatten") or intent.parent_client_order_id:
-            return None  # protective stops, --flatten-on-exit and bracket legs are never blocked
-        price = intent.limit_price or intent.stop_price or _last_price(view, intent.symbol)
+        """The broker's ``pre_trade_gate(intent, view)``: a reason refuses (and the broker journals) it.
+
+        *view* is the broker's ``BrokerView`` (cash, value, positions, prices); the entries still working
+        at the broker come from the journal's open orders.
+        """
+        if intent.intent == "protect" or intent.parent_client_order_id:
+            return None  # protective stops and bracket legs are never blocked
+        price = intent.limit_price or intent.stop_price or (view.prices or {}).get(intent.symbol)
         reason = self.check(symbol=intent.symbol, side=intent.side, qty=float(intent.qty),
-                            price=float(price) if price else float("nan"),
-                            equity=float(_view(view, "equity")),
-                            positions=dict(_view(view, "positions") or {}),
-                            pending_entries=set(_view(view, "pending_entries") or ()),
+                            price=float(price) if price else float("nan"), equity=float(view.value),
+                            positions=dict(view.positions or {}), pending_entries=self._pending_entries(),
                             bar_time=intent.bar_time)
         if reason is not None:
             self.refusals.append((intent.client_order_id, reason))
         return reason
 
-
-def _last_price(view: Any, symbol: str) -> float | None:
-    getter = getattr(view, "last_price", None)
-    return getter(symbol) if callable(getter) else None
+    def _pending_entries(self) -> set[str]:
+        """Symbols with an entry (a buy that is not a bracket leg) still working at the broker."""
+        return {row.symbol for row in self.journal.open_orders()
+                if row.intent.side == "buy" and not row.intent.parent_client_order_id}

@@ -44,3 +44,101 @@ def minute_bars(n: int, start: str = "2024-03-04 14:30", seed: int = 0, price: f
     index = pd.date_range(start, periods=n, freq="1min", name="datetime")
     return pd.DataFrame({"open": open_, "high": high, "low": low, "close": close,
                          "volume": rng.integers(1_000, 5_000, n).astype(float)}, index=index)
+
+
+class Replay:
+    """Run ``run_live`` in a thread against *server* and drive it bar by bar, as a backtest would see them.
+
+    The first *warm* bars of every frame are the fake's history (the session's backfill); every later bar
+    is pushed to the fake (which fills working orders at it, then publishes it) only once the session has
+    processed the previous one, so fills land exactly where a backtest puts them.
+    """
+
+    def __init__(self, server, config, *, env=None, store_options=None, clock=None) -> None:
+        import threading
+
+        self.server, self.config = server, config
+        self.env = env or fake_env(server)
+        self.store_options = {"lookup_waits_s": (0.0, 0.05, 0.1), "reconnect_backoff_s": (0.05, 0.2),
+                              **(store_options or {})}
+        self.clock = clock
+        self.stop = threading.Event()
+        self.events: list[dict] = []
+        self._cond = threading.Condition()
+        self.result = None
+        self.error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def _status(self, event: dict) -> None:
+        with self._cond:
+            self.events.append(event)
+            self._cond.notify_all()
+
+    def _times(self) -> list[str]:
+        return [e["time"] for e in self.events if e["event"] == "bar"]
+
+    def bars_seen(self) -> list[str]:
+        with self._cond:
+            return self._times()
+
+    def start(self) -> Replay:
+        import threading
+
+        from tradeforge.engine.live import run_live
+
+        def target() -> None:
+            try:
+                self.result = run_live(self.config, stop=self.stop, status=self._status, env=self.env,
+                                       clock=self.clock, store_options=self.store_options)
+            except BaseException as exc:  # reported by finish()
+                self.error = exc
+            finally:
+                with self._cond:
+                    self._cond.notify_all()
+
+        self._thread = threading.Thread(target=target, name="replay-run-live", daemon=True)
+        self._thread.start()
+        for symbol in self.config.symbols:
+            if not self.server.wait_subscribed(symbol, timeout=30):
+                self.finish()
+                raise AssertionError(f"never subscribed to {symbol}: {self.error!r} {self.events}")
+        return self
+
+    def wait_bar(self, ts, timeout: float = 30.0) -> None:
+        want = pd.Timestamp(ts).isoformat()
+        with self._cond:
+            ok = self._cond.wait_for(lambda: want in self._times() or self.error is not None
+                                     or not self._thread.is_alive(), timeout)
+        if self.error is not None or not ok:
+            raise AssertionError(f"bar {want} not processed: {self.error!r}; last events {self.events[-3:]}")
+
+    def push(self, frames: dict, i: int, *, wait: bool = True) -> None:
+        ts = None
+        for symbol, df in frames.items():
+            row = df.iloc[i]
+            ts = df.index[i]
+            self.server.push_bar(symbol, ts, row.open, row.high, row.low, row.close, row.volume)
+        if wait:
+            self.wait_bar(ts)
+
+    def finish(self, timeout: float = 30.0):
+        self.stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+def now_minute_frames(frames: dict, history: int) -> dict:
+    """*frames* re-indexed to consecutive minutes whose first *history* bars end one minute before now
+    (the session's backfill reads the last days of history up to now)."""
+    import datetime as dt
+
+    now = pd.Timestamp(dt.datetime.now(dt.UTC)).tz_convert(None).floor("1min")
+    out = {}
+    for symbol, df in frames.items():
+        index = pd.date_range(now - pd.Timedelta(minutes=history), periods=len(df), freq="1min",
+                              name="datetime")
+        out[symbol] = df.set_axis(index)
+    return out
