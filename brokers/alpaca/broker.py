@@ -122,6 +122,7 @@ class AlpacaBroker(bt.BrokerBase):
         self._seq_counts: collections.Counter[tuple] = collections.Counter()
         self._next_seq = 0
         self._cash = 0.0
+        self.startingcash = 0.0
         self._broker_positions: dict[str, tuple[float, float]] = {}
         self._bar_seq = 0
         self._resync = False
@@ -135,6 +136,7 @@ class AlpacaBroker(bt.BrokerBase):
         self.store.start_trading_stream()
         self._refresh_account()
         self._broker_positions = self.store.positions()
+        self.startingcash = self._cash
 
     def _on_reconnect(self, name: str) -> None:
         if name == "trading":

@@ -29,7 +29,7 @@ class StepClock:
 
 def minute_bars(n: int, start: datetime = T0, price: float = 100.0, step: float = 1.0) -> pd.DataFrame:
     """Deterministic OHLCV minute bars with UTC start times."""
-    idx = pd.date_range(start, periods=n, freq="1min")
+    idx = pd.date_range(pd.Timestamp(start).tz_convert(None), periods=n, freq="1min")  # naive UTC
     opens = [price + step * i for i in range(n)]
     return pd.DataFrame({"open": opens, "high": [o + 2 for o in opens], "low": [o - 2 for o in opens],
                          "close": [o + 0.5 for o in opens], "volume": [1000.0 + i for i in range(n)]}, index=idx)
@@ -70,3 +70,9 @@ def store(fake, journal, clock):
                     reconnect_backoff_s=(0.05, 0.2))
     yield s
     s.stop()
+
+
+@pytest.fixture
+def make_bars():
+    """``make_bars(n, start=T0, price=100.0, step=1.0)`` -> deterministic minute bars."""
+    return minute_bars
