@@ -13,6 +13,10 @@ cheat-on-close off (``bbroker.py``: ``_try_exec_market``, ``_try_exec_limit``, `
   order) and become executable from the NEXT bar of the symbol after the parent filled; a filled leg cancels
   its sibling (OCO), so when both legs could fill within one bar the stop-loss wins, as in backtrader.
 
+Opt-in partial fills (``fill_cap``, not BackBroker's behaviour) fill at most that quantity of an order per
+bar, at the same price rules; a bracket's legs go live once the parent is completely filled, and a leg cancels
+its sibling once it is completely filled.
+
 Cash follows backtrader's stock-like accounting with ``shortcash=True``: a buy costs ``qty * price``, a sell
 credits it; equity is cash plus every position marked at its symbol's last close.
 """
@@ -159,6 +163,7 @@ class AccountEngine:
         self.last_price: dict[str, float] = {}
         self.last_bar_time: dict[str, datetime] = {}
         self.fills: list[dict] = []
+        self.fill_cap: float | None = None  # at most this qty per order per bar (partial fills); None: whole
         self._seq = itertools.count(1)
 
     # ---------------------------------------------------------------- orders
@@ -298,6 +303,8 @@ class AccountEngine:
             if price is None:
                 continue
             events.extend(self._fill(order, price, ts))
+            if order.status != "filled":
+                continue  # a partial fill (fill_cap): the rest works on the next bars
             if order.parent is None and order.legs:
                 for leg in order.legs:  # legs go live at the broker (executable from the next bar)
                     leg.status, leg.updated_at = "new", self._now()
@@ -328,6 +335,8 @@ class AccountEngine:
 
     def _fill(self, order: FakeOrder, price: float, bar_time: datetime) -> list[dict]:
         qty = order.qty - order.filled_qty
+        if self.fill_cap is not None:
+            qty = min(qty, self.fill_cap)
         signed = qty if order.side == "buy" else -qty
         self._update_position(order.symbol, signed, price)
         self.cash -= signed * price
@@ -335,8 +344,11 @@ class AccountEngine:
         order.filled_avg_price = price if order.filled_avg_price is None else (
             (order.filled_avg_price * order.filled_qty + price * qty) / (order.filled_qty + qty))
         order.filled_qty += qty
-        order.status, order.filled_at, order.updated_at = "filled", now, now
-        self.working.remove(order)
+        done = order.filled_qty >= order.qty - 1e-9
+        order.status, order.updated_at = ("filled" if done else "partially_filled"), now
+        if done:
+            order.filled_at = now
+            self.working.remove(order)
         execution_id = str(uuid.uuid4())
         position_qty = self.positions[order.symbol].qty if order.symbol in self.positions else 0.0
         self.fills.append({"seq": next(self._seq), "order_id": order.id,
@@ -345,8 +357,8 @@ class AccountEngine:
                            "bar_time": bar_time, "timestamp": now, "execution_id": execution_id,
                            "position_qty": position_qty, "role": order.role,
                            "parent_client_order_id": order.parent.client_order_id if order.parent else None})
-        return [self._event("fill", order, at=now, execution_id=execution_id, price=price, qty=qty,
-                            position_qty=position_qty)]
+        return [self._event("fill" if done else "partial_fill", order, at=now, execution_id=execution_id,
+                            price=price, qty=qty, position_qty=position_qty)]
 
     def _update_position(self, symbol: str, size: float, price: float) -> None:
         pos = self.positions.setdefault(symbol, _Position())

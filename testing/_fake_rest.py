@@ -13,12 +13,12 @@ import socket
 import struct
 import time
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ._fake_engine import OPEN_STATUSES, EngineError, asset_id, iso
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .fake_alpaca import FakeAlpaca
+# ``fake`` below is the FakeAlpaca that owns these handlers (typed loosely: fake_alpaca imports this module)
+FakeAlpaca = Any
 
 __all__ = ["make_data_handler", "make_trading_handler"]
 
@@ -285,9 +285,14 @@ def _bars_page(fake: FakeAlpaca, q, symbols: list[str], single: bool):
     descending = q.get("sort", "asc") == "desc"
     limit = int(q.get("limit") or 1000)
     offset = int(q.get("page_token") or 0)
+    try:
+        size = parse_timeframe(q.get("timeframe", "1Min"))
+    except ValueError as exc:
+        return _json(400, {"code": 40010001, "message": str(exc)})
     with fake._lock:
-        rows = [(s, b) for s in symbols for b in fake._history.get(s, [])
-                if (start is None or b["ts"] >= start) and (end is None or b["ts"] <= end)]
+        stored = {s: list(fake._history.get(s, [])) for s in symbols}
+    rows = [(s, b) for s in symbols for b in aggregate(stored[s], size)
+            if (start is None or b["ts"] >= start) and (end is None or b["ts"] <= end)]
     rows.sort(key=lambda r: (r[0], r[1]["ts"]), reverse=False)
     if descending:
         rows.sort(key=lambda r: (r[0], -r[1]["ts"].timestamp()))
@@ -301,6 +306,61 @@ def _bars_page(fake: FakeAlpaca, q, symbols: list[str], single: bool):
     if single:
         return _json(200, {"bars": bars.get(symbols[0], []), "symbol": symbols[0], "next_page_token": token})
     return _json(200, {"bars": bars, "next_page_token": token})
+
+
+_TF = re.compile(r"(?P<n>\d+)(?P<unit>Min|T|Hour|H|Day|D|Week|W|Month|M)")
+_UNIT_SECONDS = {"Min": 60, "T": 60, "Hour": 3600, "H": 3600}
+
+
+def parse_timeframe(text: str) -> int | str:
+    """Seconds of an intraday timeframe ("5Min" -> 300), "day" for 1Day, "as_stored" for weeks and months."""
+    m = _TF.fullmatch(text or "")
+    if m is None:
+        raise ValueError(f"invalid timeframe: {text!r} (expected e.g. 1Min, 5Min, 1Hour, 1Day)")
+    n, unit = int(m.group("n")), m.group("unit")
+    if unit in _UNIT_SECONDS:
+        return n * _UNIT_SECONDS[unit]
+    return "day" if unit in ("Day", "D") and n == 1 else "as_stored"
+
+
+def aggregate(bars: list[dict], size: int | str) -> list[dict]:
+    """Bars of the requested size from stored bars (finer ones aggregated; equal or coarser ones as stored).
+
+    Intraday bins are aligned on the clock (multiples of the size since the epoch, as Alpaca's); a day is a
+    New York calendar day labelled at its midnight, in UTC.
+    """
+    if size == "as_stored" or len(bars) < 2:
+        return bars
+    spacing = min((b["ts"] - a["ts"]).total_seconds() for a, b in zip(bars, bars[1:], strict=False))
+    if size == "day":
+        if spacing >= 86_400:
+            return bars
+        from zoneinfo import ZoneInfo
+
+        ny = ZoneInfo("America/New_York")
+
+        def key(ts):
+            local = ts.astimezone(ny)
+            return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    else:
+        if spacing >= size:
+            return bars
+
+        def key(ts):
+            epoch = int(ts.timestamp())
+            return datetime.fromtimestamp(epoch - epoch % size, UTC)
+    groups: dict[datetime, list[dict]] = {}
+    for bar in bars:
+        groups.setdefault(key(bar["ts"]), []).append(bar)
+    out = []
+    for ts, group in groups.items():
+        volume = sum(b["v"] for b in group)
+        vwap = (sum(b["vw"] * b["v"] for b in group) / volume if volume
+                else sum(b["vw"] for b in group) / len(group))
+        out.append({"ts": ts, "o": group[0]["o"], "h": max(b["h"] for b in group),
+                    "l": min(b["l"] for b in group), "c": group[-1]["c"], "v": volume,
+                    "n": sum(b["n"] for b in group), "vw": round(vwap, 6)})
+    return out
 
 
 def default_clock_state(now: datetime, is_open: bool) -> tuple[bool, datetime, datetime]:

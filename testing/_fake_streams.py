@@ -18,10 +18,10 @@ import asyncio
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .fake_alpaca import FakeAlpaca
+# ``fake`` below is the FakeAlpaca that owns these handlers (typed loosely: fake_alpaca imports this module)
+FakeAlpaca = Any
 
 __all__ = ["StreamHub"]
 
@@ -35,8 +35,10 @@ _CHANNELS = ("trades", "quotes", "bars", "updatedBars", "dailyBars", "statuses",
 class _Conn:
     ws: object
     kind: str
+    transport: object = None
     authed: bool = False
     listening: bool = False
+    silent: bool = False  # this socket only: silence until the client reconnects
     subs: dict[str, set[str]] = field(default_factory=lambda: {c: set() for c in _CHANNELS})
 
 
@@ -73,7 +75,7 @@ class StreamHub:
     async def publish_events(self, events: list[dict]) -> None:
         if self.silent["trading"]:
             return
-        for conn in [c for c in list(self.conns) if c.kind == "trading" and c.listening]:
+        for conn in [c for c in list(self.conns) if c.kind == "trading" and c.listening and not c.silent]:
             for ev in events:
                 try:
                     await conn.ws.send_str(json.dumps({"stream": "trade_updates", "data": ev}))
@@ -89,7 +91,7 @@ class StreamHub:
         frame = msgpack.packb([{"T": "b", "S": symbol, "o": bar["o"], "h": bar["h"], "l": bar["l"],
                                 "c": bar["c"], "v": bar["v"], "t": msgpack.Timestamp.from_datetime(bar["ts"]),
                                 "n": bar["n"], "vw": bar["vw"]}])
-        for conn in [c for c in list(self.conns) if c.kind == "data" and c.authed]:
+        for conn in [c for c in list(self.conns) if c.kind == "data" and c.authed and not c.silent]:
             if symbol in conn.subs["bars"] or "*" in conn.subs["bars"]:
                 try:
                     await conn.ws.send_bytes(frame)
@@ -97,12 +99,23 @@ class StreamHub:
                 except (ConnectionError, RuntimeError):
                     pass
 
-    async def drop(self, which: str = "all", code: int = 1011) -> int:
-        """Close every matching websocket; returns how many were closed."""
+    async def drop(self, which: str = "all", abrupt: bool = False, code: int = 1011) -> int:
+        """Close every matching websocket (``abrupt``: drop the TCP connection, no close frame)."""
         victims = [c for c in list(self.conns) if which in ("all", c.kind)]
         for conn in victims:
-            await conn.ws.close(code=code, message=b"dropped by the fake")
+            if abrupt:
+                transport = conn.transport
+                if transport is not None:
+                    transport.abort()
+            else:
+                await conn.ws.close(code=code, message=b"dropped by the fake")
         return len(victims)
+
+    def silence_current(self, which: str, silent: bool) -> None:
+        """Silence (or not) only the sockets open now; a reconnect gets a healthy socket."""
+        for conn in list(self.conns):
+            if conn.kind == which:
+                conn.silent = silent
 
     # ---------------------------------------------------------------- handlers
     async def trading_handler(self, request):
@@ -110,7 +123,7 @@ class StreamHub:
 
         ws = web.WebSocketResponse(timeout=1.0)
         await ws.prepare(request)
-        conn = _Conn(ws, "trading")
+        conn = _Conn(ws, "trading", transport=request.transport)
         self.conns.add(conn)
         self.connections["trading"] += 1
         self._changed()
@@ -150,7 +163,7 @@ class StreamHub:
 
         ws = web.WebSocketResponse(timeout=1.0)
         await ws.prepare(request)
-        conn = _Conn(ws, "data")
+        conn = _Conn(ws, "data", transport=request.transport)
         self.conns.add(conn)
         self.connections["data"] += 1
         self._changed()

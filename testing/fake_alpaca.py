@@ -36,8 +36,14 @@ Additions (never removed once committed; also listed in briefs/requests/ADDED-fa
   many trading-stream listeners / bar subscribers are connected (what a test waits for after a (re)connect).
 - ``stream_connections`` -> {"trading": n, "data": m} accepted connections so far; ``status_counts()`` ->
   {status: n}; ``cancel_order(order_id)``; ``history(symbol)`` -> DataFrame.
+- ``set_fill_cap(max_qty_per_bar)``: opt-in partial fills (``partial_fill`` events); None = whole fills.
+- ``set_market_open(flag, *, next_open=None, next_close=None)``; ``silence_data_stream(flag, *,
+  until_reconnect=False)`` (True: only the sockets open now go mute, a reconnect heals);
+  ``drop_streams(which, *, abrupt=False)`` (True: cut TCP without a close frame).
 
-Bars are served by GET /v2/stocks/bars as stored (the ``timeframe`` query is logged, not resampled).
+GET /v2/stocks/bars aggregates stored bars finer than the requested ``timeframe`` (N Min / N Hour bins
+aligned on the clock, 1Day = New York calendar day labelled at its midnight in UTC); bars as coarse as the
+request, and weeks/months, are served as stored.
 """
 
 from __future__ import annotations
@@ -106,6 +112,7 @@ class FakeAlpaca:
         self._history: dict[str, list[dict]] = {}
         self._requests: list[dict] = []
         self._market_open = True
+        self._next_times: tuple[datetime | None, datetime | None] = (None, None)
         self._hub = StreamHub(self)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -251,7 +258,9 @@ class FakeAlpaca:
         return entry
 
     def _clock_state(self, now: datetime):
-        return default_clock_state(now, self._market_open)
+        is_open, nxt_open, nxt_close = default_clock_state(now, self._market_open)
+        fixed_open, fixed_close = self._next_times
+        return is_open, fixed_open or nxt_open, fixed_close or nxt_close
 
     # ---------------------------------------------------------------- market
     def add_history(self, symbol: str, df) -> None:
@@ -289,9 +298,11 @@ class FakeAlpaca:
                 "close": [b["c"] for b in rows], "volume": [b["v"] for b in rows]}
         return pd.DataFrame(data, index=pd.DatetimeIndex([b["ts"] for b in rows], name="datetime"))
 
-    def set_market_open(self, is_open: bool) -> None:
-        """What GET /v2/clock says."""
+    def set_market_open(self, is_open: bool, *, next_open=None, next_close=None) -> None:
+        """What GET /v2/clock says (``next_open`` / ``next_close``: fixed times, else derived from now)."""
         self._market_open = bool(is_open)
+        self._next_times = (_utc(next_open) if next_open is not None else None,
+                            _utc(next_close) if next_close is not None else None)
 
     def push_bar(self, symbol: str, ts, open: float, high: float, low: float, close: float,
                  volume: float = 0.0) -> list[dict]:
@@ -323,6 +334,16 @@ class FakeAlpaca:
         await done
         await self._hub.publish_bar(symbol, bar)
         return fills
+
+    def set_fill_cap(self, max_qty_per_bar: float | None) -> None:
+        """Fill at most ``max_qty_per_bar`` of each order per bar (``partial_fill`` events); None: whole.
+
+        Partial fills are not what BackBroker does: leave this off for backtest-parity runs.
+        """
+        if max_qty_per_bar is not None and not max_qty_per_bar > 0:
+            raise ValueError(f"set_fill_cap: max_qty_per_bar={max_qty_per_bar!r}; expected > 0 or None")
+        with self._lock:
+            self._engine.fill_cap = None if max_qty_per_bar is None else float(max_qty_per_bar)
 
     def cancel_order(self, order_id: str) -> None:
         """Cancel as the broker would on its own (e.g. end of day); emits the trade updates."""
@@ -357,19 +378,39 @@ class FakeAlpaca:
         self._faults.clear()
         self._hub.auth_rejections.clear()
 
-    def drop_streams(self, which: str = "all") -> int:
-        """Close every websocket (``which``: all, trading or data); the clients reconnect by themselves."""
+    def drop_streams(self, which: str = "all", *, abrupt: bool = False) -> int:
+        """Close every websocket (``which``: all, trading or data); the clients reconnect by themselves.
+
+        ``abrupt``: cut the TCP connections without a close frame (a network drop) instead of closing them
+        with code 1011. Returns how many sockets were dropped.
+        """
         if which not in ("all", "trading", "data"):
             raise ValueError(f"drop_streams: which={which!r}; expected 'all', 'trading' or 'data'")
-        return self._call(self._hub.drop(which))
+        return self._call(self._hub.drop(which, abrupt=abrupt))
 
-    def silence_data_stream(self, silent: bool = True) -> None:
-        """Keep the market-data sockets open but send no bars (bars still reach the REST history)."""
-        self._hub.silent["data"] = bool(silent)
+    def silence_data_stream(self, silent: bool = True, *, until_reconnect: bool = False) -> None:
+        """Keep the market-data sockets open but send no bars (bars still reach the REST history).
 
-    def silence_trading_stream(self, silent: bool = True) -> None:
+        ``until_reconnect``: silence only the sockets open now, so a client that reconnects is healed;
+        otherwise every socket, new ones too, stays silent until ``silence_data_stream(False)``.
+        """
+        self._silence("data", silent, until_reconnect)
+
+    def silence_trading_stream(self, silent: bool = True, *, until_reconnect: bool = False) -> None:
         """Keep the trading sockets open but send no trade updates (those events are lost)."""
-        self._hub.silent["trading"] = bool(silent)
+        self._silence("trading", silent, until_reconnect)
+
+    def _silence(self, which: str, silent: bool, until_reconnect: bool) -> None:
+        if until_reconnect:
+            self._call(self._async(self._hub.silence_current, which, bool(silent)))
+        else:
+            self._hub.silent[which] = bool(silent)
+            if not silent:
+                self._call(self._async(self._hub.silence_current, which, False))
+
+    @staticmethod
+    async def _async(fn, *args):
+        return fn(*args)
 
     def reject_data_auth(self, code: int = 406, count: int = 1) -> None:
         """Answer the next ``count`` data-stream auth attempts with error ``code`` and close the socket."""

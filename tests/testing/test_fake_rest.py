@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from alpaca.common.exceptions import APIError
 from alpaca.data.requests import StockBarsRequest
-from alpaca.data.timeframe import TimeFrame
+from alpaca.data.timeframe import TimeFrame, TimeFrameUnit
 from alpaca.trading.enums import OrderClass, OrderSide, OrderStatus, QueryOrderStatus, TimeInForce
 from alpaca.trading.requests import (
     GetOrdersRequest,
@@ -246,3 +246,58 @@ def test_history_pages_with_next_page_token(fake):
     rest = requests.get(url, params={"timeframe": "1Min", "limit": 3, "page_token": page["next_page_token"]},
                         headers=headers, timeout=5).json()
     assert [b["o"] for b in rest["bars"]] == [103.0, 104.0] and rest["next_page_token"] is None
+
+
+def test_history_aggregates_finer_bars_to_the_requested_timeframe(fake, data_client):
+    fake.add_history("AAPL", minute_bars(12, start="2024-01-02 14:31"))  # 14:31 .. 14:42
+    five_min = TimeFrame(5, TimeFrameUnit.Minute)
+    five = data_client.get_stock_bars(StockBarsRequest(symbol_or_symbols="AAPL", timeframe=five_min,
+                                                       start=_bar(0).to_pydatetime())).data["AAPL"]
+    assert [b.timestamp.minute for b in five] == [30, 35, 40]  # clock-aligned bins, bar start times
+    first = five[0]  # minutes 31..34: opens 100..103
+    assert (first.open, first.high, first.low, first.close) == (100.0, 105.0, 98.0, 103.5)
+    assert first.volume == 1000.0 + 1001 + 1002 + 1003
+    day = data_client.get_stock_bars(StockBarsRequest(
+        symbol_or_symbols="AAPL", timeframe=TimeFrame.Day, start=pd.Timestamp("2024-01-02", tz="UTC")))
+    day = day.data["AAPL"]
+    assert len(day) == 1 and day[0].timestamp == pd.Timestamp("2024-01-02 05:00", tz="UTC").to_pydatetime()
+    assert (day[0].open, day[0].close) == (100.0, 111.5)
+    same = data_client.get_stock_bars(StockBarsRequest(symbol_or_symbols="AAPL", timeframe=TimeFrame.Minute))
+    assert len(same.data["AAPL"]) == 12
+
+
+def test_partial_fills_with_a_fill_cap(fake, trading):
+    fake.push_bar("AAPL", _bar(0), 100, 101, 99, 100, 1000)
+    fake.set_fill_cap(4)
+    order = trading.submit_order(market("p1", qty=10))
+    assert [f["qty"] for f in fake.push_bar("AAPL", _bar(1), 101, 102, 100, 101, 1000)] == [4.0]
+    got = trading.get_order_by_id(order.id)
+    assert got.status == OrderStatus.PARTIALLY_FILLED and float(got.filled_qty) == 4
+    assert [f["price"] for f in fake.push_bar("AAPL", _bar(2), 102, 103, 101, 102, 1000)] == [102.0]
+    fake.set_fill_cap(None)
+    assert [f["qty"] for f in fake.push_bar("AAPL", _bar(3), 103, 104, 102, 103, 1000)] == [2.0]
+    got = trading.get_order_by_id(order.id)
+    assert got.status == OrderStatus.FILLED
+    assert float(got.filled_avg_price) == pytest.approx((4 * 101 + 4 * 102 + 2 * 103) / 10)
+    assert float(trading.get_open_position("AAPL").qty) == 10
+    with pytest.raises(ValueError):
+        fake.set_fill_cap(0)
+
+
+def test_bracket_with_a_stop_limit_loss_leg(fake, trading):
+    fake.push_bar("AAPL", _bar(0), 100, 101, 99, 100, 1000)
+    parent = trading.submit_order(market("sl1", qty=1, side=OrderSide.SELL, order_class=OrderClass.BRACKET,
+                                         take_profit=TakeProfitRequest(limit_price=95.0),
+                                         stop_loss=StopLossRequest(stop_price=103.0, limit_price=103.5)))
+    assert parent.legs[1].type.value == "stop_limit" and float(parent.legs[1].limit_price) == 103.5
+    fake.push_bar("AAPL", _bar(1), 100, 101, 99, 100, 1000)
+    fills = fake.push_bar("AAPL", _bar(2), 102, 104, 101, 103.8, 1000)  # triggered inside the bar
+    assert [(f["role"], f["side"], f["price"]) for f in fills] == [("stop_loss", "buy", 103.0)]
+
+
+def test_clock_times_can_be_fixed(fake, trading):
+    fake.set_market_open(False, next_open="2024-01-03 14:30", next_close="2024-01-03 21:00")
+    clock = trading.get_clock()
+    assert clock.is_open is False
+    assert clock.next_open == pd.Timestamp("2024-01-03 14:30", tz="UTC").to_pydatetime()
+    assert clock.next_close == pd.Timestamp("2024-01-03 21:00", tz="UTC").to_pydatetime()

@@ -100,3 +100,25 @@ def test_trading_stream_refuses_wrong_keys(fake):
     reply = asyncio.run(attempt())
     assert reply["data"]["status"] == "unauthorized"
     assert fake.wait_listening(1, 0.2) is False
+
+
+def test_silence_until_reconnect_heals_on_a_new_socket(fake, streams):
+    streams.start(trading=False, symbols=("AAPL",))
+    fake.silence_data_stream(True, until_reconnect=True)
+    _push(fake, 0)
+    with pytest.raises(queue.Empty):
+        streams.bars.get(timeout=0.3)
+    connections = fake.stream_connections["data"]
+    fake.drop_streams("data")  # what a client's data_timeout does: reconnect
+    assert fake.wait_subscribed("AAPL", 1, 10) and fake.stream_connections["data"] == connections + 1
+    _push(fake, 1)
+    assert streams.take(streams.bars, 1)[0].timestamp == _bar(1).to_pydatetime()
+
+
+def test_abrupt_drop_is_survived_too(fake, trading, streams):
+    streams.start(trading=True, symbols=("AAPL",))
+    assert fake.drop_streams(abrupt=True) == 2
+    assert fake.wait_listening(1, 10) and fake.wait_subscribed("AAPL", 1, 10)
+    assert fake.stream_connections == {"trading": 2, "data": 2}
+    _push(fake, 0)
+    assert streams.take(streams.bars, 1)[0].open == 100.0
