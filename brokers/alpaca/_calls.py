@@ -116,6 +116,12 @@ def _api_message(exc: Exception) -> str:
         return text[:300]
 
 
+def _is_duplicate(exc: Exception, message: str) -> bool:
+    """422 code 40010001 is Alpaca's generic "invalid request": only its message tells a reused client id."""
+    text = message.lower()
+    return _api_code(exc) == DUPLICATE_CLIENT_ID_CODE and "client_order_id" in text and "unique" in text
+
+
 def _not_sent(exc: requests.RequestException) -> bool:
     """True when the request provably never reached the server (refused / connect timeout)."""
     if isinstance(exc, requests.ConnectTimeout):
@@ -136,10 +142,8 @@ def classify(exc: Exception, *, what: str, write: bool) -> BrokerError:
         status, message = _status(exc), _api_message(exc)
         if status == 429:
             return TransientBrokerError(f"{what}: rate limited by Alpaca (HTTP 429): {message}; retry later")
-        if status == 422 and _api_code(exc) == DUPLICATE_CLIENT_ID_CODE:
-            return DuplicateClientOrderId(
-                f"{what}: Alpaca already holds this client_order_id (422 {message})"
-            )
+        if status == 422 and _is_duplicate(exc, message):
+            return DuplicateClientOrderId(f"{what}: Alpaca already holds this client_order_id (422 {message})")
         if status is not None and status >= 500:
             kind = OrderOutcomeUnknown if write else TransientBrokerError
             return kind(f"{what}: Alpaca answered HTTP {status}: {message}")

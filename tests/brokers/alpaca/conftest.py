@@ -54,9 +54,9 @@ def journal(tmp_path):
 
 
 def make_config(fake: FakeAlpaca, **kw) -> AlpacaConfig:
-    return AlpacaConfig(mode="paper", api_key=KEY, secret_key=SECRET, base_url=fake.base_url,
-                        data_url=fake.data_url, stream_url=fake.stream_url, data_stream_url=fake.data_stream_url,
-                        **{"timeout_s": 2.0, **kw})
+    base = dict(mode="paper", api_key=KEY, secret_key=SECRET, base_url=fake.base_url, data_url=fake.data_url,
+                stream_url=fake.stream_url, data_stream_url=fake.data_stream_url, timeout_s=2.0)
+    return AlpacaConfig(**{**base, **kw})
 
 
 @pytest.fixture
@@ -76,3 +76,21 @@ def store(fake, journal, clock):
 def make_bars():
     """``make_bars(n, start=T0, price=100.0, step=1.0)`` -> deterministic minute bars."""
     return minute_bars
+
+
+@pytest.fixture
+def make_store(fake, journal, clock):
+    """``make_store(**config_overrides, **store_kwargs)`` -> a new AlpacaStore on the same fake and journal."""
+    made: list[AlpacaStore] = []
+    store_keys = {"limiter", "lookup_waits_s", "reconnect_backoff_s", "time_in_force"}
+
+    def build(**kw) -> AlpacaStore:
+        store_kw = {k: kw.pop(k) for k in list(kw) if k in store_keys}
+        store_kw.setdefault("lookup_waits_s", (0.0, 0.2, 0.5))
+        s = AlpacaStore(make_config(fake, **kw), journal, clock=clock, **store_kw)
+        made.append(s)
+        return s
+
+    yield build
+    for s in made:
+        s.stop()
