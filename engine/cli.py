@@ -198,3 +198,9 @@ from ._cli_train import models, train  # noqa: E402  (light: click only at impor
 
 main.add_command(train)
 main.add_command(models)
+
+from ._cli_journal import report, status, unlock  # noqa: E402  (light: click only at import)
+
+main.add_command(status)
+main.add_command(report)
+main.add_command(unlock)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tradeforge.errors import BrokerError, ConfigError
 
 from . import _engine
-from ._frames import equity_frame, fills_frame, orders_frame, signals_frame
+from ._frames import equity_frame, fills_frame, orders_frame, signals_frame, trades_frame
 from ._models import (
     EquitySnapshot,
     Fill,
@@ -435,6 +435,11 @@ class Journal:
     def orders_frame(self) -> Any:
         """One row per order with its intent, state, broker id, filled quantity and average price."""
         return orders_frame(self._engine)
+
+    def trades_frame(self) -> Any:
+        """Closed round trips rebuilt from the fills, with the columns of a backtest's ``trades.csv``
+        (``symbol, entry_date, exit_date, size, entry_price, exit_price, pnl, pnlcomm, bars_held``)."""
+        return trades_frame(self.fills_frame(), self.equity_frame().index)
 
     def signals_frame(self) -> Any:
         """Signals, oldest first: ``at, symbol, decision, confidence, payload``."""

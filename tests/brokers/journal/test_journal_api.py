@@ -222,3 +222,18 @@ def test_a_paper_journal_is_never_reused_for_live(open_journal):
 def test_intent_is_checked(kw, message):
     with pytest.raises(ConfigError, match=message):
         intent(**kw)
+
+
+def test_trades_frame_rebuilds_round_trips_like_backtrader(open_journal):
+    j = open_journal()
+    legs = [("b1", "buy", 10, 100.0), ("s1", "sell", 4, 110.0), ("s2", "sell", 10, 90.0),
+            ("b2", "buy", 6, 80.0)]
+    for i, (cid, side, qty, price) in enumerate(legs):  # long 10, partial close, reversal to short 4, cover
+        j.record_intent(intent(cid, side=side, qty=qty, order_type="market", limit_price=None))
+        j.record_fill(cid, f"x-{cid}", qty, price, at(10 * i + 1))
+        j.record_equity(at(10 * i + 5), 100_000.0)
+    trades = j.trades_frame()
+    assert trades[["symbol", "size", "entry_price", "pnl", "bars_held"]].values.tolist() == [
+        ["SPY", 6.0, 100.0, 4 * 10.0 + 6 * -10.0, 2], ["SPY", -4.0, 90.0, 4 * 10.0, 1]]
+    assert trades["exit_price"].tolist() == pytest.approx([100.0 - 20.0 / 6, 80.0])
+    assert trades["exit_date"].tolist() == [pd.Timestamp(at(21)), pd.Timestamp(at(31))]
