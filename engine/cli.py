@@ -204,3 +204,7 @@ from ._cli_journal import report, status, unlock  # noqa: E402  (light: click on
 main.add_command(status)
 main.add_command(report)
 main.add_command(unlock)
+
+from ._cli_run import run  # noqa: E402  (light: click only at import)
+
+main.add_command(run)
