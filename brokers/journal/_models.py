@@ -158,6 +158,7 @@ class Risk(Base):
     __tablename__ = "risk_state"
     id: Mapped[int] = mapped_column(primary_key=True)
     high_water_mark: Mapped[float | None]
+    last_equity: Mapped[float | None]
     tripped: Mapped[bool] = mapped_column(sa.Boolean)
     tripped_at: Mapped[datetime | None]
     tripped_reason: Mapped[str | None] = mapped_column(sa.Text)

@@ -206,13 +206,15 @@ class OrderRow:
 class RiskState:
     """The persisted, latching risk state.
 
-    ``high_water_mark``: highest equity seen (the kill switch measures drawdown from it). ``tripped``
+    ``high_water_mark``: highest equity seen (the kill switch measures drawdown from it);
+    ``last_equity``: the equity at the last bar (the next day's start equity after a restart). ``tripped``
     (with ``tripped_at`` and ``tripped_reason``): the kill switch latched; it stays latched across
     restarts until ``tradeforge unlock``. ``day`` / ``day_start_equity``: the trading day and its opening
     equity for the daily loss limit; ``daily_blocked``: the daily limit latched for that day.
     """
 
     high_water_mark: float | None = None
+    last_equity: float | None = None
     tripped: bool = False
     tripped_at: datetime | None = None
     tripped_reason: str | None = None

@@ -381,18 +381,20 @@ class Journal:
 
     def unlock(self, at: Any = None) -> RiskState:
         """Reset the kill switch and the daily limit latches (``tradeforge unlock``). The high-water mark and
-        the day's start equity restart at the latest recorded equity (if any), so the same drawdown does
-        not trip again at once. Returns the new state; the unlock is written to the audit trail."""
+        the day's start equity restart at the last equity (``last_equity``, else the latest equity
+        snapshot, else unchanged), so the same drawdown does not trip again at once. Returns the new
+        state; the unlock is written to the audit trail."""
         at = _now() if at is None else utc(at)
         with self._write() as session:
             row = session.get(Risk, 1, with_for_update=True)
             before = RiskState() if row is None else _risk(row)
             equity = session.scalar(sa.select(EquitySnapshot.equity).order_by(EquitySnapshot.at.desc(),
                                                                                EquitySnapshot.id.desc()).limit(1))
-            hwm = before.high_water_mark if equity is None else equity
-            start = before.day_start_equity if equity is None else equity
-            state = RiskState(high_water_mark=hwm, tripped=False, day=before.day, day_start_equity=start,
-                              daily_blocked=False)
+            last = before.last_equity if before.last_equity is not None else equity
+            hwm = before.high_water_mark if last is None else last
+            start = before.day_start_equity if last is None else last
+            state = RiskState(high_water_mark=hwm, last_equity=before.last_equity, tripped=False,
+                              day=before.day, day_start_equity=start, daily_blocked=False)
             if row is None:
                 row = Risk(id=1)
                 session.add(row)
@@ -500,13 +502,14 @@ def _insert_ignore(session: Session, model: type, values: dict[str, Any], key: s
 
 
 def _risk(row: Risk) -> RiskState:
-    return RiskState(high_water_mark=row.high_water_mark, tripped=row.tripped, tripped_at=row.tripped_at,
-                     tripped_reason=row.tripped_reason, day=row.day, day_start_equity=row.day_start_equity,
-                     daily_blocked=row.daily_blocked)
+    return RiskState(high_water_mark=row.high_water_mark, last_equity=row.last_equity, tripped=row.tripped,
+                     tripped_at=row.tripped_at, tripped_reason=row.tripped_reason, day=row.day,
+                     day_start_equity=row.day_start_equity, daily_blocked=row.daily_blocked)
 
 
 def _store_risk(row: Risk, state: RiskState, at: datetime) -> None:
     row.high_water_mark = None if state.high_water_mark is None else float(state.high_water_mark)
+    row.last_equity = None if state.last_equity is None else float(state.last_equity)
     row.tripped, row.tripped_reason = bool(state.tripped), state.tripped_reason
     row.tripped_at = None if state.tripped_at is None else utc(state.tripped_at, "tripped_at")
     row.day, row.daily_blocked = state.day, bool(state.daily_blocked)

@@ -181,7 +181,7 @@ def test_risk_state_latches_across_reopen_until_unlock(open_journal):
     j = open_journal()
     assert j.risk_state() == RiskState() and not j.risk_state().latched
     j.record_equity(at(0), 100_000.0)
-    tripped = RiskState(high_water_mark=110_000.0, tripped=True, tripped_at=at(5),
+    tripped = RiskState(high_water_mark=110_000.0, last_equity=98_700.0, tripped=True, tripped_at=at(5),
                         tripped_reason="drawdown 10.2% > 10% from 110000", day=date(2024, 1, 2),
                         day_start_equity=104_000.0, daily_blocked=True)
     j.save_risk_state(tripped, at(5))
@@ -190,8 +190,9 @@ def test_risk_state_latches_across_reopen_until_unlock(open_journal):
     j = open_journal()
     assert j.risk_state() == tripped and j.risk_state().latched
     state = j.unlock(at(10))
-    assert state == RiskState(high_water_mark=100_000.0, tripped=False, day=date(2024, 1, 2),
-                              day_start_equity=100_000.0, daily_blocked=False)
+    # the peak and the day's start re-arm from the last equity (RiskRules.reset(daily=True))
+    assert state == RiskState(high_water_mark=98_700.0, last_equity=98_700.0, tripped=False,
+                              day=date(2024, 1, 2), day_start_equity=98_700.0, daily_blocked=False)
     assert j.risk_state() == state
     assert [e["kind"] for e in j.risk_events()] == ["kill_switch", "daily_limit", "unlock"]
     assert "drawdown 10.2%" in j.risk_events()[0]["detail"]

@@ -57,6 +57,27 @@ def test_reopening_migrates_nothing_and_keeps_data(db_url):
         assert [r.client_order_id for r in j.orders()] == ["c1"]
 
 
+def test_an_old_journal_is_upgraded_in_place(db_url):
+    from alembic import command
+
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        command.upgrade(_engine._config(conn), "0001")
+        conn.exec_driver_sql("INSERT INTO journal_meta (id, account, mode, created_at) "
+                             "VALUES (1, 'PA1TEST0001', 'paper', '2024-01-02 14:30:00')")
+        conn.exec_driver_sql("INSERT INTO risk_state (id, high_water_mark, tripped, tripped_reason, "
+                             "daily_blocked, updated_at) VALUES (1, 105000.0, true, 'drawdown', false, "
+                             "'2024-01-02 15:00:00')")
+    assert _engine.current_revision(engine) == "0001"
+    with Journal.open(db_url, account="PA1TEST0001", mode="paper") as j:
+        state = j.risk_state()
+    assert _engine.current_revision(engine) == _engine.HEAD
+    engine.dispose()
+    assert (state.high_water_mark, state.tripped, state.tripped_reason, state.last_equity) == (
+        105_000.0, True, "drawdown", None)
+    assert _diff(db_url) == []
+
+
 def test_a_newer_schema_is_refused(tmp_path):
     url = f"sqlite:///{tmp_path / 'j.db'}"
     Journal.open(url, account="PA1TEST0001", mode="paper").close()
@@ -72,6 +93,6 @@ def test_migrations_are_plain_package_data():
     folder = _engine.MIGRATIONS
     assert (folder / "env.py").is_file() and (folder / "script.py.mako").is_file()
     versions = sorted(p.name for p in (folder / "versions").glob("*.py"))
-    assert versions == ["0001_initial.py"]
+    assert versions == ["0001_initial.py", "0002_risk_last_equity.py"]
     assert not (folder / "__init__.py").exists() and not (folder / "versions" / "__init__.py").exists()
     assert not list(Path(folder).rglob("alembic.ini"))
