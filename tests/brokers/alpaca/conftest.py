@@ -79,15 +79,31 @@ def make_bars():
 
 
 @pytest.fixture
+def make_fake():
+    """``make_fake(**FakeAlpaca kwargs)`` -> another running fake (stopped at teardown)."""
+    made: list[FakeAlpaca] = []
+
+    def build(**kw) -> FakeAlpaca:
+        f = FakeAlpaca(**{"api_key": KEY, "secret_key": SECRET, "rate_limit_per_minute": None, **kw})
+        made.append(f.start())
+        return f
+
+    yield build
+    for f in made:
+        f.stop()
+
+
+@pytest.fixture
 def make_store(fake, journal, clock):
-    """``make_store(**config_overrides, **store_kwargs)`` -> a new AlpacaStore on the same fake and journal."""
+    """``make_store(fake=None, **config_overrides, **store_kwargs)`` -> a new AlpacaStore on the journal."""
     made: list[AlpacaStore] = []
     store_keys = {"limiter", "lookup_waits_s", "reconnect_backoff_s", "time_in_force"}
 
-    def build(**kw) -> AlpacaStore:
+    def build(fake_: FakeAlpaca | None = None, **kw) -> AlpacaStore:
+        target = kw.pop("fake", None) or fake_ or fake
         store_kw = {k: kw.pop(k) for k in list(kw) if k in store_keys}
         store_kw.setdefault("lookup_waits_s", (0.0, 0.2, 0.5))
-        s = AlpacaStore(make_config(fake, **kw), journal, clock=clock, **store_kw)
+        s = AlpacaStore(make_config(target, **kw), journal, clock=clock, **store_kw)
         made.append(s)
         return s
 
