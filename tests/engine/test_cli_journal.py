@@ -208,3 +208,39 @@ def test_the_commands_import_nothing_heavy():
             "print([m for m in ('sqlalchemy', 'alembic', 'pandas', 'quantstats') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.fixture()
+def pg_journal_url():
+    """A journal URL on the PostgreSQL server of TRADEFORGE_TEST_PG_URL, in a schema of its own."""
+    import os
+    import uuid
+    from urllib.parse import quote
+
+    import sqlalchemy as sa
+
+    base = os.environ.get("TRADEFORGE_TEST_PG_URL")
+    if not base:
+        pytest.skip("no PostgreSQL server: set TRADEFORGE_TEST_PG_URL, .ci/run starts one")
+    base = base.replace("postgresql://", "postgresql+psycopg://", 1)
+    schema = f"tfcli_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base, poolclass=sa.pool.NullPool)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    yield f"{base}{'&' if '?' in base else '?'}options={quote(f'-csearch_path={schema}')}"
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    admin.dispose()
+
+
+def test_status_and_errors_on_postgresql_mask_the_password(runner, pg_journal_url):
+    from sqlalchemy.engine import make_url
+
+    password = make_url(pg_journal_url).password
+    build_journal(pg_journal_url, tripped=False)
+    result = runner.invoke(main, ["status", "--db", pg_journal_url])
+    assert result.exit_code == 0, result.stderr
+    assert "open orders  1" in result.stdout and "kill switch  ok" in result.stdout
+    result = runner.invoke(main, ["status", "--db", pg_journal_url, "--mode", "live"])
+    _one_line_error(result, "a paper journal is never reused for live")
+    assert password and f":{password}@" not in result.output and ":***@" in result.stderr
