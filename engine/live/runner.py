@@ -138,10 +138,9 @@ class _Session:
                    f"{report.summary()}"})
 
 
-def _alpaca_config(config: LiveConfig, env: Mapping[str, str], store_timeout_s: float | None) -> Any:
+def _alpaca_config(config: LiveConfig, env: Mapping[str, str], extra: Mapping[str, Any]) -> Any:
     from tradeforge.brokers.alpaca.config import AlpacaConfig
 
-    extra = {"timeout_s": store_timeout_s} if store_timeout_s is not None else {}
     acfg = AlpacaConfig.from_env(config.mode, env=env, feed=config.feed, **config.endpoint_overrides(),
                                  **extra)
     if config.mode == "paper":
@@ -222,7 +221,8 @@ def run_live(config: LiveConfig, *, stop: threading.Event | None = None,
     env : mapping, optional
         Where keys and endpoint variables are read (default: ``os.environ``).
     store_options : mapping, optional
-        Extra keyword arguments of ``AlpacaStore`` (tests: shorter lookups and backoffs).
+        Extra keyword arguments of ``AlpacaStore`` (tests: shorter lookups and backoffs), and the
+        connection's ``timeout_s`` / ``rate_limit_per_minute``.
 
     Raises
     ------
@@ -242,7 +242,8 @@ def run_live(config: LiveConfig, *, stop: threading.Event | None = None,
     if config.mode == "live":
         check_live_env(env)
     options = dict(store_options or {})
-    acfg = _alpaca_config(config, env, options.pop("timeout_s", None))
+    connection = {k: options.pop(k) for k in ("timeout_s", "rate_limit_per_minute") if k in options}
+    acfg = _alpaca_config(config, env, connection)
     strat = resolve_live_strategy(config.strategy, config.params, model=config.model,
                                   registry=config.registry, backfill=config.backfill)
     predictor = _wrap_predictor(strat)

@@ -59,8 +59,9 @@ class Replay:
 
         self.server, self.config = server, config
         self.env = env or fake_env(server)
+        # bars arrive every few milliseconds here, not every minute: lift the client's REST budget
         self.store_options = {"lookup_waits_s": (0.0, 0.05, 0.1), "reconnect_backoff_s": (0.05, 0.2),
-                              **(store_options or {})}
+                              "rate_limit_per_minute": 10_000, **(store_options or {})}
         self.clock = clock
         self.stop = threading.Event()
         self.events: list[dict] = []

@@ -64,3 +64,46 @@ def test_sma_cross_live_equals_backtest(fake, tmp_path):
     assert len(fills) == len(fake.fills) and live.orders == len(fake.orders)
     assert np.all([fake.post_count(o["client_order_id"]) == 1 for o in fake.orders])
     print(f"PARITY sma_cross: {len(fills)} fills, final value {live.equity:.2f}, {live.bars} live bars")
+
+
+ML_FAST = {"fast": True, "garch_window": 50, "garch_refit_every": 150, "lstm_epochs": 1,
+           "base_models": "lgbm,xgb", "ensemble_splits": 2, "lstm_oof_splits": 1, "lstm_lookback": 5,
+           "label_horizon": 5,
+           "buy_threshold": 0.42, "sell_threshold": 0.41}  # a small, fast model that trades both ways
+ML_PARAMS = {"min_confidence": 0.0, "max_risk": 10.0, "stop_loss": 0.004, "take_profit": 0.006,
+             "risk_per_trade": 0.05, "max_position_pct": 0.5, "kelly_fraction": 0.0}
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    from tradeforge.engine.train import train_models
+
+    root = tmp_path_factory.mktemp("registry")
+    result = train_models("synth:symbols=1,bars=260,freq=1m,seed=3", registry=root, seed=0, params=ML_FAST,
+                          timeframes="1m")
+    return root, result.version
+
+
+def test_ml_with_a_saved_model_live_equals_backtest(fake, tmp_path, registry):
+    from tradeforge.feeds import load
+    from tradeforge.models.registry import ModelRegistry
+
+    root, version = registry
+    strat = resolve_live_strategy("ml", ML_PARAMS, registry=str(root))        # --model: the newest
+    assert strat.model_version == version
+    warm = strat.warmup
+    [df] = load("synth:symbols=1,bars=125,freq=1m,seed=5").values()
+    frames = now_minute_frames({"QQQ": df}, history=warm)
+    config = LiveConfig(strategy="ml", symbols=("QQQ",), timeframe="1m", params=ML_PARAMS, registry=str(root),
+                        model=version, journal_root=str(tmp_path / "journal"), max_drawdown=1.0,
+                        daily_loss_limit=1.0)
+    replay, live = _replay(fake, frames, config, warm)
+    assert live.model_version == version
+    pipeline = ModelRegistry(root).load(version)["pipeline"]
+    backtest = run_backtest(frames, "ml", {**ML_PARAMS, "predictor": pipeline}, commission=0.0,
+                            slippage_bps=0.0)
+    fills = _check_parity(fake, frames, backtest, live)
+    brackets = [o for o in fake.orders if o.get("order_class") == "bracket" and o["type"] == "market"]
+    assert brackets, "the ml scenario must place bracket entries"
+    print(f"PARITY ml: {len(fills)} fills ({len(brackets)} brackets), final value {live.equity:.2f}, "
+          f"{live.bars} live bars")
