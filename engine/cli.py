@@ -208,3 +208,8 @@ main.add_command(unlock)
 from ._cli_run import run  # noqa: E402  (light: click only at import)
 
 main.add_command(run)
+
+from ._cli_live import live, paper  # noqa: E402  (light: click only at import)
+
+main.add_command(paper)
+main.add_command(live)
