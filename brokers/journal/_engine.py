@@ -5,6 +5,7 @@ migrations, applied programmatically to head (no alembic.ini)."""
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ HEAD = "0002"
 BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK = 0x7466_6A6E  # advisory lock key serialising concurrent migrations on one PostgreSQL database
+_ALEMBIC = threading.Lock()  # alembic's migration context is process-global: one upgrade at a time
 
 
 def default_path(account: str, mode: str, root: str | Path = "runs/journal") -> Path:
@@ -141,7 +143,7 @@ def migrate(engine: Any, shown_url: str) -> None:
     from alembic import command
     from alembic.util.exc import CommandError
 
-    with engine.begin() as conn:
+    with _ALEMBIC, engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
         try:

@@ -125,7 +125,11 @@ class Journal:
         if not create and path is not None and not path.is_file():
             raise ConfigError(f"journal {path}: no such journal; pass the file a paper/live run wrote (under "
                               f"{root}/), or --account and --mode")
-        engine = _engine.make_engine(full)
+        try:
+            engine = _engine.make_engine(full)
+        except OSError as exc:
+            raise ConfigError(f"journal {shown}: cannot create its folder ({exc.strerror}); pass --db with a "
+                              "writable path") from None
         try:
             meta = cls._prepare(engine, shown, create, account, mode)
         except sa.exc.SQLAlchemyError as exc:

@@ -238,3 +238,13 @@ def test_trades_frame_rebuilds_round_trips_like_backtrader(open_journal):
         ["SPY", 6.0, 100.0, 4 * 10.0 + 6 * -10.0, 2], ["SPY", -4.0, 90.0, 4 * 10.0, 1]]
     assert trades["exit_price"].tolist() == pytest.approx([100.0 - 20.0 / 6, 80.0])
     assert trades["exit_date"].tolist() == [pd.Timestamp(at(21)), pd.Timestamp(at(31))]
+
+
+def test_repr_and_url_mask_the_password(open_journal, db_url):
+    j = open_journal()
+    assert repr(j).startswith("Journal(url=") and "account='PA1TEST0001', mode='paper'" in repr(j)
+    if db_url.startswith("postgresql"):
+        from sqlalchemy.engine import make_url
+
+        password = make_url(db_url).password
+        assert f":{password}@" not in repr(j) and ":***@" in repr(j) and ":***@" in j.url

@@ -1,5 +1,6 @@
-"""SQLite journals under stress: two Journal objects writing one file at once, a writer killed with
-SIGKILL at random points (nothing it reported done is lost, the file opens cleanly), broken files."""
+"""Journals under stress: two Journal objects writing one database at once (SQLite and PostgreSQL), a
+SQLite writer killed with SIGKILL at random points (nothing it reported done is lost, the file opens
+cleanly), concurrent first opens, broken files."""
 
 from __future__ import annotations
 
@@ -43,10 +44,8 @@ def _intent(cid: str) -> OrderIntent:
     return OrderIntent(cid, "sma_cross", "SPY", "buy", 1)
 
 
-def test_two_journals_on_one_file_write_concurrently(tmp_path):
-    path = tmp_path / "shared.db"
-    a = Journal.open(path, account=ACCOUNT, mode="paper")
-    b = Journal.open(path, account=ACCOUNT, mode="paper")
+def test_two_journals_on_one_database_write_concurrently(open_journal):
+    a, b = open_journal(), open_journal()
     won: dict[str, list[bool]] = {"a": [], "b": []}
     errors: list[BaseException] = []
 
@@ -72,8 +71,6 @@ def test_two_journals_on_one_file_write_concurrently(tmp_path):
     assert not any(x and y for x, y in zip(won["a"], won["b"], strict=True))  # each fill stored once
     assert len(b.fills_frame()) == 40
     assert {r.state for r in b.orders() if not r.client_order_id.startswith("both")} == {OrderState.SUBMITTED}
-    a.close()
-    b.close()
 
 
 def _read_ids(proc: subprocess.Popen, count: int) -> list[str]:
@@ -151,3 +148,31 @@ def test_password_never_shown():
         Journal.open(url, account=ACCOUNT, mode="paper")
     assert "Canary-S3cret" not in str(info.value) and "tf:***@127.0.0.1:1/nowhere" in str(info.value)
     assert info.value.__cause__ is None and info.value.__suppress_context__  # driver error not chained
+
+
+def test_threads_opening_one_new_journal_at_once(tmp_path):
+    journals: list[Journal] = []
+    errors: list[BaseException] = []
+
+    def opener() -> None:
+        try:
+            journals.append(Journal.open(account=ACCOUNT, mode="paper", root=tmp_path))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=opener) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert len(journals) == 4 and {(j.account, j.mode) for j in journals} == {(ACCOUNT, "paper")}
+    for j in journals:
+        j.close()
+
+
+def test_unwritable_folder_is_a_user_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ConfigError, match="cannot create its folder"):
+        Journal.open(account=ACCOUNT, mode="paper", root=blocker / "journal")
