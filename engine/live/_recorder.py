@@ -56,6 +56,9 @@ class LiveRecorder(bt.Analyzer):
     def start(self) -> None:
         self.bars = 0
         self._last_dt: float | None = None
+        self.p.session.emit({"event": "ready", "symbols": [d._name for d in self.datas],
+                             "message": "streaming: trading each new completed bar (Ctrl-C stops; open "
+                                        "orders are left as they are unless --flatten-on-exit)"})
 
     def next(self) -> None:  # Analyzer.prenext calls next too: backfill bars arrive here as well
         session = self.p.session

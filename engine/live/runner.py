@@ -28,6 +28,7 @@ from typing import Any
 
 from tradeforge.errors import BrokerError, ConfigError
 
+from ._previous import PreviousOrders, settle_previous
 from .config import LiveConfig
 from .reconcile import ReconcileReport, broker_positions, protective_stop, reconcile
 from .safety import check_live_env, check_paper_target, confirm_account
@@ -110,6 +111,7 @@ class _Session:
         self.journal, self.store, self.risk, self.emit, self.stop = journal, store, risk, emit, stop
         self.predictor, self.line_names, self.strategy_name = predictor, line_names, strategy_name
         self.cerebro: Any = None
+        self.previous: Any = None   # PreviousOrders: the earlier sessions' orders still working
         self.reports: list[ReconcileReport] = []
         self.error: str | None = None
         self.bars = 0
@@ -134,6 +136,8 @@ class _Session:
             self.emit({"event": "error", "message": f"stopping: {exc}"})
             return
         self.reports.append(report)
+        if self.previous is not None:
+            self.previous.followed.update(report.protected)
         self.emit({"event": "reconciled", "stream": name, "message": f"{name} stream reconnected; "
                    f"{report.summary()}"})
 
@@ -164,10 +168,10 @@ def _build(config: LiveConfig, strat: Any, session: _Session, store: Any) -> tup
     """Cerebro with the Alpaca broker, one backfilled live feed per symbol, the strategy and the recorder."""
     import backtrader as bt
 
+    from ._previous import live_broker_class
     from ._recorder import LiveRecorder
 
     cerebro = bt.Cerebro(stdstats=False, live=True, preload=False, runonce=False, exactbars=False)
-    cerebro.setbroker(store.getbroker(strategy_name=config.strategy, pre_trade_gate=session.risk.gate))
     compute = strat.lines if strat.line_names else None
     datas = []
     for symbol in config.symbols:
@@ -175,6 +179,9 @@ def _build(config: LiveConfig, strat: Any, session: _Session, store: Any) -> tup
                              lines=strat.line_names, compute=compute)
         cerebro.adddata(data, name=symbol)
         datas.append(data)
+    broker = live_broker_class()(store=store, strategy_name=config.strategy, pre_trade_gate=session.risk.gate,
+                                 previous=session.previous, datas=datas)
+    cerebro.setbroker(broker)
     cerebro.addstrategy(strat.cls, **strat.params)
     cerebro.addanalyzer(LiveRecorder, _name="tradeforge_live", session=session)
     session.cerebro = cerebro
@@ -293,8 +300,16 @@ def _session_body(config: LiveConfig, strat: Any, predictor: Any, store: Any, jo
     report = reconcile(journal, store, protect=protective_stop(store, config.strategy))
     result.reconciliations.append(report)
     emit({"event": "reconciled", "message": report.summary()})
+    cancelled = settle_previous(journal, store)
+    if cancelled:
+        report = reconcile(journal, store, protect=protective_stop(store, config.strategy))
+        result.reconciliations.append(report)
+        emit({"event": "reconciled", "message": f"cancelled {len(cancelled)} working order(s) of an earlier "
+              f"session (their bars are past: {', '.join(cancelled[:5])}); {report.summary()}"})
     session = _Session(journal=journal, store=store, risk=risk, emit=emit, stop=stop, predictor=predictor,
                        line_names=strat.line_names, strategy_name=config.strategy)
+    followed = {row.client_order_id for row in journal.open_orders()}
+    session.previous = PreviousOrders(journal, store, followed)
     cerebro, _datas = _build(config, strat, session, store)
     store.on_reconnect(session.on_reconnect)
     watcher = threading.Thread(target=_watch_stop, args=(stop, cerebro), name="tradeforge-live-stop",
