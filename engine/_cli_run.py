@@ -68,10 +68,16 @@ def build_run(live_config: Any, *, notify: str = "console", twilio_url: str | No
               daily_cap: int = 30, train_data: str | None = None, holdout_bars: int = 390,
               train_params: Mapping[str, Any] | None = None, schedule: Mapping[str, Any] | None = None,
               state_dir: str | Path = "runs/schedule", log_dir: str | Path | None = "runs/schedule",
-              clock: Callable[[], datetime] | None = None, env: Mapping[str, str] | None = None,
+              clock: Callable[[], datetime] | None = None,
+              session_clock: Callable[[], datetime] | None = None, env: Mapping[str, str] | None = None,
               store_options: Mapping[str, Any] | None = None,
               confirm: Callable[[str], str] | None = None) -> RunParts:
-    """Assemble the scheduler's dispatcher around a :class:`LiveTradingDay` of *live_config*."""
+    """Assemble the scheduler's dispatcher around a :class:`LiveTradingDay` of *live_config*.
+
+    *clock* drives the schedule (jobs, throttle); *session_clock* is given to the trading session
+    (``run_live``). Both default to the system clock; a test simulates the day with *clock* while the
+    session trades bars pushed in real time.
+    """
     from tradeforge.engine.schedule import Dispatcher, MarketCalendar, Retrainer, ScheduleConfig
     from tradeforge.engine.schedule.live_day import LiveTradingDay
     from tradeforge.engine.schedule.logs import configure_json_logs
@@ -82,12 +88,12 @@ def build_run(live_config: Any, *, notify: str = "console", twilio_url: str | No
     sched = ScheduleConfig.from_mapping(dict(schedule or {}))
     calendar = MarketCalendar(sched.calendar, start=(now - timedelta(days=14)).date(),
                               end=(now + timedelta(days=400)).date())
+    notifier = _notifier(notify, twilio_url, daily_cap, clock, env)      # refuses missing credentials first
     run_id = f"run-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     log_path = None
     if log_dir is not None:
         log_path = Path(log_dir) / f"{run_id}.jsonl"
         configure_json_logs(log_path, run_id)
-    notifier = _notifier(notify, twilio_url, daily_cap, clock, env)
     retrainer = None
     if train_data is not None:
         from tradeforge.feeds import load
@@ -98,7 +104,7 @@ def build_run(live_config: Any, *, notify: str = "console", twilio_url: str | No
         if champion is not None and live_config.model is None:
             live_config = live_config.replace(model=champion)
     day = LiveTradingDay(live_config, notifier, retrainer=retrainer, env=env, store_options=store_options,
-                         confirm=confirm, clock=clock)
+                         confirm=confirm, clock=session_clock)
     state = Path(state_dir) / f"{live_config.mode}-{'-'.join(live_config.symbols)}-state.json"
     dispatcher = Dispatcher(day, calendar, clock or (lambda: datetime.now(UTC)), config=sched,
                             notifier=notifier, state_path=state)

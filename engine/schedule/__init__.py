@@ -13,12 +13,12 @@ from .dispatcher import Dispatcher
 from .jobs import DAILY_JOBS, JOBS, JobRun, RetrainOutcome, ScheduleConfig, TradingDay
 from .logs import JsonLinesFormatter, configure_json_logs, job_context
 from .promotion import decide_promotion
-from .retrain import Retrainer, champion_version
 from .replay import SimClock, fire_times, replay
+from .retrain import Retrainer, champion_version
 from .runtime import build_scheduler, job_options, job_triggers
 from .summary import SummaryNumbers, format_summary
 
 __all__ = ["NEW_YORK", "MarketCalendar", "Dispatcher", "DAILY_JOBS", "JOBS", "JobRun", "RetrainOutcome",
            "ScheduleConfig", "TradingDay", "JsonLinesFormatter", "configure_json_logs", "job_context",
-           "decide_promotion", "Retrainer", "champion_version", "SimClock", "fire_times", "replay", "build_scheduler", "job_options",
-           "job_triggers", "SummaryNumbers", "format_summary"]
+           "decide_promotion", "Retrainer", "champion_version", "SimClock", "fire_times", "replay",
+           "build_scheduler", "job_options", "job_triggers", "SummaryNumbers", "format_summary"]

@@ -274,7 +274,7 @@ class LiveTradingDay:
                       self.config.strategy)
             return None
         outcome = self.retrainer()
-        if outcome.promoted:
+        if outcome.promoted and self.config.strategy == "ml":
             self.config = self.config.replace(model=outcome.challenger)
         self._journal_decision(outcome)
         return outcome
