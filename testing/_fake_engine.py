@@ -13,6 +13,11 @@ cheat-on-close off (``bbroker.py``: ``_try_exec_market``, ``_try_exec_limit``, `
   order) and become executable from the NEXT bar of the symbol after the parent filled; a filled leg cancels
   its sibling (OCO), so when both legs could fill within one bar the stop-loss wins, as in backtrader.
 
+Cash checks are backtrader's too: orders sent between two bars are pseudo-executed in turn at their creation
+price (``check_submitted``) and refused with 403 "insufficient buying power" where backtrader says ``Margin``;
+at execution, the part of an order that would open a position the cash cannot pay for is not filled and the
+order ends ``rejected`` (or ``canceled`` after its closing part filled), with its bracket.
+
 Opt-in partial fills (``fill_cap``, not BackBroker's behaviour) fill at most that quantity of an order per
 bar, at the same price rules; a bracket's legs go live once the parent is completely filled, and a leg cancels
 its sibling once it is completely filled.
@@ -164,6 +169,7 @@ class AccountEngine:
         self.last_bar_time: dict[str, datetime] = {}
         self.fills: list[dict] = []
         self.fill_cap: float | None = None  # at most this qty per order per bar (partial fills); None: whole
+        self._batch: list | None = None  # [cash, {symbol: qty}] of backtrader's check_submitted
         self._seq = itertools.count(1)
 
     # ---------------------------------------------------------------- orders
@@ -234,12 +240,29 @@ class AccountEngine:
         return legs
 
     def _check_buying_power(self, order: FakeOrder) -> None:
-        pos = self.positions.get(order.symbol, _Position())
-        if order.side != "buy" or pos.qty < 0:
-            return  # sells (and buys covering a short) never need cash here, as with shortcash
-        price = order.limit_price or order.stop_price or self.last_price.get(order.symbol)
-        if price is not None and order.qty * price > self.cash + 1e-9:
-            raise EngineError(403, 40310000, "insufficient buying power")
+        """backtrader's ``check_submitted``: pseudo-execute every order sent since the last bar, in turn.
+
+        The batch starts from the cash and positions after the last bar; each order (and its bracket legs)
+        is pseudo-executed at its creation price (market: the last close; limit: the limit; stop and
+        stop-limit: the stop), legs as if they all filled (stop-loss, then take-profit). The first order of
+        the group that leaves the batch cash below zero refuses the whole group (403), as backtrader ends
+        it with ``Margin`` (a leg's margin cancels its parent there); the batch keeps that cash, as
+        backtrader's does, and the rest of the group is not pseudo-executed.
+        """
+        if self._batch is None:
+            self._batch = [self.cash, {s: p.qty for s, p in self.positions.items()}]
+        for o in [order, *sorted(order.legs, key=lambda leg: leg.role != "stop_loss")]:
+            price = o.stop_price if o.type in ("stop", "stop_limit") else (
+                o.limit_price if o.type == "limit" else self.last_price.get(o.symbol))
+            if price is None:
+                continue
+            pos = self._batch[1].get(o.symbol, 0.0)
+            size = o.qty if o.side == "buy" else -o.qty
+            closed, opened = _split(pos, size)
+            self._batch[0] -= (closed + opened) * price
+            self._batch[1][o.symbol] = pos + size
+            if self._batch[0] < 0.0:
+                raise EngineError(403, 40310000, "insufficient buying power")
 
     def _accept(self, order: FakeOrder) -> list[dict]:
         group = [order, *sorted(order.legs, key=lambda leg: leg.role != "stop_loss")]
@@ -293,6 +316,7 @@ class AccountEngine:
     def on_bar(self, symbol: str, ts: datetime, o: float, h: float, low: float, c: float) -> list[dict]:
         """Execute the working orders of ``symbol`` against one bar, then mark it at the close."""
         events: list[dict] = []
+        self._batch = None  # a new bar: orders sent from now on form a new submission batch
         for order in [x for x in self.working if x.symbol == symbol and x.parent is not None and not x.active
                       and x.parent.status == "filled"]:
             order.active = True  # backtrader's _toactivate: legs live from the bar after the parent's fill
@@ -302,7 +326,10 @@ class AccountEngine:
             price = self._exec_price(order, o, h, low, c)
             if price is None:
                 continue
-            events.extend(self._fill(order, price, ts))
+            events.extend(self._execute(order, price, ts))
+            if order.status in ("rejected", "canceled"):
+                events.extend(self._cancel_group(order))  # margin: backtrader's _bracketize(cancel=True)
+                continue
             if order.status != "filled":
                 continue  # a partial fill (fill_cap): the rest works on the next bars
             if order.parent is None and order.legs:
@@ -333,10 +360,36 @@ class AccountEngine:
             return _limit_price(buy, order.limit_price, o, h, low)
         return _stop_limit_price(order, o, h, low, c)
 
-    def _fill(self, order: FakeOrder, price: float, bar_time: datetime) -> list[dict]:
+    def _execute(self, order: FakeOrder, price: float, bar_time: datetime) -> list[dict]:
+        """Fill ``order`` at ``price`` unless the cash cannot pay for the part that opens a position.
+
+        As backtrader's ``_execute``: the part that closes a position always executes; if the opening part
+        would leave cash below zero it does not, and the order ends (``rejected`` when nothing filled,
+        ``canceled`` after the closing part filled).
+        """
         qty = order.qty - order.filled_qty
         if self.fill_cap is not None:
             qty = min(qty, self.fill_cap)
+        signed = qty if order.side == "buy" else -qty
+        pos = self.positions[order.symbol].qty if order.symbol in self.positions else 0.0
+        closed, opened = _split(pos, signed)
+        if opened == 0 or self.cash - (closed + opened) * price >= 0.0:
+            return self._fill(order, price, bar_time, qty)
+        events = self._fill(order, price, bar_time, abs(closed), final=False) if closed else []
+        now = self._now()
+        order.status, order.updated_at = ("canceled" if closed else "rejected"), now
+        if order.status == "canceled":
+            order.canceled_at = now
+        self.working.remove(order)
+        return [*events, self._event(order.status, order, at=now)]
+
+    def _cancel_group(self, order: FakeOrder) -> list[dict]:
+        """Cancel the rest of ``order``'s bracket (its legs, or its sibling legs)."""
+        group = order.parent.legs if order.parent is not None else order.legs
+        return [ev for o in group if o is not order for ev in self._cancel_one(o)]
+
+    def _fill(self, order: FakeOrder, price: float, bar_time: datetime, qty: float,
+              final: bool = True) -> list[dict]:
         signed = qty if order.side == "buy" else -qty
         self._update_position(order.symbol, signed, price)
         self.cash -= signed * price
@@ -344,7 +397,7 @@ class AccountEngine:
         order.filled_avg_price = price if order.filled_avg_price is None else (
             (order.filled_avg_price * order.filled_qty + price * qty) / (order.filled_qty + qty))
         order.filled_qty += qty
-        done = order.filled_qty >= order.qty - 1e-9
+        done = final and order.filled_qty >= order.qty - 1e-9
         order.status, order.updated_at = ("filled" if done else "partially_filled"), now
         if done:
             order.filled_at = now
@@ -425,6 +478,14 @@ class AccountEngine:
         for key, value in extra.items():
             ev[key] = fmt_num(value) if key in ("price", "qty", "position_qty") else value
         return ev
+
+
+def _split(position: float, size: float) -> tuple[float, float]:
+    """(closed, opened) parts of a signed ``size`` traded against a signed ``position``."""
+    if position == 0 or (position > 0) == (size > 0):
+        return 0.0, size
+    closed = max(size, -position) if size < 0 else min(size, -position)
+    return closed, size - closed
 
 
 def _limit_price(buy: bool, limit: float, o: float, h: float, low: float) -> float | None:

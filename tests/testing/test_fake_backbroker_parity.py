@@ -16,6 +16,7 @@ import pytest
 from tradeforge.testing._fake_engine import AccountEngine, EngineError, strictly_increasing_clock
 
 CASH = 1_000_000.0
+MARGINS: list[set[str]] = []  # tags backtrader refused with Margin, per run (the margin test reads them)
 SYMBOL = "TEST"
 
 
@@ -37,7 +38,8 @@ def make_bars(seed: int, n: int) -> pd.DataFrame:
                          "volume": 1000.0}, index=idx)
 
 
-def make_script(seed: int, bars: pd.DataFrame) -> tuple[dict[int, list[dict]], dict[int, list[str]]]:
+def make_script(seed: int, bars: pd.DataFrame,
+                max_qty: int = 20) -> tuple[dict[int, list[dict]], dict[int, list[str]]]:
     """{bar index: [order spec]} and {bar index: [tag to cancel]}, placed after that bar closed."""
     rng = np.random.default_rng(seed + 1000)
     orders: dict[int, list[dict]] = {}
@@ -53,7 +55,7 @@ def make_script(seed: int, bars: pd.DataFrame) -> tuple[dict[int, list[dict]], d
         sign = 1 if side == "buy" else -1
         kind = str(rng.choice(["market", "limit", "stop", "stop_limit", "bracket", "bracket_limit"]))
         away = float(rng.uniform(0.002, 0.03))
-        spec = {"tag": f"o{len(tags)}", "side": side, "qty": int(rng.integers(1, 20)), "kind": kind}
+        spec = {"tag": f"o{len(tags)}", "side": side, "qty": int(rng.integers(1, max_qty)), "kind": kind}
         if kind == "limit":
             spec["limit"] = round(c * (1 - sign * away), 2)
         elif kind == "stop":
@@ -78,6 +80,7 @@ class _Scripted(bt.Strategy):
 
     def __init__(self) -> None:
         self.fills: list[tuple] = []
+        self.margin: set[str] = set()
         self.by_tag: dict[str, bt.Order] = {}
         self.index_of = {}
 
@@ -113,7 +116,9 @@ class _Scripted(bt.Strategy):
         self.by_tag[tag] = order
 
     def notify_order(self, order: bt.Order) -> None:
-        if order.status == order.Completed:
+        if order.status == order.Margin:
+            self.margin.add(order.info.tag)
+        if order.status in (order.Completed, order.Margin) and order.executed.size:
             bar = self.index_of.get(round(order.executed.dt, 6), len(self) - 1)
             side = "buy" if order.isbuy() else "sell"
             self.fills.append((bar, order.info.tag, side, abs(order.executed.size), order.executed.price))
@@ -126,6 +131,7 @@ def run_backtrader(bars: pd.DataFrame, orders: dict, cancels: dict,
     cerebro.adddata(bt.feeds.PandasData(dataname=bars))
     cerebro.addstrategy(_Scripted, orders=orders, cancels=cancels)
     strat = cerebro.run()[0]
+    MARGINS.append(strat.margin)
     return strat.fills, cerebro.broker.getcash(), cerebro.broker.getvalue()
 
 
@@ -152,8 +158,9 @@ def fill_row(fill: dict, index_of: dict) -> tuple:
     return (index_of[fill["bar_time"]], tag, fill["side"], fill["qty"], fill["price"])
 
 
-def run_engine(bars: pd.DataFrame, orders: dict, cancels: dict) -> tuple[list[tuple], float, float]:
-    engine = AccountEngine(CASH, strictly_increasing_clock())
+def run_engine(bars: pd.DataFrame, orders: dict, cancels: dict, cash: float = CASH,
+               margin: set[str] | None = None) -> tuple[list[tuple], float, float]:
+    engine = AccountEngine(cash, strictly_increasing_clock())
     ids: dict[str, str] = {}
     index_of = {}
     for i, (ts, row) in enumerate(bars.iterrows()):
@@ -162,12 +169,21 @@ def run_engine(bars: pd.DataFrame, orders: dict, cancels: dict) -> tuple[list[tu
         engine.on_bar(SYMBOL, t, row["open"], row["high"], row["low"], row["close"])
         for tag in cancels.get(i, []):
             try:
-                engine.cancel(ids[tag])
+                engine.cancel(ids.get(tag, "refused at submission"))
             except EngineError:
                 pass  # already filled or canceled: backtrader ignores it too
         for spec in orders.get(i, []):
-            order, _ = engine.submit(payload(spec))
+            try:
+                order, _ = engine.submit(payload(spec))
+            except EngineError as err:
+                assert err.status == 403
+                margin is not None and margin.add(spec["tag"])
+                continue
             ids[spec["tag"]] = order.id
+    if margin is not None:
+        margin |= {o.client_order_id for o in engine.orders.values()
+                   if o.parent is None and o.status in ("rejected", "canceled") and o.canceled_at is None
+                   or o.status == "canceled" and o.filled_qty > 0}
     return [fill_row(f, index_of) for f in engine.fills], engine.cash, engine.equity()
 
 
@@ -187,6 +203,17 @@ def test_engine_fills_equal_backbroker(seed):
     bars = make_bars(seed, 150)
     orders, cancels = make_script(seed, bars)
     assert_same(run_backtrader(bars, orders, cancels), run_engine(bars, orders, cancels))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_margin_refusals_equal_backbroker(seed):
+    """Little cash, big orders: refusals at submission and at execution (a gap) match backtrader's Margin."""
+    bars = make_bars(seed, 150)
+    orders, cancels = make_script(seed, bars, max_qty=80)
+    margin: set[str] = set()
+    bt_result = run_backtrader(bars, orders, cancels, cash=4_000.0)
+    assert_same(bt_result, run_engine(bars, orders, cancels, cash=4_000.0, margin=margin))
+    assert MARGINS[-1] and margin == {tag.split(".")[0] for tag in MARGINS[-1]}
 
 
 def test_script_covers_every_fill_path():

@@ -301,3 +301,17 @@ def test_clock_times_can_be_fixed(fake, trading):
     assert clock.is_open is False
     assert clock.next_open == pd.Timestamp("2024-01-03 14:30", tz="UTC").to_pydatetime()
     assert clock.next_close == pd.Timestamp("2024-01-03 21:00", tz="UTC").to_pydatetime()
+
+
+def test_an_all_in_buy_that_gaps_up_is_rejected_like_backbroker_margin(fake, trading, streams):
+    streams.start(trading=True)
+    fake.push_bar("AAPL", _bar(0), 100, 101, 99, 100, 1000)
+    order = trading.submit_order(market("all-in", qty=999))  # 99,900 at the last close: accepted
+    with pytest.raises(APIError) as err:
+        trading.submit_order(market("more", qty=2))  # the batch since the last bar has 100 left
+    assert err.value.status_code == 403
+    assert fake.push_bar("AAPL", _bar(1), 101, 102, 100, 101, 1000) == []  # 100,899 > cash at the open
+    assert trading.get_order_by_id(order.id).status == OrderStatus.REJECTED
+    events = [u.event for u in streams.take(streams.updates, 2)]
+    assert events == ["new", "rejected"]
+    assert fake.positions == {} and fake.account["cash"] == 100_000.0
