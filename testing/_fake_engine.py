@@ -294,6 +294,19 @@ class AccountEngine:
             self.working.remove(order)
         return [self._event("canceled", order)]
 
+    def expire(self, time_in_force: str = "day") -> list[dict]:
+        """End every open order of ``time_in_force`` (legs with their parent) as ``expired``."""
+        events = []
+        for order in [o for o in self.orders.values() if o.is_open and o.time_in_force == time_in_force]:
+            if not order.is_open:
+                continue
+            now = self._now()
+            order.status, order.updated_at = "expired", now
+            if order in self.working:
+                self.working.remove(order)
+            events.append(self._event("expired", order, at=now))
+        return events
+
     def cancel_all(self) -> list[tuple[FakeOrder, list[dict]]]:
         """Cancel every open top-level order; returns (order, events) pairs."""
         out = []

@@ -86,7 +86,14 @@ async def _guarded(fake: FakeAlpaca, request, api: str, route):
             headers = {"X-RateLimit-Limit": "200", "X-RateLimit-Remaining": "0",
                        "X-RateLimit-Reset": str(reset)}
             return _json(429, {"code": 42910000, "message": "rate limit exceeded"}, headers)
-    response = route(request, payload) if fault is None or fault.accept else None
+    try:
+        response = route(request, payload) if fault is None or fault.accept else None
+    except Exception as exc:  # a bug of the fake: answer (and log) it instead of hanging the client
+        import logging
+
+        logging.getLogger(__name__).exception("fake Alpaca failed on %s %s", request.method, request.path)
+        entry["status"] = 500
+        return _json(500, {"code": 50010000, "message": f"fake Alpaca error: {type(exc).__name__}: {exc}"})
     if fault is None:
         entry["status"] = response.status
         return response

@@ -35,7 +35,7 @@ Additions (never removed once committed; also listed in briefs/requests/ADDED-fa
 - ``wait_listening(n=1, timeout=5)`` / ``wait_subscribed(symbol, n=1, timeout=5)`` -> bool: block until that
   many trading-stream listeners / bar subscribers are connected (what a test waits for after a (re)connect).
 - ``stream_connections`` -> {"trading": n, "data": m} accepted connections so far; ``status_counts()`` ->
-  {status: n}; ``cancel_order(order_id)``; ``history(symbol)`` -> DataFrame.
+  {status: n}; ``cancel_order(order_id)``; ``expire_orders(time_in_force="day")``; ``history(symbol)``.
 - ``set_fill_cap(max_qty_per_bar)``: opt-in partial fills (``partial_fill`` events); None = whole fills.
 - ``set_market_open(flag, *, next_open=None, next_close=None)``; ``silence_data_stream(flag, *,
   until_reconnect=False)`` (True: only the sockets open now go mute, a reconnect heals);
@@ -344,6 +344,19 @@ class FakeAlpaca:
             raise ValueError(f"set_fill_cap: max_qty_per_bar={max_qty_per_bar!r}; expected > 0 or None")
         with self._lock:
             self._engine.fill_cap = None if max_qty_per_bar is None else float(max_qty_per_bar)
+
+    def expire_orders(self, time_in_force: str = "day") -> int:
+        """End every open order of ``time_in_force`` as ``expired`` (what Alpaca does to day orders at the
+        close); emits the trade updates; returns how many expired."""
+        async def run():
+            with self._lock:
+                events = self._engine.expire(time_in_force)
+            done = asyncio.get_running_loop().create_future()
+            self._emit(events, done)
+            await done
+            return len(events)
+
+        return self._call(run())
 
     def cancel_order(self, order_id: str) -> None:
         """Cancel as the broker would on its own (e.g. end of day); emits the trade updates."""

@@ -315,3 +315,17 @@ def test_an_all_in_buy_that_gaps_up_is_rejected_like_backbroker_margin(fake, tra
     events = [u.event for u in streams.take(streams.updates, 2)]
     assert events == ["new", "rejected"]
     assert fake.positions == {} and fake.account["cash"] == 100_000.0
+
+
+def test_broker_side_cancel_and_day_expiry(fake, trading):
+    fake.push_bar("AAPL", _bar(0), 100, 101, 99, 100, 1000)
+    day = trading.submit_order(LimitOrderRequest(symbol="AAPL", qty=1, side=OrderSide.BUY, limit_price=90,
+                                                 time_in_force=TimeInForce.DAY, client_order_id="d1"))
+    gtc = trading.submit_order(LimitOrderRequest(symbol="AAPL", qty=1, side=OrderSide.BUY, limit_price=90,
+                                                 time_in_force=TimeInForce.GTC, client_order_id="g1"))
+    assert fake.expire_orders("day") == 1
+    assert trading.get_order_by_id(day.id).status == OrderStatus.EXPIRED
+    fake.cancel_order(str(gtc.id))
+    assert trading.get_order_by_id(gtc.id).status == OrderStatus.CANCELED
+    with pytest.raises(ValueError, match="not cancelable"):
+        fake.cancel_order(str(gtc.id))
