@@ -340,22 +340,24 @@ class AccountEngine:
             if price is None:
                 continue
             events.extend(self._execute(order, price, ts))
-            if order.status in ("rejected", "canceled"):
-                events.extend(self._cancel_group(order))  # margin: backtrader's _bracketize(cancel=True)
-                continue
-            if order.status != "filled":
-                continue  # a partial fill (fill_cap): the rest works on the next bars
-            if order.parent is None and order.legs:
-                for leg in order.legs:  # legs go live at the broker (executable from the next bar)
-                    leg.status, leg.updated_at = "new", self._now()
-                    events.append(self._event("new", leg))
-            elif order.parent is not None:
-                for sibling in order.parent.legs:  # OCO
-                    if sibling is not order:
-                        events.extend(self._cancel_one(sibling))
+            events.extend(self._bracketize(order))
         self.last_price[symbol] = float(c)
         self.last_bar_time[symbol] = ts
         return events
+
+    def _bracketize(self, order: FakeOrder) -> list[dict]:
+        """backtrader's ``_bracketize`` after an execution attempt of ``order``."""
+        if order.status in ("rejected", "canceled"):
+            return self._cancel_group(order)  # margin: the rest of the bracket goes
+        if order.status != "filled":
+            return []  # a partial fill (fill_cap): the rest works on the next bars
+        events = []
+        if order.parent is None:
+            for leg in order.legs:  # legs go live at the broker (executable from the next bar)
+                leg.status, leg.updated_at = "new", self._now()
+                events.append(self._event("new", leg))
+            return events
+        return self._cancel_group(order)  # a filled leg cancels its sibling (OCO)
 
     @staticmethod
     def _exec_price(order: FakeOrder, o: float, h: float, low: float, c: float) -> float | None:

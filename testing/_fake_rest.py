@@ -57,8 +57,6 @@ def _parse_time(value: str | None) -> datetime | None:
 
 async def _guarded(fake: FakeAlpaca, request, api: str, route):
     """Log, authenticate, rate-limit and fault-inject one request; ``route`` produces the real answer."""
-    from aiohttp import web
-
     body = await request.read() if request.method in ("POST", "PATCH", "PUT") else b""
     try:
         payload = json.loads(body) if body else None
@@ -66,17 +64,9 @@ async def _guarded(fake: FakeAlpaca, request, api: str, route):
         payload = None
     coid = payload.get("client_order_id") if isinstance(payload, dict) else None
     entry = fake._log_request(api, request.method, request.path, dict(request.query), coid)
-    if (request.headers.get("APCA-API-KEY-ID") != fake._api_key
-            or request.headers.get("APCA-API-SECRET-KEY") != fake._secret_key):
-        entry["status"] = 401
-        return _json(401, _UNAUTHORIZED)
-    if fake._limiter is not None:
-        allowed, remaining, reset = fake._limiter.acquire()
-        headers = {"X-RateLimit-Limit": str(fake._limiter.limit), "X-RateLimit-Remaining": str(remaining),
-                   "X-RateLimit-Reset": str(int(reset + 0.999))}
-        if not allowed:
-            entry["status"], entry["fault"] = 429, "rate_limit"
-            return _json(429, {"code": 42910000, "message": "rate limit exceeded"}, headers)
+    refusal, limit_headers = _admit(fake, request, entry)
+    if refusal is not None:
+        return refusal
     fault = fake._faults.take(request.method, request.path)
     if fault is not None:
         entry["fault"] = fault.kind
@@ -86,17 +76,45 @@ async def _guarded(fake: FakeAlpaca, request, api: str, route):
             headers = {"X-RateLimit-Limit": "200", "X-RateLimit-Remaining": "0",
                        "X-RateLimit-Reset": str(reset)}
             return _json(429, {"code": 42910000, "message": "rate limit exceeded"}, headers)
+    response = _answer(request, payload, route) if fault is None or fault.accept else None
+    if fault is None:
+        response.headers.update(limit_headers)
+        entry["status"] = response.status
+        return response
+    return await _apply_fault(fault, request, response, entry)
+
+
+def _admit(fake: FakeAlpaca, request, entry: dict):
+    """(refusal or None, X-RateLimit-* headers): the keys, then the sliding-window limit."""
+    if (request.headers.get("APCA-API-KEY-ID") != fake._api_key
+            or request.headers.get("APCA-API-SECRET-KEY") != fake._secret_key):
+        entry["status"] = 401
+        return _json(401, _UNAUTHORIZED), {}
+    if fake._limiter is None:
+        return None, {}
+    allowed, remaining, reset = fake._limiter.acquire()
+    headers = {"X-RateLimit-Limit": str(fake._limiter.limit), "X-RateLimit-Remaining": str(remaining),
+               "X-RateLimit-Reset": str(int(reset + 0.999))}
+    if allowed:
+        return None, headers
+    entry["status"], entry["fault"] = 429, "rate_limit"
+    return _json(429, {"code": 42910000, "message": "rate limit exceeded"}, headers), headers
+
+
+def _answer(request, payload, route):
     try:
-        response = route(request, payload) if fault is None or fault.accept else None
+        return route(request, payload)
     except Exception as exc:  # a bug of the fake: answer (and log) it instead of hanging the client
         import logging
 
         logging.getLogger(__name__).exception("fake Alpaca failed on %s %s", request.method, request.path)
-        entry["status"] = 500
         return _json(500, {"code": 50010000, "message": f"fake Alpaca error: {type(exc).__name__}: {exc}"})
-    if fault is None:
-        entry["status"] = response.status
-        return response
+
+
+async def _apply_fault(fault, request, response, entry: dict):
+    """The faulty answer; ``response`` is the real one when the request was processed, else None."""
+    from aiohttp import web
+
     if fault.kind == "timeout":
         try:
             await asyncio.sleep(fault.delay_s)

@@ -112,6 +112,7 @@ def test_sliding_window_rate_limit():
         time.sleep(0.6)
         second = [requests.get(url, headers=HEADERS, timeout=5) for _ in range(3)]
         assert [r.status_code for r in first + second] == [200] * 5 + [429]
+        assert [r.headers["X-RateLimit-Remaining"] for r in first] == ["4", "3", "2"]  # on every answer
         refused = second[-1]
         assert refused.headers["X-RateLimit-Limit"] == "5" and refused.headers["X-RateLimit-Remaining"] == "0"
         assert refused.json()["code"] == 42910000
