@@ -62,16 +62,20 @@ class Dispatcher:
         Default: :class:`~tradeforge.engine.notify.LogNotifier`.
     state_path : path, optional
         JSON file remembering the last occurrence of each daily job (restarts); None keeps it in memory.
+    history_limit : int
+        Decisions kept in :attr:`history` (the oldest are dropped; a trading day makes about 480).
 
     Attributes
     ----------
     history : list of JobRun
-        Every decision, in order (what ran, what was skipped and why).
+        The latest *history_limit* decisions, in order (what ran, what was skipped and why).
+    recorded : int
+        Decisions taken since construction (also those dropped from :attr:`history`).
     """
 
     def __init__(self, day: TradingDay, calendar: MarketCalendar, clock: Callable[[], datetime], *,
                  config: ScheduleConfig | None = None, notifier: Notifier | None = None,
-                 state_path: str | Path | None = None) -> None:
+                 state_path: str | Path | None = None, history_limit: int = 100_000) -> None:
         self.day = day
         self.calendar = calendar
         self.clock = clock
@@ -79,6 +83,8 @@ class Dispatcher:
         self.notifier = notifier or LogNotifier()
         self.state_path = Path(state_path) if state_path else None
         self.history: list[JobRun] = []
+        self.history_limit = history_limit
+        self.recorded = 0
         self._state: dict[str, dict[str, str]] = self._load_state()
         self._lock = threading.Lock()           # state and history
         self._step_lock = threading.Lock()      # one trading step at a time
@@ -126,6 +132,9 @@ class Dispatcher:
         run = JobRun(job, job_id, session, now, outcome, reason)
         with self._lock:
             self.history.append(run)
+            self.recorded += 1
+            if len(self.history) > self.history_limit:
+                del self.history[: len(self.history) - self.history_limit]
             if session is not None and job in DAILY_JOBS and outcome != "missed":
                 self._state[job] = {"session": session.isoformat(), "outcome": outcome}
                 self._save_state()

@@ -156,8 +156,14 @@ class LiveTradingDay:
     def trade_step(self, now: datetime) -> None:
         """Keep the day's session running and healthy (see the module docstring)."""
         day = now.astimezone(NEW_YORK).date()
-        if day != self._day:
+        if day != self._day:                                 # a new trading day: fresh session and counters
+            if self._thread is not None and self._thread.is_alive():
+                _log.warning("a session of %s was still running (no summary ran): restarting it for %s",
+                             self._day, day)
+                self.stop_session()
             self._day, self._starts, self._alerted = day, 0, set()
+            with self._lock:
+                self.events = []
         alive = self._thread is not None and self._thread.is_alive()
         if not alive and self._thread is not None:
             self._session_ended()

@@ -69,9 +69,10 @@ def replay(dispatcher: Dispatcher, clock: SimClock, start: datetime, end: dateti
     Returns
     -------
     list of JobRun
-        The decisions taken during the replay (also appended to ``dispatcher.history``).
+        The decisions taken during the replay (also appended to ``dispatcher.history``; at most its
+        ``history_limit`` newest ones).
     """
-    first = len(dispatcher.history)
+    first = dispatcher.recorded
     clock.set(start)
     if catch_up:
         dispatcher.catch_up()
@@ -97,4 +98,5 @@ def replay(dispatcher: Dispatcher, clock: SimClock, start: datetime, end: dateti
             woken.add((sleep, job))
             heapq.heappush(events, (wake, order, job))
     clock.set(end)
-    return dispatcher.history[first:]
+    new = dispatcher.recorded - first
+    return dispatcher.history[-new:] if new else []

@@ -149,3 +149,12 @@ def test_config_and_calendar_errors():
         cal.is_session(date(2025, 6, 2))
     with pytest.raises(ConfigError, match="XNYZ"):
         MarketCalendar("XNYZ", start=date(2024, 11, 1), end=date(2024, 12, 31))
+
+
+def test_history_is_bounded_and_replay_still_returns_its_decisions(setup):
+    from tradeforge.engine.schedule import replay
+
+    clock, day, _, disp = setup(ny(2024, 11, 26), history_limit=100)
+    runs = replay(disp, clock, ny(2024, 11, 26), ny(2024, 11, 27), catch_up=False)
+    assert len(disp.history) == 100 and disp.recorded == 8 * 60 + 3 and runs == disp.history
+    assert len(day.times("trade_step")) == 390 and runs[-1].job_id == "retrain@2024-11-26"
