@@ -219,8 +219,15 @@ class _TradingRoutes:
     def submit(self, q, p):
         if not isinstance(p, dict):
             raise EngineError(422, 40010001, "request body must be a JSON object")
-        order, events = self.eng.submit(p)
+        coid = p.get("client_order_id")
+        self.fake._order_hook("received", coid)
+        try:
+            order, events = self.eng.submit(p)
+        except EngineError:
+            self.fake._order_hook("refused", coid)
+            raise
         self.fake._emit(events)
+        self.fake._order_hook("accepted", coid)
         return _json(200, order.to_json())
 
     def cancel(self, q, p, order_id):

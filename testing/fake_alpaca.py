@@ -35,7 +35,8 @@ Additions (never removed once committed; also listed in briefs/requests/ADDED-fa
 - ``wait_listening(n=1, timeout=5)`` / ``wait_subscribed(symbol, n=1, timeout=5)`` -> bool: block until that
   many trading-stream listeners / bar subscribers are connected (what a test waits for after a (re)connect).
 - ``stream_connections`` -> {"trading": n, "data": m} accepted connections so far; ``status_counts()`` ->
-  {status: n}; ``cancel_order(order_id)``; ``expire_orders(time_in_force="day")``; ``history(symbol)``.
+  {status: n}; ``cancel_order(order_id)``; ``expire_orders(time_in_force="day")``; ``history(symbol)``;
+  ``set_order_hook(fn(phase, client_order_id))`` around each POST /v2/orders (for kill -9 chaos tests).
 - ``set_fill_cap(max_qty_per_bar)``: opt-in partial fills (``partial_fill`` events); None = whole fills.
 - ``set_market_open(flag, *, next_open=None, next_close=None)``; ``silence_data_stream(flag, *,
   until_reconnect=False)`` (True: only the sockets open now go mute, a reconnect heals);
@@ -119,6 +120,7 @@ class FakeAlpaca:
         self._runners: list = []
         self._ports: dict[str, int] = {}
         self._events: asyncio.Queue | None = None
+        self._hook: Callable[[str, str | None], None] | None = None
         self._sender: asyncio.Task | None = None
 
     def __repr__(self) -> str:  # never the keys
@@ -357,6 +359,24 @@ class FakeAlpaca:
             return len(events)
 
         return self._call(run())
+
+    def set_order_hook(self, hook: Callable[[str, str | None], None] | None) -> None:
+        """Call ``hook(phase, client_order_id)`` around every processed POST /v2/orders, on the server thread.
+
+        ``phase``: "received" (before the order exists), "accepted" (it exists, the answer is not sent yet) or
+        "refused" (422/403). A chaos test kills the runner there; the hook must be quick; None removes it.
+        """
+        self._hook = hook
+
+    def _order_hook(self, phase: str, coid: str | None) -> None:
+        if self._hook is None:
+            return
+        try:
+            self._hook(phase, coid)
+        except Exception:  # a test's hook must not break the server
+            import logging
+
+            logging.getLogger(__name__).exception("FakeAlpaca order hook failed")
 
     def cancel_order(self, order_id: str) -> None:
         """Cancel as the broker would on its own (e.g. end of day); emits the trade updates."""

@@ -131,3 +131,16 @@ def test_rate_limit_off_serves_a_burst():
             codes = {session.get(fake.base_url + "/v2/clock", headers=HEADERS, timeout=5).status_code
                      for _ in range(300)}
         assert codes == {200} and len(fake.requests) == 300
+
+
+def test_order_hook_sees_each_phase_of_a_post(fake, trading):
+    phases = []
+    fake.set_order_hook(lambda phase, coid: phases.append((phase, coid, len(fake._engine.orders))))
+    trading.submit_order(order("h1"))
+    with pytest.raises(APIError):
+        trading.submit_order(order("h1"))
+    fake.set_order_hook(lambda phase, coid: 1 / 0)  # a broken hook does not break the server
+    trading.submit_order(order("h2"))
+    assert phases == [("received", "h1", 0), ("accepted", "h1", 1),
+                      ("received", "h1", 1), ("refused", "h1", 1)]
+    assert fake.post_count("h2") == 1 and len(fake.orders) == 2
