@@ -212,8 +212,9 @@ def _write_journal_report(journal: Any, out: Path, tearsheet: bool) -> tuple[dic
               help="Write the quantstats HTML tearsheet (daily returns, no benchmark).")
 def report(db: str | None, account: str | None, mode: str | None, root: str, out: str | None, as_json: bool,
            tearsheet: bool) -> None:
-    """The backtest report (metrics.json, equity.csv, trades.csv, orders.csv, equity.png, tearsheet.html)
-    from a paper or live journal's fills and equity."""
+    """A paper or live journal's report: the backtest's metrics, trades and tearsheet, from live fills.
+
+    Writes metrics.json, equity.csv, trades.csv, orders.csv, equity.png and tearsheet.html, as a backtest."""
     with _open(db, account, mode, root) as journal:
         name = journal.account + "-" + journal.mode
         out_dir = Path(out) if out else Path("runs") / f"report-{name}"
