@@ -145,7 +145,9 @@ class StreamHub:
         action = data.get("action")
         body = data.get("data") or {}
         if action in ("authenticate", "auth"):
-            ok = body.get("key_id") == self.fake._api_key and body.get("secret_key") == self.fake._secret_key
+            key = body.get("key_id", data.get("key"))  # {"action":"auth","key","secret"} is accepted too
+            secret = body.get("secret_key", data.get("secret"))
+            ok = key == self.fake._api_key and secret == self.fake._secret_key
             conn.authed = ok
             await conn.ws.send_str(json.dumps({"stream": "authorization", "data": {
                 "action": "authenticate", "status": "authorized" if ok else "unauthorized"}}))

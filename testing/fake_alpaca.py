@@ -171,7 +171,7 @@ class FakeAlpaca:
             site = web.TCPSite(runner, _HOST, 0, shutdown_timeout=0.5)
             await site.start()
             self._runners.append(runner)
-            self._ports[name] = site._server.sockets[0].getsockname()[1]
+            self._ports[name] = runner.addresses[-1][1]  # the port the OS chose for this site
 
     def stop(self) -> None:
         """Close every socket and server, stop the loop thread; idempotent."""
