@@ -41,14 +41,22 @@ Holidays, early closes (13:00 ET) and DST come from exchange-calendars (XNYS). L
 class RunParts:
     """What :func:`build_run` assembles: the dispatcher, the trading day and the notifier (not started)."""
 
-    def __init__(self, dispatcher: Any, day: Any, notifier: Any, run_id: str, log_path: Path | None) -> None:
+    def __init__(self, dispatcher: Any, day: Any, notifier: Any, run_id: str, log_path: Path | None,
+                 log_handler: Any = None) -> None:
         self.dispatcher, self.day, self.notifier = dispatcher, day, notifier
-        self.run_id, self.log_path = run_id, log_path
+        self.run_id, self.log_path, self._log_handler = run_id, log_path, log_handler
 
     def close(self) -> None:
-        """Stop the session and deliver pending alerts."""
-        self.day.close()
-        self.notifier.close()
+        """Stop the session, deliver pending alerts, close the JSON-lines log."""
+        import logging
+
+        try:
+            self.day.close()
+            self.notifier.close()
+        finally:
+            if self._log_handler is not None:
+                logging.getLogger("tradeforge").removeHandler(self._log_handler)
+                self._log_handler.close()
 
 
 def _notifier(kind: str, twilio_url: str | None, daily_cap: int, clock: Callable[[], datetime] | None,
@@ -90,10 +98,10 @@ def build_run(live_config: Any, *, notify: str = "console", twilio_url: str | No
                               end=(now + timedelta(days=400)).date())
     notifier = _notifier(notify, twilio_url, daily_cap, clock, env)      # refuses missing credentials first
     run_id = f"run-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    log_path = None
+    log_path = handler = None
     if log_dir is not None:
         log_path = Path(log_dir) / f"{run_id}.jsonl"
-        configure_json_logs(log_path, run_id)
+        handler = configure_json_logs(log_path, run_id)
     retrainer = None
     if train_data is not None:
         from tradeforge.feeds import load
@@ -108,7 +116,7 @@ def build_run(live_config: Any, *, notify: str = "console", twilio_url: str | No
     state = Path(state_dir) / f"{live_config.mode}-{'-'.join(live_config.symbols)}-state.json"
     dispatcher = Dispatcher(day, calendar, clock or (lambda: datetime.now(UTC)), config=sched,
                             notifier=notifier, state_path=state)
-    return RunParts(dispatcher, day, notifier, run_id, log_path)
+    return RunParts(dispatcher, day, notifier, run_id, log_path, handler)
 
 
 def _live_confirm(mode: str) -> Callable[[str], str] | None:

@@ -1,5 +1,8 @@
 """Admission of alerts: at most one message per alert kind per interval, and a daily cap.
 
+The last *critical_reserve* messages of the cap are kept for critical alerts, so a day of warnings can never
+silence a kill-switch alert.
+
 The day is the calendar day in ``America/New_York`` (the exchange's day), so the cap resets at midnight
 ET, not UTC. The clock is injected (a callable returning an aware ``datetime``).
 """
@@ -32,6 +35,9 @@ class Throttle:
         Minimum seconds between two admitted messages of the same kind (900 = 15 minutes).
     daily_cap : int
         Maximum admitted messages per New York calendar day, all kinds together.
+    critical_reserve : int, optional
+        Of those, how many only critical alerts may use (warnings and summaries stop earlier);
+        default ``min(5, daily_cap // 3)``.
     clock : callable, optional
         Returns the current aware ``datetime``; default the system clock.
 
@@ -44,12 +50,18 @@ class Throttle:
     """
 
     def __init__(self, min_interval_s: float = 900.0, daily_cap: int = 30,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, critical_reserve: int | None = None) -> None:
         if not min_interval_s >= 0:
             raise ConfigError(f"min_interval_s: got {min_interval_s!r}; expected seconds >= 0. "
                               "Use 900 for one message per kind per 15 minutes.")
         if not isinstance(daily_cap, int) or daily_cap < 1:
             raise ConfigError(f"daily_cap: got {daily_cap!r}; expected an integer >= 1 (messages per day).")
+        if critical_reserve is None:
+            critical_reserve = min(5, daily_cap // 3)
+        if not isinstance(critical_reserve, int) or not 0 <= critical_reserve < daily_cap:
+            raise ConfigError(f"critical_reserve: got {critical_reserve!r}; expected an integer in "
+                              f"0..{daily_cap - 1} (below daily_cap).")
+        self.critical_reserve = critical_reserve
         self.min_interval_s = float(min_interval_s)
         self.daily_cap = daily_cap
         self._clock = clock or utc_now
@@ -58,7 +70,7 @@ class Throttle:
         self._count = 0
         self._lock = threading.Lock()
 
-    def admit(self, kind: str) -> str | None:
+    def admit(self, kind: str, severity: str = "critical") -> str | None:
         """Return ``None`` and count the message if *kind* may be sent now, else the reason it may not."""
         now = self._clock()
         with self._lock:
@@ -70,8 +82,12 @@ class Throttle:
                 ago = (now - last).total_seconds()
                 return (f"throttled: one {kind} message per {self.min_interval_s:.0f} s, "
                         f"the last one {ago:.0f} s ago")
-            if self._count >= self.daily_cap:
-                return f"daily cap reached: {self.daily_cap} messages on {day.isoformat()} (New York day)"
+            cap = self.daily_cap if severity == "critical" else self.daily_cap - self.critical_reserve
+            if self._count >= cap:
+                kept = f", the last {self.critical_reserve} kept for critical alerts" \
+                    if severity != "critical" and self.critical_reserve else ""
+                return (f"daily cap reached: {self._count} of {self.daily_cap} messages sent on "
+                        f"{day.isoformat()} (New York day){kept}")
             self._last[kind] = now
             self._count += 1
             return None

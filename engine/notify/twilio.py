@@ -103,8 +103,9 @@ class TwilioNotifier:
     ----------
     config : TwilioConfig
         Credentials and numbers (:meth:`TwilioConfig.from_env`).
-    min_interval_s, daily_cap : float, int
-        At most one message per alert kind per *min_interval_s* seconds, at most *daily_cap* a day.
+    min_interval_s, daily_cap, critical_reserve : float, int, int
+        At most one message per alert kind per *min_interval_s* seconds, at most *daily_cap* a day, of
+        which the last *critical_reserve* only for critical alerts.
     timeout_s : float
         Connect and read timeout of each HTTP request.
     max_attempts : int
@@ -124,6 +125,7 @@ class TwilioNotifier:
     """
 
     def __init__(self, config: TwilioConfig, *, min_interval_s: float = 900.0, daily_cap: int = 30,
+                 critical_reserve: int | None = None,
                  timeout_s: float = 10.0, max_attempts: int = 4, backoff_s: float = 2.0,
                  max_backoff_s: float = 60.0, queue_size: int = 100,
                  clock: Callable[[], datetime] | None = None) -> None:
@@ -137,7 +139,7 @@ class TwilioNotifier:
         self.max_attempts = max_attempts
         self.backoff_s = float(backoff_s)
         self.max_backoff_s = float(max_backoff_s)
-        self._throttle = Throttle(min_interval_s, daily_cap, clock)
+        self._throttle = Throttle(min_interval_s, daily_cap, clock, critical_reserve)
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
         self._abort = threading.Event()
         self._pending = 0
@@ -167,7 +169,7 @@ class TwilioNotifier:
     def send(self, kind: str, severity: str, text: str) -> bool:
         """Admit and enqueue one SMS; ``False`` (logged) when throttled, capped or the queue is full."""
         check_alert(kind, severity, text)
-        reason = self._throttle.admit(kind)
+        reason = self._throttle.admit(kind, severity)
         if reason is not None:
             self.stats["capped" if reason.startswith("daily cap") else "throttled"] += 1
             _log.info("sms not sent (%s): %s", kind, reason, extra={"alert_kind": kind, "severity": severity})

@@ -67,7 +67,7 @@ def test_one_message_per_kind_per_15_minutes(fake):
 
 def test_daily_cap_resets_on_the_new_york_day(fake):
     clock = Clock(datetime(2024, 11, 26, 20, 0, tzinfo=UTC))             # 15:00 ET
-    n = _notifier(fake, clock, daily_cap=3, min_interval_s=0)
+    n = _notifier(fake, clock, daily_cap=3, min_interval_s=0, critical_reserve=0)
     accepted = [n.send("stale_feed", "warning", f"w{i}") for i in range(5)]
     assert accepted == [True, True, True, False, False]
     clock.now = datetime(2024, 11, 27, 4, 59, tzinfo=UTC)                # 23:59 ET: still the same day
@@ -76,6 +76,16 @@ def test_daily_cap_resets_on_the_new_york_day(fake):
     assert n.send("kill_switch", "critical", "new day")
     assert n.flush(5)
     assert len(fake.messages) == 4 and n.stats["capped"] == 3
+    n.close()
+
+
+def test_warnings_cannot_use_the_critical_reserve(fake):
+    clock = Clock(datetime(2024, 11, 26, 20, 0, tzinfo=UTC))
+    n = _notifier(fake, clock, daily_cap=4, critical_reserve=2, min_interval_s=0)
+    assert [n.send("stale_feed", "warning", f"w{i}") for i in range(3)] == [True, True, False]
+    assert n.send("kill_switch", "critical", "tripped") and n.send("runner_stopped", "critical", "down")
+    assert not n.send("broker_unreachable", "critical", "cap")
+    assert n.flush(5) and len(fake.messages) == 4
     n.close()
 
 
