@@ -117,11 +117,16 @@ class StreamThread:
         return True
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop the stream and join its thread (at most *timeout* seconds)."""
+        """Stop the stream and join its thread (at most *timeout* seconds).
+
+        alpaca-py notices a stop request only between 5 s receive timeouts; closing the socket right after
+        the request wakes the receive at once, and the client then sees the stop instead of reconnecting.
+        """
         loop = self._loop()
         if loop is not None:
             try:
                 asyncio.run_coroutine_threadsafe(self.stream.stop_ws(), loop).result(timeout)
+                asyncio.run_coroutine_threadsafe(self.stream.close(), loop).result(timeout)
             except Exception:  # the loop may be closing already
                 log.debug("%s stream stop: loop already closing", self.name)
         if self._thread is not None:

@@ -110,3 +110,59 @@ def make_store(fake, journal, clock):
     yield build
     for s in made:
         s.stop()
+
+
+def push(fake, store, data, ts, row, symbol: str = "AAPL") -> None:
+    """Move the store's clock to the bar's close and push the bar through the fake."""
+    store.clock.now = (pd.Timestamp(ts).tz_localize("UTC") + pd.Timedelta(minutes=1)).to_pydatetime()
+    fake.push_bar(symbol, ts, row.open, row.high, row.low, row.close, row.volume)
+
+
+@pytest.fixture
+def run_live(fake, store):
+    """``run_live(strategy_cls, driver | bars, backfill=0, broker_kw=None, data_kw=None, **strategy_params)``.
+
+    Runs a Cerebro with AlpacaData + AlpacaBroker on *store*; ``driver(data)`` runs on a thread and pushes
+    bars (a frame: push each bar and wait until the strategy processed it); the feed then finishes.
+    Returns ``(strategy, broker, data)``.
+    """
+    import threading
+
+    import backtrader as bt
+
+    def run(strategy, driver, *, backfill: int = 0, broker_kw=None, data_kw=None, symbol: str = "AAPL",
+            store=store, **params):
+        cerebro = bt.Cerebro(stdstats=False)
+        data = store.getdata(symbol, "1m", backfill=backfill, **{"qcheck": 0.05, **(data_kw or {})})
+        cerebro.adddata(data, name=symbol)
+        broker = store.getbroker(**{"strategy_name": "test", **(broker_kw or {})})
+        cerebro.setbroker(broker)
+        cerebro.addstrategy(strategy, **params)
+        errors: list[BaseException] = []
+        if isinstance(driver, pd.DataFrame):
+            bars = driver
+
+            def driver(data):  # noqa: F811 - the default driver
+                assert data.wait_consumed(backfill, 10), "backfill not consumed"
+                for i, (ts, row) in enumerate(bars.iterrows()):
+                    push(fake, store, data, ts, row, symbol)
+                    assert data.wait_consumed(backfill + i + 1, 10), f"bar {i} not consumed"
+
+        def drive() -> None:
+            try:
+                assert fake.wait_subscribed(symbol, 1, 10) and fake.wait_listening(1, 10)
+                driver(data)
+            except BaseException as exc:  # re-raised below
+                errors.append(exc)
+            finally:
+                data.finish()
+
+        thread = threading.Thread(target=drive, daemon=True)
+        thread.start()
+        strat = cerebro.run()[0]
+        thread.join(30)
+        if errors:
+            raise errors[0]
+        return strat, broker, data
+
+    return run
