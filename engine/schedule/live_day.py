@@ -188,14 +188,18 @@ class LiveTradingDay:
         return self._starts < 1 + self.max_restarts
 
     def _session_ended(self) -> None:
-        from tradeforge.errors import BrokerError
+        from tradeforge.errors import BrokerError, TransientBrokerError
 
         error, self._thread = self._error, None
         if error is None:
             return
         what = f"{type(error).__name__}: {str(error)[:160]}"
-        kind = "reconciliation_mismatch" if isinstance(error, BrokerError) and "reconcil" in str(error) \
-            else "runner_stopped"
+        if isinstance(error, TransientBrokerError | ConnectionError | TimeoutError):
+            kind = "broker_unreachable"
+        elif isinstance(error, BrokerError) and "reconcil" in str(error).lower():
+            kind = "reconciliation_mismatch"
+        else:
+            kind = "runner_stopped"
         left = 1 + self.max_restarts - self._starts
         self.notifier.send(kind, "critical", f"trading session stopped: {what}; "
                            + (f"restarting ({left} restart(s) left today)" if left > 0

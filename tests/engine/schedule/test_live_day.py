@@ -83,3 +83,16 @@ def test_silent_session_raises_a_stale_feed_warning():
     day.stop_session()
     assert [k for k, _, _ in notes.sent] == ["stale_feed"]
     assert "no completed bar since 09:30 ET" in notes.sent[0][2]
+
+
+def test_unreachable_broker_is_its_own_alert():
+    from tradeforge.errors import TransientBrokerError
+
+    def runner(config, *, stop, status, **kw):
+        raise TransientBrokerError("GET /v2/account: no answer within 10 s")
+
+    day, notes = _day(runner, max_restarts=0)
+    day.trade_step(T0)
+    _wait_dead(day)
+    day.trade_step(T0 + timedelta(minutes=1))
+    assert [(k, s) for k, s, _ in notes.sent] == [("broker_unreachable", "critical")]
