@@ -102,6 +102,9 @@ class StreamHub:
     async def drop(self, which: str = "all", abrupt: bool = False, code: int = 1011) -> int:
         """Close every matching websocket (``abrupt``: drop the TCP connection, no close frame)."""
         victims = [c for c in list(self.conns) if which in ("all", c.kind)]
+        for conn in victims:  # gone at once: a wait for listeners after a drop waits for the reconnect
+            self.conns.discard(conn)
+        self._changed()
         for conn in victims:
             if abrupt:
                 transport = conn.transport
