@@ -143,7 +143,9 @@ def classify(exc: Exception, *, what: str, write: bool) -> BrokerError:
         if status == 429:
             return TransientBrokerError(f"{what}: rate limited by Alpaca (HTTP 429): {message}; retry later")
         if status == 422 and _is_duplicate(exc, message):
-            return DuplicateClientOrderId(f"{what}: Alpaca already holds this client_order_id (422 {message})")
+            return DuplicateClientOrderId(
+                f"{what}: Alpaca already holds this client_order_id (422 {message})"
+            )
         if status is not None and status >= 500:
             kind = OrderOutcomeUnknown if write else TransientBrokerError
             return kind(f"{what}: Alpaca answered HTTP {status}: {message}")
@@ -158,7 +160,7 @@ def classify(exc: Exception, *, what: str, write: bool) -> BrokerError:
     return BrokerError(f"{what}: unexpected {type(exc).__name__}: {str(exc)[:200]}")
 
 
-def call[T](
+def call(  # noqa: UP047 - tools parse this file with Python 3.11
     fn: Callable[..., T],
     *args: Any,
     what: str,

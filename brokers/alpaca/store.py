@@ -282,12 +282,19 @@ class AlpacaStore:
         """Ask Alpaca to cancel an order; True if asked. The cancel completes asynchronously (watch trade
         updates / the next order sync); an order that is no longer cancelable (422, 404) returns False."""
         try:
-            call(self._trading.cancel_order_by_id, broker_id, what=f"DELETE /v2/orders/{broker_id}",
-                 write=True, attempts=2)
+            call(
+                self._trading.cancel_order_by_id,
+                broker_id,
+                what=f"DELETE /v2/orders/{broker_id}",
+                write=True,
+                attempts=2,
+            )
         except OrderOutcomeUnknown as exc:
             log.warning("cancel of %s: outcome unknown (%s); the next order sync tells", broker_id, exc)
         except BrokerError as exc:
-            if isinstance(exc, TransientBrokerError) or not ("HTTP 422" in str(exc) or "HTTP 404" in str(exc)):
+            if isinstance(exc, TransientBrokerError) or not (
+                "HTTP 422" in str(exc) or "HTTP 404" in str(exc)
+            ):
                 raise
             log.info("cancel of %s refused: %s", broker_id, exc)
             return False

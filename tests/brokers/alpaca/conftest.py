@@ -31,14 +31,27 @@ def minute_bars(n: int, start: datetime = T0, price: float = 100.0, step: float 
     """Deterministic OHLCV minute bars with UTC start times."""
     idx = pd.date_range(pd.Timestamp(start).tz_convert(None), periods=n, freq="1min")  # naive UTC
     opens = [price + step * i for i in range(n)]
-    return pd.DataFrame({"open": opens, "high": [o + 2 for o in opens], "low": [o - 2 for o in opens],
-                         "close": [o + 0.5 for o in opens], "volume": [1000.0 + i for i in range(n)]}, index=idx)
+    return pd.DataFrame(
+        {
+            "open": opens,
+            "high": [o + 2 for o in opens],
+            "low": [o - 2 for o in opens],
+            "close": [o + 0.5 for o in opens],
+            "volume": [1000.0 + i for i in range(n)],
+        },
+        index=idx,
+    )
 
 
 @pytest.fixture
 def fake():
-    f = FakeAlpaca(account_number="PA1TEST0001", cash=100_000.0, api_key=KEY, secret_key=SECRET,
-                   rate_limit_per_minute=None)
+    f = FakeAlpaca(
+        account_number="PA1TEST0001",
+        cash=100_000.0,
+        api_key=KEY,
+        secret_key=SECRET,
+        rate_limit_per_minute=None,
+    )
     f.start()
     yield f
     f.stop()
@@ -54,8 +67,16 @@ def journal(tmp_path):
 
 
 def make_config(fake: FakeAlpaca, **kw) -> AlpacaConfig:
-    base = dict(mode="paper", api_key=KEY, secret_key=SECRET, base_url=fake.base_url, data_url=fake.data_url,
-                stream_url=fake.stream_url, data_stream_url=fake.data_stream_url, timeout_s=2.0)
+    base = dict(
+        mode="paper",
+        api_key=KEY,
+        secret_key=SECRET,
+        base_url=fake.base_url,
+        data_url=fake.data_url,
+        stream_url=fake.stream_url,
+        data_stream_url=fake.data_stream_url,
+        timeout_s=2.0,
+    )
     return AlpacaConfig(**{**base, **kw})
 
 
@@ -66,8 +87,13 @@ def clock():
 
 @pytest.fixture
 def store(fake, journal, clock):
-    s = AlpacaStore(make_config(fake), journal, clock=clock, lookup_waits_s=(0.0, 0.1, 0.3),
-                    reconnect_backoff_s=(0.05, 0.2))
+    s = AlpacaStore(
+        make_config(fake),
+        journal,
+        clock=clock,
+        lookup_waits_s=(0.0, 0.1, 0.3),
+        reconnect_backoff_s=(0.05, 0.2),
+    )
     yield s
     s.stop()
 
@@ -130,8 +156,17 @@ def run_live(fake, store):
 
     import backtrader as bt
 
-    def run(strategy, driver, *, backfill: int = 0, broker_kw=None, data_kw=None, symbol: str = "AAPL",
-            store=store, **params):
+    def run(
+        strategy,
+        driver,
+        *,
+        backfill: int = 0,
+        broker_kw=None,
+        data_kw=None,
+        symbol: str = "AAPL",
+        store=store,
+        **params,
+    ):
         cerebro = bt.Cerebro(stdstats=False)
         data = store.getdata(symbol, "1m", backfill=backfill, **{"qcheck": 0.05, **(data_kw or {})})
         cerebro.adddata(data, name=symbol)

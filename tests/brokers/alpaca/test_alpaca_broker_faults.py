@@ -17,8 +17,15 @@ class BuySell(bt.Strategy):
         self.events: list[tuple] = []
 
     def notify_order(self, order: bt.Order) -> None:
-        self.events.append((len(self), order.ref - self.first_ref if hasattr(self, "first_ref") else 0,
-                            order.getstatusname(), order.executed.size, order.executed.price))
+        self.events.append(
+            (
+                len(self),
+                order.ref - self.first_ref if hasattr(self, "first_ref") else 0,
+                order.getstatusname(),
+                order.executed.size,
+                order.executed.price,
+            )
+        )
 
     def next(self) -> None:
         if len(self) == 2:
@@ -82,13 +89,13 @@ def test_order_lost_before_alpaca_is_rejected_after_lookups(fake, store, run_liv
     def driver(data):
         for i, (ts, row) in enumerate(bars.iterrows()):
             if i == 1:
-                fake.fault_rest("/v2/orders", "POST", kind="reset")          # dropped unprocessed
+                fake.fault_rest("/v2/orders", "POST", kind="reset")  # dropped unprocessed
             _push(fake, store, ts, row)
             assert data.wait_consumed(i + 1, 10)
 
     strat, broker, data = run_live(BuySell, driver, broker_kw={"unknown_timeout_s": 90.0})
     statuses = [e[2] for e in strat.events if e[1] == 0]
-    assert statuses == ["Submitted", "Rejected"]                          # never Completed, never resent
+    assert statuses == ["Submitted", "Rejected"]  # never Completed, never resent
     cid = [r for r in fake.requests if r["method"] == "POST"][0]["client_order_id"]
     assert fake.post_count(cid) == 1 and not [o for o in fake.orders if o["client_order_id"] == cid]
     assert store.journal.order(cid).state == OrderState.REJECTED
@@ -106,7 +113,7 @@ def test_backfill_bars_never_trade(fake, store, run_live, make_bars, journal):
     refused = [f for f in strat.final if f[1] == "Rejected"]
     filled = [f for f in strat.final if f[1] == "Completed"]
     assert len(refused) == 5 and all("not tradable" in f[2] for f in refused)
-    assert len(filled) == 2                                               # bars 1-2's orders fill on 2-3
+    assert len(filled) == 2  # bars 1-2's orders fill on 2-3
     assert len(journal.orders(states=[OrderState.REFUSED])) == 5
     assert data.delivered == 8
 

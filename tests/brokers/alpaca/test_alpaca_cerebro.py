@@ -27,8 +27,15 @@ class Scripted(bt.Strategy):
         return self.refs.setdefault(order.ref, len(self.refs))
 
     def notify_order(self, order: bt.Order) -> None:
-        self.events.append((len(self), self._ix(order), order.getstatusname(), round(order.executed.size, 6),
-                            round(order.executed.price, 6)))
+        self.events.append(
+            (
+                len(self),
+                self._ix(order),
+                order.getstatusname(),
+                round(order.executed.size, 6),
+                round(order.executed.price, 6),
+            )
+        )
 
     def notify_trade(self, trade: bt.Trade) -> None:
         if trade.isclosed:
@@ -38,9 +45,9 @@ class Scripted(bt.Strategy):
         n = len(self)
         close = self.data.close[0]
         if n == 2:
-            self.buy(size=10)                                            # market, fills at bar 3's open
+            self.buy(size=10)  # market, fills at bar 3's open
         elif n == 4:
-            self.sell(size=10)                                           # close the position
+            self.sell(size=10)  # close the position
         elif n == 5:
             self.pending_limit = self.buy(size=5, exectype=bt.Order.Limit, price=close - 50)  # never fills
         elif n == 6:
@@ -49,11 +56,11 @@ class Scripted(bt.Strategy):
             self.buy(size=4, exectype=bt.Order.Stop, price=close + 1.0)  # triggers on the next bar
         elif n == 9:
             self.close()
-        elif n == 10:                                                    # bracket: take profit hit
+        elif n == 10:  # bracket: take profit hit
             self.buy_bracket(size=3, price=close + 5, stopprice=close - 20, limitprice=close + 3.0)
-        elif n == 15:                                                    # bracket: stop hit (prices fall)
+        elif n == 15:  # bracket: stop hit (prices fall)
             self.buy_bracket(size=2, price=close + 5, stopprice=close - 4, limitprice=close + 40)
-        elif n == 19:                                                    # short bracket: take profit hit
+        elif n == 19:  # short bracket: take profit hit
             self.sell_bracket(size=2, price=close - 5, stopprice=close + 30, limitprice=close - 7)
 
 

@@ -8,8 +8,6 @@ import threading
 import time
 from collections import Counter
 
-import pytest
-
 from tradeforge.brokers.alpaca import RateLimiter
 
 BURST = 1000
@@ -55,7 +53,7 @@ def test_burst_of_1000_gets_no_429(make_fake, make_store):
     assert outcome == {"ok": BURST}
     assert len(served) == BURST
     assert fake.status_counts().get(429, 0) == 0 and store.responses_429 == 0
-    assert elapsed >= (BURST / 190 - 1) * WINDOW_S                       # the limiter really paced the burst
+    assert elapsed >= (BURST / 190 - 1) * WINDOW_S  # the limiter really paced the burst
     print(f"burst: {BURST} requests in {elapsed:.1f} s, 429 responses: 0")
 
 
@@ -63,4 +61,4 @@ def test_without_the_limiter_the_fake_answers_429(make_fake, make_store):
     fake = make_fake(rate_limit_per_minute=200, rate_limit_window_s=WINDOW_S * 2)
     store = make_store(fake=fake, limiter=RateLimiter(100_000, window_s=WINDOW_S))
     _burst(store, 300)
-    assert fake.status_counts().get(429, 0) > 0                           # the check above can fail
+    assert fake.status_counts().get(429, 0) > 0  # the check above can fail

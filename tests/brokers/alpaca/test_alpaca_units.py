@@ -34,11 +34,20 @@ def test_defaults_by_mode_match_alpaca_py():
 
 
 def test_urls_from_env_then_options():
-    env = {**PAPER, "APCA_API_BASE_URL": "http://127.0.0.1:1/", "APCA_API_DATA_URL": "http://127.0.0.1:2",
-           "APCA_API_STREAM_URL": "ws://127.0.0.1:3/stream", "APCA_API_DATA_STREAM_URL": "ws://127.0.0.1:4/v2/iex"}
+    env = {
+        **PAPER,
+        "APCA_API_BASE_URL": "http://127.0.0.1:1/",
+        "APCA_API_DATA_URL": "http://127.0.0.1:2",
+        "APCA_API_STREAM_URL": "ws://127.0.0.1:3/stream",
+        "APCA_API_DATA_STREAM_URL": "ws://127.0.0.1:4/v2/iex",
+    }
     cfg = AlpacaConfig.from_env("paper", env=env)
     assert (cfg.base_url, cfg.data_url, cfg.stream_url, cfg.data_stream_url) == (
-        "http://127.0.0.1:1", "http://127.0.0.1:2", "ws://127.0.0.1:3/stream", "ws://127.0.0.1:4/v2/iex")
+        "http://127.0.0.1:1",
+        "http://127.0.0.1:2",
+        "ws://127.0.0.1:3/stream",
+        "ws://127.0.0.1:4/v2/iex",
+    )
     assert AlpacaConfig.from_env("paper", env=env, base_url="http://proxy:8").base_url == "http://proxy:8"
 
 
@@ -56,12 +65,19 @@ def test_missing_keys_say_which_and_how():
     assert "APCA_API_KEY_ID" in msg and "APCA_API_SECRET_KEY" in msg
     assert "https://app.alpaca.markets/paper/dashboard/overview" in msg and "API keys" in msg
     with pytest.raises(ConfigError, match="APCA_LIVE_API_KEY_ID"):
-        AlpacaConfig.from_env("live", env=PAPER)                         # paper keys never serve live
+        AlpacaConfig.from_env("live", env=PAPER)  # paper keys never serve live
 
 
-@pytest.mark.parametrize("kw, match", [
-    ({"mode": "paperr"}, "Did you mean 'paper'"), ({"feed": "xyz"}, "feed"), ({"timeout_s": 0}, "timeout_s"),
-    ({"rate_limit_per_minute": 0}, "rate_limit_per_minute"), ({"base_url": "localhost"}, "base_url")])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"mode": "paperr"}, "Did you mean 'paper'"),
+        ({"feed": "xyz"}, "feed"),
+        ({"timeout_s": 0}, "timeout_s"),
+        ({"rate_limit_per_minute": 0}, "rate_limit_per_minute"),
+        ({"base_url": "localhost"}, "base_url"),
+    ],
+)
 def test_bad_values_raise_config_error(kw, match):
     with pytest.raises(ConfigError, match=match):
         AlpacaConfig(**{"api_key": "k", "secret_key": "s", **kw})
@@ -79,19 +95,34 @@ def test_client_ids_are_stable_short_and_unique():
     symbols = ["AAPL", "AAPLX", "BRK.B"]
     intents = ["buy", "sell", "bracket", "protect"]
     ids = set()
-    for strat, sym, intent, minutes, seq in itertools.product(strategies, symbols, intents, range(200), range(3)):
+    for strat, sym, intent, minutes, seq in itertools.product(
+        strategies, symbols, intents, range(200), range(3)
+    ):
         cid = client_order_id(strat, sym, t0 + timedelta(minutes=minutes), intent, seq)
         assert len(cid) <= 48 and cid.startswith("tf-") and cid == cid.lower()
         ids.add(cid)
-    assert len(ids) == 3 * 3 * 4 * 200 * 3                               # no collision, even when truncated
-    same = [client_order_id("sma_cross", "AAPL", t, "buy", 0)
-            for t in (t0, t0.replace(tzinfo=None), pd.Timestamp(t0), pd.Timestamp("2024-01-02 09:30", tz="US/Eastern"))]
-    assert len(set(same)) == 1                                           # naive = UTC; any tz, same instant
+    assert len(ids) == 3 * 3 * 4 * 200 * 3  # no collision, even when truncated
+    same = [
+        client_order_id("sma_cross", "AAPL", t, "buy", 0)
+        for t in (
+            t0,
+            t0.replace(tzinfo=None),
+            pd.Timestamp(t0),
+            pd.Timestamp("2024-01-02 09:30", tz="US/Eastern"),
+        )
+    ]
+    assert len(set(same)) == 1  # naive = UTC; any tz, same instant
     assert len(client_order_id("s", "X", t0, "buy", 10**30)) <= 48
 
 
-@pytest.mark.parametrize("args", [("", "AAPL", datetime(2024, 1, 2), "buy", 0),
-                                  ("s", "AAPL", "2024-01-02", "buy", 0), ("s", "AAPL", datetime(2024, 1, 2), "buy", -1)])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("", "AAPL", datetime(2024, 1, 2), "buy", 0),
+        ("s", "AAPL", "2024-01-02", "buy", 0),
+        ("s", "AAPL", datetime(2024, 1, 2), "buy", -1),
+    ],
+)
 def test_client_id_bad_input(args):
     with pytest.raises(ConfigError):
         client_order_id(*args)
@@ -114,7 +145,7 @@ def test_limiter_keeps_every_window_under_the_limit():
     t = FakeTime()
     lim = RateLimiter(190, window_s=60.0, clock=t.clock, sleep=t.sleep)
     starts = [lim.acquire() for _ in range(1000)]
-    for i in range(len(starts) - 190):                                   # any 191 consecutive starts span >= 60 s
+    for i in range(len(starts) - 190):  # any 191 consecutive starts span >= 60 s
         assert starts[i + 190] - starts[i] >= 60.0
     assert starts[189] == 0.0 and starts[190] == 60.0 and t.now == pytest.approx(5 * 60.0)
 
@@ -130,7 +161,9 @@ def test_limiter_pauses_everyone_after_a_429():
 def test_limiter_is_thread_safe():
     lim = RateLimiter(50, window_s=3600.0)
     done: list[float] = []
-    threads = [threading.Thread(target=lambda: done.extend(lim.acquire() for _ in range(10))) for _ in range(5)]
+    threads = [
+        threading.Thread(target=lambda: done.extend(lim.acquire() for _ in range(10))) for _ in range(5)
+    ]
     for th in threads:
         th.start()
     for th in threads:
@@ -148,9 +181,14 @@ def _api_error(status: int, body: str):
 
 
 def test_classification():
-    dup = classify(_api_error(422, '{"code": 40010001, "message": "client_order_id must be unique"}'),
-                   what="POST", write=True)
-    invalid = classify(_api_error(422, '{"code": 40010001, "message": "qty must be > 0"}'), what="POST", write=True)
+    dup = classify(
+        _api_error(422, '{"code": 40010001, "message": "client_order_id must be unique"}'),
+        what="POST",
+        write=True,
+    )
+    invalid = classify(
+        _api_error(422, '{"code": 40010001, "message": "qty must be > 0"}'), what="POST", write=True
+    )
     assert type(dup) is DuplicateClientOrderId and type(invalid) is BrokerError
     assert type(classify(_api_error(429, "not json"), what="x", write=True)) is TransientBrokerError
     assert type(classify(_api_error(503, "<html>"), what="x", write=True)) is OrderOutcomeUnknown
