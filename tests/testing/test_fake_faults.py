@@ -11,6 +11,7 @@ from alpaca.common.exceptions import APIError
 from alpaca.trading.enums import OrderSide, TimeInForce
 from alpaca.trading.requests import MarketOrderRequest
 
+from tradeforge.testing._fake_faults import SlidingWindowLimiter
 from tradeforge.testing.fake_alpaca import FakeAlpaca
 
 from .conftest import KEY, SECRET
@@ -105,24 +106,39 @@ def test_fault_matching_by_path_regex_method_and_count(fake, trading):
         fake.fault_rest(kind="teapot")
 
 
-def test_sliding_window_rate_limit():
-    with FakeAlpaca(api_key=KEY, secret_key=SECRET, rate_limit_per_minute=5, rate_limit_window_s=1.0) as fake:
+def test_rate_limit_answers_429_with_headers_over_both_apis():
+    limited = FakeAlpaca(api_key=KEY, secret_key=SECRET, rate_limit_per_minute=5, rate_limit_window_s=30.0)
+    with limited as fake:
         url = fake.base_url + "/v2/account"
-        first = [requests.get(url, headers=HEADERS, timeout=5) for _ in range(3)]
-        time.sleep(0.6)
-        second = [requests.get(url, headers=HEADERS, timeout=5) for _ in range(3)]
-        assert [r.status_code for r in first + second] == [200] * 5 + [429]
-        assert [r.headers["X-RateLimit-Remaining"] for r in first] == ["4", "3", "2"]  # on every answer
-        refused = second[-1]
+        answers = [requests.get(url, headers=HEADERS, timeout=5) for _ in range(4)]
+        params = {"symbols": "AAPL", "timeframe": "1Min"}
+        data = [requests.get(fake.data_url + "/v2/stocks/bars", params=params, headers=HEADERS, timeout=5)
+                for _ in range(2)]
+        assert [r.status_code for r in answers + data] == [200] * 5 + [429]  # one limiter for both APIs
+        assert [r.headers["X-RateLimit-Remaining"] for r in answers] == ["4", "3", "2", "1"]
+        refused = data[-1]
         assert refused.headers["X-RateLimit-Limit"] == "5" and refused.headers["X-RateLimit-Remaining"] == "0"
         assert refused.json()["code"] == 42910000
-        time.sleep(0.5)  # the first three left the window, the second three have not: a sliding window
-        third = [requests.get(url, headers=HEADERS, timeout=5).status_code for _ in range(4)]
-        assert third == [200, 200, 200, 429]
-        params = {"symbols": "AAPL", "timeframe": "1Min"}
-        data = requests.get(fake.data_url + "/v2/stocks/bars", params=params, headers=HEADERS, timeout=5)
-        assert data.status_code == 429  # one limiter for both APIs
-        assert fake.status_counts() == {200: 8, 429: 3}
+        assert int(time.time()) < int(refused.headers["X-RateLimit-Reset"]) <= int(time.time()) + 31
+        assert fake.status_counts() == {200: 5, 429: 1}
+
+
+def test_the_limiter_window_slides():
+    now = [0.0]
+    limiter = SlidingWindowLimiter(3, 60.0, clock=lambda: now[0])
+    for t in (0.0, 10.0, 20.0):
+        now[0] = t
+        assert limiter.acquire()[0]
+    now[0] = 59.9
+    allowed, remaining, _ = limiter.acquire()
+    assert (allowed, remaining) == (False, 0)  # refused requests do not count
+    now[0] = 60.0
+    assert limiter.acquire()[0]  # the request of t=0 left the window, not all three (no fixed window)
+    assert not limiter.acquire()[0]
+    now[0] = 80.0
+    assert [limiter.acquire()[0] for _ in range(3)] == [True, True, False]
+    with pytest.raises(ValueError):
+        SlidingWindowLimiter(0)
 
 
 def test_rate_limit_off_serves_a_burst():
