@@ -1,10 +1,10 @@
 """An in-process fake of Alpaca on 127.0.0.1, spoken to by the REAL alpaca-py clients.
 
-Four servers on free ports, each on its own port, all on one background thread with its own asyncio loop
-(aiohttp): the trading REST API, the market-data REST API, the JSON trading stream and the msgpack
-market-data stream. Orders fill exactly as backtrader's ``BackBroker`` fills them (no commission, no
-slippage; see :mod:`tradeforge.testing._fake_engine`), so a live run replayed through the fake gives the
-same fills as a backtest on the same bars.
+Four aiohttp servers, each on a free port, all on one background thread with its own asyncio loop: the
+trading REST API, the market-data REST API, the JSON trading stream and the msgpack market-data stream.
+Orders fill, and cash is checked, exactly as backtrader's ``BackBroker`` does it (no commission, no slippage;
+see :mod:`tradeforge.testing._fake_engine`), so a live run replayed through the fake gives the same fills as
+a backtest on the same bars.
 
 Contract (LIVE-INTERFACES.md section 1)::
 
@@ -15,7 +15,7 @@ Contract (LIVE-INTERFACES.md section 1)::
     fake.stream_url                                 # ws://127.0.0.1:Q/stream
     fake.data_stream_url                            # ws://127.0.0.1:R/v2/iex (used as is by StockDataStream)
     fake.add_history(symbol, df); fake.set_market_open(flag)
-    fake.push_bar(symbol, ts, open, high, low, close, volume)
+    fake.push_bar(symbol, ts, open, high, low, close, volume)   # -> the fills it caused
     fake.orders / fake.fills / fake.positions / fake.account / fake.requests / fake.post_count(coid)
     fake.fault_rest(path="/v2/orders", method="POST", kind="timeout"|"429"|"500_after_accept"|"504"|"reset",
                     count=1)
