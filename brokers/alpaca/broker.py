@@ -382,7 +382,8 @@ class AlpacaBroker(bt.BrokerBase):
             self._reject_local(group, f"not sent: {exc}")
             return
         except BrokerError as exc:
-            self._reject_local(group, str(exc))
+            # 403 is Alpaca's "insufficient buying power": backtrader's Margin, as a backtest notifies it
+            self._reject_local(group, str(exc), margin="HTTP 403" in str(exc))
             return
         head.submitted_at = self.store.clock()
         if snap is None:
@@ -399,10 +400,10 @@ class AlpacaBroker(bt.BrokerBase):
         gate = self.p.pre_trade_gate
         return gate(intent, self.view()) if gate is not None else None
 
-    def _reject_local(self, orders: list[bt.Order], reason: str) -> None:
-        for order in orders:
+    def _reject_local(self, orders: list[bt.Order], reason: str, *, margin: bool = False) -> None:
+        for i, order in enumerate(orders):  # margin: the parent only; backtrader rejects the children
             order.addinfo(reject_reason=reason)
-            order.reject(self)
+            order.margin() if margin and i == 0 else order.reject(self)
             self.notify(order)
             tracked = self._by_ref.get(order.ref)
             if tracked is not None:
@@ -651,11 +652,12 @@ class AlpacaBroker(bt.BrokerBase):
         self.notify(t.order)
 
     def _reject_one(self, t: _Tracked) -> None:
-        t.order.reject(self)
+        # rejected after Alpaca accepted it: it could not be paid at execution (backtrader's Margin)
+        t.order.margin() if t.order.status == bt.Order.Accepted else t.order.reject(self)
         t.final = True
         self._journal_state(t, "REJECTED")
         self.notify(t.order)
         if t.group is not None and t.role == "parent":
             for child in t.group[1:]:
                 if child.order.alive():
-                    self._reject_one(child)
+                    self._cancel_one(child, cascade=False)

@@ -136,3 +136,31 @@ def test_live_run_matches_backtest(fake, store, make_bars):
     # what the script exercises, checked on the backtest's side so the comparison above means something
     statuses = [e[2] for e in expected.events]
     assert statuses.count("Canceled") == 4 and len(expected.trades) == 5
+
+
+class TooBig(bt.Strategy):
+    """Orders more than the cash buys (market), then a bracket that cannot be paid either."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+
+    def notify_order(self, order: bt.Order) -> None:
+        self.events.append((len(self), order.getstatusname()))
+
+    def next(self) -> None:
+        if len(self) == 2:
+            self.buy(size=5_000)
+        elif len(self) == 4:
+            self.buy_bracket(size=5_000, price=self.data.close[0], stopprice=90.0, limitprice=150.0)
+
+
+def test_unaffordable_orders_are_margin_as_in_a_backtest(fake, run_live, make_bars):
+    bars = make_bars(6)
+    cerebro = bt.Cerebro(stdstats=False)
+    cerebro.adddata(bt.feeds.PandasData(dataname=bars), name=SYMBOL)
+    cerebro.broker.setcash(100_000.0)
+    cerebro.addstrategy(TooBig)
+    expected = cerebro.run()[0].events
+    strat, broker, data = run_live(TooBig, bars)
+    assert strat.events == expected
+    assert "Margin" in [e[1] for e in expected]
