@@ -165,10 +165,11 @@ def run_live(fake, store):
         data_kw=None,
         symbol: str = "AAPL",
         store=store,
+        timeframe: str = "1m",
         **params,
     ):
         cerebro = bt.Cerebro(stdstats=False)
-        data = store.getdata(symbol, "1m", backfill=backfill, **{"qcheck": 0.05, **(data_kw or {})})
+        data = store.getdata(symbol, timeframe, backfill=backfill, **{"qcheck": 0.05, **(data_kw or {})})
         cerebro.adddata(data, name=symbol)
         broker = store.getbroker(**{"strategy_name": "test", **(broker_kw or {})})
         cerebro.setbroker(broker)
