@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import collections
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import backtrader as bt
@@ -27,61 +27,20 @@ import backtrader as bt
 from tradeforge.errors import BrokerError, TransientBrokerError
 
 from ._models import BrokerOrder, BrokerView
-from .ids import client_order_id
+from ._orders import (
+    Tracked,
+    bracket_problem,
+    fill_execution_id,
+    intent_key,
+    leg_intent,
+    order_intent,
+    symbol_of,
+    unsupported,
+)
 
 __all__ = ["AlpacaBroker", "fill_execution_id"]
 
 log = logging.getLogger(__name__)
-
-_SIDES = {True: "buy", False: "sell"}
-_EXEC = {
-    bt.Order.Market: "market",
-    bt.Order.Limit: "limit",
-    bt.Order.Stop: "stop",
-    bt.Order.StopLimit: "stop_limit",
-}
-
-
-def fill_execution_id(broker_order_id: str, cumulative_qty: float) -> str:
-    """The journal's execution id of the fill that brought an order to *cumulative_qty* filled.
-
-    Stream and REST both report cumulative fills, so the same execution gets the same id on either path
-    (``journal.record_fill`` is idempotent on it).
-    """
-    return f"{broker_order_id}:{cumulative_qty:g}"
-
-
-class _Tracked:
-    """What the broker knows of one backtrader order sent to Alpaca."""
-
-    __slots__ = (
-        "order",
-        "cid",
-        "broker_id",
-        "snap",
-        "filled",
-        "filled_value",
-        "seq",
-        "role",
-        "group",
-        "submitted_at",
-        "unknown_since",
-        "final",
-    )
-
-    def __init__(self, order: bt.Order, cid: str, seq: int, role: str, group: list[_Tracked] | None) -> None:
-        self.order, self.cid, self.seq, self.role, self.group = order, cid, seq, role, group
-        self.broker_id: str | None = None
-        self.snap: BrokerOrder | None = None
-        self.filled = 0.0
-        self.filled_value = 0.0
-        self.submitted_at: datetime | None = None
-        self.unknown_since: datetime | None = None
-        self.final = False
-
-
-def _symbol(data: Any) -> str:
-    return str(getattr(data, "symbol", None) or data._name or data.p.dataname)
 
 
 class AlpacaBroker(bt.BrokerBase):
@@ -115,10 +74,11 @@ class AlpacaBroker(bt.BrokerBase):
         self.store = store
         self.notifs: collections.deque[bt.Order] = collections.deque()
         self.positions: dict[Any, bt.Position] = {}
-        self._tracked: dict[str, _Tracked] = {}  # client id -> tracked
-        self._by_broker_id: dict[str, _Tracked] = {}
-        self._by_ref: dict[int, _Tracked] = {}
+        self._tracked: dict[str, Tracked] = {}  # client id -> tracked
+        self._by_broker_id: dict[str, Tracked] = {}
+        self._by_ref: dict[int, Tracked] = {}
         self._pending: dict[int, list[bt.Order]] = {}  # bracket parent ref -> orders not transmitted yet
+        self._pending_problems: dict[int, str] = {}  # bracket parent ref -> why it cannot be sent
         self._seq_counts: collections.Counter[tuple] = collections.Counter()
         self._next_seq = 0
         self._cash = 0.0
@@ -160,7 +120,7 @@ class AlpacaBroker(bt.BrokerBase):
                 value += pos.size * (data.close[0] if len(data) else pos.price)
         if datas is None:
             value += self._cash
-            held = {_symbol(d) for d in self.positions}
+            held = {symbol_of(d) for d in self.positions}
             value += sum(q * p for s, (q, p) in self._broker_positions.items() if s not in held)
         return value
 
@@ -170,7 +130,7 @@ class AlpacaBroker(bt.BrokerBase):
         """The position in *data*'s symbol (seeded from Alpaca's positions at start)."""
         pos = self.positions.get(data)
         if pos is None:
-            qty, price = self._broker_positions.get(_symbol(data), (0.0, 0.0))
+            qty, price = self._broker_positions.get(symbol_of(data), (0.0, 0.0))
             pos = self.positions[data] = bt.Position(size=qty, price=price)
         return pos.clone() if clone else pos
 
@@ -193,9 +153,9 @@ class AlpacaBroker(bt.BrokerBase):
         positions = {s: q for s, (q, _) in self._broker_positions.items()}
         prices: dict[str, float] = {}
         for data, pos in self.positions.items():
-            positions[_symbol(data)] = pos.size
+            positions[symbol_of(data)] = pos.size
             if len(data):
-                prices[_symbol(data)] = float(data.close[0])
+                prices[symbol_of(data)] = float(data.close[0])
         opened = sum(1 for t in self._all_parts() if not t.final and t.order.alive())
         return BrokerView(
             cash=self._cash, value=self.getvalue(), positions=positions, open_orders=opened, prices=prices
@@ -271,83 +231,35 @@ class AlpacaBroker(bt.BrokerBase):
         return self._enter(order, oco)
 
     def _enter(self, order: bt.Order, oco: Any) -> bt.Order:
-        unsupported = self._unsupported(order, oco)
-        if order.parent is None and not order.transmit:
+        problem = unsupported(order, oco)
+        if order.parent is None and not order.transmit:  # a bracket parent: wait for its children
             self._pending[order.ref] = [order]
+            if problem:
+                self._pending_problems[order.ref] = problem
             return order
-        if order.parent is not None:
-            group = self._pending.get(order.parent.ref)
-            if group is None:
-                self._reject_local([order], "the bracket parent was already sent or refused")
-                return order
-            group.append(order)
-            if not order.transmit:
-                return order
-            del self._pending[order.parent.ref]
-            self._send(group, unsupported or self._bracket_problem(group))
+        if order.parent is None:
+            self._send([order], problem)
             return order
-        self._send([order], unsupported)
+        pref = order.parent.ref
+        group = self._pending.get(pref)
+        if group is None:
+            self._reject_local([order], "the bracket parent was already sent or refused")
+            return order
+        group.append(order)
+        if problem:
+            self._pending_problems.setdefault(pref, problem)
+        if order.transmit:
+            del self._pending[pref]
+            self._send(group, self._pending_problems.pop(pref, None) or bracket_problem(group))
         return order
-
-    @staticmethod
-    def _unsupported(order: bt.Order, oco: Any) -> str | None:
-        if oco is not None:
-            return "oco= orders are not supported by the Alpaca adapter (use buy_bracket/sell_bracket)"
-        if order.exectype not in _EXEC:
-            return f"{order.getordername()} orders are not supported by the Alpaca adapter"
-        if order.valid is not None:
-            return (
-                "valid= (order expiry) is not supported by the Alpaca adapter; orders are good till canceled"
-            )
-        return None
-
-    @staticmethod
-    def _bracket_problem(group: list[bt.Order]) -> str | None:
-        if len(group) != 3:
-            return "a bracket needs both a stop and a limit side (Alpaca holds both legs)"
-        parent, *children = group
-        kinds = sorted(c.exectype for c in children)
-        if kinds != sorted((bt.Order.Stop, bt.Order.Limit)):
-            return "a bracket's children must be one Stop and one Limit order"
-        if any(abs(c.size) != abs(parent.size) or c.isbuy() == parent.isbuy() for c in children):
-            return "a bracket's children must close the parent's whole size"
-        return None
 
     # ------------------------------------------------------------ sending
     def _intent(self, order: bt.Order, group: list[bt.Order]) -> Any:
-        from tradeforge.brokers.journal import OrderIntent
-
-        data = order.data
-        bar_time = data.datetime.datetime(0).replace(tzinfo=UTC)
         strategy = self.p.strategy_name or type(order.owner).__name__
-        side = _SIDES[order.isbuy()]
-        kind = "bracket" if len(group) == 3 else side
-        key = (strategy, _symbol(data), bar_time, kind)
+        key = intent_key(order, group, strategy)
         seq = self._seq_counts[key]
         self._seq_counts[key] += 1
-        price = order.created.price
-        fields: dict[str, Any] = dict(order_type=_EXEC.get(order.exectype, "market"))
-        if order.exectype in (bt.Order.Limit,):
-            fields["limit_price"] = price
-        elif order.exectype == bt.Order.Stop:
-            fields["stop_price"] = price
-        elif order.exectype == bt.Order.StopLimit:
-            fields.update(stop_price=price, limit_price=order.created.pricelimit)
-        if len(group) == 3:
-            stop = next(c for c in group[1:] if c.exectype == bt.Order.Stop)
-            limit = next(c for c in group[1:] if c.exectype == bt.Order.Limit)
-            fields.update(take_profit=limit.created.price, stop_loss=stop.created.price)
-        return OrderIntent(
-            client_order_id=client_order_id(strategy, _symbol(data), bar_time, kind, seq),
-            strategy=strategy,
-            symbol=_symbol(data),
-            side=side,
-            qty=abs(order.size),
-            bar_time=bar_time,
-            intent=kind,
-            created_at=self.store.clock(),
-            **fields,
-        )
+        return order_intent(order, group, strategy, seq, self.store.clock())
 
     def _send(self, group: list[bt.Order], problem: str | None) -> None:
         parent = group[0]
@@ -359,7 +271,7 @@ class AlpacaBroker(bt.BrokerBase):
             log.warning("order %s refused: %s", intent.client_order_id, reason)
             self._reject_local(group, reason)
             return
-        tracked_group: list[_Tracked] = []
+        tracked_group: list[Tracked] = []
         for i, order in enumerate(group):
             role = (
                 "single"
@@ -367,7 +279,7 @@ class AlpacaBroker(bt.BrokerBase):
                 else ("parent" if i == 0 else ("stop" if order.exectype == bt.Order.Stop else "limit"))
             )
             cid = intent.client_order_id if i == 0 else f"{intent.client_order_id}:{role}"
-            t = _Tracked(order, cid, self._next_seq, role, tracked_group if len(group) > 1 else None)
+            t = Tracked(order, cid, self._next_seq, role, tracked_group if len(group) > 1 else None)
             self._next_seq += 1
             tracked_group.append(t)
             self._by_ref[order.ref] = t
@@ -447,7 +359,7 @@ class AlpacaBroker(bt.BrokerBase):
             if part.newer_than(tracked.snap):
                 tracked.snap = part
 
-    def _adopt_leg(self, parent: BrokerOrder, leg: BrokerOrder) -> _Tracked | None:
+    def _adopt_leg(self, parent: BrokerOrder, leg: BrokerOrder) -> Tracked | None:
         head = self._tracked.get(parent.client_order_id)
         if head is None or head.group is None:
             return None
@@ -461,26 +373,10 @@ class AlpacaBroker(bt.BrokerBase):
         self._record_leg(head, tracked, leg)
         return tracked
 
-    def _record_leg(self, head: _Tracked, tracked: _Tracked, leg: BrokerOrder) -> None:
-        from tradeforge.brokers.journal import OrderIntent
-
-        order = tracked.order
-        price_field = "limit_price" if tracked.role == "limit" else "stop_price"
-        intent = OrderIntent(
-            client_order_id=leg.client_order_id,
-            strategy=self._intents[head.cid].strategy,
-            symbol=leg.symbol,
-            side=_SIDES[order.isbuy()],
-            qty=abs(order.size),
-            order_type=tracked.role,
-            bar_time=order.data.datetime.datetime(0),
-            intent=f"bracket-{tracked.role}",
-            parent_client_order_id=head.cid,
-            created_at=self.store.clock(),
-            **{price_field: order.created.price},
-        )
-        self.store.journal.record_intent(intent)
-        self.store.journal.mark_submitted(leg.client_order_id, leg.broker_id, leg.status, self.store.clock())
+    def _record_leg(self, head: Tracked, tracked: Tracked, leg: BrokerOrder) -> None:
+        journal, now = self.store.journal, self.store.clock()
+        journal.record_intent(leg_intent(self._intents[head.cid], tracked, leg, now))
+        journal.mark_submitted(leg.client_order_id, leg.broker_id, leg.status, now)
 
     def _drain_events(self) -> None:
         while True:
@@ -490,7 +386,7 @@ class AlpacaBroker(bt.BrokerBase):
                 return
             self._merge(event.order)
 
-    def _open(self) -> list[_Tracked]:
+    def _open(self) -> list[Tracked]:
         return [t for t in self._tracked.values() if not t.final]
 
     def _rest_sync(self) -> None:
@@ -554,14 +450,14 @@ class AlpacaBroker(bt.BrokerBase):
             if not t.order.alive():
                 t.final = True
 
-    def _all_parts(self) -> list[_Tracked]:
-        parts: dict[int, _Tracked] = {}
+    def _all_parts(self) -> list[Tracked]:
+        parts: dict[int, Tracked] = {}
         for t in self._tracked.values():
             for p in t.group or [t]:
                 parts[id(p)] = p
         return list(parts.values())
 
-    def _fill(self, t: _Tracked, snap: BrokerOrder) -> None:
+    def _fill(self, t: Tracked, snap: BrokerOrder) -> None:
         order = t.order
         total_value = snap.filled_avg_price * snap.filled_qty
         qty = snap.filled_qty - t.filled
@@ -617,7 +513,7 @@ class AlpacaBroker(bt.BrokerBase):
         )
         order.addcomminfo(comminfo)
 
-    def _after_complete(self, t: _Tracked) -> None:
+    def _after_complete(self, t: Tracked) -> None:
         if t.group is None:
             return
         if t.role == "parent":
@@ -628,14 +524,14 @@ class AlpacaBroker(bt.BrokerBase):
             if other is not t and other.order.alive():
                 self._cancel_one(other, cascade=False)
 
-    def _journal_state(self, t: _Tracked, status: str) -> None:
+    def _journal_state(self, t: Tracked, status: str) -> None:
         if t.broker_id is not None or status == "REJECTED":
             try:
                 self.store.journal.update_order(t.cid, status=status, at=self.store.clock())
             except BrokerError as exc:  # a leg not journaled yet (no broker id seen)
                 log.debug("journal update of %s skipped: %s", t.cid, exc)
 
-    def _cancel_one(self, t: _Tracked, cascade: bool = True) -> None:
+    def _cancel_one(self, t: Tracked, cascade: bool = True) -> None:
         t.order.cancel()
         t.final = True
         self._journal_state(t, "CANCELED")
@@ -645,13 +541,13 @@ class AlpacaBroker(bt.BrokerBase):
                 if child.order.alive():
                     self._cancel_one(child, cascade=False)
 
-    def _expire(self, t: _Tracked) -> None:
+    def _expire(self, t: Tracked) -> None:
         t.order.status = bt.Order.Expired
         t.final = True
         self._journal_state(t, "EXPIRED")
         self.notify(t.order)
 
-    def _reject_one(self, t: _Tracked) -> None:
+    def _reject_one(self, t: Tracked) -> None:
         # rejected after Alpaca accepted it: it could not be paid at execution (backtrader's Margin)
         t.order.margin() if t.order.status == bt.Order.Accepted else t.order.reject(self)
         t.final = True
