@@ -131,3 +131,27 @@ def test_pre_trade_gate_refuses_with_a_journaled_reason(fake, store, run_live, m
     refusals = journal.orders(states=[OrderState.REFUSED])
     assert refusals and all(r.reason == "max position 2 shares" for r in refusals)
     assert broker.getposition(data).size == fake.positions["AAPL"]["qty"] == 2
+
+
+class Unsupported(bt.Strategy):
+    def __init__(self) -> None:
+        self.reasons: list[str] = []
+
+    def notify_order(self, order: bt.Order) -> None:
+        if order.status == order.Rejected:
+            self.reasons.append(order.info.get("reject_reason"))
+
+    def next(self) -> None:
+        if len(self) == 1:
+            self.buy(size=1, exectype=bt.Order.StopTrail, trailamount=1.0)
+            self.buy(size=1, exectype=bt.Order.Limit, price=1.0, valid=bt.Order.DAY)
+            self.buy_bracket(size=1, price=self.data.close[0], stopprice=1.0, limitexec=None)
+
+
+def test_orders_alpaca_cannot_hold_are_refused_and_never_sent(fake, run_live, make_bars, journal):
+    strat, broker, data = run_live(Unsupported, make_bars(2))
+    assert len(strat.reasons) == 4  # trail, valid=, bracket parent + stop
+    assert "StopTrail" in strat.reasons[0] and "valid=" in strat.reasons[1]
+    assert all("bracket needs both" in r for r in strat.reasons[2:])
+    assert not [r for r in fake.requests if r["method"] == "POST"]
+    assert len(journal.orders(states=[OrderState.REFUSED])) == 3

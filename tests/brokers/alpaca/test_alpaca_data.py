@@ -17,8 +17,17 @@ class Lines(bt.Strategy):
 
     def next(self) -> None:
         d = self.data
-        self.rows.append((d.datetime.datetime(0), d.open[0], d.high[0], d.low[0], d.close[0], d.volume[0],
-                          getattr(d.lines, "sma3", None) and d.sma3[0]))
+        self.rows.append(
+            (
+                d.datetime.datetime(0),
+                d.open[0],
+                d.high[0],
+                d.low[0],
+                d.close[0],
+                d.volume[0],
+                getattr(d.lines, "sma3", None) and d.sma3[0],
+            )
+        )
 
 
 def _push(fake, store, ts, row):
@@ -36,8 +45,9 @@ def test_five_minute_bars_from_the_minute_stream(fake, store, run_live, make_bar
                 assert data.wait_consumed((i + 1) // 5, 10)
 
     strat, broker, data = run_live(Lines, driver, timeframe="5m")
-    want = minutes.resample("5min").agg({"open": "first", "high": "max", "low": "min", "close": "last",
-                                         "volume": "sum"})
+    want = minutes.resample("5min").agg(
+        {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+    )
     got = pd.DataFrame([r[:6] for r in strat.rows], columns=["t", *want.columns]).set_index("t")
     pd.testing.assert_frame_equal(got, want, check_names=False, check_freq=False)
     assert data.tradable

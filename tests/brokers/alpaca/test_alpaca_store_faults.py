@@ -74,6 +74,8 @@ def test_ambiguous_post_is_resolved_by_lookup_never_resent(fake, journal, make_s
     assert len(_orders_with(fake, f"amb-{kind}")) == 1
     row = journal.order(f"amb-{kind}")
     assert row.state == OrderState.SUBMITTED and row.broker_order_id == snap.broker_id
+    states = [e["state"] for e in journal.order_events(f"amb-{kind}")]
+    assert states[:3] == [OrderState.NEW, OrderState.UNKNOWN, OrderState.SUBMITTED]  # intent before the POST
 
 
 def test_reset_before_processing_stays_unknown_and_is_not_resent(fake, store, journal):
