@@ -66,10 +66,15 @@ class LiveRecorder(bt.Analyzer):
             session.cerebro.runstop()
         fresh = [d for d in self.datas if len(d) and getattr(d, "tradable", True)]
         now = self.strategy.datetime[0] if len(self.strategy.datetime) else None
-        if not fresh or now is None or now == self._last_dt:
+        if now is None or now == self._last_dt:
             return
         self._last_dt = now
         bar_time = self.strategy.datetime.datetime(0)
+        if not fresh:  # backfill, REST gap fill or a late bar: never traded on
+            if any(len(d) > session.backfill for d in self.datas):  # past the backfill: a late bar
+                session.emit({"event": "stale_bar", "time": bar_time.isoformat(),
+                              "message": f"{bar_time:%Y-%m-%d %H:%M} arrived late (gap fill): not traded on"})
+            return
         broker = self.strategy.broker
         equity, cash = float(broker.getvalue()), float(broker.getcash())
         status = session.risk.update(equity, bar_time)

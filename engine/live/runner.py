@@ -110,6 +110,7 @@ class _Session:
                  predictor: Any, line_names: tuple[str, ...], strategy_name: str) -> None:
         self.journal, self.store, self.risk, self.emit, self.stop = journal, store, risk, emit, stop
         self.predictor, self.line_names, self.strategy_name = predictor, line_names, strategy_name
+        self.backfill = 0           # bars each feed loads before the first live one
         self.cerebro: Any = None
         self.previous: Any = None   # PreviousOrders: the earlier sessions' orders still working
         self.reports: list[ReconcileReport] = []
@@ -308,6 +309,7 @@ def _session_body(config: LiveConfig, strat: Any, predictor: Any, store: Any, jo
               f"session (their bars are past: {', '.join(cancelled[:5])}); {report.summary()}"})
     session = _Session(journal=journal, store=store, risk=risk, emit=emit, stop=stop, predictor=predictor,
                        line_names=strat.line_names, strategy_name=config.strategy)
+    session.backfill = strat.warmup
     followed = {row.client_order_id for row in journal.open_orders()}
     session.previous = PreviousOrders(journal, store, followed)
     cerebro, _datas = _build(config, strat, session, store)

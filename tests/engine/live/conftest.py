@@ -75,8 +75,8 @@ class Replay:
             self.events.append(event)
             self._cond.notify_all()
 
-    def _times(self) -> list[str]:
-        return [e["time"] for e in self.events if e["event"] == "bar"]
+    def _times(self, kinds: tuple[str, ...] = ("bar",)) -> list[str]:
+        return [e["time"] for e in self.events if e["event"] in kinds]
 
     def bars_seen(self) -> list[str]:
         with self._cond:
@@ -105,10 +105,11 @@ class Replay:
                 raise AssertionError(f"never subscribed to {symbol}: {self.error!r} {self.events}")
         return self
 
-    def wait_bar(self, ts, timeout: float = 30.0) -> None:
+    def wait_bar(self, ts, timeout: float = 30.0, kinds: tuple[str, ...] = ("bar",)) -> None:
+        """Wait until the session processed the bar at *ts* (as a tradable ``bar``, or any of *kinds*)."""
         want = pd.Timestamp(ts).isoformat()
         with self._cond:
-            ok = self._cond.wait_for(lambda: want in self._times() or self.error is not None
+            ok = self._cond.wait_for(lambda: want in self._times(kinds) or self.error is not None
                                      or not self._thread.is_alive(), timeout)
         if self.error is not None or not ok:
             raise AssertionError(f"bar {want} not processed: {self.error!r}; last events {self.events[-3:]}")
