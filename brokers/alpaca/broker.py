@@ -86,6 +86,7 @@ class AlpacaBroker(bt.BrokerBase):
         self._broker_positions: dict[str, tuple[float, float]] = {}
         self._bar_seq = 0
         self._resync = False
+        self._account_due = False
         self._intents: dict[str, Any] = {}  # client id -> OrderIntent sent
         self.refused: list[tuple[str, str]] = []  # (client id, reason), for reports
 
@@ -413,21 +414,36 @@ class AlpacaBroker(bt.BrokerBase):
                 )
 
     def next(self) -> None:
-        """Drain stream events; at a new bar (or in ``sync="stream"``) apply every order change."""
+        """Drain stream events; at a new bar (or in ``sync="stream"``) apply every order change.
+
+        A REST read that still fails after its retries is logged and retried at the next loop pass (the
+        bar then sees what the stream delivered); it never stops the run.
+        """
         self.store.poll()
         self._drain_events()
         bar_seq = getattr(self.store, "bar_seq", 0)
         new_bar = bar_seq != self._bar_seq
         self._bar_seq = bar_seq
-        if self.p.sync == "rest" and not new_bar:
-            return
-        if new_bar and self.p.sync == "rest" or self._resync:
-            self._resync = False
-            self._rest_sync()
-            self._drain_events()
-        self._apply_all()
+        if new_bar and self.p.sync == "rest":
+            self._resync = True
         if new_bar:
-            self._refresh_account()
+            self._account_due = True
+        if self.p.sync == "rest" and not self._resync and not self._account_due:
+            return
+        try:
+            if self._resync:
+                self._rest_sync()
+                self._resync = False
+                self._drain_events()
+        except TransientBrokerError as exc:
+            log.warning("order sync over REST failed (%s); retrying at the next pass", exc)
+        self._apply_all()
+        try:
+            if self._account_due:
+                self._refresh_account()
+                self._account_due = False
+        except TransientBrokerError as exc:
+            log.warning("account refresh failed (%s); retrying at the next pass", exc)
 
     def _apply_all(self) -> None:
         """Apply snapshots in ``BackBroker``'s order: every acceptance, then fills (a filled leg cancels

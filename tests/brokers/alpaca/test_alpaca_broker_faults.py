@@ -155,3 +155,20 @@ def test_orders_alpaca_cannot_hold_are_refused_and_never_sent(fake, run_live, ma
     assert all("bracket needs both" in r for r in strat.reasons[2:])
     assert not [r for r in fake.requests if r["method"] == "POST"]
     assert len(journal.orders(states=[OrderState.REFUSED])) == 3
+
+
+def test_failing_order_sync_degrades_and_recovers(fake, store, run_live, make_bars, caplog):
+    bars = make_bars(6)
+
+    def driver(data):
+        for i, (ts, row) in enumerate(bars.iterrows()):
+            if i == 2:  # the sync after bar 2 (which fills bar 1's order) fails after every retry
+                fake.fault_rest("/v2/orders", "GET", kind="504", count=3)
+            _push(fake, store, ts, row)
+            assert data.wait_consumed(i + 1, 10)
+
+    strat, broker, data = run_live(BuySell, driver)
+    statuses = [e[2] for e in strat.events if e[1] == 0]
+    assert statuses == ["Submitted", "Accepted", "Completed"]             # from the stream, or REST later
+    assert "order sync over REST failed" in caplog.text
+    assert broker.getposition(data).size == fake.positions.get("AAPL", {"qty": 0.0})["qty"] == 0
