@@ -116,6 +116,10 @@ class StreamThread:
         asyncio.run_coroutine_threadsafe(self.stream.close(), loop)
         return True
 
+    async def _stop_and_close(self) -> None:
+        await self.stream.stop_ws()
+        await self.stream.close()
+
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the stream and join its thread (at most *timeout* seconds).
 
@@ -124,10 +128,15 @@ class StreamThread:
         """
         loop = self._loop()
         if loop is not None:
+            coro = self._stop_and_close()
             try:
-                asyncio.run_coroutine_threadsafe(self.stream.stop_ws(), loop).result(timeout)
-                asyncio.run_coroutine_threadsafe(self.stream.close(), loop).result(timeout)
-            except Exception:  # the loop may be closing already
-                log.debug("%s stream stop: loop already closing", self.name)
+                future = asyncio.run_coroutine_threadsafe(coro, loop)
+            except RuntimeError:  # the loop closed in between: nothing left to stop
+                coro.close()
+            else:
+                try:
+                    future.result(timeout)
+                except Exception:  # the loop may be closing already
+                    log.debug("%s stream stop: loop already closing", self.name)
         if self._thread is not None:
             self._thread.join(timeout)
