@@ -18,6 +18,7 @@ applies stream events at every loop pass and reads REST only after a stream reco
 from __future__ import annotations
 
 import collections
+import dataclasses
 import logging
 from datetime import timedelta
 from typing import Any
@@ -37,6 +38,7 @@ from ._orders import (
     symbol_of,
     unsupported,
 )
+from .ids import client_order_id
 
 __all__ = ["AlpacaBroker", "fill_execution_id"]
 
@@ -255,22 +257,19 @@ class AlpacaBroker(bt.BrokerBase):
         return order
 
     # ------------------------------------------------------------ sending
-    def _intent(self, order: bt.Order, group: list[bt.Order]) -> Any:
+    def _intent(self, order: bt.Order, group: list[bt.Order]) -> tuple[Any, int]:
         strategy = self.p.strategy_name or type(order.owner).__name__
         key = intent_key(order, group, strategy)
         seq = self._seq_counts[key]
         self._seq_counts[key] += 1
-        return order_intent(order, group, strategy, seq, self.store.clock())
+        return order_intent(order, group, strategy, seq, self.store.clock()), seq
 
     def _send(self, group: list[bt.Order], problem: str | None) -> None:
         parent = group[0]
-        intent = self._intent(parent, group)
+        intent, seq = self._intent(parent, group)
         reason = problem or self._gate(parent, intent)
         if reason is not None:
-            self.store.journal.record_refusal(intent, reason)
-            self.refused.append((intent.client_order_id, reason))
-            log.warning("order %s refused: %s", intent.client_order_id, reason)
-            self._reject_local(group, reason)
+            self._refuse(intent, seq, group, reason)
             return
         tracked_group: list[Tracked] = []
         for i, order in enumerate(group):
@@ -303,6 +302,23 @@ class AlpacaBroker(bt.BrokerBase):
             head.unknown_since = self.store.clock()
             return
         self._merge(snap)
+
+    def _refuse(self, intent: Any, seq: int, group: list[bt.Order], reason: str) -> None:
+        """Journal a refused order under its own id (``<intent>-refused``): a bar replayed as warm-up after
+        a restart is refused under an id that never collides with the order really sent on it."""
+        refused = dataclasses.replace(
+            intent,
+            client_order_id=client_order_id(
+                intent.strategy, intent.symbol, intent.bar_time, f"{intent.intent}-refused", seq
+            ),
+        )
+        try:
+            self.store.journal.record_refusal(refused, reason)
+        except BrokerError as exc:  # bookkeeping of a refusal never stops the run
+            log.error("journal refused to record refusal %s: %s", refused.client_order_id, exc)
+        self.refused.append((refused.client_order_id, reason))
+        log.warning("order %s refused: %s", refused.client_order_id, reason)
+        self._reject_local(group, reason)
 
     def _gate(self, order: bt.Order, intent: Any) -> str | None:
         if not getattr(order.data, "tradable", True):

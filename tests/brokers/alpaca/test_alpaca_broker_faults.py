@@ -169,6 +169,26 @@ def test_failing_order_sync_degrades_and_recovers(fake, store, run_live, make_ba
 
     strat, broker, data = run_live(BuySell, driver)
     statuses = [e[2] for e in strat.events if e[1] == 0]
-    assert statuses == ["Submitted", "Accepted", "Completed"]             # from the stream, or REST later
+    assert statuses == ["Submitted", "Accepted", "Completed"]  # from the stream, or REST later
     assert "order sync over REST failed" in caplog.text
     assert broker.getposition(data).size == fake.positions.get("AAPL", {"qty": 0.0})["qty"] == 0
+
+
+def test_restart_replaying_live_bars_as_warm_up_never_collides(
+    fake, store, make_store, run_live, make_bars, journal
+):
+    first, _, _ = run_live(EveryBar, make_bars(3), broker_kw={"strategy_name": "every"})
+    sent = {r.client_order_id for r in journal.orders() if r.state != OrderState.REFUSED}
+    assert len(sent) == 3
+    again = make_store()  # the restarted runner
+    strat, broker, data = run_live(
+        EveryBar,
+        make_bars(1, start=store.clock()),
+        backfill=3,
+        store=again,
+        broker_kw={"strategy_name": "every"},
+    )
+    refused = {r.client_order_id for r in journal.orders(states=[OrderState.REFUSED])}
+    assert len(refused) == 3 and not refused & sent  # the warm-up bars were refused
+    assert {r.client_order_id for r in journal.orders()} >= sent  # under ids of their own
+    assert sum(1 for r in fake.requests if r["method"] == "POST") == 4  # 3 + the new live bar's
