@@ -164,3 +164,46 @@ def test_unaffordable_orders_are_margin_as_in_a_backtest(fake, run_live, make_ba
     strat, broker, data = run_live(TooBig, bars)
     assert strat.events == expected
     assert "Margin" in [e[1] for e in expected]
+
+
+class CancelBracket(bt.Strategy):
+    """Cancels a bracket's stop leg once the entry filled, and an unfilled bracket's parent."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+        self.first: list = []
+        self.second: list = []
+
+    def notify_order(self, order: bt.Order) -> None:
+        self.events.append((len(self), order.ref, order.getstatusname()))
+
+    def next(self) -> None:
+        n, close = len(self), self.data.close[0]
+        if n == 2:
+            self.first = self.buy_bracket(
+                size=3, price=close + 5, stopprice=close - 30, limitprice=close + 30
+            )
+        elif n == 4:
+            self.cancel(self.first[1])  # the stop leg, entry filled
+        elif n == 6:
+            self.second = self.buy_bracket(
+                size=2, price=close - 40, stopprice=close - 60, limitprice=close + 9
+            )
+        elif n == 8:
+            self.cancel(self.second[0])  # the unfilled parent
+
+
+def test_bracket_cancels_as_in_a_backtest(fake, run_live, make_bars):
+    bars = make_bars(10)
+    cerebro = bt.Cerebro(stdstats=False)
+    cerebro.adddata(bt.feeds.PandasData(dataname=bars), name=SYMBOL)
+    cerebro.broker.setcash(100_000.0)
+    cerebro.addstrategy(CancelBracket)
+    expected = cerebro.run()[0].events
+    strat, broker, data = run_live(CancelBracket, bars)
+    base_bt, base_live = expected[0][1], strat.events[0][1]
+    assert [(n, r - base_live, s) for n, r, s in strat.events] == [
+        (n, r - base_bt, s) for n, r, s in expected
+    ]
+    assert [s for _, _, s in expected].count("Canceled") == 5
+    assert broker.getposition(data).size == fake.positions["AAPL"]["qty"] == 3
