@@ -1,8 +1,8 @@
 """AlpacaData: a live backtrader feed: REST backfill, then completed bars from the market-data stream.
 
 Bars carry their START time (tz-naive UTC, like every tradeforge feed). The stream sends 1-minute bars;
-longer timeframes are aggregated here and a bar is delivered when its last minute arrives (or a minute of
-a later bar). Every delivered bar is marked tradable or not (:attr:`AlpacaData.tradable`, which the
+longer timeframes are aggregated here and a bar is delivered when its last minute arrives, a minute of a
+later bar arrives, or the clock passes its end by 5 s (IEX sends no bar for a minute without a trade). Every delivered bar is marked tradable or not (:attr:`AlpacaData.tradable`, which the
 broker checks before sending an order): backfill and REST gap-fill bars are never tradable, nor is a
 stream bar that arrives more than ``max_lag_s`` after it closed.
 
@@ -148,6 +148,7 @@ class AlpacaData(bt.feed.DataBase):
             except queue.Empty:
                 if self._finish.is_set():
                     return False
+                self._flush_bucket()
                 self._watchdog()
                 if not self._ready and not self._gap_fill:
                     return None
@@ -169,9 +170,17 @@ class AlpacaData(bt.feed.DataBase):
             return
         start = self._bucket_start(ts)
         if self._bucket and self._bucket_start(self._bucket[0][0]) != start:
-            self._emit_bucket(tradable=False)  # its last minute never came: complete but late
+            self._emit_bucket(tradable=True)  # its last minute had no trade: complete now
         self._bucket = (self._bucket or []) + [(ts, *ohlcv)]
         if ts + _MINUTE >= start + self._bar:
+            self._emit_bucket(tradable=True)
+
+    def _flush_bucket(self, grace_s: float = 5.0) -> None:
+        """Deliver a bar whose last minute(s) had no trade once the clock is *grace_s* past its end."""
+        if not self._bucket:
+            return
+        end = (self._bucket_start(self._bucket[0][0]) + self._bar).tz_localize("UTC").to_pydatetime()
+        if (self.store.clock() - end).total_seconds() >= grace_s:
             self._emit_bucket(tradable=True)
 
     def _bucket_start(self, ts: pd.Timestamp) -> pd.Timestamp:

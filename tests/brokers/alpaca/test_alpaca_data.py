@@ -73,3 +73,20 @@ def test_bad_arguments(store):
         store.getdata("AAPL", "1m", lines=("x",))
     with pytest.raises(ConfigError, match="timeframe"):
         store.getdata("AAPL", "7m")
+
+
+def test_a_bar_whose_last_minute_never_comes_is_delivered_after_its_end(fake, store, run_live, make_bars):
+    minutes = make_bars(10).drop(index=make_bars(10).index[[3, 4]])  # no trade in the bar's last 2 minutes
+
+    def driver(data):
+        for ts, row in minutes.iloc[:3].iterrows():
+            _push(fake, store, ts, row)
+        store.clock.now = (minutes.index[0] + pd.Timedelta(minutes=5, seconds=6)).tz_localize("UTC")
+        assert data.wait_consumed(1, 10)  # flushed by the clock, not a late bar
+        for ts, row in minutes.iloc[3:].iterrows():
+            _push(fake, store, ts, row)
+        assert data.wait_consumed(2, 10)
+
+    strat, broker, data = run_live(Lines, driver, timeframe="5m")
+    assert [r[0] for r in strat.rows] == list(pd.date_range(minutes.index[0], periods=2, freq="5min"))
+    assert strat.rows[0][4] == minutes.close.iloc[2] and data.tradable
