@@ -2,9 +2,10 @@
 
 Bars carry their START time (tz-naive UTC, like every tradeforge feed). The stream sends 1-minute bars;
 longer timeframes are aggregated here and a bar is delivered when its last minute arrives, a minute of a
-later bar arrives, or the clock passes its end by 5 s (IEX sends no bar for a minute without a trade). Every delivered bar is marked tradable or not (:attr:`AlpacaData.tradable`, which the
-broker checks before sending an order): backfill and REST gap-fill bars are never tradable, nor is a
-stream bar that arrives more than ``max_lag_s`` after it closed.
+later bar arrives, or the clock passes its end by 5 s (IEX sends no bar for a minute without a trade).
+Every delivered bar is marked tradable or not (:attr:`AlpacaData.tradable`, which the broker checks
+before sending an order): backfill and REST gap-fill bars are never tradable, nor is a stream bar that
+arrives more than ``max_lag_s`` after it closed.
 
 A silent stream (connected, no bar for more than ``stale_factor`` bar lengths while the market is open)
 is a fault: the stream is forced to reconnect and re-subscribe and the missed bars are fetched over REST
