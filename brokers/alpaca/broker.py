@@ -90,6 +90,7 @@ class AlpacaBroker(bt.BrokerBase):
         self._resync = False
         self._account_due = False
         self._intents: dict[str, Any] = {}  # client id -> OrderIntent sent
+        self.position_adoptions = 0  # positions taken over from Alpaca
         self.refused: list[tuple[str, str]] = []  # (client id, reason), for reports
 
     # ------------------------------------------------------------ lifecycle
@@ -107,6 +108,26 @@ class AlpacaBroker(bt.BrokerBase):
 
     def _refresh_account(self) -> None:
         self._cash = self.store.account().cash
+
+    def _check_positions(self) -> None:
+        """Adopt Alpaca's position for a symbol none of our live orders can still move (e.g. an order of
+        an earlier session filled): the books then follow the broker, never the other way round."""
+        broker = self.store.positions()
+        self._broker_positions = broker
+        busy = {symbol_of(t.order.data) for t in self._all_parts() if not t.final and t.order.alive()}
+        for data, pos in self.positions.items():
+            symbol = symbol_of(data)
+            qty, price = broker.get(symbol, (0.0, 0.0))
+            if symbol not in busy and abs(pos.size - qty) > 1e-9:
+                log.warning(
+                    "position %s: books say %g, Alpaca says %g (an order this session does not "
+                    "track filled); adopting Alpaca's",
+                    symbol,
+                    pos.size,
+                    qty,
+                )
+                pos.size, pos.price = qty, price
+                self.position_adoptions += 1
 
     # ------------------------------------------------------------ queries
     def getcash(self) -> float:
@@ -457,6 +478,7 @@ class AlpacaBroker(bt.BrokerBase):
         try:
             if self._account_due:
                 self._refresh_account()
+                self._check_positions()
                 self._account_due = False
         except TransientBrokerError as exc:
             log.warning("account refresh failed (%s); retrying at the next pass", exc)

@@ -192,3 +192,22 @@ def test_restart_replaying_live_bars_as_warm_up_never_collides(
     assert len(refused) == 3 and not refused & sent  # the warm-up bars were refused
     assert {r.client_order_id for r in journal.orders()} >= sent  # under ids of their own
     assert sum(1 for r in fake.requests if r["method"] == "POST") == 4  # 3 + the new live bar's
+
+
+def test_a_fill_of_an_untracked_order_moves_the_books_to_alpaca(fake, store, run_live, make_bars, journal):
+    from tradeforge.brokers.journal import OrderIntent
+
+    bars = make_bars(6, step=-1.0)  # falling: the limit below fills on bar 3
+    earlier = OrderIntent(
+        client_order_id="earlier-session-1",
+        strategy="x",
+        symbol="AAPL",
+        side="buy",
+        qty=7,
+        order_type="limit",
+        limit_price=float(bars.low.iloc[3]) + 0.5,
+    )
+    store.submit(earlier)  # sent before this session started
+    strat, broker, data = run_live(BuySell, bars)
+    assert broker.getposition(data).size == fake.positions["AAPL"]["qty"] == 7
+    assert broker.position_adoptions == 1
