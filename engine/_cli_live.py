@@ -22,22 +22,23 @@ from ._cli_common import parse_params
 
 __all__ = ["paper", "live"]
 
-_PAPER_HELP = """Paper trading: run a strategy on Alpaca's paper account (simulated fills, no real money).
-
-Live trading with real money is `tradeforge live` (needs TRADEFORGE_LIVE=1, live keys, the account typed).
+_PAPER_HELP = """\b
+Paper trading: runs a strategy on Alpaca's paper account, with no real money.
+Live trading with real money is `tradeforge live` (TRADEFORGE_LIVE=1, live keys).
 
 \b
 Keys come from the environment: APCA_API_KEY_ID and APCA_API_SECRET_KEY (free paper keys:
-https://app.alpaca.markets/paper/dashboard/overview -> API keys). Ctrl-C stops cleanly: open orders are
-left as they are unless --flatten-on-exit."""
+https://app.alpaca.markets/paper/dashboard/overview -> API keys). Ctrl-C stops cleanly: open orders
+are left as they are unless --flatten-on-exit."""
 
-_LIVE_HELP = """Live trading: run a strategy on Alpaca with REAL money (paper trading is `tradeforge paper`).
-
-Refused unless TRADEFORGE_LIVE=1, APCA_LIVE_API_KEY_ID / APCA_LIVE_API_SECRET_KEY are set and the account
-number shown is typed back; a paper journal is never reused for live.
+_LIVE_HELP = """\b
+Live trading: runs a strategy on Alpaca with REAL money (paper: `tradeforge paper`).
+Refused unless TRADEFORGE_LIVE=1, the live keys and the account number typed back.
 
 \b
-Ctrl-C stops cleanly: open orders are left as they are unless --flatten-on-exit."""
+Keys come from APCA_LIVE_API_KEY_ID / APCA_LIVE_API_SECRET_KEY (separate from the paper keys); a paper
+journal is never reused for live. Ctrl-C stops cleanly: open orders are left as they are unless
+--flatten-on-exit."""
 
 
 def _options(command: Callable) -> Callable:
@@ -89,6 +90,11 @@ def _emit(as_json: bool) -> Callable[[dict[str, Any]], None]:
     return emit
 
 
+def _prompt(text: str) -> str:
+    """The account-number prompt (on stderr, so --json stdout stays JSON)."""
+    return click.prompt(text, default="", show_default=False, err=True, prompt_suffix="")
+
+
 def _run(mode: str, options: dict[str, Any]) -> None:
     from tradeforge.engine.live import LiveConfig, run_live
     from tradeforge.engine.live.safety import check_live_env
@@ -109,20 +115,19 @@ def _run(mode: str, options: dict[str, Any]) -> None:
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         result = run_live(config, stop=stop, status=_emit(as_json),
-                          confirm=(lambda prompt: click.prompt(prompt, default="", show_default=False,
-                                                               err=True)) if mode == "live" else None)
+                          confirm=_prompt if mode == "live" else None)
     finally:
         signal.signal(signal.SIGINT, previous)
     click.echo(result.summary(), err=True)
 
 
-@click.command("paper", help=_PAPER_HELP)
+@click.command("paper", help=_PAPER_HELP, short_help="Paper trading on Alpaca (no real money).")
 @_options
 def paper(**options: Any) -> None:
     _run("paper", options)
 
 
-@click.command("live", help=_LIVE_HELP)
+@click.command("live", help=_LIVE_HELP, short_help="Live trading on Alpaca with REAL money (opt-in).")
 @_options
 def live(**options: Any) -> None:
     _run("live", options)

@@ -314,13 +314,15 @@ def _session_body(config: LiveConfig, strat: Any, predictor: Any, store: Any, jo
     session.previous = PreviousOrders(journal, store, followed)
     cerebro, _datas = _build(config, strat, session, store)
     store.on_reconnect(session.on_reconnect)
-    watcher = threading.Thread(target=_watch_stop, args=(stop, cerebro), name="tradeforge-live-stop",
+    done = threading.Event()
+    watcher = threading.Thread(target=_watch_stop, args=(stop, done, cerebro), name="tradeforge-live-stop",
                                daemon=True)
     watcher.start()
     try:
         strategies = cerebro.run()
         result.stopped_by = "error" if session.error else ("stop" if stop.is_set() else "end")
     finally:
+        done.set()
         stop.set()
         result.bars = session.bars
         result.reconciliations.extend(session.reports)
@@ -341,7 +343,12 @@ def _broker_refusals(cerebro: Any) -> list[tuple[str, str]]:
     return list(getattr(cerebro.broker, "refused", []) or [])
 
 
-def _watch_stop(stop: threading.Event, cerebro: Any) -> None:
-    """Stop cerebro from outside its thread once *stop* is set (the feeds wake up every qcheck)."""
+def _watch_stop(stop: threading.Event, done: threading.Event, cerebro: Any) -> None:
+    """Stop cerebro from outside its thread once *stop* is set (the feeds wake up every qcheck).
+
+    ``cerebro.run()`` clears a stop requested before it started, so the request is repeated until the
+    run has ended (*done*).
+    """
     stop.wait()
-    cerebro.runstop()
+    while not done.wait(0.1):
+        cerebro.runstop()
