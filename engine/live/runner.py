@@ -326,8 +326,8 @@ def _session_body(config: LiveConfig, strat: Any, predictor: Any, store: Any, jo
         stop.set()
         result.bars = session.bars
         result.reconciliations.extend(session.reports)
-        refused = list(risk.refusals)
-        result.refused = refused + [r for r in _broker_refusals(cerebro) if r not in refused]
+        # the broker journals every refusal (gate, not-tradable bar) under its own id: report those
+        result.refused = _broker_refusals(cerebro) or list(risk.refusals)
     result.error = session.error
     result.orders = sum(1 for row in journal.orders() if row.client_order_id not in before
                         and str(row.state) != "REFUSED")

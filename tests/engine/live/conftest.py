@@ -105,7 +105,7 @@ class Replay:
                 raise AssertionError(f"never subscribed to {symbol}: {self.error!r} {self.events}")
         return self
 
-    def wait_bar(self, ts, timeout: float = 30.0, kinds: tuple[str, ...] = ("bar",)) -> None:
+    def wait_bar(self, ts, timeout: float = 60.0, kinds: tuple[str, ...] = ("bar",)) -> None:
         """Wait until the session processed the bar at *ts* (as a tradable ``bar``, or any of *kinds*)."""
         want = pd.Timestamp(ts).isoformat()
         with self._cond:
