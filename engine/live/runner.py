@@ -190,21 +190,51 @@ def _build(config: LiveConfig, strat: Any, session: _Session, store: Any) -> tup
 
 
 def _finish(config: LiveConfig, store: Any, journal: Any, emit: Emit) -> tuple[list[str], bool]:
-    """Leave open orders as they are (said on screen), or cancel them and close every position."""
-    open_orders = [o for o in store.open_orders()]
+    """Leave open orders as they are (said on screen), or cancel them and close every position.
+
+    Flattening sends journaled market orders (intent ``flatten``, deterministic client ids), so the next
+    session's reconciliation knows them and their fills.
+    """
+    from tradeforge.brokers.alpaca.ids import client_order_id
+    from tradeforge.brokers.journal import OrderIntent
+
+    open_orders = list(store.open_orders())
     if not config.flatten_on_exit:
         if open_orders:
             shown = ", ".join(o.client_order_id for o in open_orders[:5])
             emit({"event": "stop", "message": f"stopped: {len(open_orders)} open order(s) left at the broker "
                   f"as they are ({shown}); --flatten-on-exit cancels and closes"})
+        else:
+            emit({"event": "stop", "message": "stopped: no open orders left at the broker"})
         return [o.client_order_id for o in open_orders], False
     for order in open_orders:
         store.cancel(order.broker_id)
-    for symbol in list(broker_positions(store)):
-        store.close_position(symbol)
+    _wait_final(store, [o.client_order_id for o in open_orders])
+    now = store.clock()
+    closing = []
+    for symbol, qty in broker_positions(store).items():
+        cid = client_order_id(config.strategy, symbol, now, "flatten", 0)
+        store.submit(OrderIntent(client_order_id=cid, strategy=config.strategy, symbol=symbol,
+                                 side="sell" if qty > 0 else "buy", qty=abs(qty), bar_time=now,
+                                 intent="flatten"))
+        closing.append(f"{symbol} {qty:g}")
     emit({"event": "stop", "message": f"stopped: flatten-on-exit cancelled {len(open_orders)} order(s) and "
-          "closed every position"})
+          f"sent market orders closing {', '.join(closing) or 'no position'}"})
     return [], True
+
+
+def _wait_final(store: Any, client_ids: list[str], timeout_s: float = 10.0) -> None:
+    """Wait until the broker reports each order final (a cancel completes asynchronously)."""
+    import time
+
+    waiting, deadline = set(client_ids), time.monotonic() + timeout_s
+    while waiting and time.monotonic() < deadline:
+        for cid in sorted(waiting):
+            order = store.order_by_client_id(cid)
+            if order is None or order.is_final:
+                waiting.discard(cid)
+        if waiting:
+            time.sleep(0.05)
 
 
 def run_live(config: LiveConfig, *, stop: threading.Event | None = None,
