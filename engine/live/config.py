@@ -58,6 +58,9 @@ class LiveConfig:
         Endpoint overrides (else ``APCA_API_BASE_URL`` ... , else Alpaca's hosts by mode).
     feed : str
         Market-data feed (``iex`` or ``sip``).
+    max_lag_bars : float, optional
+        A stream bar arriving more than this many bar lengths after its close is delivered but never
+        traded on (None: no age check, for replays of past bars).
     json_status : bool
         Status lines as JSON objects (one per line) instead of text.
     """
@@ -82,6 +85,7 @@ class LiveConfig:
     stream_url: str | None = None
     data_stream_url: str | None = None
     feed: str = "iex"
+    max_lag_bars: float | None = 1.0
     json_status: bool = False
 
     def __post_init__(self) -> None:
@@ -106,6 +110,9 @@ class LiveConfig:
             bad = isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
             if bad or not 0.0 < value <= 1.0:
                 raise ConfigError(f"{name}: expected a fraction in (0, 1], got {value!r}; e.g. {name}=0.2")
+        lag = self.max_lag_bars
+        if lag is not None and (isinstance(lag, bool) or not isinstance(lag, int | float) or not lag > 0):
+            raise ConfigError(f"max_lag_bars: expected a positive number of bar lengths or None, got {lag!r}")
         if self.feed not in ("iex", "sip"):
             raise ConfigError(f"feed: expected 'iex' or 'sip', got {self.feed!r}")
 

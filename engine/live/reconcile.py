@@ -87,6 +87,7 @@ class _Reconciler:
     def __init__(self, journal: Any, store: Any, report: ReconcileReport) -> None:
         self.journal, self.store, self.report = journal, store, report
         self._parents: dict[str, Any] = {}
+        self.newest: Any = None  # the latest broker update applied (the journal's last seen event)
 
     def apply(self, row: Any, order: Any) -> None:
         """Bring the journal's row to the broker's *order* (status, id, fills)."""
@@ -99,6 +100,7 @@ class _Reconciler:
             if self.journal.record_fill(cid, fill_execution_id(order.broker_id, cum), cum - have,
                                         price if price > 0 else avg, at):
                 self.report.fills_added += 1
+        self.newest = at if self.newest is None or at > self.newest else self.newest
         changed = self.journal.update_order(cid, status=order.status, at=at, broker_order_id=order.broker_id,
                                             filled_qty=cum or None, filled_avg_price=avg or None,
                                             reason="reconciled with the broker")
@@ -190,6 +192,8 @@ def reconcile(journal: Any, store: Any, *, protect: Callable[[Any, float], str |
     if report.mismatches:
         raise BrokerError("reconciliation failed, journal and broker differ: " + "; ".join(report.mismatches)
                           + ". Nothing was traded; resolve it in the account (or the journal) and restart")
+    if rec.newest is not None:
+        journal.set_last_event_at(rec.newest)
     _protect(journal, store, held, report, protect)
     return report
 

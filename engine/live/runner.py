@@ -173,11 +173,15 @@ def _build(config: LiveConfig, strat: Any, session: _Session, store: Any) -> tup
     from ._recorder import LiveRecorder
 
     cerebro = bt.Cerebro(stdstats=False, live=True, preload=False, runonce=False, exactbars=False)
+    from tradeforge.timeframes import to_timedelta
+
     compute = strat.lines if strat.line_names else None
+    bar_s = to_timedelta(config.timeframe).total_seconds()
+    lag = None if config.max_lag_bars is None else config.max_lag_bars * bar_s
     datas = []
     for symbol in config.symbols:
         data = store.getdata(symbol, timeframe=config.timeframe, backfill=strat.warmup,
-                             lines=strat.line_names, compute=compute)
+                             lines=strat.line_names, compute=compute, max_lag_s=lag)
         cerebro.adddata(data, name=symbol)
         datas.append(data)
     broker = live_broker_class()(store=store, strategy_name=config.strategy, pre_trade_gate=session.risk.gate,

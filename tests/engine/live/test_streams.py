@@ -56,8 +56,11 @@ def test_hundred_dropped_or_silent_streams_no_missed_fill_no_stale_trade(fake, t
     df = frames["SPY"]
     fake.set_market_open(True)
     fake.add_history("SPY", df.iloc[:warm])
+    # the clock jumps ahead at every silence: the age check would hold back every bar after that, so it is
+    # off here (late bars are the REST gap fill's); test_max_lag_bars covers it
     config = LiveConfig(strategy="sma_cross", symbols=("SPY",), params={"fast": 2, "slow": 4},
-                        journal_root=str(tmp_path / "journal"), max_drawdown=1.0, daily_loss_limit=1.0)
+                        journal_root=str(tmp_path / "journal"), max_drawdown=1.0, daily_loss_limit=1.0,
+                        max_lag_bars=None)
     clock = JumpClock()
     replay = Replay(fake, config, clock=clock).start()
     stale: set[pd.Timestamp] = set()
@@ -112,3 +115,29 @@ def test_hundred_dropped_or_silent_streams_no_missed_fill_no_stale_trade(fake, t
     assert len(fake.fills) >= 20 and len(stale) >= 30
     assert missed == [] and stale_trades == []
     assert None not in orders.values()
+
+
+def test_max_lag_bars_a_bar_arriving_late_is_never_traded(fake, tmp_path):
+    warm = 4
+    frames = now_minute_frames({"SPY": minute_bars(30, seed=21)}, history=warm)
+    df = frames["SPY"]
+    fake.set_market_open(True)
+    fake.add_history("SPY", df.iloc[:warm])
+    clock = JumpClock()
+    config = LiveConfig(strategy="sma_cross", symbols=("SPY",), params={"fast": 2, "slow": 4},
+                        journal_root=str(tmp_path / "journal"), max_drawdown=1.0, daily_loss_limit=1.0)
+    replay = Replay(fake, config, clock=clock).start()
+    replay.push(frames, warm)                                  # on time: a live bar
+    clock.jump(60)                                             # the session falls an hour behind
+    for i in range(warm + 1, len(df)):
+        replay.push(frames, i, wait=False)
+        replay.wait_bar(df.index[i], kinds=("bar", "stale_bar"))
+    result = replay.finish()
+    late = [e for e in replay.events if e["event"] == "stale_bar"]
+    assert result.bars == 1 and len(late) == len(df) - warm - 1
+    assert result.refused and all("not tradable" in reason for _, reason in result.refused)
+    root = tmp_path / "journal"
+    with Journal.open(account="PA1TEST0001", mode="paper", root=root, create=False) as journal:
+        sent = [journal.order(o["client_order_id"]).intent.bar_time for o in fake.orders]
+    on_time = df.index[warm].tz_localize("UTC")
+    assert all(t == on_time for t in sent)                     # only the on-time bar ever traded
