@@ -6,7 +6,8 @@ bar is past: the strategy decides again on the next live bar) and waits until th
 final, then reconciles again; *protective* orders (bracket legs, protective stops) are kept working.
 :class:`PreviousOrders` then follows those kept ones after every bar (one lookup each): a fill is
 journaled, and the broker's position of that symbol is re-read, so the strategy never acts on a stale
-position.
+position. When the strategy sends an order that reduces a position, the earlier sessions' protective
+orders of that symbol are cancelled first (and waited for): no protective order outlives its position.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .reconcile import ReconcileReport, _Reconciler
+from .reconcile import ReconcileReport, _Reconciler, working_orders
 
 __all__ = ["settle_previous", "PreviousOrders"]
 
@@ -49,10 +50,32 @@ def settle_previous(journal: Any, store: Any, *, timeout_s: float = 10.0,
 class PreviousOrders:
     """Follows the journal's open orders that this session's broker does not track (see the module notes)."""
 
-    def __init__(self, journal: Any, store: Any, followed: set[str]) -> None:
+    def __init__(self, journal: Any, store: Any, followed: set[str], before: set[str] | None = None) -> None:
         self.journal, self.store = journal, store
         self.followed = set(followed)   # client ids of orders this session's broker does not track
+        self.before = set(before or ())  # every client id journaled before this session
         self.report = ReconcileReport()
+        self.cancelled: list[str] = []
+
+    def clear_protective(self, symbol: str, side: str) -> list[str]:
+        """Cancel the working *side* orders of *symbol* that belong to no order of this session (the
+        earlier sessions' bracket legs and protective stops), wait until final; return their client ids."""
+        # orders this session's broker sent (it manages their brackets itself); everything else working
+        # (earlier sessions' legs, protective stops placed by a reconciliation) goes with the position
+        ours = {row.client_order_id for row in self.journal.orders()} - self.before - self.followed
+        stale = [part for parent, part in working_orders(self.store) if parent.client_order_id not in ours
+                 and part.symbol == symbol and part.side == side]
+        for part in stale:
+            self.store.cancel(part.broker_id)
+        waiting = {part.client_order_id for part in stale}
+        deadline = time.monotonic() + 10.0
+        while waiting and time.monotonic() < deadline:
+            open_ids = {part.client_order_id for _, part in working_orders(self.store)}
+            waiting &= open_ids
+            if waiting:
+                time.sleep(0.05)
+        self.cancelled.extend(part.client_order_id for part in stale)
+        return [part.client_order_id for part in stale]
 
     def pending(self) -> list[Any]:
         return [row for row in self.journal.open_orders() if row.client_order_id in self.followed]
@@ -90,6 +113,21 @@ def live_broker_class() -> type:
         def __init__(self, store: Any) -> None:
             super().__init__(store)
             self._previous_seq: int | None = None
+
+        def _clear(self, data: Any, size: float, side: str) -> None:
+            held = self.getposition(data).size
+            reduces = (side == "sell" and held > 0) or (side == "buy" and held < 0)
+            if self.p.previous is not None and reduces and size:
+                self.p.previous.clear_protective(data._name, side)
+
+        def buy(self, owner: Any, data: Any, size: float, *args: Any, **kwargs: Any) -> Any:
+            self._clear(data, size, "buy")
+            return super().buy(owner, data, size, *args, **kwargs)
+
+        def sell(self, owner: Any, data: Any, size: float, *args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("parent") is None:  # a bracket's own children are not exits
+                self._clear(data, size, "sell")
+            return super().sell(owner, data, size, *args, **kwargs)
 
         def next(self) -> None:
             seq = self.store.bar_seq

@@ -83,6 +83,24 @@ def _flatten(orders: Any) -> list[Any]:
     return [leg for order in orders or () for leg in order.flatten()]
 
 
+def working_orders(store: Any, days: float = 7.0) -> list[Any]:
+    """Every order working at the broker, bracket legs included, as top-level ``(parent, part)`` pairs.
+
+    ``GET /v2/orders?status=open`` leaves out the legs of a bracket whose parent has filled (the parent is
+    no longer open), which are exactly the protective orders; so the orders of the last *days* are read
+    too and every part not final is kept.
+    """
+    import datetime as dt
+
+    seen: dict[str, tuple[Any, Any]] = {}
+    since = store.clock() - dt.timedelta(days=days)
+    for parent in [*store.open_orders(), *store.orders_since(since)]:
+        for part in parent.flatten():
+            if not part.is_final:
+                seen.setdefault(part.broker_id, (parent, part))
+    return list(seen.values())
+
+
 class _Reconciler:
     def __init__(self, journal: Any, store: Any, report: ReconcileReport) -> None:
         self.journal, self.store, self.report = journal, store, report
@@ -148,15 +166,14 @@ class _Reconciler:
     def unknown_open(self) -> None:
         """Every order working at the broker must be known to the journal (or be a leg of one that is)."""
         journaled = {r.broker_order_id for r in self.journal.orders() if r.broker_order_id}
-        for parent in self.store.open_orders():
+        for parent, order in working_orders(self.store):
             known = self.journal.order(parent.client_order_id) is not None or parent.broker_id in journaled
-            for order in parent.flatten():
-                if known or self.journal.order(order.client_order_id) is not None or order.is_final:
-                    continue
-                what = f"{order.side} {order.qty:g} {order.symbol} {order.order_type}"
-                self.report.mismatches.append(
-                    f"the broker has open order {order.broker_id} ({what}, client id "
-                    f"{order.client_order_id!r}) that the journal does not know")
+            if known or self.journal.order(order.client_order_id) is not None:
+                continue
+            what = f"{order.side} {order.qty:g} {order.symbol} {order.order_type}"
+            self.report.mismatches.append(
+                f"the broker has open order {order.broker_id} ({what}, client id "
+                f"{order.client_order_id!r}) that the journal does not know")
 
 
 def reconcile(journal: Any, store: Any, *, protect: Callable[[Any, float], str | None] | None = None
@@ -203,7 +220,7 @@ def _protect(journal: Any, store: Any, held: dict[str, float], report: Reconcile
     """Give every open long position that came from a stop-protected entry a working stop."""
     if protect is None or not held:
         return
-    stops = {o.symbol for o in _flatten(store.open_orders())
+    stops = {o.symbol for _, o in working_orders(store)
              if o.order_type in ("stop", "stop_limit", "trailing_stop") and o.side == "sell"}
     latest: dict[str, Any] = {}
     for row in journal.orders(["FILLED", "PARTIALLY_FILLED"]):

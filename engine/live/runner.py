@@ -30,7 +30,7 @@ from tradeforge.errors import BrokerError, ConfigError
 
 from ._previous import PreviousOrders, settle_previous
 from .config import LiveConfig
-from .reconcile import ReconcileReport, broker_positions, protective_stop, reconcile
+from .reconcile import ReconcileReport, broker_positions, protective_stop, reconcile, working_orders
 from .safety import check_live_env, check_paper_target, confirm_account
 
 __all__ = ["LiveResult", "run_live"]
@@ -202,7 +202,7 @@ def _finish(config: LiveConfig, store: Any, journal: Any, emit: Emit) -> tuple[l
     from tradeforge.brokers.alpaca.ids import client_order_id
     from tradeforge.brokers.journal import OrderIntent
 
-    open_orders = list(store.open_orders())
+    open_orders = [part for _, part in working_orders(store)]
     if not config.flatten_on_exit:
         if open_orders:
             shown = ", ".join(o.client_order_id for o in open_orders[:5])
@@ -345,7 +345,7 @@ def _session_body(config: LiveConfig, strat: Any, predictor: Any, store: Any, jo
                        line_names=strat.line_names, strategy_name=config.strategy)
     session.backfill = strat.warmup
     followed = {row.client_order_id for row in journal.open_orders()}
-    session.previous = PreviousOrders(journal, store, followed)
+    session.previous = PreviousOrders(journal, store, followed, before)
     cerebro, _datas = _build(config, strat, session, store)
     store.on_reconnect(session.on_reconnect)
     done = threading.Event()

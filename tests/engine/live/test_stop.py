@@ -79,3 +79,43 @@ def test_flatten_on_exit_cancels_and_closes_and_the_next_session_reconciles(fake
         assert journal_positions(journal) == {}
         flatten = [r for r in journal.orders() if r.intent.intent == "flatten"]
         assert all(r.state == "FILLED" for r in flatten)
+
+
+def test_an_earlier_sessions_bracket_legs_never_outlive_the_position(fake, tmp_path):
+    """A bracket from a killed session is filled and its legs work at the broker; the new session's strategy
+    closes the position: the legs are cancelled before its sell goes out, so no short ever appears."""
+    import datetime as dt
+
+    from tradeforge.brokers.journal import OrderIntent
+
+    from .conftest import make_store
+
+    frames = _frames(fake, n=80, seed=12)
+    df = frames["SPY"]
+    with Journal.open(account="PA1TEST0001", mode="paper", root=tmp_path / "journal") as journal:
+        store = make_store(fake, journal)
+        price = float(df["close"].iloc[WARM - 1])
+        store.submit(OrderIntent(client_order_id="earlier-bracket", strategy="sma_cross", symbol="SPY",
+                                 side="buy", qty=100, take_profit=price * 1.5, stop_loss=price * 0.5,
+                                 bar_time=dt.datetime(2024, 1, 2, tzinfo=dt.UTC), intent="bracket"))
+        row = df.iloc[WARM]
+        fake.push_bar("SPY", df.index[WARM], row.open, row.high, row.low, row.close, row.volume)
+        # the earlier session's broker never journaled the fill: the restart reconciles it
+    legs = [o for o in fake.orders if o["client_order_id"] != "earlier-bracket"]
+    assert _held(fake) == 100 and len(legs) == 2
+    from tradeforge.strategies.sma_cross import crossover
+
+    cross = crossover(df["close"].to_numpy(), 2, 4)
+    down = next(i for i in range(WARM + 1, len(df)) if cross[i] < 0)
+    frames = {"SPY": df}
+    config = LiveConfig(strategy="sma_cross", symbols=("SPY",), params={"fast": 2, "slow": 4},
+                        max_drawdown=1.0, daily_loss_limit=1.0, journal_root=str(tmp_path / "journal"))
+    replay = Replay(fake, config).start()
+    for i in range(WARM + 1, down + 3):
+        replay.push(frames, i)
+        assert _held(fake) >= 0                                       # never short
+    replay.finish()
+    states = {o["client_order_id"]: o["status"] for o in fake.orders}
+    assert all(states[leg["client_order_id"]] == "canceled" for leg in legs), (states, replay.events[-4:])
+    exits = [o for o in fake.orders if o["side"] == "sell" and o["client_order_id"].startswith("tf-")]
+    assert exits and states[exits[0]["client_order_id"]] == "filled"
