@@ -27,7 +27,7 @@ def test_daily_loss_limit_blocks_rest_of_day_and_lifts_next_day():
     assert status.daily_blocked and status.daily_loss == pytest.approx(0.031)
     assert not rules.allow_entry(0)
     assert "daily loss limit" in rules.entry_block_reason(0)
-    assert rules.update(101.0, t + dt.timedelta(hours=2)).daily_blocked  # recovery the same day: still blocked
+    assert rules.update(101.0, t + dt.timedelta(hours=2)).daily_blocked  # a recovery the same day: blocked
     # next day: start equity is the last equity of the previous day (101), the block lifts
     status = rules.update(99.0, dt.datetime(2024, 1, 3, 10))
     assert not status.daily_blocked and status.daily_loss == pytest.approx(1 - 99 / 101)

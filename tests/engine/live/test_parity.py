@@ -105,5 +105,13 @@ def test_ml_with_a_saved_model_live_equals_backtest(fake, tmp_path, registry):
     fills = _check_parity(fake, frames, backtest, live)
     brackets = [o for o in fake.orders if o.get("order_class") == "bracket" and o["type"] == "market"]
     assert brackets, "the ml scenario must place bracket entries"
+    from tradeforge.brokers.journal import Journal
+
+    root = tmp_path / "journal"
+    with Journal.open(account="PA1TEST0001", mode="paper", root=root, create=False) as journal:
+        signals = journal.signals_frame()
+    assert len(signals) == live.bars                                   # one journaled signal per live bar
+    assert set(signals["decision"]) <= {"buy", "sell", "hold"} and "buy" in set(signals["decision"])
+    assert signals["confidence"].notna().all()
     print(f"PARITY ml: {len(fills)} fills ({len(brackets)} brackets), final value {live.equity:.2f}, "
           f"{live.bars} live bars")
