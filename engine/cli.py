@@ -103,14 +103,17 @@ def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, com
              slippage_bps: float, start: str | None, end: str | None, out: str | None, as_json: bool,
              tearsheet: bool, lenient: bool) -> None:
     """Run a backtest and write its report (metrics, trades, equity, tearsheet, plot)."""
+    from tradeforge.engine._render import SideRenderer
     from tradeforge.engine.config import BacktestConfig
     from tradeforge.engine.report import write_report
     from tradeforge.engine.runner import run_backtest
 
     config = BacktestConfig(cash=cash, commission=commission, slippage_bps=slippage_bps, start=start, end=end)
-    result = run_backtest(command_data(data, lenient), strategy, parse_params(params), config=config,
-                          progress=sys.stderr.isatty())
-    out_dir = write_report(result, Path(out) if out else _default_out(strategy, data), tearsheet=tearsheet)
+    with SideRenderer(tearsheet=tearsheet) as renderer:  # imports matplotlib while the backtest runs
+        result = run_backtest(command_data(data, lenient), strategy, parse_params(params), config=config,
+                              progress=sys.stderr.isatty())
+        out_dir = write_report(result, Path(out) if out else _default_out(strategy, data),
+                               tearsheet=tearsheet, renderer=renderer)
     _emit(result.metrics, out_dir, as_json)
 
 
@@ -180,14 +183,17 @@ def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, ancho
     config = WalkForwardConfig(train_bars=train_bars, test_bars=test_bars, anchored=anchored, seed=seed,
                                workers=workers, scheduler=scheduler, cash=cash, commission=commission,
                                slippage_bps=slippage_bps)
+    from tradeforge.engine._render import SideRenderer
+
     callback, close = _fold_progress()
     try:
         result = run_walkforward(command_data(data, lenient), strategy, parse_params(params), config=config,
                                  progress=callback)
     finally:
         close()
-    out_dir = write_walkforward(result, Path(out) if out else _default_out(strategy, data, "walkforward"),
-                                tearsheet=tearsheet)
+    with SideRenderer(tearsheet=tearsheet) as renderer:
+        out_dir = write_walkforward(result, Path(out) if out else _default_out(strategy, data, "walkforward"),
+                                    tearsheet=tearsheet, renderer=renderer)
     _emit(result.metrics, out_dir, as_json)
 
 

@@ -12,8 +12,6 @@ import json
 import logging
 import math
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +20,13 @@ import pandas as pd
 
 from tradeforge.errors import ConfigError
 
+from ._render import SideRenderer, render
+from .plots import plot_equity, two_panels
 from .results import BacktestResult
 
+# plot_equity, two_panels: re-exported from .plots
 __all__ = ["METRIC_KEYS", "compute_metrics", "equity_returns", "periods_per_year", "buy_and_hold",
-           "plot_equity", "two_panels", "write_tearsheet", "write_report"]
+           "daily_returns", "plot_equity", "two_panels", "write_tearsheet", "write_report"]
 
 METRIC_KEYS = ("final_value", "total_return", "cagr", "sharpe", "sortino", "max_drawdown", "calmar",
                "win_rate", "profit_factor", "n_trades", "exposure", "bars", "seconds")
@@ -162,51 +163,47 @@ def buy_and_hold(prices: dict[str, pd.DataFrame], index: pd.DatetimeIndex | None
     return returns.rename("buy_and_hold")
 
 
-def plot_equity(equity: pd.Series, path: str | Path, title: str = "equity") -> Path:
-    """Save a two-panel PNG: equity curve on top, drawdown (in %) below. Uses the Agg backend.
+def daily_returns(returns: pd.Series) -> tuple[pd.Series, str]:
+    """Per-bar simple returns as daily returns: intraday bars compounded per calendar day (the day's
+    label is its date), daily or longer bars unchanged. Returns ``(returns, "daily" | "bar")`` -- the
+    second names what one return now spans ("bar" for weekly or longer bars).
 
     Examples
     --------
-    >>> import tempfile, os
-    >>> eq = pd.Series([100.0, 90, 120], index=pd.date_range("2024-01-01", periods=3))
-    >>> os.path.getsize(plot_equity(eq, tempfile.mkdtemp() + "/e.png")) > 0
-    True
+    >>> r = pd.Series([0.1, -0.5, 0.2], index=pd.to_datetime(["2024-01-02 10:00", "2024-01-02 11:00",
+    ...                                                       "2024-01-03 10:00"]))
+    >>> d, freq = daily_returns(r)
+    >>> d.round(3).tolist(), freq, [str(t.date()) for t in d.index]
+    ([-0.45, 0.2], 'daily', ['2024-01-02', '2024-01-03'])
     """
-    drawdown = equity / equity.cummax() - 1.0
-    with two_panels(path, sharex=True) as (top, bottom):
-        top.plot(equity.index, equity.to_numpy(), lw=1.0)
-        top.set_title(title)
-        top.set_ylabel("portfolio value")
-        bottom.fill_between(drawdown.index, drawdown.to_numpy() * 100.0, 0.0, color="tab:red", alpha=0.5)
-        bottom.set_ylabel("drawdown %")
-    return Path(path)
-
-
-@contextmanager
-def two_panels(path: str | Path, *, sharex: bool = False) -> Iterator[tuple[Any, Any]]:
-    """The report figures' layout: a 10x6 in. figure, a tall top panel over a short bottom one (Agg
-    backend). Yields the two axes; on leaving the block the figure is saved to *path* (100 dpi) and closed."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (top, bottom) = plt.subplots(2, 1, sharex=sharex, figsize=(10, 6), height_ratios=(3, 1))
-    try:
-        yield top, bottom
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-    finally:
-        plt.close(fig)
+    if len(returns) < 2:
+        return returns, "daily"
+    bar = pd.Timedelta(np.median(np.diff(returns.index.asi8)), unit="ns")
+    if bar >= 2 * _DAY:
+        return returns, "bar"
+    if bar >= _DAY / 2:
+        return returns, "daily"
+    day = returns.index.normalize()
+    growth = (1.0 + returns).groupby(day).prod()
+    return (growth - 1.0).rename(returns.name), "daily"
 
 
 def write_tearsheet(returns: pd.Series, benchmark: pd.Series | None, path: str | Path, *, title: str,
-                    periods: float) -> Path:
-    """quantstats HTML tearsheet of *returns* against the *benchmark* returns Series (never a ticker,
-    so nothing is downloaded)."""
+                    periods: float | None = None) -> Path:
+    """quantstats HTML tearsheet (PNG figures) of *returns* against the *benchmark* returns Series (never a
+    ticker, so nothing is downloaded).
+
+    Intraday returns (and the benchmark) are first compounded to daily returns (:func:`daily_returns`),
+    so "Best Day", the daily charts and the annualisation (252 days) mean days. *periods* (returns per
+    year) is only used for bars of two days or longer; default: from the index.
+    """
     if isinstance(benchmark, str):
         raise ConfigError(f"benchmark: got the ticker {benchmark!r}; pass a returns Series (quantstats would "
                           "download a ticker, and reports are offline)")
+    returns, freq = daily_returns(returns)
+    if benchmark is not None:
+        benchmark = daily_returns(benchmark)[0].reindex(returns.index).fillna(0.0)
+    per_year = 252.0 if freq == "daily" else (periods or periods_per_year(returns.index))
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     import matplotlib
 
@@ -216,17 +213,24 @@ def write_tearsheet(returns: pd.Series, benchmark: pd.Series | None, path: str |
     with warnings.catch_warnings():  # seaborn/matplotlib deprecation chatter from inside quantstats
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", PendingDeprecationWarning)
-        qs.reports.html(returns, benchmark=benchmark, output=str(path), title=title,
-                        periods_per_year=max(1, int(round(periods))), download_filename=Path(path).name)
+        qs.reports.html(returns, benchmark=benchmark, output=str(path), title=title, figfmt="png",
+                        periods_per_year=max(1, int(round(per_year))), download_filename=Path(path).name)
     return Path(path)
 
 
+def _equity_plot_args(result: BacktestResult, benchmark: pd.Series | None) -> tuple[pd.Series, pd.Series]:
+    bench = buy_and_hold(result.prices, result.equity.index) if benchmark is None else benchmark
+    return bench, result.cash * (1.0 + bench).cumprod()
+
+
 def write_report(result: BacktestResult, out_dir: str | Path, benchmark: pd.Series | None = None, *,
-                 tearsheet: bool = True) -> Path:
+                 tearsheet: bool = True, renderer: SideRenderer | None = None) -> Path:
     """Write metrics.json, trades.csv, orders.csv, equity.csv, equity.png and tearsheet.html to *out_dir*.
 
-    *result* is a :class:`~tradeforge.engine.results.BacktestResult`; *benchmark* defaults to the
-    buy-and-hold returns of the traded data. ``tearsheet=False`` skips the (slow) HTML tearsheet.
+    *result* is a :class:`~tradeforge.engine.results.BacktestResult`; *benchmark* (per-bar returns)
+    defaults to the buy-and-hold returns of the traded data. ``tearsheet=False`` skips the (slow) HTML
+    tearsheet. With a *renderer* (:class:`~tradeforge.engine._render.SideRenderer`) the figures are
+    queued on it and are complete once the renderer's block ends; without one they are drawn here.
     Returns the directory.
 
     Examples
@@ -240,16 +244,16 @@ def write_report(result: BacktestResult, out_dir: str | Path, benchmark: pd.Seri
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    bench, bench_equity = _equity_plot_args(result, benchmark)
+    if tearsheet:
+        render(renderer, write_tearsheet, equity_returns(result.equity, result.cash, "strategy"), bench,
+               out / "tearsheet.html", title=f"{result.strategy} tearsheet",
+               periods=periods_per_year(result.equity.index))
+    render(renderer, plot_equity, result.equity, out / "equity.png", title=f"{result.strategy} equity",
+           benchmark=bench_equity, trades=result.trades)
     (out / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
     result.trades.to_csv(out / "trades.csv", index=False)
     result.orders.to_csv(out / "orders.csv", index=False)
     frame = pd.DataFrame({"equity": result.equity, "exposed": result.exposure.astype(int)})
     frame.to_csv(out / "equity.csv", index_label="datetime")
-    plot_equity(result.equity, out / "equity.png", title=f"{result.strategy} equity")
-    if tearsheet:
-        bench = buy_and_hold(result.prices, result.equity.index) if benchmark is None else benchmark
-        periods = periods_per_year(result.equity.index)
-        write_tearsheet(equity_returns(result.equity, result.cash, "strategy"), bench, out / "tearsheet.html",
-                        title=f"{result.strategy} tearsheet",
-                        periods=periods)
     return out

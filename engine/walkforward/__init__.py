@@ -38,6 +38,7 @@ import pandas as pd
 
 from tradeforge.errors import ConfigError
 
+from .._render import SideRenderer, render
 from ..config import WalkForwardConfig, model_defaults, split_params
 from ..data import common_index, load_frames, slice_frames
 from ..report import (
@@ -199,9 +200,13 @@ def assemble(results: list[FoldResult], frames: dict[str, pd.DataFrame], strateg
                              timings=timings, prices=frames, strategy=strategy, params=params, cash=cash)
 
 
-def write_walkforward(result: WalkForwardResult, out_dir: str | Path, *, tearsheet: bool = True) -> Path:
+def write_walkforward(result: WalkForwardResult, out_dir: str | Path, *, tearsheet: bool = True,
+                      renderer: SideRenderer | None = None) -> Path:
     """Write folds.csv, predictions.csv, trades.csv, orders.csv, equity.csv, metrics.json, timings.json,
     folds.png and (unless ``tearsheet=False``) tearsheet.html into *out_dir*; return the directory.
+
+    With a *renderer* (:class:`~tradeforge.engine._render.SideRenderer`) the figures are drawn in its
+    process and are complete once its block ends; without one they are drawn here.
 
     Examples
     --------
@@ -214,6 +219,12 @@ def write_walkforward(result: WalkForwardResult, out_dir: str | Path, *, tearshe
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if tearsheet:
+        render(renderer, write_tearsheet, equity_returns(result.equity, result.cash, "strategy"),
+               result.benchmark, out / "tearsheet.html",
+               title=f"{result.strategy} walk-forward (out of sample)",
+               periods=periods_per_year(result.equity.index))
+    render(renderer, plot_folds, result, out / "folds.png")
     result.folds.to_csv(out / "folds.csv", index=False)
     result.predictions.to_csv(out / "predictions.csv", index=False)
     result.trades.to_csv(out / "trades.csv", index=False)
@@ -221,31 +232,42 @@ def write_walkforward(result: WalkForwardResult, out_dir: str | Path, *, tearshe
     _equity_frame(result).to_csv(out / "equity.csv", index_label="datetime")
     (out / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
     (out / "timings.json").write_text(json.dumps(result.timings, indent=2) + "\n")
-    plot_folds(result, out / "folds.png")
-    if tearsheet:
-        write_tearsheet(equity_returns(result.equity, result.cash, "strategy"), result.benchmark,
-                        out / "tearsheet.html",
-                        title=f"{result.strategy} walk-forward (out of sample)",
-                        periods=periods_per_year(result.equity.index))
     return out
 
 
 def plot_folds(result: WalkForwardResult, path: str | Path) -> Path:
-    """Two panels: stitched out-of-sample equity vs buy-and-hold with fold boundaries; per-fold returns."""
-    bench = result.cash * (1.0 + result.benchmark).cumprod()
+    """Two panels: stitched out-of-sample equity vs buy-and-hold with fold boundaries (decimated lines,
+    money axis); per-fold test returns by fold number, folds without a trade hatched and labelled."""
+    from matplotlib.ticker import FuncFormatter
+
+    from ..plots import decimate, money
+
+    bench = decimate(result.cash * (1.0 + result.benchmark).cumprod())
+    equity = decimate(result.equity)
     folds = result.folds
     with two_panels(path) as (top, bottom):
-        top.plot(result.equity.index, result.equity.to_numpy(), lw=1.0,
-                 label=f"{result.strategy} (out of sample)")
+        top.plot(equity.index, equity.to_numpy(), lw=1.0, label=f"{result.strategy} (out of sample)")
         top.plot(bench.index, bench.to_numpy(), lw=0.8, color="gray", label="buy and hold")
         for start in folds["test_start"]:
             top.axvline(start, color="tab:orange", lw=0.5, alpha=0.6)
         top.set_ylabel("portfolio value")
+        top.yaxis.set_major_formatter(FuncFormatter(money))
         top.set_title("walk-forward: stitched out-of-sample equity (fold starts in orange)")
         top.legend(loc="upper left")
         returns = folds["total_return"].astype(float).fillna(0.0).to_numpy() * 100.0
-        bottom.bar(folds["fold"].to_numpy(), returns, color=np.where(returns >= 0, "tab:green", "tab:red"))
-        bottom.set_xlabel("fold")
+        numbers = folds["fold"].to_numpy()
+        bars = bottom.bar(numbers, returns, color=np.where(returns >= 0, "tab:green", "tab:red"))
+        idle = (folds["n_trades"].fillna(0).to_numpy() == 0 if "n_trades" in folds
+                else np.zeros(len(folds), dtype=bool))
+        for bar, none in zip(bars, idle, strict=True):
+            if none:
+                bar.set_hatch("//")
+                bar.set_facecolor("none")
+                bar.set_edgecolor("gray")
+                bottom.annotate("no trades", (bar.get_x() + bar.get_width() / 2, 0.0), ha="center",
+                                va="bottom", fontsize=7, color="gray", rotation=90)
+        bottom.set_xticks(numbers) if len(numbers) <= 30 else None
+        bottom.set_xlabel("fold" + (" (hatched: no trades)" if idle.any() else ""))
         bottom.set_ylabel("test return %")
     return Path(path)
 
