@@ -114,7 +114,11 @@ def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, com
                               progress=sys.stderr.isatty())
         out_dir = write_report(result, Path(out) if out else _default_out(strategy, data),
                                tearsheet=tearsheet, renderer=renderer)
+    from tradeforge.engine.explain import backtest_warnings, diagnose
+
     _emit(result.metrics, out_dir, as_json)
+    for warning in backtest_warnings(result, diagnose(result, result.params)):
+        click.echo(f"tradeforge: warning: {warning}", err=True)
 
 
 @main.command()
@@ -131,17 +135,33 @@ def strategies() -> None:
         click.echo(f"    params: {params}")
 
 
-def _fold_progress() -> tuple[Any, Any]:
-    """``(callback(result, n_folds), close)``: a rich bar on a terminal, one line per fold otherwise."""
-    if not sys.stderr.isatty():
-        def line(result: FoldResult, total: int) -> None:
-            row = result.row
-            sharpe = "n/a" if row["sharpe"] is None else f"{row['sharpe']:.2f}"
-            click.echo(f"fold {result.fold + 1}/{total} done: test {row['test_start']:%Y-%m-%d}.."
-                       f"{row['test_end']:%Y-%m-%d}, return {row['total_return']:+.2%}, sharpe {sharpe}, "
-                       f"{result.timings['total']:.1f}s", err=True)
+def _fold_line(result: FoldResult, total: int) -> str:
+    row = result.row
+    sharpe = "n/a" if row["sharpe"] is None else f"{row['sharpe']:.2f}"
+    auc = "" if row.get("auc") is None else f", AUC {row['auc']:.3f}"
+    return (f"fold {result.fold} done ({result.fold + 1} of {total}): test {row['test_start']:%Y-%m-%d}.."
+            f"{row['test_end']:%Y-%m-%d}, return {row['total_return']:+.2%}, sharpe {sharpe}{auc}, "
+            f"{row['n_trades']} trades, {result.timings['total']:.1f}s")
 
-        return line, lambda: None
+
+def _fold_progress() -> tuple[Any, Any]:
+    """``(callback(result, n_folds), close)``: a rich bar on a terminal, one line per fold otherwise,
+    printed in fold order (the numbers of folds.csv) whatever order the workers finish in."""
+    if not sys.stderr.isatty():
+        waiting: dict[int, FoldResult] = {}
+        state = {"next": 0, "total": 0}  # folds are numbered 0..: print each finished one up to the first gap
+
+        def line(result: FoldResult, total: int) -> None:
+            waiting[result.fold], state["total"] = result, total
+            while state["next"] in waiting:
+                click.echo(_fold_line(waiting.pop(state["next"]), total), err=True)
+                state["next"] += 1
+
+        def flush() -> None:  # a run that stopped early: print what is left, in order
+            for fold in sorted(waiting):
+                click.echo(_fold_line(waiting.pop(fold), state["total"]), err=True)
+
+        return line, flush
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -194,7 +214,11 @@ def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, ancho
     with SideRenderer(tearsheet=tearsheet) as renderer:
         out_dir = write_walkforward(result, Path(out) if out else _default_out(strategy, data, "walkforward"),
                                     tearsheet=tearsheet, renderer=renderer)
+    from tradeforge.engine.explain import verdict
+    from tradeforge.engine.report import periods_per_year
+
     _emit(result.metrics, out_dir, as_json)
+    click.echo("\n".join(verdict(result, result.diagnoses, periods_per_year(result.equity.index))), err=True)
 
 
 from ._cli_train import models, train  # noqa: E402  (light: click only at import)

@@ -197,7 +197,8 @@ def assemble(results: list[FoldResult], frames: dict[str, pd.DataFrame], strateg
     timings = {"total": round(seconds, 3), "folds": {str(r.fold): r.timings for r in results}}
     return WalkForwardResult(folds=folds, predictions=predictions, trades=trades, orders=orders,
                              equity=equity, exposure=exposure, benchmark=benchmark, metrics=metrics,
-                             timings=timings, prices=frames, strategy=strategy, params=params, cash=cash)
+                             timings=timings, prices=frames, strategy=strategy, params=params, cash=cash,
+                             diagnoses={r.fold: r.diagnosis for r in results})
 
 
 def write_walkforward(result: WalkForwardResult, out_dir: str | Path, *, tearsheet: bool = True,
