@@ -13,7 +13,8 @@ import click
 
 from tradeforge.errors import ConfigError
 
-__all__ = ["parse_params", "lenient_option", "command_data", "cost_options", "report_options"]
+__all__ = ["parse_params", "lenient_option", "command_data", "cost_options", "report_options",
+           "range_options", "check_out", "check_scheduler"]
 
 
 def parse_params(pairs: Sequence[str]) -> dict[str, str]:
@@ -68,11 +69,60 @@ def report_options(command_name: str) -> Callable[[Callable], Callable]:
     return apply
 
 
-def command_data(spec: str, lenient: bool) -> Any:
-    """What a command passes as ``data``: the spec (validated strictly downstream) or, with ``--lenient``,
-    the frames loaded leniently (the feeds layer logs each repair as a warning on stderr)."""
-    if not lenient:
+def range_options(command: Callable) -> Callable:
+    """``--from`` / ``--to``: the first and last bar to use (backtest, walkforward)."""
+    command = click.option("--to", "end", default=None, metavar="DATE", help="Last bar to use.")(command)
+    return click.option("--from", "start", default=None, metavar="DATE", help="First bar to use.")(command)
+
+
+def command_data(spec: str, lenient: bool, start: str | None = None, end: str | None = None) -> Any:
+    """What a command passes as ``data``: the spec (validated strictly downstream) or, with ``--lenient``
+    or a ``--from``/``--to`` range, the frames loaded here (the feeds layer logs each lenient repair as a
+    warning on stderr)."""
+    if not lenient and start is None and end is None:
         return spec
+    from tradeforge.engine.data import load_frames
     from tradeforge.feeds import load
 
-    return load(spec, lenient=True)
+    return load_frames(load(spec, lenient=True) if lenient else spec, start=start, end=end)
+
+
+def check_out(out: str | None) -> None:
+    """Fail at once (ConfigError) when the report directory *out* cannot be created or written."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    if out is None:
+        return
+    path = Path(out)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".tradeforge-write-test-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"--out {out!r}: cannot write a report there ({reason}); pass a writable "
+                          f"directory, e.g. --out {os.path.join('runs', path.name or 'report')}") from None
+
+
+def check_scheduler(address: str | None, timeout: float = 3.0) -> None:
+    """Fail within *timeout* seconds (ConfigError) when the Dask scheduler at *address* does not answer."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if address is None:
+        return
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or not port:
+        raise ConfigError(f"--scheduler {address!r}: expected tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise ConfigError(f"--scheduler {address!r}: no Dask scheduler answers at {host}:{port} "
+                          f"({exc.strerror or type(exc).__name__}); start one (dask scheduler) or drop "
+                          "--scheduler to run the folds locally") from None

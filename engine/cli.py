@@ -19,7 +19,16 @@ import click
 
 from tradeforge.errors import TradeforgeError
 
-from ._cli_common import command_data, cost_options, lenient_option, parse_params, report_options
+from ._cli_common import (
+    check_out,
+    check_scheduler,
+    command_data,
+    cost_options,
+    lenient_option,
+    parse_params,
+    range_options,
+    report_options,
+)
 
 if TYPE_CHECKING:  # pandas: not at --help time
     from tradeforge.engine.results import FoldResult
@@ -57,7 +66,24 @@ class _Group(click.Group):
         return rv
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tradeforge")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"tradeforge {_version()}")
+        ctx.exit(0)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Print the version and exit.")
 def main() -> None:
     """tradeforge: ML trading strategies on backtrader."""
 
@@ -95,21 +121,25 @@ def _emit(metrics: dict[str, Any], out_dir: Path, as_json: bool) -> None:
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
               help="Strategy parameter (repeatable).")
 @cost_options()
-@click.option("--from", "start", default=None, metavar="DATE", help="First bar to use.")
-@click.option("--to", "end", default=None, metavar="DATE", help="Last bar to use.")
+@range_options
 @report_options("backtest")
 @lenient_option
 def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, commission: float,
              slippage_bps: float, start: str | None, end: str | None, out: str | None, as_json: bool,
              tearsheet: bool, lenient: bool) -> None:
     """Run a backtest and write its report (metrics, trades, equity, tearsheet, plot)."""
+    from contextlib import nullcontext
+
     from tradeforge.engine._render import SideRenderer
     from tradeforge.engine.config import BacktestConfig
     from tradeforge.engine.report import write_report
     from tradeforge.engine.runner import run_backtest
 
     config = BacktestConfig(cash=cash, commission=commission, slippage_bps=slippage_bps, start=start, end=end)
-    with SideRenderer(tearsheet=tearsheet) as renderer:  # imports matplotlib while the backtest runs
+    check_out(out)
+    # with a tearsheet, its process imports matplotlib and quantstats while the backtest runs; without,
+    # the one small PNG is cheaper drawn here than in a second interpreter
+    with SideRenderer(tearsheet=True) if tearsheet else nullcontext() as renderer:
         result = run_backtest(command_data(data, lenient), strategy, parse_params(params), config=config,
                               progress=sys.stderr.isatty())
         out_dir = write_report(result, Path(out) if out else _default_out(strategy, data),
@@ -122,17 +152,32 @@ def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, com
 
 
 @main.command()
-def strategies() -> None:
-    """List every strategy (built-in and installed) with its parameters and defaults."""
-    from tradeforge.strategies import list_strategies, strategy_params
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the strategies as JSON on stdout.")
+def strategies(name: str | None, as_json: bool) -> None:
+    """List every strategy (built-in and installed) with its parameters and defaults; with NAME, that one
+    strategy with its full description."""
+    from tradeforge.strategies import list_strategies, resolve_strategy, strategy_params
 
-    for name, cls in list_strategies().items():
+    found = {name: resolve_strategy(name)} if name else list_strategies()
+    if as_json:
+        click.echo(json.dumps({key: {"class": f"{cls.__module__}:{cls.__qualname__}",
+                                     "doc": (cls.__doc__ or "").strip(), "params": strategy_params(cls)}
+                               for key, cls in found.items()}, default=repr))
+        return
+    for key, cls in found.items():
         doc = (cls.__doc__ or "").strip().splitlines()
-        params = " ".join(f"{k}={v!r}" for k, v in strategy_params(cls).items()) or "(no parameters)"
-        click.echo(f"{name}  ({cls.__module__}:{cls.__qualname__})")
+        params = strategy_params(cls)
+        click.echo(f"{key}  ({cls.__module__}:{cls.__qualname__})")
+        if name:
+            click.echo("\n".join(f"    {line.strip()}".rstrip() for line in doc).replace("``", ""))
+            click.echo("    params:" if params else "    params: (no parameters)")
+            for param, default in params.items():
+                click.echo(f"      {param} = {default!r}")
+            continue
         if doc:
             click.echo(f"    {doc[0].replace('``', '')}")
-        click.echo(f"    params: {params}")
+        click.echo(f"    params: {' '.join(f'{k}={v!r}' for k, v in params.items()) or '(no parameters)'}")
 
 
 def _fold_line(result: FoldResult, total: int) -> str:
@@ -190,12 +235,13 @@ def _fold_progress() -> tuple[Any, Any]:
 @click.option("--scheduler", default=None, metavar="ADDR", help="Dask scheduler, e.g. tcp://host:8786.")
 @click.option("--seed", default=0, show_default=True, help="Seed of every fold's models.")
 @cost_options()
+@range_options
 @report_options("walkforward")
 @lenient_option
 def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, anchored: bool,
                 params: tuple[str, ...], workers: int | None, scheduler: str | None, seed: int, cash: float,
-                commission: float, slippage_bps: float, out: str | None, as_json: bool, tearsheet: bool,
-                lenient: bool) -> None:
+                commission: float, slippage_bps: float, start: str | None, end: str | None, out: str | None,
+                as_json: bool, tearsheet: bool, lenient: bool) -> None:
     """Walk-forward: fit on each training window, trade the next one, stitch the out-of-sample results."""
     from tradeforge.engine.config import WalkForwardConfig
     from tradeforge.engine.walkforward import run_walkforward, write_walkforward
@@ -203,15 +249,19 @@ def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, ancho
     config = WalkForwardConfig(train_bars=train_bars, test_bars=test_bars, anchored=anchored, seed=seed,
                                workers=workers, scheduler=scheduler, cash=cash, commission=commission,
                                slippage_bps=slippage_bps)
+    from contextlib import nullcontext
+
     from tradeforge.engine._render import SideRenderer
 
+    check_out(out)
+    check_scheduler(scheduler)
     callback, close = _fold_progress()
     try:
-        result = run_walkforward(command_data(data, lenient), strategy, parse_params(params), config=config,
-                                 progress=callback)
+        result = run_walkforward(command_data(data, lenient, start, end), strategy, parse_params(params),
+                                 config=config, progress=callback)
     finally:
         close()
-    with SideRenderer(tearsheet=tearsheet) as renderer:
+    with SideRenderer(tearsheet=True) if tearsheet else nullcontext() as renderer:
         out_dir = write_walkforward(result, Path(out) if out else _default_out(strategy, data, "walkforward"),
                                     tearsheet=tearsheet, renderer=renderer)
     from tradeforge.engine.explain import verdict

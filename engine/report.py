@@ -25,8 +25,9 @@ from .plots import plot_equity, two_panels
 from .results import BacktestResult
 
 # plot_equity, two_panels: re-exported from .plots
-__all__ = ["METRIC_KEYS", "compute_metrics", "equity_returns", "periods_per_year", "buy_and_hold",
-           "daily_returns", "plot_equity", "two_panels", "write_tearsheet", "write_report"]
+__all__ = ["METRIC_KEYS", "REPORT_FILES", "prepare_out", "compute_metrics", "equity_returns",
+           "periods_per_year", "buy_and_hold", "daily_returns", "plot_equity", "two_panels",
+           "write_tearsheet", "write_report"]
 
 METRIC_KEYS = ("final_value", "total_return", "cagr", "sharpe", "sortino", "max_drawdown", "calmar",
                "win_rate", "profit_factor", "n_trades", "exposure", "bars", "seconds")
@@ -223,6 +224,21 @@ def _equity_plot_args(result: BacktestResult, benchmark: pd.Series | None) -> tu
     return bench, result.cash * (1.0 + bench).cumprod()
 
 
+# every file a report writer (write_report, write_walkforward) may leave in its folder
+REPORT_FILES = ("metrics.json", "trades.csv", "orders.csv", "equity.csv", "equity.png", "tearsheet.html",
+                "folds.csv", "predictions.csv", "timings.json", "folds.png")
+
+
+def prepare_out(out_dir: str | Path) -> Path:
+    """Create *out_dir* and delete the report files an earlier run left there (:data:`REPORT_FILES`
+    only: other files are kept), so a folder never mixes two runs. Returns the directory."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in REPORT_FILES:
+        (out / name).unlink(missing_ok=True)
+    return out
+
+
 def write_report(result: BacktestResult, out_dir: str | Path, benchmark: pd.Series | None = None, *,
                  tearsheet: bool = True, renderer: SideRenderer | None = None) -> Path:
     """Write metrics.json, trades.csv, orders.csv, equity.csv, equity.png and tearsheet.html to *out_dir*.
@@ -231,7 +247,8 @@ def write_report(result: BacktestResult, out_dir: str | Path, benchmark: pd.Seri
     defaults to the buy-and-hold returns of the traded data. ``tearsheet=False`` skips the (slow) HTML
     tearsheet. With a *renderer* (:class:`~tradeforge.engine._render.SideRenderer`) the figures are
     queued on it and are complete once the renderer's block ends; without one they are drawn here.
-    Returns the directory.
+    Report files of an earlier run in *out_dir* are deleted first (:func:`prepare_out`). Returns the
+    directory.
 
     Examples
     --------
@@ -242,8 +259,7 @@ def write_report(result: BacktestResult, out_dir: str | Path, benchmark: pd.Seri
     >>> sorted(p.name for p in out.iterdir())
     ['equity.csv', 'equity.png', 'metrics.json', 'orders.csv', 'trades.csv']
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out(out_dir)
     bench, bench_equity = _equity_plot_args(result, benchmark)
     if tearsheet:
         render(renderer, write_tearsheet, equity_returns(result.equity, result.cash, "strategy"), bench,

@@ -12,7 +12,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+# isort: off
+from tradeforge.engine import _backtrader  # noqa: F401  (first: bt.talib built on first use only)
 import backtrader as bt
+# isort: on
 import numpy as np
 import pandas as pd
 

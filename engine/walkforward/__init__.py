@@ -46,6 +46,7 @@ from ..report import (
     compute_metrics,
     equity_returns,
     periods_per_year,
+    prepare_out,
     two_panels,
     write_tearsheet,
 )
@@ -218,8 +219,7 @@ def write_walkforward(result: WalkForwardResult, out_dir: str | Path, *, tearshe
     >>> sorted(p.name for p in out.iterdir())[:3]
     ['equity.csv', 'folds.csv', 'folds.png']
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out(out_dir)  # no file of an earlier run stays next to this one
     if tearsheet:
         render(renderer, write_tearsheet, equity_returns(result.equity, result.cash, "strategy"),
                result.benchmark, out / "tearsheet.html",
