@@ -26,11 +26,11 @@ from .results import BacktestResult
 
 # plot_equity, two_panels: re-exported from .plots
 __all__ = ["METRIC_KEYS", "REPORT_FILES", "prepare_out", "compute_metrics", "equity_returns",
-           "periods_per_year", "buy_and_hold", "daily_returns", "plot_equity", "two_panels",
-           "write_tearsheet", "write_report"]
+           "periods_per_year", "buy_and_hold", "daily_returns", "bar_label", "ratio_basis", "plot_equity",
+           "two_panels", "write_tearsheet", "write_report"]
 
 METRIC_KEYS = ("final_value", "total_return", "cagr", "sharpe", "sortino", "max_drawdown", "calmar",
-               "win_rate", "profit_factor", "n_trades", "exposure", "bars", "seconds")
+               "win_rate", "profit_factor", "n_trades", "exposure", "bars", "seconds", "ratios")
 _DAY = pd.Timedelta(days=1)
 
 
@@ -70,6 +70,41 @@ def equity_returns(equity: pd.Series, start_value: float, name: str = "return") 
     """
     path = np.concatenate([[float(start_value)], equity.to_numpy(dtype=np.float64)])
     return pd.Series(path[1:] / path[:-1] - 1.0, index=equity.index, name=name)
+
+
+def bar_label(index: pd.DatetimeIndex) -> str:
+    """The median bar spacing of *index* as ``5m``, ``1h``, ``1d``, ``7d`` (``?`` under two bars).
+
+    Examples
+    --------
+    >>> bar_label(pd.date_range("2024-01-01", periods=5, freq="5min"))
+    '5m'
+    >>> bar_label(pd.date_range("2024-01-01", periods=3))
+    '1d'
+    """
+    if len(index) < 2:
+        return "?"
+    seconds = float(np.median(np.diff(index.asi8))) / 1e9
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def ratio_basis(bar: str, periods: float) -> dict[str, Any]:
+    """What each ratio of ``metrics.json`` is measured on (its ``ratios`` entry).
+
+    Examples
+    --------
+    >>> ratio_basis("1d", 252.0)["sharpe"]
+    'annualised: mean / std of the per-bar (1d) simple returns x sqrt(252)'
+    """
+    per = f"x sqrt({periods:g})"
+    return {"bar": bar, "periods_per_year": round(float(periods), 6),
+            "sharpe": f"annualised: mean / std of the per-bar ({bar}) simple returns {per}",
+            "sortino": f"annualised: mean / downside deviation of the per-bar ({bar}) returns {per}",
+            "cagr": f"per year, with {periods:g} bars a year", "max_drawdown": f"on {bar} bar closes",
+            "calmar": "cagr / |max_drawdown|", "exposure": "fraction of bars closed with a position"}
 
 
 def _clean(value: float) -> float | None:
@@ -116,8 +151,9 @@ def compute_metrics(
     *start_value* is the portfolio value before the first bar (default: the first equity value),
     *periods* the bars per year (default: :func:`periods_per_year` of the equity index). Returns
     ``final_value, total_return, cagr, sharpe, sortino, max_drawdown`` (negative fraction, as
-    quantstats), ``calmar, win_rate, profit_factor, n_trades, exposure, bars, seconds``; undefined
-    values (no trades, flat equity) are ``None``.
+    quantstats), ``calmar, win_rate, profit_factor, n_trades, exposure, bars, seconds`` and ``ratios``
+    (:func:`ratio_basis`: the bar size and what each ratio is measured on); undefined values (no
+    trades, flat equity) are ``None``.
 
     Examples
     --------
@@ -144,7 +180,8 @@ def compute_metrics(
                max_drawdown=drawdown, calmar=calmar, win_rate=win_rate, profit_factor=profit_factor)
     metrics: dict[str, Any] = {k: _clean(v) for k, v in out.items()}
     metrics.update(n_trades=int(n_trades), exposure=_clean(positions_exposure),
-                   bars=int(values.size if bars is None else bars), seconds=_clean(seconds))
+                   bars=int(values.size if bars is None else bars), seconds=_clean(seconds),
+                   ratios=ratio_basis(bar_label(equity.index), periods))
     return metrics
 
 
@@ -171,9 +208,8 @@ def daily_returns(returns: pd.Series) -> tuple[pd.Series, str]:
 
     Examples
     --------
-    >>> r = pd.Series([0.1, -0.5, 0.2], index=pd.to_datetime(["2024-01-02 10:00", "2024-01-02 11:00",
-    ...                                                       "2024-01-03 10:00"]))
-    >>> d, freq = daily_returns(r)
+    >>> when = ["2024-01-02 10:00", "2024-01-02 11:00", "2024-01-02 12:00", "2024-01-03 10:00"]
+    >>> d, freq = daily_returns(pd.Series([0.1, -0.5, 0.0, 0.2], index=pd.to_datetime(when)))
     >>> d.round(3).tolist(), freq, [str(t.date()) for t in d.index]
     ([-0.45, 0.2], 'daily', ['2024-01-02', '2024-01-03'])
     """

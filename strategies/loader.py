@@ -155,8 +155,8 @@ def list_strategies() -> dict[str, type[bt.Strategy]]:
 
     Examples
     --------
-    >>> sorted(list_strategies())[:2]
-    ['rsi_reversion', 'sma_cross']
+    >>> sorted(list_strategies())[:3]
+    ['ml', 'rsi_reversion', 'sma_cross']
     """
     names = sorted({*BUILTINS, *_entry_points()})
     return {name: resolve_strategy(name) for name in names}

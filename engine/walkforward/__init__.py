@@ -176,6 +176,10 @@ def _oos_metrics(results: list[FoldResult], equity: pd.Series, exposure: pd.Seri
         folds=len(results),
         buy_and_hold={k: bench[k] for k in _BENCH_KEYS},
     )
+    metrics["ratios"].update(
+        sharpe_per_bar=f"per {metrics['ratios']['bar']} bar, not annualised (mean / std of per-bar returns)",
+        psr="probability that the true per-bar Sharpe ratio is above 0", dsr="the PSR against the largest "
+        "Sharpe expected from dsr_trials trials (the folds' per-bar Sharpe ratios)")
     metrics["excess_return"] = (None if metrics["total_return"] is None or bench["total_return"] is None
                                 else metrics["total_return"] - bench["total_return"])
     return metrics
