@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tradeforge.errors import ConfigError
+from tradeforge.errors import ConfigError, DataError
 
 from .._render import SideRenderer, render
 from ..config import WalkForwardConfig, model_defaults, split_params
@@ -80,6 +80,38 @@ def _warmup_bars(model_params: dict[str, Any] | None, warmup_bars: int | None) -
 
     p = {**model_defaults(), **model_params}
     return max(int(default_feature_set().warmup), int(p["garch_window"]) + 1) + int(p["lstm_lookback"])
+
+
+def check_early(cls: type, ml: bool, strategy_params: dict[str, Any], model_params: dict[str, Any] | None
+                ) -> None:
+    """Run the strategy's and the models' own parameter checks now, before data is loaded or a model
+    fitted (a bad ``min_confidence`` or ``base_models`` fails in the time of an import)."""
+    if not ml:
+        return
+    cls.precompute(pd.DataFrame(), {**dict(cls.params._getpairs()), **strategy_params})  # MLStrategy's checks
+    if model_params is None:
+        return
+    from tradeforge.models.pipeline import MLPipeline
+
+    pipe = MLPipeline(**model_params)
+    pipe._check_params()  # the pipeline's own checks, and those of the ensemble it would build
+    pipe._ensemble(np.zeros(0, dtype=np.int64))._check_params()
+
+
+def min_bars(cfg: WalkForwardConfig, warmup: int) -> int:
+    """Bars a walk-forward needs: one training window, one test window and the *warmup* bars that let the
+    first fold's features (ML) or indicators start warm."""
+    return int(cfg.train_bars) + int(cfg.test_bars) + int(warmup)
+
+
+def _check_length(index: pd.DatetimeIndex, cfg: WalkForwardConfig, warmup: int, ml: bool) -> None:
+    need = min_bars(cfg, warmup if ml else 0)
+    if len(index) < need:
+        parts = f"--train-bars {cfg.train_bars} + --test-bars {cfg.test_bars}"
+        parts += f" + {warmup} warm-up bars of the features" if ml else ""
+        raise DataError(f"walk-forward: {len(index)} bars of data, at least {need} needed ({parts}); give "
+                        f"more data, or smaller windows, e.g. --train-bars {max(1, len(index) // 2)} "
+                        f"--test-bars {max(2, len(index) // 8)}")
 
 
 def _tasks(frames: dict[str, pd.DataFrame], index: pd.DatetimeIndex, folds: list[Fold], **common: Any
@@ -130,7 +162,13 @@ def run_walkforward(
                           "the other (config.replace(...) changes a config)")
     cfg = config if config is not None else WalkForwardConfig.from_mapping(settings)
     spec, cls, ml = _resolve(strategy)
+    if ml:  # the strategy's own parameters first: no model library needs importing to refuse them
+        from tradeforge.strategies import check_params
+
+        own = {k: v for k, v in (params or {}).items() if k in dict(cls.params._getpairs())}
+        check_early(cls, ml, check_params(cls, own), None)
     strategy_params, model_params = split_params(cls, params, ml)
+    check_early(cls, ml, strategy_params, model_params)
     n_workers = 1 if cfg.scheduler else (default_workers() if cfg.workers is None else cfg.workers)
     # worker processes start (and import) while this process loads the data and plans the folds
     pool = start_pool(n_workers, ml=ml) if n_workers > 1 else None
@@ -138,6 +176,7 @@ def run_walkforward(
         frames = load_frames(data)
         warm = _warmup_bars(model_params, cfg.warmup_bars)
         index = common_index(frames)
+        _check_length(index, cfg, warm, ml)
         folds = make_folds(index, cfg.train_bars, cfg.test_bars, anchored=cfg.anchored, warmup_bars=warm)
         tasks = _tasks(frames, index, folds, strategy=spec, strategy_params=strategy_params,
                        model_params=model_params, config=cfg, warmup_bars=warm,
