@@ -98,20 +98,21 @@ def check_early(cls: type, ml: bool, strategy_params: dict[str, Any], model_para
     pipe._ensemble(np.zeros(0, dtype=np.int64))._check_params()
 
 
-def min_bars(cfg: WalkForwardConfig, warmup: int) -> int:
-    """Bars a walk-forward needs: one training window, one test window and the *warmup* bars that let the
-    first fold's features (ML) or indicators start warm."""
+def min_bars(cfg: WalkForwardConfig, warmup: int = 0) -> int:
+    """Bars a walk-forward needs: one training window and one test window, plus the *warmup* bars that let
+    the first fold's features (ML) start warm (with fewer, the first fold trains on cold features)."""
     return int(cfg.train_bars) + int(cfg.test_bars) + int(warmup)
 
 
 def _check_length(index: pd.DatetimeIndex, cfg: WalkForwardConfig, warmup: int, ml: bool) -> None:
-    need = min_bars(cfg, warmup if ml else 0)
-    if len(index) < need:
-        parts = f"--train-bars {cfg.train_bars} + --test-bars {cfg.test_bars}"
-        parts += f" + {warmup} warm-up bars of the features" if ml else ""
-        raise DataError(f"walk-forward: {len(index)} bars of data, at least {need} needed ({parts}); give "
-                        f"more data, or smaller windows, e.g. --train-bars {max(1, len(index) // 2)} "
-                        f"--test-bars {max(2, len(index) // 8)}")
+    n = len(index)
+    if n >= min_bars(cfg):
+        return
+    warm = (f" ({min_bars(cfg, warmup)} with the {warmup} warm-up bars the ML features need for a warm "
+            "first fold)") if ml and warmup else ""
+    raise DataError(f"walk-forward: train_bars={cfg.train_bars} + test_bars={cfg.test_bars} exceed the {n} "
+                    f"bars of the data: at least {min_bars(cfg)} bars needed{warm}; give more data, or "
+                    f"smaller windows, e.g. --train-bars {max(1, n // 2)} --test-bars {max(2, n // 8)}")
 
 
 def _tasks(frames: dict[str, pd.DataFrame], index: pd.DatetimeIndex, folds: list[Fold], **common: Any

@@ -32,8 +32,8 @@ def test_bad_ml_parameters_fail_before_loading(no_loading, params, message):
 
 
 def test_too_little_data_names_the_bars_needed():
-    with pytest.raises(DataError, match=r"300 bars of data, at least 350 needed \(--train-bars 300 \+ "
-                                        r"--test-bars 50\)"):
+    with pytest.raises(DataError, match=r"train_bars=300 \+ test_bars=50 exceed the 300 bars of the data: "
+                                        r"at least 350 bars needed;"):
         wf.run_walkforward("synth:symbols=1,bars=300,seed=1", "sma_cross", train_bars=300, test_bars=50,
                            workers=1)
     assert wf.min_bars(wf.WalkForwardConfig(train_bars=1000, test_bars=250), 120) == 1370
