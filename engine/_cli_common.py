@@ -14,7 +14,7 @@ import click
 from tradeforge.errors import ConfigError
 
 __all__ = ["parse_params", "lenient_option", "command_data", "cost_options", "report_options",
-           "range_options", "check_out", "check_scheduler"]
+           "range_options", "csv_options", "check_out", "check_scheduler"]
 
 
 def parse_params(pairs: Sequence[str]) -> dict[str, str]:
@@ -75,16 +75,31 @@ def range_options(command: Callable) -> Callable:
     return click.option("--from", "start", default=None, metavar="DATE", help="First bar to use.")(command)
 
 
-def command_data(spec: str, lenient: bool, start: str | None = None, end: str | None = None) -> Any:
-    """What a command passes as ``data``: the spec (validated strictly downstream) or, with ``--lenient``
-    or a ``--from``/``--to`` range, the frames loaded here (the feeds layer logs each lenient repair as a
-    warning on stderr)."""
-    if not lenient and start is None and end is None:
+def csv_options(command: Callable) -> Callable:
+    """``--csv-sep``, ``--dayfirst`` and ``--tz``: how to read the user's own files."""
+    command = click.option("--tz", default=None, metavar="ZONE",
+                           help="Convert the files' timestamps to this IANA zone (e.g. America/New_York); "
+                                "offsets that change with daylight saving are one zone.")(command)
+    command = click.option("--dayfirst", is_flag=True,
+                           help="Read dates such as 02/01/2024 day-first (2 January).")(command)
+    return click.option("--csv-sep", "csv_sep", default=None, metavar="SEP",
+                        help="CSV separator [default: detected; ';' files with decimal commas and "
+                             "thousands separators are detected too].")(command)
+
+
+def command_data(spec: str, lenient: bool, start: str | None = None, end: str | None = None, *,
+                 csv_sep: str | None = None, dayfirst: bool = False, tz: str | None = None) -> Any:
+    """What a command passes as ``data``: the spec (validated strictly downstream) or, with ``--lenient``,
+    a ``--from``/``--to`` range or CSV options, the frames loaded here (the feeds layer logs each lenient
+    repair as a warning on stderr)."""
+    csv = {k: v for k, v in dict(sep=csv_sep, dayfirst=dayfirst, tz=tz).items() if v}
+    if not lenient and start is None and end is None and not csv:
         return spec
     from tradeforge.engine.data import load_frames
     from tradeforge.feeds import load
 
-    return load_frames(load(spec, lenient=True) if lenient else spec, start=start, end=end)
+    frames = load(spec, lenient=lenient, **csv) if lenient or csv else spec
+    return load_frames(frames, start=start, end=end)
 
 
 def check_out(out: str | None) -> None:

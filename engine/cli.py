@@ -24,6 +24,7 @@ from ._cli_common import (
     check_scheduler,
     command_data,
     cost_options,
+    csv_options,
     lenient_option,
     parse_params,
     range_options,
@@ -124,9 +125,10 @@ def _emit(metrics: dict[str, Any], out_dir: Path, as_json: bool) -> None:
 @range_options
 @report_options("backtest")
 @lenient_option
+@csv_options
 def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, commission: float,
              slippage_bps: float, start: str | None, end: str | None, out: str | None, as_json: bool,
-             tearsheet: bool, lenient: bool) -> None:
+             tearsheet: bool, lenient: bool, csv_sep: str | None, dayfirst: bool, tz: str | None) -> None:
     """Run a backtest and write its report (metrics, trades, equity, tearsheet, plot)."""
     from contextlib import nullcontext
 
@@ -140,14 +142,16 @@ def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, com
     # with a tearsheet, its process imports matplotlib and quantstats while the backtest runs; without,
     # the one small PNG is cheaper drawn here than in a second interpreter
     with SideRenderer(tearsheet=True) if tearsheet else nullcontext() as renderer:
-        result = run_backtest(command_data(data, lenient), strategy, parse_params(params), config=config,
+        frames = command_data(data, lenient, csv_sep=csv_sep, dayfirst=dayfirst, tz=tz)
+        result = run_backtest(frames, strategy, parse_params(params), config=config,
                               progress=sys.stderr.isatty())
         out_dir = write_report(result, Path(out) if out else _default_out(strategy, data),
                                tearsheet=tearsheet, renderer=renderer)
-    from tradeforge.engine.explain import backtest_warnings, diagnose
+    from tradeforge.engine.explain import backtest_warnings, diagnose, strategy_warmup
 
     _emit(result.metrics, out_dir, as_json)
-    for warning in backtest_warnings(result, diagnose(result, result.params)):
+    warm = strategy_warmup(strategy, result.params)
+    for warning in backtest_warnings(result, diagnose(result, result.params, warmup=warm)):
         click.echo(f"tradeforge: warning: {warning}", err=True)
 
 
@@ -238,10 +242,12 @@ def _fold_progress() -> tuple[Any, Any]:
 @range_options
 @report_options("walkforward")
 @lenient_option
+@csv_options
 def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, anchored: bool,
                 params: tuple[str, ...], workers: int | None, scheduler: str | None, seed: int, cash: float,
                 commission: float, slippage_bps: float, start: str | None, end: str | None, out: str | None,
-                as_json: bool, tearsheet: bool, lenient: bool) -> None:
+                as_json: bool, tearsheet: bool, lenient: bool, csv_sep: str | None, dayfirst: bool,
+                tz: str | None) -> None:
     """Walk-forward: fit on each training window, trade the next one, stitch the out-of-sample results."""
     from tradeforge.engine.config import WalkForwardConfig
     from tradeforge.engine.walkforward import run_walkforward, write_walkforward
@@ -257,7 +263,8 @@ def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, ancho
     check_scheduler(scheduler)
     callback, close = _fold_progress()
     try:
-        result = run_walkforward(command_data(data, lenient, start, end), strategy, parse_params(params),
+        result = run_walkforward(command_data(data, lenient, start, end, csv_sep=csv_sep, dayfirst=dayfirst,
+                                              tz=tz), strategy, parse_params(params),
                                  config=config, progress=callback)
     finally:
         close()

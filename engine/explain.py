@@ -18,7 +18,7 @@ import pandas as pd
 
 from .results import BacktestResult, WalkForwardResult
 
-__all__ = ["diagnose", "no_trade_reason", "backtest_warnings", "verdict"]
+__all__ = ["diagnose", "no_trade_reason", "strategy_warmup", "backtest_warnings", "verdict"]
 
 _MISSED = ("Margin", "Rejected")
 
@@ -57,6 +57,16 @@ def diagnose(result: BacktestResult, params: Mapping[str, Any], *, start: pd.Tim
         out.update(buy=buy, buy_confident=confident, buy_allowed=allowed, min_confidence=min_conf,
                    max_risk=max_risk)
     return out
+
+
+def strategy_warmup(strategy: Any, params: Mapping[str, Any]) -> int:
+    """Bars a tradeforge :class:`~tradeforge.strategies.Strategy` needs before its first signal (0 for
+    other strategies)."""
+    from tradeforge.strategies import resolve_strategy
+    from tradeforge.strategies.base import Strategy
+
+    cls = resolve_strategy(strategy)
+    return int(cls.warmup(dict(params))) if issubclass(cls, Strategy) else 0
 
 
 def no_trade_reason(diag: Mapping[str, Any]) -> str | None:

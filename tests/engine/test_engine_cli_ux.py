@@ -100,3 +100,18 @@ def test_zero_trades_is_a_warning_with_its_reason(runner, tmp_path):
                                   str(tmp_path / "r"), *SHORT])
     assert result.exit_code == 0, result.stderr
     assert "tradeforge: warning: no trades:" in result.stderr
+
+
+def test_csv_options_reach_the_loader(runner, tmp_path):
+    rows = "\n".join(f"{d:02d}/01/2024;1,0;2,0;0,5;1,5;1.000" for d in range(1, 32))
+    path = tmp_path / "eu.csv"
+    path.write_text("date;open;high;low;close;volume\n" + rows + "\n")
+    line = _one_line_error(runner.invoke(main, ["backtest", "--data", str(path), "--no-tearsheet",
+                                                "--out", str(tmp_path / "a")]))
+    assert "look day-first" in line and "--dayfirst" in line
+    assert "row 12 (timestamp 13/01/2024)" in line and "(line 14 of the file)" in line
+    result = runner.invoke(main, ["backtest", "--data", str(path), "--dayfirst", "--csv-sep", ";", "--json",
+                                  "--no-tearsheet", "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["bars"] == 31
+    assert "too few bars: 31 bars, the strategy needs 30" not in result.stderr  # 31 > 30 warm-up bars
