@@ -42,8 +42,16 @@ def lenient_option(command: Callable) -> Callable:
 
 
 def cost_options(*, slippage: bool = True) -> Callable[[Callable], Callable]:
-    """``--cash``, ``--commission`` and ``--slippage-bps``: the fields of a ``BacktestConfig``'s costs."""
+    """``--cash``, ``--commission``, ``--slippage-bps``, ``--volume-cap`` and ``--impact``: the fields of a
+    ``BacktestConfig``'s costs."""
     def apply(command: Callable) -> Callable:
+        command = click.option("--impact", type=float, default=None, metavar="K",
+                               help="Square-root market impact: each fill pays K x sigma x sqrt(size / "
+                                    "bar volume) x notional [default: 0.1 for ml's walk-forward, else "
+                                    "0].")(command)
+        command = click.option("--volume-cap", type=float, default=None, metavar="FRACTION",
+                               help="Fill at most this fraction of a bar's volume per bar, the rest on later "
+                                    "bars [default: 0.1 for ml's walk-forward, else no cap].")(command)
         if slippage:
             command = click.option("--slippage-bps", default=0.0, show_default=True,
                                    help="Slippage in basis points.")(command)

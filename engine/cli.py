@@ -127,8 +127,9 @@ def _emit(metrics: dict[str, Any], out_dir: Path, as_json: bool) -> None:
 @lenient_option
 @csv_options
 def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, commission: float,
-             slippage_bps: float, start: str | None, end: str | None, out: str | None, as_json: bool,
-             tearsheet: bool, lenient: bool, csv_sep: str | None, dayfirst: bool, tz: str | None) -> None:
+             slippage_bps: float, volume_cap: float | None, impact: float | None, start: str | None,
+             end: str | None, out: str | None, as_json: bool, tearsheet: bool, lenient: bool,
+             csv_sep: str | None, dayfirst: bool, tz: str | None) -> None:
     """Run a backtest and write its report (metrics, trades, equity, tearsheet, plot)."""
     from contextlib import nullcontext
 
@@ -137,7 +138,8 @@ def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, com
     from tradeforge.engine.report import write_report
     from tradeforge.engine.runner import run_backtest
 
-    config = BacktestConfig(cash=cash, commission=commission, slippage_bps=slippage_bps, start=start, end=end)
+    config = BacktestConfig(cash=cash, commission=commission, slippage_bps=slippage_bps, start=start, end=end,
+                            volume_cap=volume_cap, impact=impact)
     check_out(out)
     # with a tearsheet, its process imports matplotlib and quantstats while the backtest runs; without,
     # the one small PNG is cheaper drawn here than in a second interpreter
@@ -151,6 +153,9 @@ def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, com
 
     _emit(result.metrics, out_dir, as_json)
     warm = strategy_warmup(strategy, result.params)
+    if result.fills.get("orders_split"):
+        click.echo(f"tradeforge: volume cap {config.volume_cap:g}: {result.fills['orders_split']} order(s) "
+                   f"filled over several bars ({result.fills['partial_fills']} partial fills)", err=True)
     for warning in backtest_warnings(result, diagnose(result, result.params, warmup=warm)):
         click.echo(f"tradeforge: warning: {warning}", err=True)
 
@@ -245,16 +250,16 @@ def _fold_progress() -> tuple[Any, Any]:
 @csv_options
 def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, anchored: bool,
                 params: tuple[str, ...], workers: int | None, scheduler: str | None, seed: int, cash: float,
-                commission: float, slippage_bps: float, start: str | None, end: str | None, out: str | None,
-                as_json: bool, tearsheet: bool, lenient: bool, csv_sep: str | None, dayfirst: bool,
-                tz: str | None) -> None:
+                commission: float, slippage_bps: float, volume_cap: float | None, impact: float | None,
+                start: str | None, end: str | None, out: str | None, as_json: bool, tearsheet: bool,
+                lenient: bool, csv_sep: str | None, dayfirst: bool, tz: str | None) -> None:
     """Walk-forward: fit on each training window, trade the next one, stitch the out-of-sample results."""
     from tradeforge.engine.config import WalkForwardConfig
     from tradeforge.engine.walkforward import run_walkforward, write_walkforward
 
     config = WalkForwardConfig(train_bars=train_bars, test_bars=test_bars, anchored=anchored, seed=seed,
                                workers=workers, scheduler=scheduler, cash=cash, commission=commission,
-                               slippage_bps=slippage_bps)
+                               slippage_bps=slippage_bps, volume_cap=volume_cap, impact=impact)
     from contextlib import nullcontext
 
     from tradeforge.engine._render import SideRenderer

@@ -38,7 +38,7 @@ def diagnose(result: BacktestResult, params: Mapping[str, Any], *, start: pd.Tim
         orders = orders[pd.to_datetime(orders["date"]).fillna(pd.Timestamp.max) >= start]
     exposed = result.exposure if start is None else result.exposure.loc[start:]
     out: dict[str, Any] = dict(bars=int(len(equity)), warmup=int(warmup), n_trades=int(len(result.trades)),
-                               exposed_bars=int(exposed.sum()),
+                               exposed_bars=int(exposed.sum()), **dict(result.fills),
                                orders={str(k): int(v) for k, v in orders["status"].value_counts().items()}
                                if len(orders) else {})
     if lines:

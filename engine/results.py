@@ -40,6 +40,9 @@ class BacktestResult:
         True on bars that closed with an open position.
     strategy, params, cash
         What was run: strategy class name, the effective parameters, the starting cash.
+    fills : dict
+        ``partial_fills`` (fills of part of an order) and ``orders_split`` (orders filled over several
+        bars): nonzero only with a volume cap (``BacktestConfig.volume_cap``).
     """
 
     metrics: dict[str, Any]
@@ -51,6 +54,7 @@ class BacktestResult:
     strategy: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     cash: float = 100_000.0
+    fills: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

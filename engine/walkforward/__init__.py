@@ -39,7 +39,7 @@ import pandas as pd
 from tradeforge.errors import ConfigError, DataError
 
 from .._render import SideRenderer, render
-from ..config import WalkForwardConfig, model_defaults, split_params
+from ..config import ML_FILLS, WalkForwardConfig, model_defaults, split_params
 from ..data import common_index, load_frames, slice_frames
 from ..report import (
     buy_and_hold,
@@ -170,6 +170,8 @@ def run_walkforward(
         check_early(cls, ml, check_params(cls, own), None)
     strategy_params, model_params = split_params(cls, params, ml)
     check_early(cls, ml, strategy_params, model_params)
+    if ml:  # an ML walk-forward fills like a broker unless told otherwise (volume cap, impact)
+        cfg = cfg.replace(**{k: v for k, v in ML_FILLS.items() if getattr(cfg, k) is None})
     n_workers = 1 if cfg.scheduler else (default_workers() if cfg.workers is None else cfg.workers)
     # worker processes start (and import) while this process loads the data and plans the folds
     pool = start_pool(n_workers, ml=ml) if n_workers > 1 else None
