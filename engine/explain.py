@@ -18,7 +18,8 @@ import pandas as pd
 
 from .results import BacktestResult, WalkForwardResult
 
-__all__ = ["diagnose", "no_trade_reason", "strategy_warmup", "backtest_warnings", "verdict"]
+__all__ = ["diagnose", "no_trade_reason", "strategy_warmup", "training_range", "backtest_warnings",
+           "verdict"]
 
 _MISSED = ("Margin", "Rejected")
 
@@ -102,10 +103,46 @@ def no_trade_reason(diag: Mapping[str, Any]) -> str | None:
     return f"{diag['buy_allowed']} entry signals, {completed} filled order(s), no trade closed"
 
 
+def training_range(model: Any) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and last training bar of a fitted model or predictor: its ``train_range`` attribute
+    ``(start, end)``, else the ``time`` column of an ``MLPipeline``'s ``train_rows_``; None if unknown."""
+    span = getattr(model, "train_range", None)
+    if span is not None and len(span) == 2:
+        return pd.Timestamp(span[0]), pd.Timestamp(span[1])
+    rows = getattr(model, "train_rows_", None)
+    if isinstance(rows, pd.DataFrame) and "time" in rows and len(rows):
+        return pd.Timestamp(rows["time"].min()), pd.Timestamp(rows["time"].max())
+    inner = getattr(model, "pipeline", None)
+    return training_range(inner) if inner is not None and inner is not model else None
+
+
+def _predictor(spec: Any) -> Any:
+    if not isinstance(spec, str):
+        return spec
+    import importlib
+
+    module, _, name = spec.partition(":")
+    try:
+        obj = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError):
+        return None
+    return None if isinstance(obj, type) else obj
+
+
 def backtest_warnings(result: BacktestResult, diag: Mapping[str, Any]) -> list[str]:
-    """Warnings about a finished backtest: zero trades (and why)."""
+    """Warnings about a finished backtest: zero trades (and why); bars inside the training range of the
+    saved model or predictor it traded with (in-sample results)."""
     reason = no_trade_reason(diag)
-    return [f"no trades: {reason}"] if reason else []
+    out = [f"no trades: {reason}"] if reason else []
+    model = _predictor(result.params.get("predictor"))
+    span = training_range(model) if model is not None else None
+    if span is not None and len(result.equity):
+        inside = int(((result.equity.index >= span[0]) & (result.equity.index <= span[1])).sum())
+        if inside:
+            out.append(f"{inside:,} of {len(result.equity):,} bars lie inside the model's training range "
+                       f"{span[0]:%Y-%m-%d}..{span[1]:%Y-%m-%d}: those results are in-sample; backtest "
+                       f"from {span[1] + pd.Timedelta(days=1):%Y-%m-%d} (--from) for an honest test")
+    return out
 
 
 def _pct(value: float | None) -> str:

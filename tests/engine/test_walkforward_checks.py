@@ -63,3 +63,20 @@ def test_fold_diagnosis_explains_no_trades():
     margin = pd.DataFrame({"date": [result.equity.index[5]], "status": ["Margin"]})
     diag = diagnose(_result(orders=margin), {}, start=start)
     assert no_trade_reason(diag).startswith("1 order(s) rejected for margin or cash")
+
+
+def test_backtest_inside_the_models_training_range_is_flagged():
+    from tradeforge.engine.explain import backtest_warnings
+
+    class Saved:
+        warmup, window = 1, None
+        train_range = ("2024-01-01", "2024-01-05")
+
+    result = _result()
+    result.params = {"predictor": Saved()}
+    result.trades = pd.DataFrame({"pnlcomm": [1.0]})
+    (warning,) = backtest_warnings(result, {"n_trades": 1})
+    assert warning.startswith("5 of 10 bars lie inside the model's training range 2024-01-01..2024-01-05")
+    assert "--from" in warning and "2024-01-06" in warning
+    result.params = {"predictor": None}
+    assert backtest_warnings(result, {"n_trades": 1}) == []
