@@ -131,9 +131,7 @@ def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, com
              end: str | None, out: str | None, as_json: bool, tearsheet: bool, lenient: bool,
              csv_sep: str | None, dayfirst: bool, tz: str | None) -> None:
     """Run a backtest and write its report (metrics, trades, equity, tearsheet, plot)."""
-    from contextlib import nullcontext
-
-    from tradeforge.engine._render import SideRenderer
+    from tradeforge.engine._render import side_renderer
     from tradeforge.engine.config import BacktestConfig
     from tradeforge.engine.report import write_report
     from tradeforge.engine.runner import run_backtest
@@ -141,9 +139,9 @@ def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, com
     config = BacktestConfig(cash=cash, commission=commission, slippage_bps=slippage_bps, start=start, end=end,
                             volume_cap=volume_cap, impact=impact)
     check_out(out)
-    # with a tearsheet, its process imports matplotlib and quantstats while the backtest runs; without,
-    # the one small PNG is cheaper drawn here than in a second interpreter
-    with SideRenderer(tearsheet=True) if tearsheet else nullcontext() as renderer:
+    # with a tearsheet and a spare core, a second process imports matplotlib and quantstats while the
+    # backtest runs; otherwise (measured: no gain on a busy machine) everything is drawn here
+    with side_renderer(tearsheet, method="fork") as renderer:
         frames = command_data(data, lenient, csv_sep=csv_sep, dayfirst=dayfirst, tz=tz)
         result = run_backtest(frames, strategy, parse_params(params), config=config,
                               progress=sys.stderr.isatty())
@@ -260,9 +258,7 @@ def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, ancho
     config = WalkForwardConfig(train_bars=train_bars, test_bars=test_bars, anchored=anchored, seed=seed,
                                workers=workers, scheduler=scheduler, cash=cash, commission=commission,
                                slippage_bps=slippage_bps, volume_cap=volume_cap, impact=impact)
-    from contextlib import nullcontext
-
-    from tradeforge.engine._render import SideRenderer
+    from tradeforge.engine._render import side_renderer
 
     check_out(out)
     check_scheduler(scheduler)
@@ -273,7 +269,7 @@ def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, ancho
                                  config=config, progress=callback)
     finally:
         close()
-    with SideRenderer(tearsheet=True) if tearsheet else nullcontext() as renderer:
+    with side_renderer(tearsheet) as renderer:
         out_dir = write_walkforward(result, Path(out) if out else _default_out(strategy, data, "walkforward"),
                                     tearsheet=tearsheet, renderer=renderer)
     from tradeforge.engine.explain import verdict
