@@ -1,5 +1,6 @@
-"""Engine benchmark: ``sma_cross`` on one long series through tradeforge, vanilla backtrader and
-backtesting.py, each in its own fresh Python process.
+"""Engine benchmark: ``sma_cross`` on one long series through tradeforge (the library call and the
+``tradeforge backtest --no-tearsheet`` command with its report), vanilla backtrader and backtesting.py,
+each in its own fresh Python process.
 
 Usage::
 
@@ -105,12 +106,26 @@ def run_backtesting(path: str) -> float:
     return float(stats["Equity Final [$]"])
 
 
-ENGINES = {"tradeforge": run_tradeforge, "backtrader": run_backtrader, "backtesting.py": run_backtesting}
+def run_tradeforge_cli(path: str) -> float:
+    """The command a user types: ``tradeforge backtest ... --no-tearsheet`` (report written, equity.png
+    included); the final value is read back from its metrics.json."""
+    from tradeforge.engine.cli import main
+
+    with tempfile.TemporaryDirectory() as out:
+        main(["backtest", "--data", path, "--param", f"fast={FAST}", "--param", f"slow={SLOW}", "--param",
+              f"target={TARGET}", "--cash", str(CASH), "--commission", str(COMMISSION), "--no-tearsheet",
+              "--out", out], standalone_mode=False)
+        return json.loads((Path(out) / "metrics.json").read_text())["final_value"]
 
 
-# imported before the "backtest only" clock starts: that clock times loading the data and running
-_IMPORTS = {"tradeforge": "tradeforge.engine.runner", "backtrader": "backtrader",
-            "backtesting.py": "backtesting"}
+ENGINES = {"tradeforge": run_tradeforge, "tradeforge cli": run_tradeforge_cli, "backtrader": run_backtrader,
+           "backtesting.py": run_backtesting}
+
+
+# imported before the "backtest only" clock starts: that clock times loading the data and running (for
+# the CLI: its command imports, the backtest and the report without tearsheet)
+_IMPORTS = {"tradeforge": "tradeforge.engine.runner", "tradeforge cli": "tradeforge.engine.cli",
+            "backtrader": "backtrader", "backtesting.py": "backtesting"}
 
 
 def _worker(engine: str, path: str) -> None:
@@ -170,8 +185,9 @@ def _report(results: dict[str, dict], bars: int) -> None:
             ratios = "   ".join(f"{clock} {scope} {base[k] / r[k]:.2f}x"
                                   for k, (clock, scope) in _TIMES.items())
             print(f"  {engine:<15}{ratios}")
-    same = round(results["tradeforge"]["final_value"], 2) == round(base["final_value"], 2)
-    print(f"tradeforge final value equals vanilla backtrader to the cent: {same}")
+    for name in ("tradeforge", "tradeforge cli"):
+        same = round(results[name]["final_value"], 2) == round(base["final_value"], 2)
+        print(f"{name} final value equals vanilla backtrader to the cent: {same}")
 
 
 def main() -> None:

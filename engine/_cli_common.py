@@ -13,7 +13,8 @@ import click
 
 from tradeforge.errors import ConfigError
 
-__all__ = ["parse_params", "lenient_option", "command_data", "cost_options", "report_options"]
+__all__ = ["parse_params", "lenient_option", "command_data", "cost_options", "report_options",
+           "range_options", "csv_options", "check_out", "check_scheduler"]
 
 
 def parse_params(pairs: Sequence[str]) -> dict[str, str]:
@@ -41,8 +42,16 @@ def lenient_option(command: Callable) -> Callable:
 
 
 def cost_options(*, slippage: bool = True) -> Callable[[Callable], Callable]:
-    """``--cash``, ``--commission`` and ``--slippage-bps``: the fields of a ``BacktestConfig``'s costs."""
+    """``--cash``, ``--commission``, ``--slippage-bps``, ``--volume-cap`` and ``--impact``: the fields of a
+    ``BacktestConfig``'s costs."""
     def apply(command: Callable) -> Callable:
+        command = click.option("--impact", type=float, default=None, metavar="K",
+                               help="Square-root market impact: each fill pays K x sigma x sqrt(size / "
+                                    "bar volume) x notional [default: 0.1 for ml's walk-forward, else "
+                                    "0].")(command)
+        command = click.option("--volume-cap", type=float, default=None, metavar="FRACTION",
+                               help="Fill at most this fraction of a bar's volume per bar, the rest on later "
+                                    "bars [default: 0.1 for ml's walk-forward, else no cap].")(command)
         if slippage:
             command = click.option("--slippage-bps", default=0.0, show_default=True,
                                    help="Slippage in basis points.")(command)
@@ -68,11 +77,75 @@ def report_options(command_name: str) -> Callable[[Callable], Callable]:
     return apply
 
 
-def command_data(spec: str, lenient: bool) -> Any:
+def range_options(command: Callable) -> Callable:
+    """``--from`` / ``--to``: the first and last bar to use (backtest, walkforward)."""
+    command = click.option("--to", "end", default=None, metavar="DATE", help="Last bar to use.")(command)
+    return click.option("--from", "start", default=None, metavar="DATE", help="First bar to use.")(command)
+
+
+def csv_options(command: Callable) -> Callable:
+    """``--csv-sep``, ``--dayfirst`` and ``--tz``: how to read the user's own files."""
+    command = click.option("--tz", default=None, metavar="ZONE",
+                           help="Convert the files' timestamps to this IANA zone (e.g. America/New_York); "
+                                "offsets that change with daylight saving are one zone.")(command)
+    command = click.option("--dayfirst", is_flag=True,
+                           help="Read dates such as 02/01/2024 day-first (2 January).")(command)
+    return click.option("--csv-sep", "csv_sep", default=None, metavar="SEP",
+                        help="CSV separator [default: detected; ';' files with decimal commas and "
+                             "thousands separators are detected too].")(command)
+
+
+def command_data(spec: str, lenient: bool, start: str | None = None, end: str | None = None, *,
+                 csv_sep: str | None = None, dayfirst: bool = False, tz: str | None = None) -> Any:
     """What a command passes as ``data``: the spec (validated strictly downstream) or, with ``--lenient``,
-    the frames loaded leniently (the feeds layer logs each repair as a warning on stderr)."""
-    if not lenient:
+    a ``--from``/``--to`` range or CSV options, the frames loaded here (the feeds layer logs each lenient
+    repair as a warning on stderr)."""
+    csv = {k: v for k, v in dict(sep=csv_sep, dayfirst=dayfirst, tz=tz).items() if v}
+    if not lenient and start is None and end is None and not csv:
         return spec
+    from tradeforge.engine.data import load_frames
     from tradeforge.feeds import load
 
-    return load(spec, lenient=True)
+    frames = load(spec, lenient=lenient, **csv) if lenient or csv else spec
+    return load_frames(frames, start=start, end=end)
+
+
+def check_out(out: str | None) -> None:
+    """Fail at once (ConfigError) when the report directory *out* cannot be created or written."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    if out is None:
+        return
+    path = Path(out)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".tradeforge-write-test-"):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(f"--out {out!r}: cannot write a report there ({reason}); pass a writable "
+                          f"directory, e.g. --out {os.path.join('runs', path.name or 'report')}") from None
+
+
+def check_scheduler(address: str | None, timeout: float = 3.0) -> None:
+    """Fail within *timeout* seconds (ConfigError) when the Dask scheduler at *address* does not answer."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if address is None:
+        return
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or not port:
+        raise ConfigError(f"--scheduler {address!r}: expected tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise ConfigError(f"--scheduler {address!r}: no Dask scheduler answers at {host}:{port} "
+                          f"({exc.strerror or type(exc).__name__}); start one (dask scheduler) or drop "
+                          "--scheduler to run the folds locally") from None

@@ -19,7 +19,17 @@ import click
 
 from tradeforge.errors import TradeforgeError
 
-from ._cli_common import command_data, cost_options, lenient_option, parse_params, report_options
+from ._cli_common import (
+    check_out,
+    check_scheduler,
+    command_data,
+    cost_options,
+    csv_options,
+    lenient_option,
+    parse_params,
+    range_options,
+    report_options,
+)
 
 if TYPE_CHECKING:  # pandas: not at --help time
     from tradeforge.engine.results import FoldResult
@@ -57,7 +67,24 @@ class _Group(click.Group):
         return rv
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tradeforge")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"tradeforge {_version()}")
+        ctx.exit(0)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Print the version and exit.")
 def main() -> None:
     """tradeforge: ML trading strategies on backtrader."""
 
@@ -95,50 +122,98 @@ def _emit(metrics: dict[str, Any], out_dir: Path, as_json: bool) -> None:
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
               help="Strategy parameter (repeatable).")
 @cost_options()
-@click.option("--from", "start", default=None, metavar="DATE", help="First bar to use.")
-@click.option("--to", "end", default=None, metavar="DATE", help="Last bar to use.")
+@range_options
 @report_options("backtest")
 @lenient_option
+@csv_options
 def backtest(strategy: str, data: str, params: tuple[str, ...], cash: float, commission: float,
-             slippage_bps: float, start: str | None, end: str | None, out: str | None, as_json: bool,
-             tearsheet: bool, lenient: bool) -> None:
+             slippage_bps: float, volume_cap: float | None, impact: float | None, start: str | None,
+             end: str | None, out: str | None, as_json: bool, tearsheet: bool, lenient: bool,
+             csv_sep: str | None, dayfirst: bool, tz: str | None) -> None:
     """Run a backtest and write its report (metrics, trades, equity, tearsheet, plot)."""
+    from tradeforge.engine._render import side_renderer
     from tradeforge.engine.config import BacktestConfig
     from tradeforge.engine.report import write_report
     from tradeforge.engine.runner import run_backtest
 
-    config = BacktestConfig(cash=cash, commission=commission, slippage_bps=slippage_bps, start=start, end=end)
-    result = run_backtest(command_data(data, lenient), strategy, parse_params(params), config=config,
-                          progress=sys.stderr.isatty())
-    out_dir = write_report(result, Path(out) if out else _default_out(strategy, data), tearsheet=tearsheet)
+    config = BacktestConfig(cash=cash, commission=commission, slippage_bps=slippage_bps, start=start, end=end,
+                            volume_cap=volume_cap, impact=impact)
+    check_out(out)
+    # with a tearsheet and a spare core, a second process imports matplotlib and quantstats while the
+    # backtest runs; otherwise (measured: no gain on a busy machine) everything is drawn here
+    with side_renderer(tearsheet, method="fork") as renderer:
+        frames = command_data(data, lenient, csv_sep=csv_sep, dayfirst=dayfirst, tz=tz)
+        result = run_backtest(frames, strategy, parse_params(params), config=config,
+                              progress=sys.stderr.isatty())
+        out_dir = write_report(result, Path(out) if out else _default_out(strategy, data),
+                               tearsheet=tearsheet, renderer=renderer)
+    from tradeforge.engine.explain import backtest_warnings, diagnose, strategy_warmup
+
     _emit(result.metrics, out_dir, as_json)
+    warm = strategy_warmup(strategy, result.params)
+    if result.fills.get("orders_split"):
+        click.echo(f"tradeforge: volume cap {config.volume_cap:g}: {result.fills['orders_split']} order(s) "
+                   f"filled over several bars ({result.fills['partial_fills']} partial fills)", err=True)
+    for warning in backtest_warnings(result, diagnose(result, result.params, warmup=warm)):
+        click.echo(f"tradeforge: warning: {warning}", err=True)
 
 
 @main.command()
-def strategies() -> None:
-    """List every strategy (built-in and installed) with its parameters and defaults."""
-    from tradeforge.strategies import list_strategies, strategy_params
+@click.argument("name", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the strategies as JSON on stdout.")
+def strategies(name: str | None, as_json: bool) -> None:
+    """List every strategy (built-in and installed) with its parameters and defaults; with NAME, that one
+    strategy with its full description."""
+    from tradeforge.strategies import list_strategies, resolve_strategy, strategy_params
 
-    for name, cls in list_strategies().items():
+    found = {name: resolve_strategy(name)} if name else list_strategies()
+    if as_json:
+        click.echo(json.dumps({key: {"class": f"{cls.__module__}:{cls.__qualname__}",
+                                     "doc": (cls.__doc__ or "").strip(), "params": strategy_params(cls)}
+                               for key, cls in found.items()}, default=repr))
+        return
+    for key, cls in found.items():
         doc = (cls.__doc__ or "").strip().splitlines()
-        params = " ".join(f"{k}={v!r}" for k, v in strategy_params(cls).items()) or "(no parameters)"
-        click.echo(f"{name}  ({cls.__module__}:{cls.__qualname__})")
+        params = strategy_params(cls)
+        click.echo(f"{key}  ({cls.__module__}:{cls.__qualname__})")
+        if name:
+            click.echo("\n".join(f"    {line.strip()}".rstrip() for line in doc).replace("``", ""))
+            click.echo("    params:" if params else "    params: (no parameters)")
+            for param, default in params.items():
+                click.echo(f"      {param} = {default!r}")
+            continue
         if doc:
             click.echo(f"    {doc[0].replace('``', '')}")
-        click.echo(f"    params: {params}")
+        click.echo(f"    params: {' '.join(f'{k}={v!r}' for k, v in params.items()) or '(no parameters)'}")
+
+
+def _fold_line(result: FoldResult, total: int) -> str:
+    row = result.row
+    sharpe = "n/a" if row["sharpe"] is None else f"{row['sharpe']:.2f}"
+    auc = "" if row.get("auc") is None else f", AUC {row['auc']:.3f}"
+    return (f"fold {result.fold} done ({result.fold + 1} of {total}): test {row['test_start']:%Y-%m-%d}.."
+            f"{row['test_end']:%Y-%m-%d}, return {row['total_return']:+.2%}, sharpe {sharpe}{auc}, "
+            f"{row['n_trades']} trades, {result.timings['total']:.1f}s")
 
 
 def _fold_progress() -> tuple[Any, Any]:
-    """``(callback(result, n_folds), close)``: a rich bar on a terminal, one line per fold otherwise."""
+    """``(callback(result, n_folds), close)``: a rich bar on a terminal, one line per fold otherwise,
+    printed in fold order (the numbers of folds.csv) whatever order the workers finish in."""
     if not sys.stderr.isatty():
-        def line(result: FoldResult, total: int) -> None:
-            row = result.row
-            sharpe = "n/a" if row["sharpe"] is None else f"{row['sharpe']:.2f}"
-            click.echo(f"fold {result.fold + 1}/{total} done: test {row['test_start']:%Y-%m-%d}.."
-                       f"{row['test_end']:%Y-%m-%d}, return {row['total_return']:+.2%}, sharpe {sharpe}, "
-                       f"{result.timings['total']:.1f}s", err=True)
+        waiting: dict[int, FoldResult] = {}
+        state = {"next": 0, "total": 0}  # folds are numbered 0..: print each finished one up to the first gap
 
-        return line, lambda: None
+        def line(result: FoldResult, total: int) -> None:
+            waiting[result.fold], state["total"] = result, total
+            while state["next"] in waiting:
+                click.echo(_fold_line(waiting.pop(state["next"]), total), err=True)
+                state["next"] += 1
+
+        def flush() -> None:  # a run that stopped early: print what is left, in order
+            for fold in sorted(waiting):
+                click.echo(_fold_line(waiting.pop(fold), state["total"]), err=True)
+
+        return line, flush
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -167,28 +242,41 @@ def _fold_progress() -> tuple[Any, Any]:
 @click.option("--scheduler", default=None, metavar="ADDR", help="Dask scheduler, e.g. tcp://host:8786.")
 @click.option("--seed", default=0, show_default=True, help="Seed of every fold's models.")
 @cost_options()
+@range_options
 @report_options("walkforward")
 @lenient_option
+@csv_options
 def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, anchored: bool,
                 params: tuple[str, ...], workers: int | None, scheduler: str | None, seed: int, cash: float,
-                commission: float, slippage_bps: float, out: str | None, as_json: bool, tearsheet: bool,
-                lenient: bool) -> None:
+                commission: float, slippage_bps: float, volume_cap: float | None, impact: float | None,
+                start: str | None, end: str | None, out: str | None, as_json: bool, tearsheet: bool,
+                lenient: bool, csv_sep: str | None, dayfirst: bool, tz: str | None) -> None:
     """Walk-forward: fit on each training window, trade the next one, stitch the out-of-sample results."""
     from tradeforge.engine.config import WalkForwardConfig
     from tradeforge.engine.walkforward import run_walkforward, write_walkforward
 
     config = WalkForwardConfig(train_bars=train_bars, test_bars=test_bars, anchored=anchored, seed=seed,
                                workers=workers, scheduler=scheduler, cash=cash, commission=commission,
-                               slippage_bps=slippage_bps)
+                               slippage_bps=slippage_bps, volume_cap=volume_cap, impact=impact)
+    from tradeforge.engine._render import side_renderer
+
+    check_out(out)
+    check_scheduler(scheduler)
     callback, close = _fold_progress()
     try:
-        result = run_walkforward(command_data(data, lenient), strategy, parse_params(params), config=config,
-                                 progress=callback)
+        result = run_walkforward(command_data(data, lenient, start, end, csv_sep=csv_sep, dayfirst=dayfirst,
+                                              tz=tz), strategy, parse_params(params),
+                                 config=config, progress=callback)
     finally:
         close()
-    out_dir = write_walkforward(result, Path(out) if out else _default_out(strategy, data, "walkforward"),
-                                tearsheet=tearsheet)
+    with side_renderer(tearsheet) as renderer:
+        out_dir = write_walkforward(result, Path(out) if out else _default_out(strategy, data, "walkforward"),
+                                    tearsheet=tearsheet, renderer=renderer)
+    from tradeforge.engine.explain import verdict
+    from tradeforge.engine.report import periods_per_year
+
     _emit(result.metrics, out_dir, as_json)
+    click.echo("\n".join(verdict(result, result.diagnoses, periods_per_year(result.equity.index))), err=True)
 
 
 from ._cli_train import models, train  # noqa: E402  (light: click only at import)

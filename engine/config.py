@@ -22,7 +22,7 @@ from typing import Any, Self
 from tradeforge.errors import ConfigError, unknown_name_error
 
 __all__ = ["BacktestConfig", "WalkForwardConfig", "check_int", "coerce_param", "model_defaults",
-           "model_params", "split_params", "WALKFORWARD_FIXED"]
+           "model_params", "split_params", "WALKFORWARD_FIXED", "ML_FILLS"]
 
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
@@ -92,6 +92,10 @@ class BacktestConfig(_FromMapping):
         Slippage in basis points of price.
     start, end : date-like, optional
         Keep bars in ``[start, end]`` only.
+    volume_cap : float
+        Most of a bar's volume one order may fill per bar (0 = no cap; see ``brokers.sim``).
+    impact : float
+        Square-root market-impact coefficient k (0 = none; see ``brokers.sim``).
 
     Examples
     --------
@@ -102,7 +106,7 @@ class BacktestConfig(_FromMapping):
     ... except ConfigError as exc:
     ...     print(exc)
     unknown BacktestConfig setting 'comission'. Did you mean 'commission'? Known: cash, commission, end, \
-slippage_bps, start.
+impact, slippage_bps, start, volume_cap.
     """
 
     cash: float = 100_000.0
@@ -110,8 +114,13 @@ slippage_bps, start.
     slippage_bps: float = 0.0
     start: Any = None
     end: Any = None
+    volume_cap: float = 0.0
+    impact: float = 0.0
 
     def __post_init__(self) -> None:
+        for name in ("volume_cap", "impact"):
+            value = 0.0 if getattr(self, name) is None else getattr(self, name)
+            object.__setattr__(self, name, _number(name, value, "pass a number >= 0, e.g. 0.1 (0 = off)"))
         object.__setattr__(self, "cash", _number("cash", self.cash,
                                                  "pass a positive starting cash, e.g. 100000"))
         object.__setattr__(self, "commission", _number("commission", self.commission,
@@ -121,8 +130,15 @@ slippage_bps, start.
 
     @property
     def costs(self) -> dict[str, float]:
-        """``cash, commission, slippage_bps`` as the keywords of the simulated broker."""
-        return dict(cash=self.cash, commission=self.commission, slippage_bps=self.slippage_bps)
+        """``cash, commission, slippage_bps`` (and ``volume_cap``, ``impact`` when set) as the keywords of
+        the simulated broker."""
+        out = dict(cash=self.cash, commission=self.commission, slippage_bps=self.slippage_bps)
+        out.update({k: getattr(self, k) for k in ("volume_cap", "impact") if getattr(self, k)})
+        return out
+
+
+#: The fill model of an ML strategy's walk-forward unless set: volume cap and square-root impact.
+ML_FILLS = {"volume_cap": 0.1, "impact": 0.1}
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
@@ -146,6 +162,9 @@ class WalkForwardConfig(_FromMapping):
         A Dask scheduler address (wins over ``workers``).
     cash, commission, slippage_bps : float
         Backtest settings of every fold (each fold starts from *cash*; returns are chained).
+    volume_cap, impact : float, optional
+        The folds' fill model (``BacktestConfig``); None: the strategy's default, which is
+        ``ML_FILLS`` (volume cap 0.1, impact 0.1) for ML strategies and off for the others.
 
     Examples
     --------
@@ -164,6 +183,8 @@ class WalkForwardConfig(_FromMapping):
     cash: float = 100_000.0
     commission: float = 0.001
     slippage_bps: float = 0.0
+    volume_cap: float | None = None
+    impact: float | None = None
 
     def __post_init__(self) -> None:
         check_int("train_bars", self.train_bars, 1, "pass e.g. --train-bars 1000")
@@ -180,14 +201,19 @@ class WalkForwardConfig(_FromMapping):
             raise ConfigError(f"scheduler: expected an address like tcp://127.0.0.1:8786, "
                               f"got {self.scheduler!r}")
         object.__setattr__(self, "scheduler", self.scheduler.strip() if self.scheduler else None)
-        costs = BacktestConfig(cash=self.cash, commission=self.commission, slippage_bps=self.slippage_bps)
-        for name, value in costs.costs.items():
-            object.__setattr__(self, name, value)
+        costs = BacktestConfig(cash=self.cash, commission=self.commission, slippage_bps=self.slippage_bps,
+                               volume_cap=self.volume_cap, impact=self.impact)
+        for name in ("cash", "commission", "slippage_bps"):
+            object.__setattr__(self, name, getattr(costs, name))
+        for name in ("volume_cap", "impact"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, getattr(costs, name))
 
     @property
     def backtest(self) -> BacktestConfig:
         """The :class:`BacktestConfig` of every fold's backtest (no date bounds: the fold slices)."""
-        return BacktestConfig(cash=self.cash, commission=self.commission, slippage_bps=self.slippage_bps)
+        return BacktestConfig(cash=self.cash, commission=self.commission, slippage_bps=self.slippage_bps,
+                              volume_cap=self.volume_cap or 0.0, impact=self.impact or 0.0)
 
 
 def coerce_param(name: str, value: Any, default: Any) -> Any:

@@ -12,8 +12,6 @@ import json
 import logging
 import math
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +20,17 @@ import pandas as pd
 
 from tradeforge.errors import ConfigError
 
+from ._render import SideRenderer, render
+from .plots import plot_equity, two_panels
 from .results import BacktestResult
 
-__all__ = ["METRIC_KEYS", "compute_metrics", "equity_returns", "periods_per_year", "buy_and_hold",
-           "plot_equity", "two_panels", "write_tearsheet", "write_report"]
+# plot_equity, two_panels: re-exported from .plots
+__all__ = ["METRIC_KEYS", "REPORT_FILES", "prepare_out", "compute_metrics", "equity_returns",
+           "periods_per_year", "buy_and_hold", "daily_returns", "bar_label", "ratio_basis", "plot_equity",
+           "two_panels", "write_tearsheet", "write_report"]
 
 METRIC_KEYS = ("final_value", "total_return", "cagr", "sharpe", "sortino", "max_drawdown", "calmar",
-               "win_rate", "profit_factor", "n_trades", "exposure", "bars", "seconds")
+               "win_rate", "profit_factor", "n_trades", "exposure", "bars", "seconds", "ratios")
 _DAY = pd.Timedelta(days=1)
 
 
@@ -68,6 +70,41 @@ def equity_returns(equity: pd.Series, start_value: float, name: str = "return") 
     """
     path = np.concatenate([[float(start_value)], equity.to_numpy(dtype=np.float64)])
     return pd.Series(path[1:] / path[:-1] - 1.0, index=equity.index, name=name)
+
+
+def bar_label(index: pd.DatetimeIndex) -> str:
+    """The median bar spacing of *index* as ``5m``, ``1h``, ``1d``, ``7d`` (``?`` under two bars).
+
+    Examples
+    --------
+    >>> bar_label(pd.date_range("2024-01-01", periods=5, freq="5min"))
+    '5m'
+    >>> bar_label(pd.date_range("2024-01-01", periods=3))
+    '1d'
+    """
+    if len(index) < 2:
+        return "?"
+    seconds = float(np.median(np.diff(index.asi8))) / 1e9
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def ratio_basis(bar: str, periods: float) -> dict[str, Any]:
+    """What each ratio of ``metrics.json`` is measured on (its ``ratios`` entry).
+
+    Examples
+    --------
+    >>> ratio_basis("1d", 252.0)["sharpe"]
+    'annualised: mean / std of the per-bar (1d) simple returns x sqrt(252)'
+    """
+    per = f"x sqrt({periods:g})"
+    return {"bar": bar, "periods_per_year": round(float(periods), 6),
+            "sharpe": f"annualised: mean / std of the per-bar ({bar}) simple returns {per}",
+            "sortino": f"annualised: mean / downside deviation of the per-bar ({bar}) returns {per}",
+            "cagr": f"per year, with {periods:g} bars a year", "max_drawdown": f"on {bar} bar closes",
+            "calmar": "cagr / |max_drawdown|", "exposure": "fraction of bars closed with a position"}
 
 
 def _clean(value: float) -> float | None:
@@ -114,8 +151,9 @@ def compute_metrics(
     *start_value* is the portfolio value before the first bar (default: the first equity value),
     *periods* the bars per year (default: :func:`periods_per_year` of the equity index). Returns
     ``final_value, total_return, cagr, sharpe, sortino, max_drawdown`` (negative fraction, as
-    quantstats), ``calmar, win_rate, profit_factor, n_trades, exposure, bars, seconds``; undefined
-    values (no trades, flat equity) are ``None``.
+    quantstats), ``calmar, win_rate, profit_factor, n_trades, exposure, bars, seconds`` and ``ratios``
+    (:func:`ratio_basis`: the bar size and what each ratio is measured on); undefined values (no
+    trades, flat equity) are ``None``.
 
     Examples
     --------
@@ -142,7 +180,8 @@ def compute_metrics(
                max_drawdown=drawdown, calmar=calmar, win_rate=win_rate, profit_factor=profit_factor)
     metrics: dict[str, Any] = {k: _clean(v) for k, v in out.items()}
     metrics.update(n_trades=int(n_trades), exposure=_clean(positions_exposure),
-                   bars=int(values.size if bars is None else bars), seconds=_clean(seconds))
+                   bars=int(values.size if bars is None else bars), seconds=_clean(seconds),
+                   ratios=ratio_basis(bar_label(equity.index), periods))
     return metrics
 
 
@@ -162,51 +201,46 @@ def buy_and_hold(prices: dict[str, pd.DataFrame], index: pd.DatetimeIndex | None
     return returns.rename("buy_and_hold")
 
 
-def plot_equity(equity: pd.Series, path: str | Path, title: str = "equity") -> Path:
-    """Save a two-panel PNG: equity curve on top, drawdown (in %) below. Uses the Agg backend.
+def daily_returns(returns: pd.Series) -> tuple[pd.Series, str]:
+    """Per-bar simple returns as daily returns: intraday bars compounded per calendar day (the day's
+    label is its date), daily or longer bars unchanged. Returns ``(returns, "daily" | "bar")`` -- the
+    second names what one return now spans ("bar" for weekly or longer bars).
 
     Examples
     --------
-    >>> import tempfile, os
-    >>> eq = pd.Series([100.0, 90, 120], index=pd.date_range("2024-01-01", periods=3))
-    >>> os.path.getsize(plot_equity(eq, tempfile.mkdtemp() + "/e.png")) > 0
-    True
+    >>> when = ["2024-01-02 10:00", "2024-01-02 11:00", "2024-01-02 12:00", "2024-01-03 10:00"]
+    >>> d, freq = daily_returns(pd.Series([0.1, -0.5, 0.0, 0.2], index=pd.to_datetime(when)))
+    >>> d.round(3).tolist(), freq, [str(t.date()) for t in d.index]
+    ([-0.45, 0.2], 'daily', ['2024-01-02', '2024-01-03'])
     """
-    drawdown = equity / equity.cummax() - 1.0
-    with two_panels(path, sharex=True) as (top, bottom):
-        top.plot(equity.index, equity.to_numpy(), lw=1.0)
-        top.set_title(title)
-        top.set_ylabel("portfolio value")
-        bottom.fill_between(drawdown.index, drawdown.to_numpy() * 100.0, 0.0, color="tab:red", alpha=0.5)
-        bottom.set_ylabel("drawdown %")
-    return Path(path)
-
-
-@contextmanager
-def two_panels(path: str | Path, *, sharex: bool = False) -> Iterator[tuple[Any, Any]]:
-    """The report figures' layout: a 10x6 in. figure, a tall top panel over a short bottom one (Agg
-    backend). Yields the two axes; on leaving the block the figure is saved to *path* (100 dpi) and closed."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (top, bottom) = plt.subplots(2, 1, sharex=sharex, figsize=(10, 6), height_ratios=(3, 1))
-    try:
-        yield top, bottom
-        fig.tight_layout()
-        fig.savefig(path, dpi=100)
-    finally:
-        plt.close(fig)
+    if len(returns) < 2:
+        return returns, "daily"
+    bar = pd.Timedelta(np.median(np.diff(returns.index.asi8)), unit="ns")
+    if bar >= 2 * _DAY:
+        return returns, "bar"
+    if bar >= _DAY / 2:
+        return returns, "daily"
+    day = returns.index.normalize()
+    growth = (1.0 + returns).groupby(day).prod()
+    return (growth - 1.0).rename(returns.name), "daily"
 
 
 def write_tearsheet(returns: pd.Series, benchmark: pd.Series | None, path: str | Path, *, title: str,
-                    periods: float) -> Path:
-    """quantstats HTML tearsheet of *returns* against the *benchmark* returns Series (never a ticker,
-    so nothing is downloaded)."""
+                    periods: float | None = None) -> Path:
+    """quantstats HTML tearsheet (PNG figures) of *returns* against the *benchmark* returns Series (never a
+    ticker, so nothing is downloaded).
+
+    Intraday returns (and the benchmark) are first compounded to daily returns (:func:`daily_returns`),
+    so "Best Day", the daily charts and the annualisation (252 days) mean days. *periods* (returns per
+    year) is only used for bars of two days or longer; default: from the index.
+    """
     if isinstance(benchmark, str):
         raise ConfigError(f"benchmark: got the ticker {benchmark!r}; pass a returns Series (quantstats would "
                           "download a ticker, and reports are offline)")
+    returns, freq = daily_returns(returns)
+    if benchmark is not None:
+        benchmark = daily_returns(benchmark)[0].reindex(returns.index).fillna(0.0)
+    per_year = 252.0 if freq == "daily" else (periods or periods_per_year(returns.index))
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     import matplotlib
 
@@ -216,18 +250,41 @@ def write_tearsheet(returns: pd.Series, benchmark: pd.Series | None, path: str |
     with warnings.catch_warnings():  # seaborn/matplotlib deprecation chatter from inside quantstats
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", PendingDeprecationWarning)
-        qs.reports.html(returns, benchmark=benchmark, output=str(path), title=title,
-                        periods_per_year=max(1, int(round(periods))), download_filename=Path(path).name)
+        qs.reports.html(returns, benchmark=benchmark, output=str(path), title=title, figfmt="png",
+                        periods_per_year=max(1, int(round(per_year))), download_filename=Path(path).name)
     return Path(path)
 
 
+def _equity_plot_args(result: BacktestResult, benchmark: pd.Series | None) -> tuple[pd.Series, pd.Series]:
+    bench = buy_and_hold(result.prices, result.equity.index) if benchmark is None else benchmark
+    return bench, result.cash * (1.0 + bench).cumprod()
+
+
+# every file a report writer (write_report, write_walkforward) may leave in its folder
+REPORT_FILES = ("metrics.json", "trades.csv", "orders.csv", "equity.csv", "equity.png", "tearsheet.html",
+                "folds.csv", "predictions.csv", "timings.json", "folds.png")
+
+
+def prepare_out(out_dir: str | Path) -> Path:
+    """Create *out_dir* and delete the report files an earlier run left there (:data:`REPORT_FILES`
+    only: other files are kept), so a folder never mixes two runs. Returns the directory."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in REPORT_FILES:
+        (out / name).unlink(missing_ok=True)
+    return out
+
+
 def write_report(result: BacktestResult, out_dir: str | Path, benchmark: pd.Series | None = None, *,
-                 tearsheet: bool = True) -> Path:
+                 tearsheet: bool = True, renderer: SideRenderer | None = None) -> Path:
     """Write metrics.json, trades.csv, orders.csv, equity.csv, equity.png and tearsheet.html to *out_dir*.
 
-    *result* is a :class:`~tradeforge.engine.results.BacktestResult`; *benchmark* defaults to the
-    buy-and-hold returns of the traded data. ``tearsheet=False`` skips the (slow) HTML tearsheet.
-    Returns the directory.
+    *result* is a :class:`~tradeforge.engine.results.BacktestResult`; *benchmark* (per-bar returns)
+    defaults to the buy-and-hold returns of the traded data. ``tearsheet=False`` skips the (slow) HTML
+    tearsheet. With a *renderer* (:class:`~tradeforge.engine._render.SideRenderer`) the figures are
+    queued on it and are complete once the renderer's block ends; without one they are drawn here.
+    Report files of an earlier run in *out_dir* are deleted first (:func:`prepare_out`). Returns the
+    directory.
 
     Examples
     --------
@@ -238,18 +295,17 @@ def write_report(result: BacktestResult, out_dir: str | Path, benchmark: pd.Seri
     >>> sorted(p.name for p in out.iterdir())
     ['equity.csv', 'equity.png', 'metrics.json', 'orders.csv', 'trades.csv']
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out(out_dir)
+    bench, bench_equity = _equity_plot_args(result, benchmark)
+    if tearsheet:
+        render(renderer, write_tearsheet, equity_returns(result.equity, result.cash, "strategy"), bench,
+               out / "tearsheet.html", title=f"{result.strategy} tearsheet",
+               periods=periods_per_year(result.equity.index))
+    render(renderer, plot_equity, result.equity, out / "equity.png", title=f"{result.strategy} equity",
+           benchmark=bench_equity, trades=result.trades)
     (out / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
     result.trades.to_csv(out / "trades.csv", index=False)
     result.orders.to_csv(out / "orders.csv", index=False)
     frame = pd.DataFrame({"equity": result.equity, "exposed": result.exposure.astype(int)})
     frame.to_csv(out / "equity.csv", index_label="datetime")
-    plot_equity(result.equity, out / "equity.png", title=f"{result.strategy} equity")
-    if tearsheet:
-        bench = buy_and_hold(result.prices, result.equity.index) if benchmark is None else benchmark
-        periods = periods_per_year(result.equity.index)
-        write_tearsheet(equity_returns(result.equity, result.cash, "strategy"), bench, out / "tearsheet.html",
-                        title=f"{result.strategy} tearsheet",
-                        periods=periods)
     return out

@@ -40,6 +40,9 @@ class BacktestResult:
         True on bars that closed with an open position.
     strategy, params, cash
         What was run: strategy class name, the effective parameters, the starting cash.
+    fills : dict
+        ``partial_fills`` (fills of part of an order) and ``orders_split`` (orders filled over several
+        bars): nonzero only with a volume cap (``BacktestConfig.volume_cap``).
     """
 
     metrics: dict[str, Any]
@@ -51,6 +54,7 @@ class BacktestResult:
     strategy: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     cash: float = 100_000.0
+    fills: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,6 +78,10 @@ class FoldResult:
         ML strategies: the prediction lines in long form (``datetime, fold, symbol, ...``); else None.
     timings : dict
         Seconds per stage (fit stages, ``predict``, ``backtest``, ``total``).
+    diagnosis : dict
+        Plain counts over the test bars that explain the trades or their absence
+        (:func:`tradeforge.engine.explain.diagnose`: orders by status, BUY decisions and how many passed
+        ``min_confidence`` / ``max_risk``); never written to the outputs.
     """
 
     fold: int
@@ -84,6 +92,7 @@ class FoldResult:
     orders: pd.DataFrame
     predictions: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    diagnosis: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -108,6 +117,8 @@ class WalkForwardResult:
         Out-of-sample metrics (deterministic: no timings).
     timings : dict
         Seconds: ``total`` and per fold (fit stages, predict, backtest).
+    diagnoses : dict
+        Fold number -> the fold's ``FoldResult.diagnosis`` (for the console verdict; not written).
     """
 
     folds: pd.DataFrame
@@ -123,3 +134,4 @@ class WalkForwardResult:
     strategy: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     cash: float = 100_000.0
+    diagnoses: dict[int, dict[str, Any]] = field(default_factory=dict)

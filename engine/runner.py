@@ -12,11 +12,14 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+# isort: off
+from tradeforge.engine import _backtrader  # noqa: F401  (first: bt.talib built on first use only)
 import backtrader as bt
+# isort: on
 import numpy as np
 import pandas as pd
 
-from tradeforge.brokers.sim import configure_broker
+from tradeforge.brokers.sim import attach_impact, configure_broker
 from tradeforge.errors import ConfigError, DataError
 from tradeforge.strategies import check_params, resolve_strategy
 from tradeforge.strategies.base import Strategy
@@ -41,6 +44,7 @@ class _Recorder(bt.Analyzer):
         self.trades: list[dict[str, Any]] = []
         self.orders: list[dict[str, Any]] = []
         self._sizes: dict[int, float] = {}
+        self.partials: dict[int, int] = {}
         self._value = self.strategy.broker.getvalue
 
     def next(self) -> None:  # also called on prenext bars (Analyzer.prenext calls next)
@@ -58,6 +62,8 @@ class _Recorder(bt.Analyzer):
                                 bars_held=trade.barlen))
 
     def notify_order(self, order: bt.Order) -> None:
+        if order.status == order.Partial:  # the volume cap spreads the order over bars
+            self.partials[order.ref] = self.partials.get(order.ref, 0) + 1
         if order.alive() or order.status in (order.Submitted, order.Accepted):
             return
         done = order.status == order.Completed
@@ -139,6 +145,8 @@ def _build(cls: type[bt.Strategy], params: dict[str, Any], frames: dict[str, pd.
     for symbol, df in frames.items():
         lines = _strategy_lines(cls, df, params, (extra_lines or {}).get(symbol), symbol)
         cerebro.adddata(_make_feed(df, lines, symbol), name=symbol)
+    if costs.get("impact"):
+        attach_impact(cerebro.broker, cerebro.datas, commission=costs["commission"], impact=costs["impact"])
     cerebro.addstrategy(cls, **params)
     return cerebro
 
@@ -220,5 +228,8 @@ def run_backtest(
     metrics = compute_metrics(equity, trades, positions_exposure=float(exposure.mean()), bars=len(equity),
                               seconds=time.perf_counter() - t0, start_value=config.cash,
                               periods=periods_per_year(equity.index))
+    rec = strat.analyzers.tradeforge
+    fills = {"partial_fills": int(sum(rec.partials.values())), "orders_split": len(rec.partials)}
     return BacktestResult(metrics=metrics, trades=trades, equity=equity, orders=orders, prices=frames,
-                          exposure=exposure, strategy=cls.__name__, params=effective, cash=config.cash)
+                          exposure=exposure, strategy=cls.__name__, params=effective, cash=config.cash,
+                          fills=fills)

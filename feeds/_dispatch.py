@@ -60,7 +60,8 @@ def _unknown_kind(spec: str) -> ConfigError:
     )
 
 
-def _dispatch(spec: str | os.PathLike, *, lenient: bool, adjust: bool) -> dict[str, pd.DataFrame]:
+def _dispatch(spec: str | os.PathLike, *, lenient: bool, adjust: bool, **csv: object
+              ) -> dict[str, pd.DataFrame]:
     if isinstance(spec, str) and not Path(spec).exists():
         kind, _, rest = spec.partition(":")
         if kind.lower() == "sample" and _:
@@ -81,9 +82,9 @@ def _dispatch(spec: str | os.PathLike, *, lenient: bool, adjust: bool) -> dict[s
     from .files import load_directory, load_file
 
     if path.is_dir():
-        return load_directory(path, lenient=lenient, adjust=adjust)
+        return load_directory(path, lenient=lenient, adjust=adjust, **csv)
     if path.is_file():
-        df = load_file(path, lenient=lenient, adjust=adjust)
+        df = load_file(path, lenient=lenient, adjust=adjust, **csv)
         return {df.attrs["symbol"]: df}
     raise ConfigError(f"data spec {str(spec)!r}: no such file or directory. Fix: check the path, or use "
                       "sample:sp500, sample:nasdaq or synth:symbols=5,bars=2000")
@@ -96,6 +97,9 @@ def load(
     start: object = None,
     end: object = None,
     adjust: bool = False,
+    sep: str | None = None,
+    dayfirst: bool = False,
+    tz: str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Load validated OHLCV frames from a data spec.
 
@@ -111,6 +115,10 @@ def load(
         Inclusive bounds; a date-only ``end`` includes that whole day.
     adjust : bool
         Scale open/high/low/close by ``Adj Close / Close`` (files and samples with that column).
+    sep, dayfirst, tz
+        Files only: the CSV separator (default: detected, with decimal commas and thousands
+        separators), day-first dates, and the time zone to convert timestamps to (see
+        :func:`~tradeforge.feeds.files.load_file`).
 
     Returns
     -------
@@ -130,5 +138,6 @@ def load(
     >>> list(data), len(data["SP500"])
     (['SP500'], 21)
     """
-    frames = _dispatch(spec, lenient=lenient, adjust=adjust)
+    csv = {k: v for k, v in dict(sep=sep, dayfirst=dayfirst, tz=tz).items() if v}
+    frames = _dispatch(spec, lenient=lenient, adjust=adjust, **csv)
     return {sym: _slice(frames[sym], start, end, f"{spec}[{sym}]") for sym in sorted(frames)}

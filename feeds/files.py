@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +21,7 @@ from tradeforge.errors import ConfigError, DataError
 
 from .schema import validate_ohlcv
 
-__all__ = ["SUFFIXES", "load_directory", "load_file", "save_ohlcv", "symbol_of"]
+__all__ = ["SUFFIXES", "csv_dialect", "load_directory", "load_file", "save_ohlcv", "symbol_of"]
 
 #: Supported file suffixes -> format.
 SUFFIXES: dict[str, str] = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -50,11 +51,49 @@ def symbol_of(path: str | os.PathLike) -> str:
     return name.upper()
 
 
-def _read(path: Path, fmt: str) -> pd.DataFrame:
+_SEPARATORS = (",", ";", "\t", "|")
+
+
+def _head(path: Path, lines: int = 20) -> list[str]:
+    import gzip
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+        return [line for _, line in zip(range(lines), fh, strict=False)]
+
+
+def csv_dialect(path: str | os.PathLike, sep: str | None = None) -> dict[str, str | None]:
+    """``read_csv`` keywords for a CSV file: the separator (given, or the one of ``, ; TAB |`` the
+    header line uses most), the decimal mark (``,`` when the separator is ``;`` and numbers look like
+    ``1,5``) and the thousands separator (``.`` with a decimal comma; ``,`` when quoted numbers such as
+    ``"1,234.50"`` appear).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = p.write_text("date;open;close\\n2024-01-02;1.234,5;1.240,0\\n")
+    >>> csv_dialect(p)
+    {'sep': ';', 'decimal': ',', 'thousands': '.'}
+    """
+    head = _head(Path(path))
+    header = head[0] if head else ""
+    body = "".join(head[1:])
+    if sep is None:
+        sep = max(_SEPARATORS, key=header.count) if header else ","
+    decimal, thousands = ".", None
+    if sep != "," and re.search(r"\d,\d", body):
+        decimal, thousands = ",", "."
+    elif re.search(r'"-?\d{1,3}(,\d{3})+(\.\d+)?"', body):
+        thousands = ","
+    return {"sep": sep, "decimal": decimal, "thousands": thousands}
+
+
+def _read(path: Path, fmt: str, sep: str | None = None) -> pd.DataFrame:
     try:
         if fmt == "parquet":
             return pd.read_parquet(path)
-        raw = pd.read_csv(path)
+        raw = pd.read_csv(path, **csv_dialect(path, sep))
     except (OSError, ValueError, ImportError) as exc:  # pandas/pyarrow parse errors are ValueErrors
         raise DataError(f"{path}: cannot read the file as {fmt.upper()} ({exc}). Fix: check the file") from None
     if len(raw.columns) and str(raw.columns[0]).startswith("Unnamed: 0"):
@@ -62,8 +101,17 @@ def _read(path: Path, fmt: str) -> pd.DataFrame:
     return raw
 
 
+def _with_line(exc: DataError) -> DataError:
+    """A CSV error naming ``row P`` also names the file's line (P + 2: a header line, counted from 1;
+    blank lines, which the reader skips, are not counted)."""
+    text = str(exc)
+    match = re.search(r"\brow (\d+) \(", text)
+    return DataError(f"{text} (line {int(match.group(1)) + 2} of the file)") if match else exc
+
+
 def load_file(
-    path: str | os.PathLike, *, lenient: bool = False, adjust: bool = False, symbol: str | None = None
+    path: str | os.PathLike, *, lenient: bool = False, adjust: bool = False, symbol: str | None = None,
+    sep: str | None = None, dayfirst: bool = False, tz: str | None = None,
 ) -> pd.DataFrame:
     """Read and validate one CSV or Parquet file of bars.
 
@@ -75,6 +123,11 @@ def load_file(
         See :func:`tradeforge.feeds.validate_ohlcv`.
     symbol : str, optional
         Overrides the symbol taken from the file name.
+    sep : str, optional
+        CSV separator; default: detected (:func:`csv_dialect`, which also detects decimal commas and
+        thousands separators). Errors in a CSV name the row and the file's line.
+    dayfirst, tz
+        See :func:`tradeforge.feeds.validate_ohlcv`.
 
     Returns
     -------
@@ -98,18 +151,26 @@ def load_file(
         raise ConfigError(f"{path}: unsupported file type; expected one of {', '.join(SUFFIXES)}")
     if not path.is_file():
         raise ConfigError(f"{path}: no such file. Fix: check the path")
-    raw = _read(path, fmt)
-    tz = raw.attrs.get("tz")
+    raw = _read(path, fmt, sep)
+    saved_tz = raw.attrs.get("tz")
     raw.attrs = {}
-    df = validate_ohlcv(raw, str(path), lenient=lenient, adjust=adjust)
-    if tz and "tz" not in df.attrs:
-        df.attrs["tz"] = tz
+    try:
+        df = validate_ohlcv(raw, str(path), lenient=lenient, adjust=adjust, dayfirst=dayfirst, tz=tz)
+    except DataError as exc:
+        if fmt != "csv":
+            raise
+        raise _with_line(exc) from None
+    if saved_tz and "tz" not in df.attrs:
+        df.attrs["tz"] = saved_tz
     df.attrs["symbol"] = symbol or symbol_of(path)
     return df
 
 
-def load_directory(path: str | os.PathLike, *, lenient: bool = False, adjust: bool = False) -> dict[str, pd.DataFrame]:
+def load_directory(path: str | os.PathLike, *, lenient: bool = False, adjust: bool = False,
+                   **csv: object) -> dict[str, pd.DataFrame]:
     """Load every CSV/Parquet file of a directory as a universe (symbol -> frame, sorted by symbol).
+
+    *csv* are :func:`load_file`'s ``sep``, ``dayfirst`` and ``tz``, applied to every file.
 
     Examples
     --------
@@ -134,7 +195,7 @@ def load_directory(path: str | os.PathLike, *, lenient: bool = False, adjust: bo
             raise DataError(f"{path}: files {seen[sym].name} and {file.name} are both symbol {sym} "
                             "(symbols are upper-cased file stems). Fix: keep one of them")
         seen[sym] = file
-        out[sym] = load_file(file, lenient=lenient, adjust=adjust)
+        out[sym] = load_file(file, lenient=lenient, adjust=adjust, **csv)
     return dict(sorted(out.items()))
 
 

@@ -26,16 +26,17 @@ which removes the jumps of splits and dividends from long histories.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from tradeforge.errors import DataError
+from tradeforge.errors import ConfigError, DataError
 from tradeforge.timeframes import infer_bar_size
 
-__all__ = ["OHLCV", "TIME_COLUMNS", "validate_ohlcv"]
+__all__ = ["OHLCV", "TIME_COLUMNS", "validate_ohlcv", "check_tz"]
 
 OHLCV: tuple[str, ...] = ("open", "high", "low", "close", "volume")
 #: Column names (case-insensitive) accepted as the timestamp when the index is not one.
@@ -106,11 +107,62 @@ def _check_one_zone(values: pd.Index, name: str) -> None:
             raise _row(
                 name, pos, values[pos], f"mixed time zones/offsets: {first} at row 0 but {zone} here",
                 "convert every timestamp to one zone, e.g. "
-                "pd.to_datetime(col, utc=True).dt.tz_convert('America/New_York')",
+                "pass --tz America/New_York (tz=...) to convert them (offsets that change with daylight "
+                "saving are one zone)",
             )
 
 
-def _parse_timestamps(raw: object, name: str) -> pd.DatetimeIndex:
+_DAY_FIRST = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}")
+
+
+def _day_first_hint(values: pd.Index, name: str, dayfirst: bool) -> None:
+    """Refuse dates like ``13/01/2024`` read month-first: they would mix two orders in one column."""
+    if dayfirst or values.dtype != object:
+        return
+    for pos, value in enumerate(values[:5000]):
+        match = _DAY_FIRST.match(str(value))
+        if match and int(match.group(1)) > 12 >= int(match.group(2)):
+            raise _row(name, pos, value, "the dates look day-first (day > 12 in the first field), which "
+                       "would be read month-first elsewhere", "pass --dayfirst (dayfirst=True), or write "
+                       "ISO 8601 dates (YYYY-MM-DD)")
+
+
+def check_tz(tz: str | None) -> str | None:
+    """*tz* if it names an IANA time zone (``America/New_York``), else a ConfigError.
+
+    Examples
+    --------
+    >>> check_tz("Europe/Paris")
+    'Europe/Paris'
+    """
+    if tz is None:
+        return None
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(str(tz))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"tz {tz!r}: unknown time zone; pass an IANA name such as America/New_York, "
+                          "Europe/London or UTC") from None
+    return str(tz)
+
+
+def _in_zone(values: pd.Index, tz: str, dayfirst: bool) -> pd.DatetimeIndex:
+    """Timestamps converted to the zone *tz*: offsets (which change with daylight saving) through UTC;
+    naive timestamps are taken as wall-clock times of *tz* already."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            parsed = pd.to_datetime(values, dayfirst=dayfirst)
+        except (ValueError, TypeError):
+            parsed = pd.to_datetime(values, utc=True, dayfirst=dayfirst, format="mixed", errors="coerce")
+        if not isinstance(parsed, pd.DatetimeIndex):
+            parsed = pd.to_datetime(values, utc=True, dayfirst=dayfirst, format="mixed", errors="coerce")
+    return parsed if parsed.tz is None else parsed.tz_convert(tz)
+
+
+def _parse_timestamps(raw: object, name: str, *, dayfirst: bool = False,
+                      tz: str | None = None) -> pd.DatetimeIndex:
     """Parse *raw* into a DatetimeIndex (possibly tz-aware) or raise naming the first bad row."""
     values = pd.Index(raw)
     missing = np.flatnonzero(pd.isna(values))
@@ -122,17 +174,21 @@ def _parse_timestamps(raw: object, name: str) -> pd.DatetimeIndex:
     if pd.api.types.is_numeric_dtype(values.dtype):
         raise _row(name, 0, values[0], "numeric timestamps are ambiguous (seconds? days? YYYYMMDD?)",
                    "convert them first, e.g. pd.to_datetime(col, unit='s') or format='%Y%m%d'")
-    if values.dtype == object and any(_zone_of(v) is not None for v in values[:1]):
-        _check_one_zone(values, name)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            parsed = pd.to_datetime(values)
-        except (ValueError, TypeError, OverflowError):
-            parsed = pd.to_datetime(values, format="mixed", errors="coerce")
-    if not isinstance(parsed, pd.DatetimeIndex):  # object index: mixed offsets or zones
-        _check_one_zone(parsed, name)
-        parsed = pd.DatetimeIndex(parsed)
+    _day_first_hint(values, name, dayfirst)
+    if tz is not None:
+        parsed = _in_zone(values, tz, dayfirst)
+    else:
+        if values.dtype == object and any(_zone_of(v) is not None for v in values[:1]):
+            _check_one_zone(values, name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                parsed = pd.to_datetime(values, dayfirst=dayfirst)
+            except (ValueError, TypeError, OverflowError):
+                parsed = pd.to_datetime(values, format="mixed", errors="coerce", dayfirst=dayfirst)
+        if not isinstance(parsed, pd.DatetimeIndex):  # object index: mixed offsets or zones
+            _check_one_zone(parsed, name)
+            parsed = pd.DatetimeIndex(parsed)
     bad = np.flatnonzero(pd.isna(parsed))
     if bad.size:
         pos = int(bad[0])
@@ -237,6 +293,8 @@ def validate_ohlcv(
     lenient: bool = False,
     adjust: bool = False,
     keep: Sequence[str] = (),
+    dayfirst: bool = False,
+    tz: str | None = None,
 ) -> pd.DataFrame:
     """Check OHLCV data and return it in tradeforge's canonical layout.
 
@@ -255,6 +313,12 @@ def validate_ohlcv(
         By default ``Adj Close`` is ignored and prices are the traded prices.
     keep : sequence of str
         Extra numeric columns to keep (after the five OHLCV columns, as float64).
+    dayfirst : bool
+        Read text dates day-first (``13/01/2024``); without it, dates that can only be day-first raise
+        with a hint.
+    tz : str, optional
+        An IANA zone: timestamps with offsets (even offsets that change with daylight saving) are
+        converted to its wall-clock time, naive ones are taken as its wall-clock time; ``attrs["tz"]``.
 
     Returns
     -------
@@ -283,7 +347,9 @@ def validate_ohlcv(
         raise DataError(f"{name}: the data is empty (0 rows). Fix: check the file, symbol or date range")
     cols = _find_columns(df, name, adjust)
     raw, time_col = _raw_timestamps(df, name)
-    stamps, tz = _to_wall_clock(_parse_timestamps(raw, name))
+    zone = check_tz(tz)
+    stamps, tz = _to_wall_clock(_parse_timestamps(raw, name, dayfirst=dayfirst, tz=zone))
+    tz = tz or zone  # naive timestamps with a zone given: already its wall-clock time
     wanted = {k: cols[k] for k in OHLCV}
     extra = {}
     for k in keep:

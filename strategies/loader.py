@@ -18,7 +18,8 @@ import backtrader as bt
 
 from tradeforge.errors import ConfigError, did_you_mean, unknown_name_error
 
-__all__ = ["BUILTINS", "ENTRY_POINT_GROUP", "resolve_strategy", "list_strategies", "strategy_params", "check_params"]
+__all__ = ["BUILTINS", "ENTRY_POINT_GROUP", "resolve_strategy", "list_strategies", "strategy_params",
+           "check_params"]
 
 ENTRY_POINT_GROUP = "tradeforge.strategies"
 
@@ -32,20 +33,73 @@ _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
 
 
-def _import_ref(ref: str) -> Any:
-    """Import ``package.module:Attr`` and return the attribute."""
-    module_name, _, attr = ref.partition(":")
-    if not module_name or not attr:
-        raise ConfigError(f"strategy '{ref}': expected 'package.module:Class' with both parts non-empty")
+def _load_file(ref: str, path_text: str) -> Any:
+    """Import a plugin file ``path/to/file.py`` as a module (named after its resolved path, so loading it
+    twice gives the same module)."""
+    import hashlib
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(path_text).expanduser().resolve()
+    if not path.is_file():
+        raise ConfigError(f"strategy '{ref}': no file {path_text!r} (looked for {path}); give the path of a "
+                          "Python file, e.g. strategies/mine.py:MyStrategy")
+    name = f"tradeforge_plugin_{path.stem}_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
     try:
-        module = importlib.import_module(module_name)
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        del sys.modules[name]
+        raise ConfigError(f"strategy '{ref}': importing {path_text!r} failed "
+                          f"({type(exc).__name__}: {exc})") from exc
+    return module
+
+
+def _import_module(ref: str, module_name: str) -> Any:
+    """Import *module_name*; a module that is not found is looked for in the current directory too (as
+    ``python -m`` would), so ``my_strategy:Cls`` works without PYTHONPATH."""
+    import os
+    import sys
+
+    if module_name.endswith(".py") or "/" in module_name or os.sep in module_name:
+        return _load_file(ref, module_name)
+    here = os.getcwd()
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name.split(".")[0]:  # the module exists but one of its imports is missing
+            raise ConfigError(f"strategy '{ref}': module '{module_name}' fails to import ({exc})") from exc
+        if here not in sys.path:
+            sys.path.append(here)
+            try:
+                return importlib.import_module(module_name)
+            except ModuleNotFoundError:
+                sys.path.remove(here)
+        raise ConfigError(f"strategy '{ref}': cannot import module '{module_name}': not on the Python path, "
+                          f"not even in the current directory {here}; check the spelling, or give a file: "
+                          "path/to/file.py:Class") from exc
     except ImportError as exc:
         raise ConfigError(f"strategy '{ref}': cannot import module '{module_name}' ({exc}); "
                           "check the spelling and that the package is installed") from exc
+
+
+def _import_ref(ref: str) -> Any:
+    """Import ``package.module:Attr`` or ``path/to/file.py:Attr`` and return the attribute."""
+    module_name, _, attr = ref.rpartition(":") if ref.count(":") > 1 else ref.partition(":")
+    if not module_name or not attr:
+        raise ConfigError(f"strategy '{ref}': expected 'package.module:Class' or 'path/to/file.py:Class' "
+                          "with both parts non-empty")
+    module = _import_module(ref, module_name)
     try:
         return getattr(module, attr)
     except AttributeError:
-        names = sorted(n for n, v in vars(module).items() if isinstance(v, type) and issubclass(v, bt.Strategy))
+        names = sorted(n for n, v in vars(module).items()
+                       if isinstance(v, type) and issubclass(v, bt.Strategy))
         raise ConfigError(f"module '{module_name}' has no attribute '{attr}'.{did_you_mean(attr, names)} "
                           f"Strategy classes there: {', '.join(names) or '(none)'}.") from None
 
@@ -64,7 +118,9 @@ def _check_class(obj: Any, name: str) -> type[bt.Strategy]:
 def resolve_strategy(name: str | type[bt.Strategy]) -> type[bt.Strategy]:
     """Return the strategy class named *name* (or *name* itself when it is already a class).
 
-    Raises :class:`~tradeforge.errors.ConfigError` with a did-you-mean hint for an unknown name.
+    *name* is a built-in short name, an entry point name, ``package.module:Class`` (a module not found on
+    the path is also looked for in the current directory) or ``path/to/file.py:Class``. Raises
+    :class:`~tradeforge.errors.ConfigError` with a did-you-mean hint for an unknown name.
 
     Examples
     --------
@@ -76,7 +132,8 @@ def resolve_strategy(name: str | type[bt.Strategy]) -> type[bt.Strategy]:
     if isinstance(name, type):
         return _check_class(name, name.__name__)
     if not isinstance(name, str) or not name.strip():
-        raise ConfigError(f"strategy: expected a name such as 'sma_cross' or 'pkg.module:Class', got {name!r}")
+        raise ConfigError(f"strategy: expected a name such as 'sma_cross' or 'pkg.module:Class', "
+                          f"got {name!r}")
     name = name.strip()
     if name in BUILTINS:
         return _check_class(_import_ref(BUILTINS[name]), name)
@@ -85,7 +142,8 @@ def resolve_strategy(name: str | type[bt.Strategy]) -> type[bt.Strategy]:
         try:
             obj = eps[name].load()
         except ImportError as exc:
-            raise ConfigError(f"strategy '{name}': entry point '{eps[name].value}' fails to import ({exc})") from exc
+            raise ConfigError(f"strategy '{name}': entry point '{eps[name].value}' fails to import "
+                              f"({exc})") from exc
         return _check_class(obj, name)
     if ":" in name:
         return _check_class(_import_ref(name), name)
@@ -97,8 +155,8 @@ def list_strategies() -> dict[str, type[bt.Strategy]]:
 
     Examples
     --------
-    >>> sorted(list_strategies())[:2]
-    ['rsi_reversion', 'sma_cross']
+    >>> sorted(list_strategies())[:3]
+    ['ml', 'rsi_reversion', 'sma_cross']
     """
     names = sorted({*BUILTINS, *_entry_points()})
     return {name: resolve_strategy(name) for name in names}

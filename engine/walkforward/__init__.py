@@ -36,15 +36,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tradeforge.errors import ConfigError
+from tradeforge.errors import ConfigError, DataError
 
-from ..config import WalkForwardConfig, model_defaults, split_params
+from .._render import SideRenderer, render
+from ..config import ML_FILLS, WalkForwardConfig, model_defaults, split_params
 from ..data import common_index, load_frames, slice_frames
 from ..report import (
     buy_and_hold,
     compute_metrics,
     equity_returns,
     periods_per_year,
+    prepare_out,
     two_panels,
     write_tearsheet,
 )
@@ -78,6 +80,39 @@ def _warmup_bars(model_params: dict[str, Any] | None, warmup_bars: int | None) -
 
     p = {**model_defaults(), **model_params}
     return max(int(default_feature_set().warmup), int(p["garch_window"]) + 1) + int(p["lstm_lookback"])
+
+
+def check_early(cls: type, ml: bool, strategy_params: dict[str, Any], model_params: dict[str, Any] | None
+                ) -> None:
+    """Run the strategy's and the models' own parameter checks now, before data is loaded or a model
+    fitted (a bad ``min_confidence`` or ``base_models`` fails in the time of an import)."""
+    if not ml:
+        return
+    cls.precompute(pd.DataFrame(), {**dict(cls.params._getpairs()), **strategy_params})  # MLStrategy's checks
+    if model_params is None:
+        return
+    from tradeforge.models.pipeline import MLPipeline
+
+    pipe = MLPipeline(**model_params)
+    pipe._check_params()  # the pipeline's own checks, and those of the ensemble it would build
+    pipe._ensemble(np.zeros(0, dtype=np.int64))._check_params()
+
+
+def min_bars(cfg: WalkForwardConfig, warmup: int = 0) -> int:
+    """Bars a walk-forward needs: one training window and one test window, plus the *warmup* bars that let
+    the first fold's features (ML) start warm (with fewer, the first fold trains on cold features)."""
+    return int(cfg.train_bars) + int(cfg.test_bars) + int(warmup)
+
+
+def _check_length(index: pd.DatetimeIndex, cfg: WalkForwardConfig, warmup: int, ml: bool) -> None:
+    n = len(index)
+    if n >= min_bars(cfg):
+        return
+    warm = (f" ({min_bars(cfg, warmup)} with the {warmup} warm-up bars the ML features need for a warm "
+            "first fold)") if ml and warmup else ""
+    raise DataError(f"walk-forward: train_bars={cfg.train_bars} + test_bars={cfg.test_bars} exceed the {n} "
+                    f"bars of the data: at least {min_bars(cfg)} bars needed{warm}; give more data, or "
+                    f"smaller windows, e.g. --train-bars {max(1, n // 2)} --test-bars {max(2, n // 8)}")
 
 
 def _tasks(frames: dict[str, pd.DataFrame], index: pd.DatetimeIndex, folds: list[Fold], **common: Any
@@ -128,7 +163,15 @@ def run_walkforward(
                           "the other (config.replace(...) changes a config)")
     cfg = config if config is not None else WalkForwardConfig.from_mapping(settings)
     spec, cls, ml = _resolve(strategy)
+    if ml:  # the strategy's own parameters first: no model library needs importing to refuse them
+        from tradeforge.strategies import check_params
+
+        own = {k: v for k, v in (params or {}).items() if k in dict(cls.params._getpairs())}
+        check_early(cls, ml, check_params(cls, own), None)
     strategy_params, model_params = split_params(cls, params, ml)
+    check_early(cls, ml, strategy_params, model_params)
+    if ml:  # an ML walk-forward fills like a broker unless told otherwise (volume cap, impact)
+        cfg = cfg.replace(**{k: v for k, v in ML_FILLS.items() if getattr(cfg, k) is None})
     n_workers = 1 if cfg.scheduler else (default_workers() if cfg.workers is None else cfg.workers)
     # worker processes start (and import) while this process loads the data and plans the folds
     pool = start_pool(n_workers, ml=ml) if n_workers > 1 else None
@@ -136,6 +179,7 @@ def run_walkforward(
         frames = load_frames(data)
         warm = _warmup_bars(model_params, cfg.warmup_bars)
         index = common_index(frames)
+        _check_length(index, cfg, warm, ml)
         folds = make_folds(index, cfg.train_bars, cfg.test_bars, anchored=cfg.anchored, warmup_bars=warm)
         tasks = _tasks(frames, index, folds, strategy=spec, strategy_params=strategy_params,
                        model_params=model_params, config=cfg, warmup_bars=warm,
@@ -174,6 +218,10 @@ def _oos_metrics(results: list[FoldResult], equity: pd.Series, exposure: pd.Seri
         folds=len(results),
         buy_and_hold={k: bench[k] for k in _BENCH_KEYS},
     )
+    metrics["ratios"].update(
+        sharpe_per_bar=f"per {metrics['ratios']['bar']} bar, not annualised (mean / std of per-bar returns)",
+        psr="probability that the true per-bar Sharpe ratio is above 0", dsr="the PSR against the largest "
+        "Sharpe expected from dsr_trials trials (the folds' per-bar Sharpe ratios)")
     metrics["excess_return"] = (None if metrics["total_return"] is None or bench["total_return"] is None
                                 else metrics["total_return"] - bench["total_return"])
     return metrics
@@ -196,12 +244,17 @@ def assemble(results: list[FoldResult], frames: dict[str, pd.DataFrame], strateg
     timings = {"total": round(seconds, 3), "folds": {str(r.fold): r.timings for r in results}}
     return WalkForwardResult(folds=folds, predictions=predictions, trades=trades, orders=orders,
                              equity=equity, exposure=exposure, benchmark=benchmark, metrics=metrics,
-                             timings=timings, prices=frames, strategy=strategy, params=params, cash=cash)
+                             timings=timings, prices=frames, strategy=strategy, params=params, cash=cash,
+                             diagnoses={r.fold: r.diagnosis for r in results})
 
 
-def write_walkforward(result: WalkForwardResult, out_dir: str | Path, *, tearsheet: bool = True) -> Path:
+def write_walkforward(result: WalkForwardResult, out_dir: str | Path, *, tearsheet: bool = True,
+                      renderer: SideRenderer | None = None) -> Path:
     """Write folds.csv, predictions.csv, trades.csv, orders.csv, equity.csv, metrics.json, timings.json,
     folds.png and (unless ``tearsheet=False``) tearsheet.html into *out_dir*; return the directory.
+
+    With a *renderer* (:class:`~tradeforge.engine._render.SideRenderer`) the figures are drawn in its
+    process and are complete once its block ends; without one they are drawn here.
 
     Examples
     --------
@@ -212,8 +265,13 @@ def write_walkforward(result: WalkForwardResult, out_dir: str | Path, *, tearshe
     >>> sorted(p.name for p in out.iterdir())[:3]
     ['equity.csv', 'folds.csv', 'folds.png']
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out(out_dir)  # no file of an earlier run stays next to this one
+    if tearsheet:
+        render(renderer, write_tearsheet, equity_returns(result.equity, result.cash, "strategy"),
+               result.benchmark, out / "tearsheet.html",
+               title=f"{result.strategy} walk-forward (out of sample)",
+               periods=periods_per_year(result.equity.index))
+    render(renderer, plot_folds, result, out / "folds.png")
     result.folds.to_csv(out / "folds.csv", index=False)
     result.predictions.to_csv(out / "predictions.csv", index=False)
     result.trades.to_csv(out / "trades.csv", index=False)
@@ -221,31 +279,42 @@ def write_walkforward(result: WalkForwardResult, out_dir: str | Path, *, tearshe
     _equity_frame(result).to_csv(out / "equity.csv", index_label="datetime")
     (out / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
     (out / "timings.json").write_text(json.dumps(result.timings, indent=2) + "\n")
-    plot_folds(result, out / "folds.png")
-    if tearsheet:
-        write_tearsheet(equity_returns(result.equity, result.cash, "strategy"), result.benchmark,
-                        out / "tearsheet.html",
-                        title=f"{result.strategy} walk-forward (out of sample)",
-                        periods=periods_per_year(result.equity.index))
     return out
 
 
 def plot_folds(result: WalkForwardResult, path: str | Path) -> Path:
-    """Two panels: stitched out-of-sample equity vs buy-and-hold with fold boundaries; per-fold returns."""
-    bench = result.cash * (1.0 + result.benchmark).cumprod()
+    """Two panels: stitched out-of-sample equity vs buy-and-hold with fold boundaries (decimated lines,
+    money axis); per-fold test returns by fold number, folds without a trade hatched and labelled."""
+    from matplotlib.ticker import FuncFormatter
+
+    from ..plots import decimate, money
+
+    bench = decimate(result.cash * (1.0 + result.benchmark).cumprod())
+    equity = decimate(result.equity)
     folds = result.folds
     with two_panels(path) as (top, bottom):
-        top.plot(result.equity.index, result.equity.to_numpy(), lw=1.0,
-                 label=f"{result.strategy} (out of sample)")
+        top.plot(equity.index, equity.to_numpy(), lw=1.0, label=f"{result.strategy} (out of sample)")
         top.plot(bench.index, bench.to_numpy(), lw=0.8, color="gray", label="buy and hold")
         for start in folds["test_start"]:
             top.axvline(start, color="tab:orange", lw=0.5, alpha=0.6)
         top.set_ylabel("portfolio value")
+        top.yaxis.set_major_formatter(FuncFormatter(money))
         top.set_title("walk-forward: stitched out-of-sample equity (fold starts in orange)")
         top.legend(loc="upper left")
         returns = folds["total_return"].astype(float).fillna(0.0).to_numpy() * 100.0
-        bottom.bar(folds["fold"].to_numpy(), returns, color=np.where(returns >= 0, "tab:green", "tab:red"))
-        bottom.set_xlabel("fold")
+        numbers = folds["fold"].to_numpy()
+        bars = bottom.bar(numbers, returns, color=np.where(returns >= 0, "tab:green", "tab:red"))
+        idle = (folds["n_trades"].fillna(0).to_numpy() == 0 if "n_trades" in folds
+                else np.zeros(len(folds), dtype=bool))
+        for bar, none in zip(bars, idle, strict=True):
+            if none:
+                bar.set_hatch("//")
+                bar.set_facecolor("none")
+                bar.set_edgecolor("gray")
+                bottom.annotate("no trades", (bar.get_x() + bar.get_width() / 2, 0.0), ha="center",
+                                va="bottom", fontsize=7, color="gray", rotation=90)
+        bottom.set_xticks(numbers) if len(numbers) <= 30 else None
+        bottom.set_xlabel("fold" + (" (hatched: no trades)" if idle.any() else ""))
         bottom.set_ylabel("test return %")
     return Path(path)
 

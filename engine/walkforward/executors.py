@@ -34,6 +34,7 @@ from tradeforge.errors import ConfigError
 
 from ..config import WalkForwardConfig, check_int
 from ..data import slice_frames
+from ..explain import diagnose
 from ..report import compute_metrics, equity_returns
 from ..results import BacktestResult, FoldResult
 from ..runner import run_backtest
@@ -248,6 +249,7 @@ def _run_fold(task: FoldTask) -> FoldResult:
                           extra_lines=extra)
     timings["backtest"] = time.perf_counter() - clock
     out = _fold_result(task, result, row)
+    out.diagnosis = diagnose(result, result.params, start=fold.test_start, lines=extra)  # why no trades
     timings["total"] = time.perf_counter() - started
     out.predictions = predictions
     out.timings = {k: round(float(v), 4) for k, v in timings.items()}

@@ -81,3 +81,30 @@ def test_full_report_is_written_offline(tmp_path, caplog):
     assert "Benchmark" in html or "benchmark" in html
     assert (out / "equity.png").read_bytes()[:4] == b"\x89PNG"
     assert not [r for r in caplog.records if "findfont" in r.getMessage()]
+
+
+def test_intraday_returns_become_daily_for_the_tearsheet():
+    from tradeforge.engine.report import daily_returns
+
+    index = pd.date_range("2024-01-02 09:30", periods=78, freq="5min").append(
+        pd.date_range("2024-01-03 09:30", periods=78, freq="5min"))
+    rng = np.random.default_rng(1)
+    bars = pd.Series(rng.normal(0, 0.001, len(index)), index=index)
+    daily, freq = daily_returns(bars)
+    assert freq == "daily" and list(daily.index) == list(pd.to_datetime(["2024-01-02", "2024-01-03"]))
+    assert daily.iloc[0] == pytest.approx(np.prod(1 + bars.iloc[:78]) - 1, rel=1e-12)
+    same, freq = daily_returns(bars.iloc[::78].set_axis(pd.to_datetime(["2024-01-02", "2024-01-03"])))
+    assert freq == "daily" and len(same) == 2
+
+
+def test_side_renderer_draws_the_figures_and_reports_failures(tmp_path):
+    from tradeforge.engine._render import SideRenderer
+
+    df = load("sample:sp500")["SP500"].iloc[:300]
+    result = run_backtest({"SP500": df}, "sma_cross", {"fast": 5, "slow": 15})
+    with SideRenderer(tearsheet=False) as renderer:
+        out = write_report(result, tmp_path / "r", tearsheet=False, renderer=renderer)
+    assert (out / "equity.png").stat().st_size > 10_000
+    with pytest.raises(FileNotFoundError):
+        with SideRenderer(tearsheet=False) as renderer:
+            renderer.submit(open, str(tmp_path / "missing" / "x"))

@@ -83,3 +83,40 @@ def test_bool_parameters_accept_words_and_reject_others():
     assert check_params(Flags, {"short": "off"}) == {"short": False}
     with pytest.raises(ConfigError, match="expected true/false"):
         check_params(Flags, {"short": "maybe"})
+
+
+_PLUGIN = '''
+import backtrader as bt
+
+
+class Hold(bt.Strategy):
+    params = dict(size=3)
+
+    def next(self):
+        if not self.position:
+            self.buy(size=self.p.size)
+'''
+
+
+def test_plugin_from_a_file_path(tmp_path):
+    path = tmp_path / "sub" / "my_plugin.py"
+    path.parent.mkdir()
+    path.write_text(_PLUGIN)
+    cls = resolve_strategy(f"{path}:Hold")
+    assert cls.__name__ == "Hold" and dict(cls.params._getpairs()) == {"size": 3}
+    assert resolve_strategy(f"{path}:Hold") is cls  # loaded once
+    with pytest.raises(ConfigError, match=r"has no attribute 'Hodl'\. Did you mean 'Hold'\?"):
+        resolve_strategy(f"{path}:Hodl")
+    with pytest.raises(ConfigError, match="no file"):
+        resolve_strategy(f"{tmp_path / 'missing.py'}:Hold")
+
+
+def test_plugin_module_in_the_current_directory(tmp_path, monkeypatch):
+    import sys
+
+    (tmp_path / "cwd_plugin_mod.py").write_text(_PLUGIN)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    assert resolve_strategy("cwd_plugin_mod:Hold").__name__ == "Hold"
+    with pytest.raises(ConfigError, match="not even in the current directory"):
+        resolve_strategy("no_such_mod_xyz:Hold")

@@ -1,0 +1,82 @@
+"""Walk-forward parameters are checked before any data is loaded or model fitted; too little data names
+the bars needed for the chosen windows; the fold diagnosis explains a fold without trades."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import tradeforge.engine.walkforward as wf
+from tradeforge.engine.explain import diagnose, no_trade_reason
+from tradeforge.engine.results import BacktestResult
+from tradeforge.errors import ConfigError, DataError
+
+
+@pytest.fixture()
+def no_loading(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("data was loaded before the parameters were checked")
+
+    monkeypatch.setattr(wf, "load_frames", refuse)
+
+
+@pytest.mark.parametrize("params,message", [
+    ({"min_confidence": 1.5}, "'min_confidence': 1.5 is outside"),
+    ({"base_models": "rf,xgbb"}, "unknown base model 'xgbb'. Did you mean 'xgb'?"),
+    ({"sell_threshold": 0.9}, "sell_threshold"),
+])
+def test_bad_ml_parameters_fail_before_loading(no_loading, params, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("?", r"\?")):
+        wf.run_walkforward("synth:symbols=1,bars=300", "ml", params, workers=1)
+
+
+def test_too_little_data_names_the_bars_needed():
+    with pytest.raises(DataError, match=r"train_bars=300 \+ test_bars=50 exceed the 300 bars of the data: "
+                                        r"at least 350 bars needed;"):
+        wf.run_walkforward("synth:symbols=1,bars=300,seed=1", "sma_cross", train_bars=300, test_bars=50,
+                           workers=1)
+    assert wf.min_bars(wf.WalkForwardConfig(train_bars=1000, test_bars=250), 120) == 1370
+
+
+def _result(n=10, orders=None):
+    index = pd.date_range("2024-01-01", periods=n)
+    prices = {"X": pd.DataFrame({"close": np.ones(n)}, index=index)}
+    return BacktestResult(metrics={}, trades=pd.DataFrame(columns=["pnlcomm"]),
+                          equity=pd.Series(100.0, index=index), exposure=pd.Series(False, index=index),
+                          orders=orders if orders is not None else pd.DataFrame(columns=["date", "status"]),
+                          prices=prices)
+
+
+def test_fold_diagnosis_explains_no_trades():
+    result = _result()
+    start = result.equity.index[2]
+    lines = {"X": {"ml_decision": np.array([1.0] * 8 + [0, -1]), "ml_confidence": np.full(10, 0.6),
+                   "ml_risk": np.full(10, 3.0)}}
+    diag = diagnose(result, {"min_confidence": 0.65, "max_risk": 6.0}, start=start, lines=lines)
+    assert diag["bars"] == 8 and diag["buy"] == 6 and diag["buy_confident"] == 0
+    assert no_trade_reason(diag) == "6 BUY decisions, all below min_confidence 0.65"
+    lines["X"]["ml_confidence"][:] = 0.9
+    lines["X"]["ml_risk"][:] = 8.0
+    diag = diagnose(result, {"min_confidence": 0.65, "max_risk": 6.0}, start=start, lines=lines)
+    assert no_trade_reason(diag) == "6 BUY decisions above min_confidence 0.65, all above max_risk 6"
+    margin = pd.DataFrame({"date": [result.equity.index[5]], "status": ["Margin"]})
+    diag = diagnose(_result(orders=margin), {}, start=start)
+    assert no_trade_reason(diag).startswith("1 order(s) rejected for margin or cash")
+
+
+def test_backtest_inside_the_models_training_range_is_flagged():
+    from tradeforge.engine.explain import backtest_warnings
+
+    class Saved:
+        warmup, window = 1, None
+        train_range = ("2024-01-01", "2024-01-05")
+
+    result = _result()
+    result.params = {"predictor": Saved()}
+    result.trades = pd.DataFrame({"pnlcomm": [1.0]})
+    (warning,) = backtest_warnings(result, {"n_trades": 1})
+    assert warning.startswith("5 of 10 bars lie inside the model's training range 2024-01-01..2024-01-05")
+    assert "--from" in warning and "2024-01-06" in warning
+    result.params = {"predictor": None}
+    assert backtest_warnings(result, {"n_trades": 1}) == []
