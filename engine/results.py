@@ -73,7 +73,10 @@ class FoldResult:
     predictions : DataFrame or None
         ML strategies: the prediction lines in long form (``datetime, fold, symbol, ...``); else None.
     timings : dict
-        Seconds per stage (fit stages, ``predict``, ``backtest``, ``total``).
+        Seconds per stage (fit stages, ``predict``, ``total``; ``backtest``: the one continuous run).
+    equity : Series or None
+        Portfolio value at the close of the test bars, cut from the one continuous out-of-sample backtest
+        (None until the fold is traded).
     """
 
     fold: int
@@ -84,6 +87,7 @@ class FoldResult:
     orders: pd.DataFrame
     predictions: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    equity: pd.Series | None = None
 
 
 @dataclass
@@ -101,7 +105,8 @@ class WalkForwardResult:
     trades, orders : DataFrame
         The backtests' closed trades and final orders, with a leading ``fold`` column.
     equity : Series
-        Stitched out-of-sample portfolio value; ``exposure`` is True where a position was held.
+        Out-of-sample portfolio value of the one continuous backtest over every test window;
+        ``exposure`` is True where a position was held.
     benchmark : Series
         Buy-and-hold per-bar returns (equal weight) over the same out-of-sample bars.
     metrics : dict

@@ -49,7 +49,7 @@ from ..report import (
     write_tearsheet,
 )
 from ..results import FoldResult, WalkForwardResult
-from .executors import FoldTask, default_workers, pool_scope, run_tasks, start_pool
+from .executors import FoldTask, default_workers, pool_scope, run_fold, run_tasks, start_pool, trade_folds
 from .splits import Fold, make_folds
 from .stats import deflated_sharpe, per_bar_sharpe, probabilistic_sharpe, stitch
 
@@ -131,18 +131,23 @@ def run_walkforward(
     strategy_params, model_params = split_params(cls, params, ml)
     n_workers = 1 if cfg.scheduler else (default_workers() if cfg.workers is None else cfg.workers)
     # worker processes start (and import) while this process loads the data and plans the folds
-    pool = start_pool(n_workers, ml=ml) if n_workers > 1 else None
+    pool = start_pool(n_workers, ml=ml) if n_workers > 1 and ml else None  # only model fits run in parallel
     with pool_scope(pool):
         frames = load_frames(data)
         warm = _warmup_bars(model_params, cfg.warmup_bars)
         index = common_index(frames)
         folds = make_folds(index, cfg.train_bars, cfg.test_bars, anchored=cfg.anchored, warmup_bars=warm)
+        periods = periods_per_year(index)
         tasks = _tasks(frames, index, folds, strategy=spec, strategy_params=strategy_params,
-                       model_params=model_params, config=cfg, warmup_bars=warm,
-                       periods=periods_per_year(index))
-        done = (lambda result: progress(result, len(tasks))) if progress else None
-        results = run_tasks(tasks, workers=cfg.workers, scheduler=cfg.scheduler, done=done,
-                            pool=pool if pool is not None and len(tasks) > 1 else None)
+                       model_params=model_params, config=cfg, warmup_bars=warm, periods=periods)
+        fits = (run_tasks(tasks, workers=cfg.workers, scheduler=cfg.scheduler,
+                          pool=pool if pool is not None and len(tasks) > 1 else None)
+                if ml else [run_fold(task) for task in tasks])
+    # one continuous out-of-sample backtest over every test window (models switch at fold boundaries)
+    results = trade_folds(folds, fits, frames, strategy=spec, strategy_params=strategy_params, config=cfg,
+                          periods=periods, ml=ml)
+    for result in results if progress else ():
+        progress(result, len(results))
     return assemble(results, frames, cls.__name__, {**strategy_params, **(model_params or {})}, cfg.cash,
                     seconds=time.perf_counter() - started)
 
@@ -183,7 +188,11 @@ def assemble(results: list[FoldResult], frames: dict[str, pd.DataFrame], strateg
              params: dict[str, Any], cash: float, *, seconds: float) -> WalkForwardResult:
     """A :class:`WalkForwardResult` from the fold results (sorted by fold): stitched equity, concatenated
     trades/orders/predictions, out-of-sample metrics and the timings kept apart."""
-    equity = stitch([r.returns for r in results], cash)
+    if all(r.equity is not None for r in results):  # traded as one run: its equity, not a re-chaining
+        equity = pd.concat([r.equity for r in results]).rename("equity")
+        equity.index = pd.DatetimeIndex(equity.index, name="datetime")
+    else:
+        equity = stitch([r.returns for r in results], cash)
     exposure = pd.concat([r.exposure for r in results]).rename("exposed")
     exposure.index = equity.index
     trades = _frame([r.trades for r in results], ["fold"])
