@@ -166,13 +166,15 @@ def _fold_progress() -> tuple[Any, Any]:
 @click.option("--workers", type=int, default=None, help="Local worker processes [default: all cores].")
 @click.option("--scheduler", default=None, metavar="ADDR", help="Dask scheduler, e.g. tcp://host:8786.")
 @click.option("--seed", default=0, show_default=True, help="Seed of every fold's models.")
+@click.option("--trials-db", default=None, metavar="PATH",
+              help="Trials ledger for the deflated Sharpe [default: trials.jsonl next to the output folder].")
 @cost_options()
 @report_options("walkforward")
 @lenient_option
 def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, anchored: bool,
-                params: tuple[str, ...], workers: int | None, scheduler: str | None, seed: int, cash: float,
-                commission: float, slippage_bps: float, out: str | None, as_json: bool, tearsheet: bool,
-                lenient: bool) -> None:
+                params: tuple[str, ...], workers: int | None, scheduler: str | None, seed: int,
+                trials_db: str | None, cash: float, commission: float, slippage_bps: float, out: str | None,
+                as_json: bool, tearsheet: bool, lenient: bool) -> None:
     """Walk-forward: fit on each training window, trade the next one, stitch the out-of-sample results."""
     from tradeforge.engine.config import WalkForwardConfig
     from tradeforge.engine.walkforward import run_walkforward, write_walkforward
@@ -180,14 +182,15 @@ def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, ancho
     config = WalkForwardConfig(train_bars=train_bars, test_bars=test_bars, anchored=anchored, seed=seed,
                                workers=workers, scheduler=scheduler, cash=cash, commission=commission,
                                slippage_bps=slippage_bps)
+    out_dir = Path(out) if out else _default_out(strategy, data, "walkforward")
+    ledger = Path(trials_db) if trials_db else out_dir.parent / "trials.jsonl"
     callback, close = _fold_progress()
     try:
         result = run_walkforward(command_data(data, lenient), strategy, parse_params(params), config=config,
-                                 progress=callback)
+                                 progress=callback, trials_db=ledger)
     finally:
         close()
-    out_dir = write_walkforward(result, Path(out) if out else _default_out(strategy, data, "walkforward"),
-                                tearsheet=tearsheet)
+    out_dir = write_walkforward(result, out_dir, tearsheet=tearsheet)
     _emit(result.metrics, out_dir, as_json)
 
 

@@ -73,3 +73,20 @@ def test_corrupt_ledger_line_is_one_line_error(tmp_path):
     with pytest.raises(DataError, match=r"trials ledger .*trials.jsonl: line 1 is not a ledger entry"):
         trials.TrialsLedger(ledger).record(data="h", strategy="S", params={}, config={}, choices=1,
                                            sharpe=0.1, n=10)
+
+
+def test_cli_records_in_the_ledger(tmp_path):
+    from click.testing import CliRunner
+
+    from tradeforge.engine.cli import main
+
+    base = ["walkforward", "--strategy", "sma_cross", "--data", "synth:symbols=1,bars=400,seed=2",
+            "--train-bars", "200", "--test-bars", "100", "--workers", "1", "--json", "--no-tearsheet"]
+    res = CliRunner().invoke(main, [*base, "--out", str(tmp_path / "runs" / "a")], catch_exceptions=False)
+    assert json.loads(res.stdout)["dsr_trials"] == 1
+    assert len((tmp_path / "runs" / "trials.jsonl").read_text().splitlines()) == 1  # next to the run folder
+    db = tmp_path / "elsewhere.jsonl"
+    for fast in ("5", "7"):
+        res = CliRunner().invoke(main, [*base, "--param", f"fast={fast}", "--trials-db", str(db), "--out",
+                                        str(tmp_path / "runs" / fast)], catch_exceptions=False)
+    assert json.loads(res.stdout)["dsr_trials"] == 2 and len(db.read_text().splitlines()) == 2
