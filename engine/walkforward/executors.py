@@ -167,6 +167,7 @@ def _fit_predict(task: FoldTask, local: pd.DatetimeIndex) -> tuple[dict, dict, d
     lines = pipe.predict_frame(history, start=fold.test_start)
     timings = dict(pipe.report_["timings"], fit=fit_seconds, predict=time.perf_counter() - clock)
     report = {k: pipe.report_[k] for k in ("auc", "ece", "brier", "n_train")}
+    report["calibration"] = getattr(getattr(pipe, "ensemble_", None), "calibration_", None)
     return lines, report, timings
 
 
@@ -207,7 +208,8 @@ def _run_fold(task: FoldTask) -> FoldResult:
     predictions = None
     if task.model_params is not None:
         lines, report, timings = _fit_predict(task, common_index(task.frames))
-        row.update(auc=report["auc"], ece=report["ece"])
+        row.update(auc=report["auc"], ece=report["ece"], brier=report["brier"],
+                   calibration=report["calibration"])
         predictions = _long_predictions(lines, fold.fold)
     timings["total"] = time.perf_counter() - started
     empty = pd.Series(dtype=np.float64)

@@ -44,14 +44,14 @@ def test_dsr_does_not_depend_on_the_number_of_folds(frames, tmp_path):
 def test_dsr_falls_as_trials_accumulate_and_reruns_count_once(frames, tmp_path):
     ledger = tmp_path / "trials.jsonl"
     first = _run(frames, TARGET, ledger, 2)
-    assert first["dsr_trials"] == 1 and first["dsr"] == pytest.approx(first["psr"])  # N = 1: nothing to deflate
+    assert first["dsr_trials"] == 1 and first["dsr"] == pytest.approx(first["psr"])  # N = 1: no deflation
     seen = [first["dsr"]]
     for k, params in enumerate(SWEEP, 2):
         _run(frames, params, ledger, 2)
         again = _run(frames, TARGET, ledger, 2)  # the same configuration again: counted once
         assert again["dsr_trials"] == again["dsr_configs"] == k
         seen.append(again["dsr"])
-    assert all(b < a for a, b in zip(seen, seen[1:])), seen
+    assert all(b < a for a, b in zip(seen, seen[1:], strict=False)), seen
     lines = [json.loads(line) for line in ledger.read_text().splitlines()]
     assert len(lines) == 1 + 2 * len(SWEEP) and {e["strategy"] for e in lines} == {"SmaCross"}
     # other data: a fresh count
