@@ -90,3 +90,9 @@ def test_cli_records_in_the_ledger(tmp_path):
         res = CliRunner().invoke(main, [*base, "--param", f"fast={fast}", "--trials-db", str(db), "--out",
                                         str(tmp_path / "runs" / fast)], catch_exceptions=False)
     assert json.loads(res.stdout)["dsr_trials"] == 2 and len(db.read_text().splitlines()) == 2
+
+
+def test_trials_doctests():
+    import doctest
+
+    assert doctest.testmod(trials).failed == 0
