@@ -241,16 +241,19 @@ def _fold_progress() -> tuple[Any, Any]:
 @click.option("--workers", type=int, default=None, help="Local worker processes [default: all cores].")
 @click.option("--scheduler", default=None, metavar="ADDR", help="Dask scheduler, e.g. tcp://host:8786.")
 @click.option("--seed", default=0, show_default=True, help="Seed of every fold's models.")
+@click.option("--trials-db", default=None, metavar="PATH",
+              help="Trials ledger for the deflated Sharpe [default: trials.jsonl next to the output folder].")
 @cost_options()
 @range_options
 @report_options("walkforward")
 @lenient_option
 @csv_options
 def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, anchored: bool,
-                params: tuple[str, ...], workers: int | None, scheduler: str | None, seed: int, cash: float,
-                commission: float, slippage_bps: float, volume_cap: float | None, impact: float | None,
-                start: str | None, end: str | None, out: str | None, as_json: bool, tearsheet: bool,
-                lenient: bool, csv_sep: str | None, dayfirst: bool, tz: str | None) -> None:
+                params: tuple[str, ...], workers: int | None, scheduler: str | None, seed: int,
+                trials_db: str | None, cash: float, commission: float, slippage_bps: float,
+                volume_cap: float | None, impact: float | None, start: str | None, end: str | None,
+                out: str | None, as_json: bool, tearsheet: bool, lenient: bool, csv_sep: str | None,
+                dayfirst: bool, tz: str | None) -> None:
     """Walk-forward: fit on each training window, trade the next one, stitch the out-of-sample results."""
     from tradeforge.engine.config import WalkForwardConfig
     from tradeforge.engine.walkforward import run_walkforward, write_walkforward
@@ -262,16 +265,17 @@ def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, ancho
 
     check_out(out)
     check_scheduler(scheduler)
+    out_dir = Path(out) if out else _default_out(strategy, data, "walkforward")
+    ledger = Path(trials_db) if trials_db else out_dir.parent / "trials.jsonl"
     callback, close = _fold_progress()
     try:
         result = run_walkforward(command_data(data, lenient, start, end, csv_sep=csv_sep, dayfirst=dayfirst,
                                               tz=tz), strategy, parse_params(params),
-                                 config=config, progress=callback)
+                                 config=config, progress=callback, trials_db=ledger)
     finally:
         close()
     with side_renderer(tearsheet) as renderer:
-        out_dir = write_walkforward(result, Path(out) if out else _default_out(strategy, data, "walkforward"),
-                                    tearsheet=tearsheet, renderer=renderer)
+        out_dir = write_walkforward(result, out_dir, tearsheet=tearsheet, renderer=renderer)
     from tradeforge.engine.explain import verdict
     from tradeforge.engine.report import periods_per_year
 

@@ -25,20 +25,30 @@ _MISSED = ("Margin", "Rejected")
 
 
 def diagnose(result: BacktestResult, params: Mapping[str, Any], *, start: pd.Timestamp | None = None,
-             lines: Mapping[str, Mapping[str, np.ndarray]] | None = None, warmup: int = 0) -> dict[str, Any]:
-    """Plain counts explaining a backtest over its bars from *start* (default: all of them).
+             end: pd.Timestamp | None = None, lines: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+             warmup: int = 0) -> dict[str, Any]:
+    """Plain counts explaining a backtest over its bars in ``[start, end]`` (default: all of them).
+
+    A trade counts in the window it closes in; an order in the window of its date.
 
     *lines* are the ML prediction lines per symbol aligned to ``result.prices`` (``ml_decision``,
     ``ml_confidence``, ``ml_risk``); *params* the strategy's effective parameters; *warmup* the bars the
     strategy needs before its first signal. Returns ``bars, warmup, n_trades, exposed_bars, orders`` (final
     status -> count) and, with *lines*: ``buy, buy_confident, buy_allowed, min_confidence, max_risk``.
     """
-    equity = result.equity if start is None else result.equity.loc[start:]
+    lo = pd.Timestamp.min if start is None else pd.Timestamp(start)
+    hi = pd.Timestamp.max if end is None else pd.Timestamp(end)
+    equity = result.equity.loc[lo:hi]
     orders = result.orders
-    if start is not None and len(orders):
-        orders = orders[pd.to_datetime(orders["date"]).fillna(pd.Timestamp.max) >= start]
-    exposed = result.exposure if start is None else result.exposure.loc[start:]
-    out: dict[str, Any] = dict(bars=int(len(equity)), warmup=int(warmup), n_trades=int(len(result.trades)),
+    if len(orders):
+        dates = pd.to_datetime(orders["date"]).fillna(pd.Timestamp.max)
+        orders = orders[(dates >= lo) & (dates <= hi)] if end is not None else orders[dates >= lo]
+    trades = result.trades
+    if len(trades) and (start is not None or end is not None):
+        closed = pd.to_datetime(trades["exit_date"])
+        trades = trades[(closed >= lo) & (closed <= hi)]
+    exposed = result.exposure.loc[lo:hi]
+    out: dict[str, Any] = dict(bars=int(len(equity)), warmup=int(warmup), n_trades=int(len(trades)),
                                exposed_bars=int(exposed.sum()), **dict(result.fills),
                                orders={str(k): int(v) for k, v in orders["status"].value_counts().items()}
                                if len(orders) else {})
@@ -48,7 +58,7 @@ def diagnose(result: BacktestResult, params: Mapping[str, Any], *, start: pd.Tim
         max_risk = float(params.get("max_risk", np.inf))
         for sym, cols in lines.items():
             index = result.prices[sym].index
-            keep = np.ones(len(index), dtype=bool) if start is None else index >= start
+            keep = (index >= lo) & (index <= hi)
             decision = np.asarray(cols["ml_decision"])[keep] > 0
             conf = np.asarray(cols.get("ml_confidence", np.full(len(index), np.nan)))[keep] >= min_conf
             risk = np.asarray(cols.get("ml_risk", np.zeros(len(index))))[keep] <= max_risk

@@ -77,7 +77,10 @@ class FoldResult:
     predictions : DataFrame or None
         ML strategies: the prediction lines in long form (``datetime, fold, symbol, ...``); else None.
     timings : dict
-        Seconds per stage (fit stages, ``predict``, ``backtest``, ``total``).
+        Seconds per stage (fit stages, ``predict``, ``total``; ``backtest``: the one continuous run).
+    equity : Series or None
+        Portfolio value at the close of the test bars, cut from the one continuous out-of-sample backtest
+        (None until the fold is traded).
     diagnosis : dict
         Plain counts over the test bars that explain the trades or their absence
         (:func:`tradeforge.engine.explain.diagnose`: orders by status, BUY decisions and how many passed
@@ -93,6 +96,7 @@ class FoldResult:
     predictions: pd.DataFrame | None = None
     timings: dict[str, float] = field(default_factory=dict)
     diagnosis: dict[str, Any] = field(default_factory=dict)
+    equity: pd.Series | None = None
 
 
 @dataclass
@@ -110,7 +114,8 @@ class WalkForwardResult:
     trades, orders : DataFrame
         The backtests' closed trades and final orders, with a leading ``fold`` column.
     equity : Series
-        Stitched out-of-sample portfolio value; ``exposure`` is True where a position was held.
+        Out-of-sample portfolio value of the one continuous backtest over every test window;
+        ``exposure`` is True where a position was held.
     benchmark : Series
         Buy-and-hold per-bar returns (equal weight) over the same out-of-sample bars.
     metrics : dict

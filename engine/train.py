@@ -127,6 +127,10 @@ def _metrics(pipe: Any) -> tuple[dict[str, Any], pd.DataFrame, dict[str, float]]
     metrics["models"] = {str(name): {"auc": _finite(float(row["auc"])), "brier": _finite(float(row["brier"])),
                                      "ece": _finite(float(row["ece"])), "n": int(row["n"])}
                          for name, row in report.iterrows()}
+    # the calibration "auto" chose, and the Brier scores it chose by (rows the scores above do not use)
+    metrics["calibration"] = {"method": str(pipe.ensemble_.calibration_),
+                              "choice_brier": {k: _finite(float(v)) for k, v in
+                                               getattr(pipe.ensemble_, "calibration_brier_", {}).items()}}
     timings = {k: float(v) for k, v in pipe.report_["timings"].items()}
     return metrics, report, timings
 

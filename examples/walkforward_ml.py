@@ -1,9 +1,9 @@
 """Walk-forward the ML strategy on a small synthetic universe with a planted edge.
 
 Each fold fits the pipeline (features, GARCH risk, a small LSTM, the stacked ensemble) on its training
-window only, freezes it and trades the next window; the folds' out-of-sample returns are stitched into
-one equity curve with PSR/DSR. A :class:`~tradeforge.engine.config.WalkForwardConfig` holds the windows,
-seed and executor; the small, fast model settings are ``MLPipeline`` hyper-parameters passed as
+window only and freezes it; the test windows are then traded as one continuous backtest whose model
+switches at each fold boundary, with PSR/DSR. A :class:`~tradeforge.engine.config.WalkForwardConfig` holds
+the windows, seed and executor; the small, fast model settings are ``MLPipeline`` hyper-parameters passed as
 strategy parameters (as ``--param`` would). Outputs: ``folds.csv``, ``predictions.csv``, ``trades.csv``,
 ``orders.csv``, ``equity.csv``, ``metrics.json``, ``timings.json``, ``folds.png``.
 

@@ -194,18 +194,31 @@ def extreme_index_nb(x, window, is_max):
     return out
 
 
+_FLAT_RANGE = 2e-14  # a window whose range is below this fraction of its extremes is flat (TA-Lib 0.6+)
+
+
+@njit(cache=True, nogil=True)
+def raw_k_nb(close, highest, lowest):
+    """One raw %K value, ``(close - lowest) / ((highest - lowest) / 100)``, and 0 on a *flat* window: a
+    range below ``2e-14`` of the larger extreme's magnitude, i.e. a few ulps of rounding (what the TA-Lib
+    0.6+ C library does; a flat RSI under ``STOCHRSI`` is the case that matters, where the RSI's own
+    rounding would otherwise give an arbitrary value between 0 and 100)."""
+    span = highest - lowest
+    if span <= _FLAT_RANGE * max(abs(highest), abs(lowest)):
+        return 0.0
+    return (close - lowest) / (span / 100.0)
+
+
 @njit(cache=True, nogil=True)
 def fastk_nb(high, low, close, fastk_period):
     """Raw stochastic %K, (close - lowest low)/((highest high - lowest low)/100). Reference: TA-Lib
-    ``STOCHF`` fast-K (0 where the range is 0; output from index fastk_period-1)."""
+    ``STOCHF`` fast-K (0 on a flat window, see :func:`raw_k_nb`; output from index fastk_period-1)."""
     n = close.shape[0]
     out = np.full(n, np.nan)
     hi = extreme_index_nb(high, fastk_period, True)
     lo = extreme_index_nb(low, fastk_period, False)
     for i in range(fastk_period - 1, n):
-        lowest = low[lo[i]]
-        diff = (high[hi[i]] - lowest) / 100.0
-        out[i] = (close[i] - lowest) / diff if diff != 0.0 else 0.0
+        out[i] = raw_k_nb(close[i], high[hi[i]], low[lo[i]])
     return out
 
 
@@ -251,8 +264,7 @@ def _stoch_sma_into(high, low, close, fastk_period, a, b, slowk, slowd):
         elif v <= lowest:
             lo_idx = today
             lowest = v
-        diff = (highest - lowest) / 100.0
-        fk = (close[today] - lowest) / diff if diff != 0.0 else 0.0
+        fk = raw_k_nb(close[today], highest, lowest)
         j = today - lb_k
         ring_k[j % a] = fk
         tk += fk

@@ -15,8 +15,11 @@ How a fit works (rows are in time order):
 
 ``report_`` gives, per base model and for the stack, the OOF AUC, Brier score and expected calibration error;
 ``stack`` is the meta-learner's own OOF probability and ``stack_calibrated`` the same after calibration,
-measured honestly: each block is calibrated by a calibrator fitted on earlier blocks only. All rows of the
-report are measured on the same rows (those where the honest calibrated value exists; ``n`` says how many).
+measured honestly: each block is calibrated by a calibrator fitted on earlier blocks only. Under
+``calibration="auto"`` the method is *chosen* on the first half (in time) of those honestly calibrated rows
+and every row of the report is *scored* on the rows after it (less the label horizon between them), so the
+reported Brier/ECE are not those of a winner picked on the same rows. Otherwise all honest rows are scored.
+All rows of the report are measured on the same rows (``n`` says how many).
 """
 
 from __future__ import annotations
@@ -56,13 +59,16 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         (chronologically: every block calibrated by a calibrator fitted on earlier blocks only) and keeps the
         one with the lowest out-of-sample Brier score, ``"none"`` included: on small, drifting windows a
         calibrator fitted on a few hundred rows can make probabilities worse, and only this measurement
-        says so. The choice is in ``calibration_``.
+        says so. The method is chosen on the earlier half of those rows and scored on the later half (see
+        the module notes). The choice is in ``calibration_``, the choosing rows' Brier scores in
+        ``calibration_brier_``.
     n_splits : int
         Walk-forward test blocks for the level-1 out-of-fold predictions.
     purge : int or array-like
         Label horizon in rows, or per-row ``label_end`` positions (see :class:`WalkForwardSplit`).
-    embargo : int
-        Extra rows dropped before each test block.
+    embargo : int, optional
+        Extra rows dropped before each test block; None (default): the label horizon (the integer
+        ``purge``, or the longest ``label_end[i] - i``), 0 for none.
     buy_threshold, sell_threshold : float
         ``decide`` says BUY when the calibrated probability is >= ``buy_threshold``, SELL when it is
         <= ``sell_threshold``, HOLD otherwise.
@@ -89,7 +95,7 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         calibration: str = "isotonic",
         n_splits: int = 4,
         purge: int | np.ndarray = 0,
-        embargo: int = 0,
+        embargo: int | None = None,
         buy_threshold: float = 0.6,
         sell_threshold: float = 0.4,
         random_state: int = 0,
@@ -133,6 +139,11 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
             raise unknown_name_error("meta-learner", str(self.meta), ["logreg"])
         if self.calibration != "auto":
             Calibrator(self.calibration)
+        embargo = self.embargo
+        if embargo is not None and (isinstance(embargo, bool) or not isinstance(embargo, int | np.integer)
+                                    or embargo < 0):
+            raise ConfigError(f"embargo: expected None (the label horizon) or an integer >= 0, got "
+                              f"{embargo!r}")
         if not 0.0 < self.sell_threshold <= self.buy_threshold < 1.0:
             raise ConfigError(
                 f"thresholds: expected 0 < sell_threshold <= buy_threshold < 1, got sell_threshold="
@@ -262,29 +273,35 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         """Purge for the level-2 split over the OOF rows (a contiguous run of the original rows), and an
         integer gap (the longest label horizon) for the calibration measurement."""
         pos = np.flatnonzero(mask)
+        embargo = self._embargo()
         if np.isscalar(self.purge):
-            return int(self.purge), int(self.purge) + int(self.embargo)
+            return int(self.purge), int(self.purge) + embargo
         label_end = np.asarray(self.purge)[pos]
         horizon = np.nan_to_num(label_end - pos, nan=0.0)
-        return label_end - pos[0], int(max(horizon.max(initial=0), 0)) + int(self.embargo)
+        return label_end - pos[0], int(max(horizon.max(initial=0), 0)) + embargo
+
+    def _embargo(self) -> int:
+        """The embargo in rows (the label horizon when ``embargo`` is None)."""
+        return WalkForwardSplit(purge=self.purge, embargo=self.embargo).resolved_embargo()
 
     def _level2(self, names, oof, mask, yb) -> None:
         from sklearn.linear_model import LogisticRegression
 
         Z, yz = logit(oof[mask]), yb[mask]
         purge, gap = self._meta_purge(mask)
-        meta_split = WalkForwardSplit(n_splits=_META_SPLITS, anchored=True, purge=purge, embargo=self.embargo)
+        meta_split = WalkForwardSplit(n_splits=_META_SPLITS, anchored=True, purge=purge,
+                                      embargo=self._embargo())
         meta_oof, meta_mask = oof_predict(LogisticRegression(C=1.0), Z, yz, meta_split)
         if np.unique(yz[meta_mask]).size < 2:
             raise ModelValueError("fit: the meta-learner's out-of-fold rows hold one class; use more data")
         p_meta, y_meta = meta_oof[meta_mask], yz[meta_mask]
-        honest, self.calibration_ = self._honest_calibration(p_meta, y_meta, gap)
+        honest, self.calibration_, scored = self._honest_calibration(p_meta, y_meta, gap)
         self.calibrator_ = Calibrator(self.calibration_).fit(p_meta, y_meta)
         meta = LogisticRegression(C=1.0).fit(Z, yz)
         self.meta_coef_ = meta.coef_[0].astype(np.float64)
         self.meta_intercept_ = float(meta.intercept_[0])
         # every row of the report is measured on the same rows: those with an honest calibrated OOF value
-        ok = np.isfinite(honest)
+        ok = scored & np.isfinite(honest)
         if not ok.any():
             raise ModelValueError("fit: too few out-of-fold rows to measure calibration; use more data")
         base_oof = oof[mask][meta_mask][ok]
@@ -295,16 +312,28 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         self.report_["n"] = self.report_["n"].astype(int)
         self.n_oof_rows_ = int(mask.sum())
 
-    def _honest_calibration(self, p: np.ndarray, y: np.ndarray, gap: int) -> tuple[np.ndarray, str]:
-        """Chronologically calibrated OOF probabilities and the method used (the best Brier under "auto")."""
+    def _honest_calibration(self, p: np.ndarray, y: np.ndarray, gap: int
+                            ) -> tuple[np.ndarray, str, np.ndarray]:
+        """Chronologically calibrated OOF probabilities, the method used and the rows to score it on.
+
+        One method: every honest row is scored. ``"auto"``: the best Brier score on the first half of the
+        honest rows chooses; the rows from ``gap`` rows after that half on are the ones scored."""
         methods = CALIBRATIONS if self.calibration == "auto" else (self.calibration,)
         honest = {m: chronological_calibration(p, y, m, gap=gap) for m in methods}
         common = np.logical_and.reduce([np.isfinite(h) for h in honest.values()])
-        if not common.any():
-            return honest[methods[0]], methods[0]
-        brier = {m: float(np.mean((h[common] - y[common]) ** 2)) for m, h in honest.items()}
+        self.calibration_brier_ = {}
+        if len(methods) == 1 or not common.any():
+            return honest[methods[0]], methods[0], np.isfinite(honest[methods[0]])
+        rows = np.flatnonzero(common)
+        cut = rows[rows.size // 2]
+        choose = common & (np.arange(len(p)) < cut)
+        scored = common & (np.arange(len(p)) >= cut + gap)
+        if not choose.any():
+            choose = common
+        brier = {m: float(np.mean((h[choose] - y[choose]) ** 2)) for m, h in honest.items()}
         best = min(methods, key=lambda m: (brier[m], methods.index(m)))
-        return honest[best], best
+        self.calibration_brier_ = brier
+        return honest[best], best, scored
 
     # ------------------------------------------------------------------ prediction
     def _check_fitted(self) -> None:

@@ -101,7 +101,8 @@ class MLPipeline(BaseEstimator):
     fast : bool
         Small models for tests and quick experiments (LSTM at most 3 epochs, small ensemble members).
     device : str
-        LSTM device; ``"cpu"`` keeps predictions bitwise reproducible.
+        LSTM device: ``"auto"`` (default) uses CUDA when present, else the CPU; ``"cpu"`` keeps
+        predictions bitwise reproducible across machines.
     num_threads : int, optional
         torch threads during LSTM fit/predict (1 inside walk-forward workers); None keeps the current.
     n_jobs : int
@@ -155,7 +156,7 @@ class MLPipeline(BaseEstimator):
         garch_refit_every: int = 50,
         benchmark: pd.Series | None = None,
         fast: bool = False,
-        device: str = "cpu",
+        device: str = "auto",
         num_threads: int | None = 1,
         n_jobs: int = 1,
         random_state: int = 0,

@@ -6,21 +6,35 @@ Layout::
       20260102T030405123456Z-1a2b3c4d/      <- version id: UTC timestamp + short content hash
         manifest.json                       <- created_at, data range and hash, feature names,
                                                hyper-parameters, metrics, library versions, files + SHA-256
+        manifest.sig                        <- only when signed: HMAC-SHA256 of manifest.json's bytes
         ensemble/ensemble.json, xgb.json, lgbm.txt, rf.pkl, ...
         lstm_1h/lstm.pt
 
 Models are stored generically: any object with ``save(directory) -> list[Path]`` and a class method
 ``load(directory)`` whose class is in :data:`KINDS` (a fixed table of kind name -> import path; the manifest
 never names a module to import). Loading verifies everything *before* any model file is opened: the
-manifest exists, the feature list matches ``expected_features``, every listed file exists with the recorded
-SHA-256, and no unlisted file sits next to them. Only then are the models loaded, so a tampered pickle is
-never unpickled. Versions are written to a staging folder and renamed into place, so a crash never leaves a
-half-written version behind.
+signature (when a key is set, below), the manifest, the feature list against ``expected_features``, every
+listed file against its recorded SHA-256, and that no unlisted file sits next to them. Versions are written
+to a staging folder and renamed into place, so a crash never leaves a half-written version behind.
+
+**What this protects against.** The checksums detect *accidental* damage: a truncated or partial copy, a
+disk or sync error, a file replaced or edited without its manifest entry, a stray file dropped into a
+version. They do **not** detect deliberate tampering: the hashes live in the manifest, so whoever can write
+a version's folder can edit an artifact (a pickle, which runs code when loaded) and its hash together, and
+the version loads. For that, set a secret key in the environment variable ``TRADEFORGE_REGISTRY_KEY``
+(:data:`KEY_ENV`): :meth:`ModelRegistry.save` then signs the manifest's exact bytes with HMAC-SHA256 into
+``manifest.sig``, and :meth:`ModelRegistry.load` refuses, before reading anything else, a version whose
+signature is missing or does not match (a one-line :class:`~tradeforge.errors.ModelError`). Since the
+manifest holds every file's hash, a valid signature covers every artifact. The key is read from the
+environment on each call and never written, logged or shown. A signature does not stop someone who holds
+the key, nor the replay of an older, validly signed version of the same registry (compare the version id
+you expect). Without the key, signatures are neither written nor checked.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import importlib
 import json
 import os
@@ -39,7 +53,7 @@ import pandas as pd
 
 from tradeforge.errors import ConfigError, ModelError, did_you_mean
 
-__all__ = ["ModelRegistry", "LoadedModels", "KINDS", "data_fingerprint"]
+__all__ = ["ModelRegistry", "LoadedModels", "KINDS", "KEY_ENV", "data_fingerprint"]
 
 KINDS: dict[str, str] = {
     "stacked_ensemble": "tradeforge.models.ensemble:StackedEnsemble",
@@ -53,7 +67,19 @@ _LIBRARIES = ("numpy", "pandas", "scikit-learn", "xgboost", "lightgbm", "torch",
 _VERSION_RE = re.compile(r"^\d{8}T\d{12}Z-[0-9a-f]{8}$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _MANIFEST = "manifest.json"
+_SIGNATURE = "manifest.sig"
+#: Environment variable holding the registry's HMAC key (unset or empty: no signatures).
+KEY_ENV = "TRADEFORGE_REGISTRY_KEY"
 FORMAT = 1
+
+
+def _key() -> bytes | None:
+    value = os.environ.get(KEY_ENV, "")
+    return value.encode() if value else None
+
+
+def _sign(key: bytes, body: bytes) -> str:
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
 def _sha256(path: Path) -> str:
@@ -224,6 +250,9 @@ class ModelRegistry:
             manifest["version"] = version
             text = json.dumps(manifest, indent=1, sort_keys=True, default=_jsonable)
             (staging / _MANIFEST).write_text(text)
+            key = _key()
+            if key is not None:
+                (staging / _SIGNATURE).write_text(_sign(key, (staging / _MANIFEST).read_bytes()) + "\n")
             target = self.root / version
             if target.exists():
                 raise ModelError(f"version {version} already exists in {self.root}; save again")
@@ -277,8 +306,11 @@ class ModelRegistry:
 
     def load(self, version: str | None = None, *,
              expected_features: Sequence[str] | None = None) -> LoadedModels:
-        """Verify and load *version* (default: the newest); refuse on any mismatch with a ModelError."""
+        """Verify and load *version* (default: the newest); refuse on any mismatch with a ModelError.
+
+        With ``TRADEFORGE_REGISTRY_KEY`` set, an unsigned or mis-signed version is refused first."""
         version = self._pick(version)
+        self._check_signature(version)
         manifest = self.manifest(version)
         if expected_features is not None:
             _check_features(version, manifest["feature_names"], list(map(str, expected_features)))
@@ -288,6 +320,25 @@ class ModelRegistry:
         models = {name: _resolve_kind(entry["kind"]).load(folder / name)
                   for name, entry in manifest["models"].items()}
         return LoadedModels(version=version, manifest=manifest, models=models)
+
+    def _check_signature(self, version: str) -> None:
+        """With a key in the environment: the version's manifest.sig must be the HMAC of its manifest."""
+        key = _key()
+        if key is None:
+            return
+        folder = self.root / version
+        sig_path = folder / _SIGNATURE
+        if not sig_path.is_file():
+            raise ModelError(f"version {version} in {self.root} is not signed and {KEY_ENV} is set, so it "
+                             "is refused; re-save it with the key set (or unset the key to load it unsigned)")
+        try:
+            body = (folder / _MANIFEST).read_bytes()
+        except FileNotFoundError as exc:
+            raise ModelError(f"{folder / _MANIFEST} is missing; restore it or retrain") from exc
+        if not hmac.compare_digest(sig_path.read_text().strip(), _sign(key, body)):
+            raise ModelError(f"version {version} in {self.root} failed its signature check: its manifest "
+                             f"(and so its files) changed since it was signed, or {KEY_ENV} holds another "
+                             "key; it will not be loaded: restore the version or retrain")
 
     def latest(self, *, expected_features: Sequence[str] | None = None) -> LoadedModels:
         """Verify and load the newest version."""

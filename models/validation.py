@@ -11,9 +11,10 @@ prediction at row ``i`` comes from a model fitted on rows strictly before ``i``,
   ``targets.triple_barrier``) to drop exactly the rows whose label ends at or after the test start;
 * the **embargo**: in a forward-only walk-forward every training row precedes its test block, so the rows
   that could leak through serial correlation are the ones just *before* the test block; the embargo drops
-  ``embargo`` further rows there, on top of the purge. (In López de Prado's purged k-fold the embargo sits
-  *after* the test block because training data also follows it; walk-forward never trains on data after
-  the test block, so that case does not arise.)
+  ``embargo`` further rows there, on top of the purge. By default (``embargo=None``) it is the label
+  horizon: the integer ``purge``, or the longest ``label_end[i] - i`` of a ``label_end`` array. (In López
+  de Prado's purged k-fold the embargo sits *after* the test block because training data also follows it;
+  walk-forward never trains on data after the test block, so that case does not arise.)
 """
 
 from __future__ import annotations
@@ -53,8 +54,9 @@ class WalkForwardSplit:
         Rows per test block.
     purge : int or array-like of int
         Label horizon in rows, or per-row ``label_end`` positions (see module docstring).
-    embargo : int
-        Extra rows dropped from the end of each training window, after the purge.
+    embargo : int, optional
+        Extra rows dropped from the end of each training window, after the purge; None (default): the
+        label horizon (see the module notes), 0 for none.
     anchored : bool
         ``True``: every training window starts at row 0 (expanding); ``False``: rolling ``train_size``.
     min_train : int, optional
@@ -63,9 +65,12 @@ class WalkForwardSplit:
     Examples
     --------
     >>> import numpy as np
-    >>> cv = WalkForwardSplit(n_splits=3, test_size=10, purge=2, anchored=True)
+    >>> cv = WalkForwardSplit(n_splits=3, test_size=10, purge=2, embargo=0, anchored=True)
     >>> [(int(tr[-1]), int(te[0]), int(te[-1])) for tr, te in cv.split(np.zeros(50))]
     [(17, 20, 29), (27, 30, 39), (37, 40, 49)]
+    >>> cv = WalkForwardSplit(n_splits=3, test_size=10, purge=2, anchored=True)  # embargo = horizon = 2
+    >>> [int(tr[-1]) for tr, te in cv.split(np.zeros(50))]
+    [15, 25, 35]
     """
 
     def __init__(
@@ -74,7 +79,7 @@ class WalkForwardSplit:
         train_size: int | None = None,
         test_size: int | None = None,
         purge: int | np.ndarray = 0,
-        embargo: int = 0,
+        embargo: int | None = None,
         anchored: bool = False,
         min_train: int | None = None,
     ) -> None:
@@ -136,6 +141,18 @@ class WalkForwardSplit:
             raise DataError(f"purge: label_end must hold integer positions, got dtype {label_end.dtype}")
         return label_end
 
+    def resolved_embargo(self, label_end: np.ndarray | None = None) -> int:
+        """The embargo in rows: ``embargo``, or the label horizon when it is None (see the module notes)."""
+        if self.embargo is not None:
+            return int(_check_int("embargo", self.embargo, 0))
+        if label_end is None:
+            if np.isscalar(self.purge):
+                return int(self.purge)
+            return self.resolved_embargo(np.asarray(self.purge))
+        if label_end.size == 0:
+            return 0
+        return int(max(np.max(label_end - np.arange(label_end.size)), 0))
+
     def split(self, X: Any, y: Any = None, groups: Any = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield ``(train_idx, test_idx)`` positional arrays in chronological order.
 
@@ -146,8 +163,8 @@ class WalkForwardSplit:
         [9, 10, 10, 10]
         """
         n = len(X)
-        embargo = _check_int("embargo", self.embargo, 0)
         label_end = self._purge_mask(n)
+        embargo = self.resolved_embargo(label_end)
         gap = embargo + (0 if label_end is not None else int(self.purge))
         starts, test_size = self._test_starts(n)
         min_train = self.min_train or 1

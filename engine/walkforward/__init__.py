@@ -1,25 +1,26 @@
-"""Walk-forward evaluation: fit on each training window, freeze, trade the next window, stitch the results.
+"""Walk-forward evaluation: fit on each training window, freeze, trade the test windows as one run.
 
-The flow lives here (:func:`run_walkforward`, :func:`write_walkforward`); its three seams are modules of
-this package: :mod:`.splits` (fold plans), :mod:`.executors` (fold tasks and where they run) and
-:mod:`.stats` (stitching, PSR/DSR).
+The flow lives here (:func:`run_walkforward`, :func:`write_walkforward`); its seams are modules of this
+package: :mod:`.splits` (fold plans), :mod:`.executors` (fold tasks, where they run, and the one
+continuous out-of-sample backtest), :mod:`.stats` (PSR/DSR) and :mod:`.trials` (the trials ledger).
 
 Folds are counted in bars of the common index of the data (the sorted union of every symbol's
-timestamps); only complete test windows become folds. Each fold is fitted on its training window only
-(ML strategies: an ``MLPipeline`` with purged labels and a seed derived from ``seed`` and the fold number),
-frozen, and its test window is backtested with warm-up bars taken from before the window and no order
-before its first bar. Folds run in this process, in a ``spawn`` process pool or on a Dask cluster with
-identical results.
-
-The out-of-sample equity is stitched by chaining the folds' per-bar returns (each fold starts from the
-previous fold's ending value); trades, orders and predictions are concatenated with a ``fold`` column.
-``metrics`` holds the stitched out-of-sample metrics (:func:`~tradeforge.engine.report.compute_metrics`
-without ``seconds``), ``psr`` and ``dsr`` (per-bar Sharpe ratios, the DSR's trials are the folds), the
-number of folds and a ``buy_and_hold`` block over the same bars. Wall-clock timings live apart, in
+timestamps); only complete test windows become folds. Each fold's model is fitted on its training window
+only (ML strategies: an ``MLPipeline`` with purged labels and a seed derived from ``seed`` and the fold
+number) and frozen; fits run in this process, in a ``spawn`` process pool or on a Dask cluster with
+identical results. Then the test windows are traded as ONE backtest whose prediction lines switch to the
+next fold's model at each boundary (positions, cash, high-water mark, kill switch and daily loss limit
+carry over); per-fold figures are cut from it, and trades, orders and predictions carry a ``fold`` column
+(a trade belongs to the fold it closes in).
+``metrics`` holds the out-of-sample metrics (:func:`~tradeforge.engine.report.compute_metrics`
+without ``seconds``), ``psr`` and ``dsr`` (per-bar Sharpe ratios; the DSR is deflated for the
+``dsr_trials`` configurations tried on the same data, from the trials ledger :mod:`.trials` when one is
+given, never for the folds), ``dsr_configs``, ``trades_per_year``, the number of folds and a
+``buy_and_hold`` block over the same bars. Wall-clock timings live apart, in
 ``timings``, so ``metrics`` is identical run to run.
 
 Output files (:func:`write_walkforward`): ``folds.csv``, ``predictions.csv``, ``trades.csv``,
-``orders.csv``, ``equity.csv`` (stitched out-of-sample value, fold, exposure), ``metrics.json``
+``orders.csv``, ``equity.csv`` (out-of-sample value, fold, exposure), ``metrics.json``
 (deterministic: byte-identical run to run), ``timings.json`` (wall-clock seconds), ``folds.png`` (stitched
 equity against buy-and-hold with the fold boundaries, and each fold's test return) and ``tearsheet.html``
 (quantstats, offline, buy-and-hold benchmark).
@@ -51,9 +52,10 @@ from ..report import (
     write_tearsheet,
 )
 from ..results import FoldResult, WalkForwardResult
-from .executors import FoldTask, default_workers, pool_scope, run_tasks, start_pool
+from .executors import FoldTask, default_workers, pool_scope, run_fold, run_tasks, start_pool, trade_folds
 from .splits import Fold, make_folds
-from .stats import deflated_sharpe, per_bar_sharpe, probabilistic_sharpe, stitch
+from .stats import deflated_sharpe, null_sharpe_variance, per_bar_sharpe, probabilistic_sharpe, stitch
+from .trials import Trials, TrialsLedger, data_hash, single_trial, trial_choices
 
 __all__ = ["WalkForwardResult", "WalkForwardConfig", "run_walkforward", "write_walkforward", "assemble",
            "plot_folds"]
@@ -129,6 +131,7 @@ def run_walkforward(
     *,
     config: WalkForwardConfig | None = None,
     progress: Callable[[FoldResult, int], None] | None = None,
+    trials_db: str | Path | None = None,
     **settings: Any,
 ) -> WalkForwardResult:
     """Walk-forward *strategy* over *data* (see the module notes) and return a :class:`WalkForwardResult`.
@@ -144,7 +147,10 @@ def run_walkforward(
     config : WalkForwardConfig, optional
         Windows, seed, executor and costs; default ``WalkForwardConfig()``.
     progress : callable, optional
-        Called as ``progress(fold_result, n_folds)`` with each :class:`FoldResult` when its fold finishes.
+        Called as ``progress(fold_result, n_folds)`` with each :class:`FoldResult` once it is traded.
+    trials_db : str or Path, optional
+        The trials ledger (:mod:`.trials`) to record this configuration in; the DSR is deflated for every
+        configuration recorded there on the same data. None: this configuration's own choices only.
     **settings
         Instead of *config*: its fields as keywords (``train_bars=1000, test_bars=250, anchored=False,
         warmup_bars=None, seed=0, workers=None, scheduler=None, cash=100_000.0, commission=0.001,
@@ -174,21 +180,42 @@ def run_walkforward(
         cfg = cfg.replace(**{k: v for k, v in ML_FILLS.items() if getattr(cfg, k) is None})
     n_workers = 1 if cfg.scheduler else (default_workers() if cfg.workers is None else cfg.workers)
     # worker processes start (and import) while this process loads the data and plans the folds
-    pool = start_pool(n_workers, ml=ml) if n_workers > 1 else None
+    pool = start_pool(n_workers, ml=ml) if n_workers > 1 and ml else None  # only model fits run in parallel
     with pool_scope(pool):
         frames = load_frames(data)
         warm = _warmup_bars(model_params, cfg.warmup_bars)
         index = common_index(frames)
         _check_length(index, cfg, warm, ml)
         folds = make_folds(index, cfg.train_bars, cfg.test_bars, anchored=cfg.anchored, warmup_bars=warm)
+        periods = periods_per_year(index)
         tasks = _tasks(frames, index, folds, strategy=spec, strategy_params=strategy_params,
-                       model_params=model_params, config=cfg, warmup_bars=warm,
-                       periods=periods_per_year(index))
-        done = (lambda result: progress(result, len(tasks))) if progress else None
-        results = run_tasks(tasks, workers=cfg.workers, scheduler=cfg.scheduler, done=done,
-                            pool=pool if pool is not None and len(tasks) > 1 else None)
+                       model_params=model_params, config=cfg, warmup_bars=warm, periods=periods)
+        fits = (run_tasks(tasks, workers=cfg.workers, scheduler=cfg.scheduler,
+                          pool=pool if pool is not None and len(tasks) > 1 else None)
+                if ml else [run_fold(task) for task in tasks])
+    # one continuous out-of-sample backtest over every test window (models switch at fold boundaries)
+    results = trade_folds(folds, fits, frames, strategy=spec, strategy_params=strategy_params, config=cfg,
+                          periods=periods, ml=ml)
+    for result in results if progress else ():
+        progress(result, len(results))
+    trials = _record_trial(trials_db, results, frames, cls.__name__, strategy_params, model_params, cfg)
     return assemble(results, frames, cls.__name__, {**strategy_params, **(model_params or {})}, cfg.cash,
-                    seconds=time.perf_counter() - started)
+                    seconds=time.perf_counter() - started, trials=trials)
+
+
+def _record_trial(trials_db: str | Path | None, results: list[FoldResult], frames: dict[str, pd.DataFrame],
+                  strategy: str, strategy_params: dict[str, Any], model_params: dict[str, Any] | None,
+                  cfg: WalkForwardConfig) -> Trials:
+    """This configuration's out-of-sample Sharpe in the ledger (if any); the trials to deflate for."""
+    returns = pd.concat([r.returns for r in results]).to_numpy(dtype=np.float64)
+    sharpe, choices = per_bar_sharpe(returns), trial_choices(model_params)
+    if trials_db is None:
+        return single_trial(choices, sharpe)
+    config = {k: getattr(cfg, k) for k in ("train_bars", "test_bars", "anchored", "warmup_bars", "seed",
+                                           "cash", "commission", "slippage_bps")}
+    return TrialsLedger(trials_db).record(data=data_hash(frames), strategy=strategy,
+                                          params={"strategy": strategy_params, "model": model_params},
+                                          config=config, choices=choices, sharpe=sharpe, n=len(returns))
 
 
 def _clean(value: float) -> float | None:
@@ -202,19 +229,23 @@ def _frame(parts: list[pd.DataFrame | None], columns: list[str]) -> pd.DataFrame
 
 
 def _oos_metrics(results: list[FoldResult], equity: pd.Series, exposure: pd.Series, trades: pd.DataFrame,
-                 benchmark: pd.Series, cash: float, periods: float) -> dict[str, Any]:
+                 benchmark: pd.Series, cash: float, periods: float, trials: Trials | None) -> dict[str, Any]:
     metrics = compute_metrics(equity, trades, float(exposure.mean()), start_value=cash, periods=periods)
     metrics.pop("seconds", None)
     returns = pd.concat([r.returns for r in results]).to_numpy(dtype=np.float64)
-    fold_sharpes = np.array([per_bar_sharpe(r.returns.to_numpy()) for r in results])
+    trials = trials or single_trial(1, per_bar_sharpe(returns))
+    variance = trials.variance()
+    variance = null_sharpe_variance(returns) if variance is None else variance
     bench_equity = cash * (1.0 + benchmark).cumprod()
     bench = compute_metrics(bench_equity, pd.DataFrame({"pnlcomm": []}), 1.0, start_value=cash,
                             periods=periods)
     metrics.update(
         sharpe_per_bar=_clean(per_bar_sharpe(returns)),
         psr=_clean(probabilistic_sharpe(returns)),
-        dsr=_clean(deflated_sharpe(returns, fold_sharpes)),
-        dsr_trials=int(np.isfinite(fold_sharpes).sum()),
+        dsr=_clean(deflated_sharpe(returns, n_trials=trials.n_trials, variance=variance)),
+        dsr_trials=trials.n_trials,
+        dsr_configs=trials.n_configs,
+        trades_per_year=_clean(len(trades) * periods / len(returns)) if len(returns) else None,
         folds=len(results),
         buy_and_hold={k: bench[k] for k in _BENCH_KEYS},
     )
@@ -228,10 +259,16 @@ def _oos_metrics(results: list[FoldResult], equity: pd.Series, exposure: pd.Seri
 
 
 def assemble(results: list[FoldResult], frames: dict[str, pd.DataFrame], strategy: str,
-             params: dict[str, Any], cash: float, *, seconds: float) -> WalkForwardResult:
-    """A :class:`WalkForwardResult` from the fold results (sorted by fold): stitched equity, concatenated
-    trades/orders/predictions, out-of-sample metrics and the timings kept apart."""
-    equity = stitch([r.returns for r in results], cash)
+             params: dict[str, Any], cash: float, *, seconds: float, trials: Trials | None = None
+             ) -> WalkForwardResult:
+    """A :class:`WalkForwardResult` from the fold results (sorted by fold): the out-of-sample equity,
+    concatenated trades/orders/predictions, out-of-sample metrics (the DSR deflated for *trials*; None:
+    this configuration alone) and the timings kept apart."""
+    if all(r.equity is not None for r in results):  # traded as one run: its equity, not a re-chaining
+        equity = pd.concat([r.equity for r in results]).rename("equity")
+        equity.index = pd.DatetimeIndex(equity.index, name="datetime")
+    else:
+        equity = stitch([r.returns for r in results], cash)
     exposure = pd.concat([r.exposure for r in results]).rename("exposed")
     exposure.index = equity.index
     trades = _frame([r.trades for r in results], ["fold"])
@@ -240,7 +277,7 @@ def assemble(results: list[FoldResult], frames: dict[str, pd.DataFrame], strateg
     folds = pd.DataFrame([r.row for r in results])
     benchmark = buy_and_hold(frames, equity.index)
     periods = periods_per_year(common_index(frames))
-    metrics = _oos_metrics(results, equity, exposure, trades, benchmark, cash, periods)
+    metrics = _oos_metrics(results, equity, exposure, trades, benchmark, cash, periods, trials)
     timings = {"total": round(seconds, 3), "folds": {str(r.fold): r.timings for r in results}}
     return WalkForwardResult(folds=folds, predictions=predictions, trades=trades, orders=orders,
                              equity=equity, exposure=exposure, benchmark=benchmark, metrics=metrics,

@@ -10,12 +10,20 @@ use the ``spawn`` context (torch and ``fork`` do not mix) and one torch/BLAS thr
 ML strategies (``MLStrategy`` and subclasses): an :class:`~tradeforge.models.pipeline.MLPipeline` is fitted
 on the training window (bars after ``train_end`` are cut off before the fit), frozen, and its
 ``predict_frame`` gives the lines of the test bars from a history that starts ``max(pipeline.warmup,
-warmup_bars)`` bars before the test window. Warm-up bars carry NaN lines, so no order is placed before the
-fold's first bar. **Positions are closed at the fold's end**: the lines handed to the backtest (not
-``predictions.csv``) say SELL on the fold's last two bars, so an open position is closed at the open of
-the last bar and no new one is opened. Other strategies get ``Strategy.warmup(params)`` bars before the
-test window (``next`` first runs on the fold's first bar); a position still open at the fold's end is
-valued at the last close (the stitched curve restarts the next fold from that value in cash).
+warmup_bars)`` bars before the test window. That is all a fold task does: fits run in parallel, trading
+does not.
+
+**One continuous out-of-sample run** (:func:`trade_folds`, in the calling process, after every fold is
+fitted): the test windows are traded as ONE backtest from the first test bar to the last, whose prediction
+lines switch from fold ``k``'s model to fold ``k + 1``'s at the boundary. Positions, cash, open orders, the
+equity high-water mark, the drawdown kill switch and the daily loss limit therefore carry over from one
+fold to the next, exactly as they would in live trading with a model swapped on schedule. The backtest
+starts ``Strategy.warmup(params)`` bars before the first test bar (NaN prediction lines there, so no order
+before the first fold). Per-fold figures are cut from that one run: a fold's return and Sharpe from the
+equity over its test bars (the first return from the value at the close before the window), its trades
+those *closed* inside its window (a trade belongs to the fold it exits in), its orders those dated inside
+it. A position still open at the last bar is valued at the last close. The run is serial and depends only
+on the fold results sorted by fold, so it is identical for every executor and worker count.
 """
 
 from __future__ import annotations
@@ -40,8 +48,8 @@ from ..results import BacktestResult, FoldResult
 from ..runner import run_backtest
 from .splits import Fold, common_index
 
-__all__ = ["FoldTask", "run_fold", "fold_seed", "init_worker", "warm_worker", "run_tasks", "default_workers",
-           "check_workers", "start_pool", "pool_scope"]
+__all__ = ["FoldTask", "run_fold", "trade_folds", "fold_seed", "init_worker", "warm_worker", "run_tasks",
+           "default_workers", "check_workers", "start_pool", "pool_scope"]
 
 Done = Callable[[FoldResult], None]
 
@@ -83,8 +91,6 @@ class FoldTask:
     def seed(self) -> int:
         """The fold's model seed (:func:`fold_seed` of the run's seed and the fold number)."""
         return fold_seed(self.config.seed, self.fold.fold)
-
-_FLAT_BARS = 2  # SELL on the last two bars: exit at the last bar's open, no entry that could not exit
 
 
 def fold_seed(seed: int, fold: int) -> int:
@@ -162,22 +168,8 @@ def _fit_predict(task: FoldTask, local: pd.DatetimeIndex) -> tuple[dict, dict, d
     lines = pipe.predict_frame(history, start=fold.test_start)
     timings = dict(pipe.report_["timings"], fit=fit_seconds, predict=time.perf_counter() - clock)
     report = {k: pipe.report_[k] for k in ("auc", "ece", "brier", "n_train")}
+    report["calibration"] = getattr(getattr(pipe, "ensemble_", None), "calibration_", None)
     return lines, report, timings
-
-
-def _backtest_lines(lines: dict[str, pd.DataFrame], frames: dict[str, pd.DataFrame], test_start: pd.Timestamp
-                    ) -> dict[str, dict[str, np.ndarray]]:
-    """Prediction lines aligned to each backtest frame: NaN before the fold, SELL on its last bars."""
-    out = {}
-    for sym, df in frames.items():
-        aligned = lines[sym].reindex(df.index)
-        decision = aligned["ml_decision"].to_numpy(dtype=np.float64).copy()
-        in_test = np.flatnonzero(df.index >= test_start)
-        decision[in_test[-_FLAT_BARS:]] = -1.0
-        cols = {name: aligned[name].to_numpy(dtype=np.float64) for name in aligned.columns}
-        cols["ml_decision"] = decision
-        out[sym] = cols
-    return out
 
 
 def _long_predictions(lines: dict[str, pd.DataFrame], fold: int) -> pd.DataFrame:
@@ -201,58 +193,113 @@ def _strategy_warmup(strategy: Any, params: dict[str, Any]) -> int:
     return int(cls.warmup({**dict(cls.params._getpairs()), **params}))
 
 
-def _fold_result(task: FoldTask, result: BacktestResult, fold_row: dict[str, Any]) -> FoldResult:
-    """Slice the backtest to the test bars; per-fold returns, exposure, trades and metrics."""
-    fold = task.fold
-    before = result.equity.loc[:fold.test_start].iloc[:-1]
-    start_value = float(before.iloc[-1]) if len(before) else float(result.cash)
-    equity = result.equity.loc[fold.test_start:]
-    returns = equity_returns(equity, start_value)
-    exposure = result.exposure.loc[fold.test_start:]
-    metrics = compute_metrics(equity, result.trades, float(exposure.mean()), start_value=start_value,
-                              periods=task.periods)
-    fold_row.update(sharpe=metrics["sharpe"], total_return=metrics["total_return"],
-                    max_drawdown=metrics["max_drawdown"], n_trades=metrics["n_trades"])
-    trades = result.trades.copy()
-    trades.insert(0, "fold", fold.fold)
-    orders = result.orders.copy()
-    orders.insert(0, "fold", fold.fold)
-    return FoldResult(fold=fold.fold, row=fold_row, returns=returns, exposure=exposure, trades=trades,
-                      orders=orders)
-
-
 def run_fold(task: FoldTask) -> FoldResult:
-    """Run one fold (see the module notes): the ``folds.csv`` row, per-bar returns and exposure of the test
-    bars, trades, orders, predictions (long form) and timings in seconds."""
+    """Fit one fold (see the module notes): the ``folds.csv`` row without the trading figures, the
+    predictions of the test bars (long form; ML strategies, else None) and timings in seconds. The trading
+    figures are filled in by :func:`trade_folds`."""
     with _single_threaded(task.model_params is not None):
         return _run_fold(task)
 
 
 def _run_fold(task: FoldTask) -> FoldResult:
     started = time.perf_counter()
-    fold, frames = task.fold, task.frames
-    local = common_index(frames)
-    test_lo = fold.test_lo - fold.warm_lo
+    fold = task.fold
     row: dict[str, Any] = {**fold.as_row(), "seed": task.seed, "auc": None, "ece": None}
     timings: dict[str, float] = {}
+    predictions = None
     if task.model_params is not None:
-        lines, report, timings = _fit_predict(task, local)
-        row.update(auc=report["auc"], ece=report["ece"])
-        bt_frames = slice_frames(frames, local[test_lo - min(test_lo, task.warmup_bars)])
-        extra = _backtest_lines(lines, bt_frames, fold.test_start)
+        lines, report, timings = _fit_predict(task, common_index(task.frames))
+        row.update(auc=report["auc"], ece=report["ece"], brier=report["brier"],
+                   calibration=report["calibration"])
         predictions = _long_predictions(lines, fold.fold)
-    else:
-        warm = min(test_lo, _strategy_warmup(task.strategy, task.strategy_params))
-        bt_frames, extra, predictions = slice_frames(frames, local[test_lo - warm]), None, None
-    clock = time.perf_counter()
-    result = run_backtest(bt_frames, task.strategy, task.strategy_params, config=task.config.backtest,
-                          extra_lines=extra)
-    timings["backtest"] = time.perf_counter() - clock
-    out = _fold_result(task, result, row)
-    out.diagnosis = diagnose(result, result.params, start=fold.test_start, lines=extra)  # why no trades
     timings["total"] = time.perf_counter() - started
-    out.predictions = predictions
-    out.timings = {k: round(float(v), 4) for k, v in timings.items()}
+    empty = pd.Series(dtype=np.float64)
+    return FoldResult(fold=fold.fold, row=row, returns=empty, exposure=empty.astype(bool),
+                      trades=pd.DataFrame(), orders=pd.DataFrame(), predictions=predictions,
+                      timings={k: round(float(v), 4) for k, v in timings.items()})
+
+
+def _continuous_lines(fits: Sequence[FoldResult], frames: dict[str, pd.DataFrame]
+                      ) -> dict[str, dict[str, np.ndarray]]:
+    """Every fold's prediction lines on its own test bars, aligned to each backtest frame (NaN elsewhere):
+    the lines switch model at each fold boundary."""
+    preds = pd.concat([f.predictions for f in fits if f.predictions is not None], ignore_index=True)
+    names = [c for c in preds.columns if c not in ("datetime", "fold", "symbol")]
+    out = {}
+    for sym, df in frames.items():
+        own = preds[preds["symbol"] == sym].set_index("datetime")[names]
+        aligned = own.reindex(df.index)
+        out[sym] = {name: aligned[name].to_numpy(dtype=np.float64) for name in names}
+    return out
+
+
+def _fold_of(dates: pd.Series, starts: pd.DatetimeIndex) -> np.ndarray:
+    """Fold number (position in *starts*) of each date: the last fold that starts at or before it."""
+    when = pd.DatetimeIndex(pd.to_datetime(dates).ffill().bfill())  # an order without a date: its neighbour
+    return np.maximum(starts.searchsorted(when, side="right") - 1, 0)
+
+
+def _cut(fit: FoldResult, fold: Fold, result: BacktestResult, k: int, trade_fold: np.ndarray,
+         order_fold: np.ndarray, periods: float) -> FoldResult:
+    """Fold *k*'s figures cut from the one continuous backtest *result*."""
+    before = result.equity.loc[:fold.test_start].iloc[:-1]
+    start_value = float(before.iloc[-1]) if len(before) else float(result.cash)
+    equity = result.equity.loc[fold.test_start:fold.test_end]
+    exposure = result.exposure.loc[fold.test_start:fold.test_end]
+    trades = result.trades[trade_fold == k].reset_index(drop=True)
+    orders = result.orders[order_fold == k].reset_index(drop=True)
+    metrics = compute_metrics(equity, trades, float(exposure.mean()), start_value=start_value,
+                              periods=periods)
+    row = {**fit.row, "sharpe": metrics["sharpe"], "total_return": metrics["total_return"],
+           "max_drawdown": metrics["max_drawdown"], "n_trades": metrics["n_trades"]}
+    trades.insert(0, "fold", fold.fold)
+    orders.insert(0, "fold", fold.fold)
+    return FoldResult(fold=fold.fold, row=row, returns=equity_returns(equity, start_value),
+                      exposure=exposure, trades=trades, orders=orders, predictions=fit.predictions,
+                      timings=fit.timings, equity=equity)
+
+
+def trade_folds(folds: Sequence[Fold], fits: Sequence[FoldResult], frames: dict[str, pd.DataFrame], *,
+                strategy: Any, strategy_params: dict[str, Any], config: WalkForwardConfig, periods: float,
+                ml: bool) -> list[FoldResult]:
+    """Trade every test window as ONE backtest and cut the per-fold figures from it (see the module notes).
+
+    Parameters
+    ----------
+    folds : sequence of Fold
+        The fold plan (positions on the common index of *frames*), in order.
+    fits : sequence of FoldResult
+        :func:`run_fold`'s results, sorted by fold (ML: their ``predictions`` become the lines).
+    frames : dict[str, DataFrame]
+        All the data.
+    strategy, strategy_params, config, periods
+        What to trade, its checked parameters, the run's settings (costs) and bars per year.
+    ml : bool
+        Whether *strategy* reads the prediction lines.
+
+    Returns
+    -------
+    list of FoldResult
+        One per fold, with the returns, equity, exposure, trades, orders and ``folds.csv`` figures of its
+        test window.
+    """
+    index = common_index(frames)
+    first, last = folds[0], folds[-1]
+    warm = min(first.test_lo, _strategy_warmup(strategy, strategy_params))
+    bt_frames = slice_frames(frames, index[first.test_lo - warm], last.test_end)
+    extra = _continuous_lines(fits, bt_frames) if ml else None
+    clock = time.perf_counter()
+    result = run_backtest(bt_frames, strategy, strategy_params, config=config.backtest, extra_lines=extra)
+    seconds = round(time.perf_counter() - clock, 4)
+    starts = pd.DatetimeIndex([f.test_start for f in folds])
+    trade_fold = _fold_of(result.trades["exit_date"], starts) if len(result.trades) else np.zeros(0, int)
+    order_fold = _fold_of(result.orders["date"], starts) if len(result.orders) else np.zeros(0, int)
+    out = [_cut(fit, fold, result, k, trade_fold, order_fold, periods)
+           for k, (fold, fit) in enumerate(zip(folds, fits, strict=True))]
+    for part, fold in zip(out, folds, strict=True):
+        part.timings = {**part.timings, "backtest": seconds}
+        part.diagnosis = diagnose(result, result.params, start=fold.test_start, end=fold.test_end,
+                                  lines=extra)  # why a fold did (not) trade
     return out
 
 

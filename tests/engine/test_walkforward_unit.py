@@ -76,13 +76,18 @@ def test_sma_walkforward_stitches_folds(sma_run, frames):
     r = sma_run
     assert list(r.folds["fold"]) == [0, 1, 2] and len(r.equity) == 300
     assert r.equity.index[0] == frames["SYN00"].index[200]
-    # stitching: each fold's chained return equals its own backtest's return
+    # one continuous run: each fold's return is cut from it (from the value at the close before the window)
     per_fold = r.equity.groupby(np.repeat([0, 1, 2], 100)).last().to_numpy()
     starts = np.concatenate([[r.cash], per_fold[:-1]])
     np.testing.assert_allclose(per_fold / starts - 1.0, r.folds["total_return"].to_numpy(), rtol=1e-12)
-    # no trade opens before its fold's first test bar; sma_cross gets exactly its warm-up bars before it
+    # no trade opens before the first test bar; a trade belongs to the fold it closes in, and positions
+    # carry over fold boundaries (some trade opens in one fold and closes in a later one)
+    entry = pd.to_datetime(r.trades["entry_date"])
+    assert (entry >= r.folds.loc[0, "test_start"]).all()
     for fold, group in r.trades.groupby("fold"):
-        assert (pd.to_datetime(group["entry_date"]) >= r.folds.loc[fold, "test_start"]).all()
+        row = r.folds.loc[fold]
+        assert pd.to_datetime(group["exit_date"]).between(row["test_start"], row["test_end"]).all()
+    assert (entry < pd.DatetimeIndex(r.folds.loc[r.trades["fold"], "test_start"])).any()
     assert r.metrics["folds"] == 3 and r.metrics["n_trades"] == len(r.trades) > 0
     assert set(r.metrics["buy_and_hold"]) >= {"sharpe", "total_return", "max_drawdown"}
     assert list(r.predictions.columns) == ["datetime", "fold", "symbol"] and len(r.predictions) == 0

@@ -70,11 +70,14 @@ def test_walkforward_ml_writes_folds_predictions_and_stitched_equity(tmp_path):
     folds = pd.read_csv(out / "folds.csv", parse_dates=["test_start", "test_end"])
     predictions = pd.read_csv(out / "predictions.csv", parse_dates=["datetime"])
     equity = pd.read_csv(out / "equity.csv", index_col="datetime", parse_dates=True)
-    trades = pd.read_csv(out / "trades.csv", parse_dates=["entry_date"])
+    trades = pd.read_csv(out / "trades.csv", parse_dates=["entry_date", "exit_date"])
     assert metrics["folds"] == printed["folds"] == len(folds) == 2
     assert folds["auc"].notna().all() and list(folds["test_bars"]) == [150, 150]
     assert len(equity) == 300 and equity.index[0] == folds["test_start"].iloc[0]
     assert len(predictions) == 2 * 300 and predictions["ml_proba"].between(0, 1).all()
     assert 0.0 <= metrics["psr"] <= 1.0 and metrics["n_trades"] == len(trades)
-    for fold, group in trades.groupby("fold"):  # no position opens before its fold's first test bar
-        assert (group["entry_date"] >= folds.loc[fold, "test_start"]).all()
+    # one continuous out-of-sample run: nothing opens before the first test bar, a trade belongs to the
+    # fold it closes in
+    assert (trades["entry_date"] >= folds.loc[0, "test_start"]).all()
+    for fold, group in trades.groupby("fold"):
+        assert group["exit_date"].between(folds.loc[fold, "test_start"], folds.loc[fold, "test_end"]).all()

@@ -147,15 +147,22 @@ def test_label_end_purge_and_sample_weight_are_used(tmp_path):
         StackedEnsemble(**kw).fit(X, y, sample_weight=weight[:10])
 
 
-def test_auto_calibration_keeps_the_method_with_the_best_honest_brier():
+def test_auto_calibration_is_chosen_on_rows_it_is_not_scored_on():
+    """"auto" picks the best honest Brier on the earlier half of the calibrated OOF rows and reports the
+    scores of the later rows only (a strict, later subset of what a fixed method reports)."""
     rng = np.random.default_rng(7)
     X = rng.normal(size=(600, 4))
     y = (X[:, 0] + rng.normal(scale=1.5, size=600) > 0).astype(int)
-    briers = {}
-    for method in ("isotonic", "platt", "none"):
-        m = StackedEnsemble(base_models=("lgbm",), fast=True, calibration=method, random_state=0).fit(X, y)
-        briers[method] = m.report_.loc["stack_calibrated", "brier"]
     auto = StackedEnsemble(base_models=("lgbm",), fast=True, calibration="auto", random_state=0).fit(X, y)
-    assert auto.calibration_ == min(briers, key=briers.get)
-    assert auto.report_.loc["stack_calibrated", "brier"] == pytest.approx(min(briers.values()))
+    assert set(auto.calibration_brier_) == {"isotonic", "platt", "none"}
+    assert auto.calibration_ == min(auto.calibration_brier_, key=auto.calibration_brier_.get)
     assert auto.calibrator_.method == auto.calibration_
+    fixed = StackedEnsemble(base_models=("lgbm",), fast=True, calibration=auto.calibration_,
+                            random_state=0).fit(X, y)
+    assert fixed.calibration_brier_ == {}  # nothing chosen: every honest row is scored
+    n_auto, n_fixed = auto.report_.loc["stack", "n"], fixed.report_.loc["stack", "n"]
+    assert (auto.report_["n"] == n_auto).all()  # every row of the report on the same rows
+    assert n_fixed // 2 - 2 <= n_auto < n_fixed
+    # the chosen method's score on the choosing rows is not what is reported
+    assert auto.report_.loc["stack_calibrated", "brier"] != pytest.approx(
+        auto.calibration_brier_[auto.calibration_], abs=1e-12)

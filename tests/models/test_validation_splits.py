@@ -27,7 +27,7 @@ def test_rolling_splits_are_chronological_and_purged():
 
 
 def test_anchored_splits_start_at_zero_and_grow():
-    folds = _folds(WalkForwardSplit(n_splits=3, anchored=True, purge=1), 80)
+    folds = _folds(WalkForwardSplit(n_splits=3, anchored=True, purge=1, embargo=0), 80)
     assert all(tr[0] == 0 for tr, _ in folds)
     sizes = [len(tr) for tr, _ in folds]
     assert sizes == sorted(sizes) and sizes[0] == 20 - 1
@@ -43,7 +43,7 @@ def test_open_ended_splits_cover_everything_after_min_train():
 def test_label_end_purges_exactly_the_overlapping_rows():
     n = 60
     label_end = np.minimum(np.arange(n) + np.where(np.arange(n) % 2 == 0, 5, 1), n - 1)
-    cv = WalkForwardSplit(n_splits=2, test_size=20, purge=label_end, anchored=True)
+    cv = WalkForwardSplit(n_splits=2, test_size=20, purge=label_end, embargo=0, anchored=True)
     for train, test in _folds(cv, n):
         assert np.all(label_end[train] < test[0])
         dropped = np.setdiff1d(np.arange(test[0]), train)
@@ -94,3 +94,20 @@ def test_single_class_fold_is_a_model_error():
     y = np.r_[np.zeros(60, int), np.ones(40, int)]
     with pytest.raises(ModelError, match="single class"):
         oof_predict(LogisticRegression(), X, y, WalkForwardSplit(n_splits=2, test_size=20))
+
+
+def test_embargo_defaults_to_the_label_horizon():
+    """embargo=None drops the label horizon's rows before each test block, on top of the purge."""
+    n = 100
+    plain = _folds(WalkForwardSplit(n_splits=2, test_size=20, purge=5, embargo=0, anchored=True), n)
+    default = _folds(WalkForwardSplit(n_splits=2, test_size=20, purge=5, anchored=True), n)
+    for (tr0, te0), (tr1, te1) in zip(plain, default, strict=True):
+        np.testing.assert_array_equal(te0, te1)
+        assert te1[0] - tr1[-1] - 1 == 5 + 5 and te0[0] - tr0[-1] - 1 == 5
+    label_end = np.minimum(np.arange(n) + np.where(np.arange(n) % 2, 3, 7), n - 1)  # horizons 3 and 7
+    cv = WalkForwardSplit(n_splits=2, test_size=20, purge=label_end, anchored=True)
+    assert cv.resolved_embargo() == 7
+    for tr, te in _folds(cv, n):
+        assert tr[-1] < te[0] - 7 and (label_end[tr] < te[0]).all()
+    with pytest.raises(ConfigError, match="embargo"):
+        _folds(WalkForwardSplit(n_splits=2, embargo=-1), n)
