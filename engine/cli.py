@@ -195,3 +195,18 @@ from ._cli_train import models, train  # noqa: E402  (light: click only at impor
 
 main.add_command(train)
 main.add_command(models)
+
+from ._cli_journal import report, status, unlock  # noqa: E402  (light: click only at import)
+
+main.add_command(status)
+main.add_command(report)
+main.add_command(unlock)
+
+from ._cli_run import run  # noqa: E402  (light: click only at import)
+
+main.add_command(run)
+
+from ._cli_live import live, paper  # noqa: E402  (light: click only at import)
+
+main.add_command(paper)
+main.add_command(live)

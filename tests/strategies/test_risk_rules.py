@@ -125,3 +125,86 @@ def test_bad_inputs_raise_data_error():
 def test_docstring_examples_run():
     result = doctest.testmod(risk_module)
     assert result.attempted > 0 and result.failed == 0
+
+
+# ----------------------------------------------------------------------------- persistence (live restarts)
+def test_export_restore_round_trip_latches_the_kill_switch_across_a_restart():
+    first = RiskRules(daily_loss_limit=1.0, max_drawdown=0.1, start_equity=100.0)
+    first.update(110.0, dt.date(2024, 1, 2))
+    first.update(98.0, dt.date(2024, 1, 3))                              # -10.9 % from 110: trips
+    state = first.export_state()
+    assert set(state) == set(risk_module.STATE_KEYS)
+    assert state["tripped"] and state["tripped_at"] == dt.date(2024, 1, 3)
+    assert state["high_water_mark"] == 110.0
+    assert "max_drawdown=0.1" in state["tripped_reason"] and "110.00" in state["tripped_reason"]
+    restarted = RiskRules(daily_loss_limit=1.0, max_drawdown=0.1)        # a fresh process
+    restarted.restore_state(state)
+    assert restarted.export_state() == state
+    assert restarted.tripped and not restarted.allow_entry(0)
+    assert restarted.update(130.0, dt.date(2024, 1, 4)).tripped          # a recovery does not re-arm it
+    restarted.reset()
+    assert not restarted.tripped and restarted.tripped_reason is None and restarted.peak == 130.0
+
+
+def test_restored_daily_block_holds_the_same_day_and_lifts_the_next():
+    rules = RiskRules(daily_loss_limit=0.03, max_drawdown=0.5, start_equity=100.0)
+    rules.update(96.0, dt.datetime(2024, 1, 2, 10))
+    again = RiskRules(daily_loss_limit=0.03, max_drawdown=0.5)
+    again.restore_state(rules.export_state())
+    assert again.day == dt.date(2024, 1, 2) and again.day_start_equity == 100.0
+    assert again.update(99.0, dt.datetime(2024, 1, 2, 11)).daily_blocked
+    status = again.update(99.0, dt.datetime(2024, 1, 3, 10))
+    assert not status.daily_blocked and again.day_start_equity == 99.0  # the last equity of the day before
+
+
+def test_reset_daily_lifts_the_block():
+    rules = RiskRules(daily_loss_limit=0.03, start_equity=100.0)
+    rules.update(96.0, dt.date(2024, 1, 2))
+    rules.reset()
+    assert rules.daily_blocked
+    rules.reset(daily=True)
+    assert not rules.daily_blocked and rules.day_start_equity == 96.0
+
+
+def test_restore_refuses_unknown_keys_and_bad_numbers():
+    with pytest.raises(ConfigError, match="unknown keys"):
+        RiskRules().restore_state({"peak": 1.0})
+    with pytest.raises(DataError, match="high_water_mark"):
+        RiskRules().restore_state({"high_water_mark": float("nan")})
+
+
+# ------------------------------------------------------------------------------------- the pre-trade gate
+def _check(rules, **kw):
+    base = dict(symbol="AAA", side="buy", qty=10, price=10.0, equity=1000.0, positions={})
+    return risk_module.pre_trade_check(rules, **{**base, **kw})
+
+
+def test_gate_allows_reductions_even_when_tripped_and_refuses_entries():
+    rules = RiskRules(max_drawdown=0.1, start_equity=100.0)
+    rules.update(80.0, dt.date(2024, 1, 2))
+    assert "kill switch" in _check(rules)
+    assert _check(rules, side="sell", qty=10, positions={"AAA": 10}) is None          # a close
+    assert _check(rules, side="sell", qty=4, positions={"AAA": 10}) is None           # a partial close
+    assert "kill switch" in _check(rules, side="sell", qty=15, positions={"AAA": 10})  # a flip to short
+    assert "kill switch" in _check(rules, side="buy", qty=1, positions={"AAA": 10})    # adding to it
+
+
+def test_gate_daily_block_and_max_open_positions_count_pending_entries():
+    rules = RiskRules(daily_loss_limit=0.03, max_open_positions=2, start_equity=100.0)
+    assert _check(rules, positions={"B": 1}) is None
+    assert _check(rules, positions={"B": 1}, pending_entries=["C"]) == "max_open_positions=2 reached"
+    assert _check(rules, positions={"B": 1, "C": 0}) is None                # flat ones do not count
+    assert _check(rules, positions={"AAA": 5, "B": 1}, pending_entries=["C"]) is None  # grows a held one
+    rules.update(96.0, dt.date(2024, 1, 2))
+    assert "daily loss limit" in _check(rules)
+
+
+def test_gate_max_position_size_is_a_fraction_of_equity_after_the_order():
+    rules = RiskRules()
+    assert _check(rules, qty=25, max_position_pct=0.25) is None                       # 250 of 1000
+    reason = _check(rules, qty=26, max_position_pct=0.25)
+    assert "max_position_pct=0.25" in reason and "260.00" in reason
+    assert "would exceed" in _check(rules, qty=10, positions={"AAA": 20}, max_position_pct=0.25)
+    assert "not a positive number" in _check(rules, qty=0)
+    with pytest.raises(ConfigError, match="side"):
+        _check(rules, side="long")
