@@ -2,11 +2,11 @@
 
 With a token (``TRADEFORGE_API_TOKEN``, at least 16 characters), every route but ``/health`` needs it, as
 ``Authorization: Bearer <token>`` or as the ``tradeforge_session`` cookie (an HMAC of the token) that
-the page's login sets (HttpOnly, SameSite=Strict). Without a token the server binds to 127.0.0.1 only and accepts only local ``Host``
-headers (no DNS rebinding). Requests that change something (POST) must also carry
-``X-Requested-With: tradeforge`` unless they authenticate with the bearer header, so that no other web page
-can make a browser send an order (a cross-site form cannot set that header). Tokens are compared in
-constant time and never logged, echoed or stored.
+the page's login sets (HttpOnly, SameSite=Strict). Without a token the server binds to 127.0.0.1 only
+and accepts only local ``Host`` headers (no DNS rebinding). Requests that change something (POST) must
+also carry ``X-Requested-With: tradeforge`` unless they authenticate with the bearer header, so that no
+other web page can make a browser send an order (a cross-site form cannot set that header). Tokens are
+compared in constant time and never logged, echoed or stored.
 """
 
 from __future__ import annotations

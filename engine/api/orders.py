@@ -19,7 +19,7 @@ import math
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from tradeforge.errors import ConfigError
@@ -80,17 +80,24 @@ def bracket_prices(signal: Mapping[str, Any]) -> tuple[float, float]:
     return take_profit, stop_loss
 
 
+def _iso(when: datetime | None) -> str | None:
+    """Aware UTC ISO text (naive means UTC), None for None."""
+    if when is None:
+        return None
+    return (when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)).isoformat()
+
+
 def order_dict(row: Any) -> dict[str, Any]:
     """A journaled ``OrderRow`` as the API shows it."""
     intent = row.intent
     return {
         "client_order_id": intent.client_order_id, "symbol": intent.symbol, "side": intent.side,
         "qty": intent.qty, "take_profit": intent.take_profit, "stop_loss": intent.stop_loss,
-        "bar_time": intent.bar_time.isoformat() if intent.bar_time else None,
+        "bar_time": _iso(intent.bar_time),
         "state": str(getattr(row.state, "value", row.state)), "broker_status": row.broker_status,
         "broker_order_id": row.broker_order_id, "filled_qty": row.filled_qty,
         "filled_avg_price": row.filled_avg_price, "reason": row.reason,
-        "updated_at": row.updated_at.isoformat() if row.updated_at else None,
+        "updated_at": _iso(row.updated_at),
     }
 
 
@@ -224,5 +231,5 @@ class OrderDesk:
 def plan_dict(plan: OrderPlan) -> dict[str, Any]:
     """An :class:`OrderPlan` as JSON-ready values."""
     out = asdict(plan)
-    out["bar_time"] = plan.bar_time.isoformat()
+    out["bar_time"] = _iso(plan.bar_time)
     return out

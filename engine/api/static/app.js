@@ -62,7 +62,7 @@ function sparkline(sig) {
 
 function riskBadge(r) {
   const cls = r <= 3 ? "low" : r <= 5 ? "mid" : "high";
-  return `<span class="risk risk-${cls}">${Number(r).toFixed(r % 1 ? 1 : 0)}</span>`;
+  return `<span class="risk risk-${cls}">${Number(r).toFixed(1)}</span>`;
 }
 
 function stateChip(s) {
@@ -97,7 +97,7 @@ function renderSignals(signals) {
 
 function showRowState(order) {
   const cell = document.querySelector(`[data-state-for="${CSS.escape(order.symbol)}"]`);
-  if (!cell || order.bar_time !== state.bar) return;
+  if (!cell || !order.bar_time || Date.parse(order.bar_time) !== Date.parse(state.bar)) return;
   cell.innerHTML = stateChip(order.state) + (order.filled_avg_price ? ` <span class="muted small">@ ${order.filled_avg_price.toFixed(2)}</span>` : "");
   const btn = cell.parentElement.querySelector("button.execute");
   if (btn) { btn.disabled = true; btn.textContent = order.state === "REFUSED" ? "Refused" : "Sent"; }

@@ -15,6 +15,9 @@ from tradeforge.testing.fake_alpaca import FakeAlpaca
 KEY, SECRET = "PKAPITEST0000000001", "api-secret-canary-0001"
 NOW = datetime(2024, 1, 2, 15, 0, 20, tzinfo=UTC)
 SYMBOLS = ("AAA", "BBB", "CCC", "DDD")
+#: a larger universe for the page (the browser test)
+PAGE_SYMBOLS = ("NVDA", "AAPL", "MSFT", "AMZN", "META", "GOOG", "TSLA", "AMD", "NFLX", "AVGO", "CRM", "ORCL",
+                "INTC", "IBM")
 
 
 class Clock:
@@ -33,7 +36,9 @@ class Clock:
 def history(symbol: str, n: int = 120, end: datetime = NOW) -> pd.DataFrame:
     """Deterministic minute bars ending before *end* (seeded by the symbol)."""
     rng = np.random.default_rng(sum(map(ord, symbol)))
-    drift = {"AAA": 0.0008, "BBB": 0.0005, "CCC": 0.0003, "DDD": -0.0006}[symbol]
+    drift = {"AAA": 0.0008, "BBB": 0.0005, "CCC": 0.0003, "DDD": -0.0006}.get(symbol)
+    if drift is None:
+        drift = float(rng.uniform(-0.0004, 0.0012))
     close = 50.0 * np.exp(np.cumsum(drift + 0.001 * rng.standard_normal(n)))
     idx = pd.date_range(end=pd.Timestamp(end).floor("1min") - pd.Timedelta(minutes=1), periods=n, freq="1min",
                         tz="UTC")
@@ -58,7 +63,7 @@ class BarSignals:
             rets = np.diff(np.log(close[-60:]))
             mu, sigma = float(rets.mean()), float(rets.std())
             price = float(close[-1])
-            conf = float(min(0.99, 0.5 + 0.5 * abs(mu) / (sigma / np.sqrt(len(rets)) * 4)))
+            conf = float(0.5 + 0.49 * np.tanh(abs(mu) / (sigma / np.sqrt(len(rets))) / 4))
             preds = {tf: {"price": price * float(np.exp(mu * n ** 0.5)),
                           "return": float(np.expm1(mu * n ** 0.5))} for tf, n in self.horizons.items()}
             out.append({
@@ -132,3 +137,11 @@ def make_app(source, store, risk, clock):
         return create_app(**{**args, **kw})
 
     return build
+
+
+@pytest.fixture
+def page_source(fake):
+    """The page's universe: PAGE_SYMBOLS' bars in the fake, and the signal computation over them."""
+    for symbol in PAGE_SYMBOLS:
+        fake.add_history(symbol, history(symbol))
+    return BarSignals({s: history(s) for s in PAGE_SYMBOLS})
