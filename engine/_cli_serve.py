@@ -33,7 +33,8 @@ gate says no, or when the bar's signal was already sent."""
 @click.option("--min-confidence", default=0.7, show_default=True, type=float, help="Lowest confidence.")
 @click.option("--max-risk", default=6.0, show_default=True, type=float, help="Highest risk score (1-10).")
 @click.option("--at", default=None, metavar="TIMESTAMP", help="Serve the signals as of a past bar (replay).")
-@click.option("--bar", default="1m", show_default=True, help="Signals are recomputed once per bar of this size.")
+@click.option("--bar", default="1m", show_default=True,
+              help="Recompute the signals once per bar of this size.")
 @click.option("--order-value", default=1000.0, show_default=True, type=float,
               help="Dollars per order when the request names no quantity.")
 @click.option("--db", default=None, metavar="URL",

@@ -57,8 +57,9 @@ class ServeConfig:
     def __post_init__(self) -> None:
         if isinstance(self.port, bool) or not isinstance(self.port, int) or not 0 <= self.port <= 65535:
             raise ConfigError(f"--port: expected 0..65535, got {self.port!r}; e.g. 8000")
-        if not 0 < float(self.max_position_pct) <= 1:
-            raise ConfigError(f"--max-position-pct: expected a fraction in (0, 1], got {self.max_position_pct!r}")
+        pct = self.max_position_pct
+        if isinstance(pct, bool) or not isinstance(pct, int | float) or not 0 < pct <= 1:
+            raise ConfigError(f"--max-position-pct: expected a fraction in (0, 1], got {pct!r}; e.g. 0.1")
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> ServeConfig:
