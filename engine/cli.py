@@ -195,3 +195,7 @@ from ._cli_train import models, train  # noqa: E402  (light: click only at impor
 
 main.add_command(train)
 main.add_command(models)
+
+from ._cli_signals import signals  # noqa: E402  (light: click only at import)
+
+main.add_command(signals)
