@@ -214,3 +214,7 @@ main.add_command(live)
 from ._cli_serve import serve  # noqa: E402  (light: click only at import)
 
 main.add_command(serve)
+
+from ._cli_signals import signals  # noqa: E402  (light: click only at import)
+
+main.add_command(signals)
