@@ -71,15 +71,23 @@ class ServeConfig:
         return cls(**dict(mapping))
 
 
-def signal_source(options: Mapping[str, Any]) -> Callable[[datetime], Any]:
-    """``source(bar_time)`` running ``compute_signals(SignalConfig(**options))`` (the universe's newest
-    completed bars, or those up to ``options['at']`` for a replay)."""
+def signal_source(options: Mapping[str, Any], *, frames: Mapping[str, Any] | None = None,
+                  model: tuple[Any, str] | None = None) -> Callable[[datetime], Any]:
+    """``source(bar_time)`` running ``compute_signals`` on ``SignalConfig(**options)``: the universe's
+    newest completed bars (or those up to ``options['at']`` for a replay).
+
+    The model is loaded from the registry once, here (a missing model raises ``ModelError`` naming the
+    ``tradeforge train`` to run, before the server starts); *frames* and *model* replace the universe
+    and the registry (tests).
+    """
     from tradeforge.engine.signals import SignalConfig, compute_signals
+    from tradeforge.engine.signals.run import load_model
 
     config = SignalConfig.from_mapping(dict(options))
+    loaded = model if model is not None else load_model(config.registry, config.model, config.universe)
 
     def source(_bar_time: datetime) -> Any:
-        return compute_signals(config)
+        return compute_signals(config, frames=frames, model=loaded)
 
     return source
 

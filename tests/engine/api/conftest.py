@@ -145,3 +145,11 @@ def page_source(fake):
     for symbol in PAGE_SYMBOLS:
         fake.add_history(symbol, history(symbol))
     return BarSignals({s: history(s) for s in PAGE_SYMBOLS})
+
+
+@pytest.fixture
+def paper_env(fake):
+    """The environment of a paper session on the fake (keys and the four endpoints)."""
+    return {"APCA_API_KEY_ID": KEY, "APCA_API_SECRET_KEY": SECRET, "APCA_API_BASE_URL": fake.base_url,
+            "APCA_API_DATA_URL": fake.data_url, "APCA_API_STREAM_URL": fake.stream_url,
+            "APCA_API_DATA_STREAM_URL": fake.data_stream_url}
