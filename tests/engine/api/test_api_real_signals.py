@@ -40,7 +40,8 @@ def test_signals_route_serves_compute_signals_and_executes_one(registry, store, 
         served = c.get("/signals").json()
         assert served == json.loads(json.dumps(expected))  # the same signals, the same numbers
         top = served[0]
-        r = c.post("/orders", json={"symbol": top["symbol"], "qty": 1}, headers={"X-Requested-With": "tradeforge"})
+        r = c.post("/orders", json={"symbol": top["symbol"], "qty": 1},
+                   headers={"X-Requested-With": "tradeforge"})
         assert r.status_code == 201, r.text
         order = r.json()
         assert order["take_profit"] == round(top["price"] * (1 + top["expected_return"]), 2)
