@@ -33,7 +33,8 @@ _CENT = 0.01
 
 class Refusal(Exception):  # noqa: N818 - a refusal is an answer, not a failure of ours
     """An order that is not sent: *code* (``not_found``, ``not_buy``, ``duplicate``, ``market_closed``,
-    ``account_blocked``, ``risk``, ``bad_bracket``) and a one-line *message*; *order* for a duplicate."""
+    ``account_blocked``, ``risk``, ``bad_bracket``, ``stale``) and a one-line *message*; *order* for a
+    duplicate."""
 
     def __init__(self, code: str, message: str, order: dict[str, Any] | None = None) -> None:
         super().__init__(message)

@@ -150,3 +150,24 @@ def test_bad_signal_source_is_a_clear_503(make_app):
     with TestClient(make_app(signal_source=lambda t: [{"symbol": "X"}]), base_url="http://127.0.0.1") as c:
         r = c.get("/signals")
         assert r.status_code == 503 and "missing keys" in r.json()["detail"]["message"]
+
+
+def test_ambiguous_post_is_resolved_by_lookup_never_sent_twice(client, fake):
+    top = client.get("/signals").json()[0]["symbol"]
+    fake.fault_rest(path="/v2/orders", method="POST", kind="500_after_accept", count=1)
+    r = client.post("/orders", json={"symbol": top}, headers=CSRF)
+    assert r.status_code == 201, r.text
+    assert r.json()["state"] == "SUBMITTED" and r.json()["broker_order_id"]
+    assert fake.post_count(r.json()["client_order_id"]) == 1
+
+
+def test_repeat_is_refused_after_a_restart(make_app, fake):
+    from fastapi.testclient import TestClient
+
+    with TestClient(make_app(), base_url="http://127.0.0.1") as c:
+        top = c.get("/signals").json()[0]["symbol"]
+        cid = c.post("/orders", json={"symbol": top}, headers=CSRF).json()["client_order_id"]
+    with TestClient(make_app(), base_url="http://127.0.0.1") as c:  # a new server on the same journal
+        r = c.post("/orders", json={"symbol": top}, headers=CSRF)
+        assert r.status_code == 409 and r.json()["detail"]["order"]["client_order_id"] == cid
+    assert fake.post_count(cid) == 1
