@@ -183,7 +183,7 @@ async function follow(cid) {
       state.orders[cid] = o; showRowState(o);
       const row = document.querySelector(`#orders tr[data-cid="${CSS.escape(cid)}"] td:last-child`);
       if (row) row.innerHTML = stateChip(o.state);
-      if (FINAL.has(o.state)) break;
+      if (FINAL.has(o.state)) { delete state.polling[cid]; await refresh(); return; }
       await new Promise((r) => setTimeout(r, 1000));
     }
   } catch (e) { /* the next refresh shows the state */ }
