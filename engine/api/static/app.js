@@ -5,7 +5,7 @@
 const HORIZONS = ["1m", "5m", "30m", "1h", "6h", "1d"];
 const MINUTES = {"1m": 1, "5m": 5, "30m": 30, "1h": 60, "6h": 360, "1d": 1440};
 const FINAL = new Set(["FILLED", "CANCELED", "REJECTED", "EXPIRED", "REFUSED"]);
-const state = {bar: null, orders: {}, polling: {}};
+const state = {bar: null, orders: {}, polling: {}, refusals: {}};
 
 const $ = (id) => document.getElementById(id);
 const money = (x) => x == null ? "–" : x.toLocaleString("en-US", {style: "currency", currency: "USD"});
@@ -92,7 +92,13 @@ function renderSignals(signals) {
           <div class="order-state" data-state-for="${esc(s.symbol)}"></div></td>
     </tr>`).join("");
   for (const b of rows.querySelectorAll("button.execute")) b.addEventListener("click", () => execute(b.dataset.symbol));
+  for (const [symbol, r] of Object.entries(state.refusals)) if (r.bar === state.bar) showRefusal(symbol, r);
   for (const o of Object.values(state.orders)) showRowState(o);
+}
+
+function showRefusal(symbol, refusal) {
+  const cell = document.querySelector(`[data-state-for="${CSS.escape(symbol)}"]`);
+  if (cell) cell.innerHTML = stateChip(refusal.state) + ` <span class="muted small refusal">${esc(refusal.message)}</span>`;
 }
 
 function showRowState(order) {
@@ -167,9 +173,10 @@ async function execute(symbol) {
     follow(r.body.client_order_id);
   } catch (e) {
     toast(e.message, "bad");
-    const cell = document.querySelector(`[data-state-for="${CSS.escape(symbol)}"]`);
-    if (cell) cell.innerHTML = stateChip(e.detail && e.detail.code === "risk" ? "REFUSED" : "REJECTED") +
-      ` <span class="muted small refusal">${esc(e.message)}</span>`;
+    const code = e.detail && e.detail.code;
+    state.refusals[symbol] = {bar: state.bar, message: e.message,
+      state: ["risk", "market_closed", "duplicate", "stale", "account_blocked"].includes(code) ? "REFUSED" : "REJECTED"};
+    showRefusal(symbol, state.refusals[symbol]);
   }
   await refresh();
 }

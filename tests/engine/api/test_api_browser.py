@@ -149,6 +149,18 @@ def test_page_lists_signals_and_executes_a_confirmed_trade(server, browser, fake
     _wait(browser, lambda d: "filled" in d.find_element(By.CSS_SELECTOR, state).text.lower())
     assert not button(sig["symbol"]).is_enabled()
     _wait(browser, lambda d: sig["symbol"] in d.find_element(By.ID, "positions").text)
+
+    # A refusal (the market closed meanwhile) is shown in its row, and nothing is sent
+    fake.set_market_open(False)
+    third = expected[2]["symbol"]
+    button(third).click()
+    _wait(browser, lambda d: d.find_element(By.ID, "confirm").get_attribute("open") is not None)
+    browser.find_element(By.ID, "c-ok").click()
+    _wait(browser, lambda d: "market is closed" in d.find_element(By.ID, "toast").text)
+    refusal = f'[data-state-for="{third}"]'
+    _wait(browser, lambda d: "market is closed" in d.find_element(By.CSS_SELECTOR, refusal).text)
+    assert "refused" in browser.find_element(By.CSS_SELECTOR, refusal).text.lower()
+    assert not [o for o in fake.orders if o["symbol"] == third]
     png = _save(browser, tmp_path, "signals_filled.png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
     assert fake.post_count(parents[0]["client_order_id"]) == 1
