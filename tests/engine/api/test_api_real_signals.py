@@ -56,3 +56,47 @@ def test_missing_model_names_the_train_command(tmp_path):
 
     with pytest.raises(ModelError, match="tradeforge train"):
         signal_source({**OPTIONS, "registry": str(tmp_path / "empty")})
+
+
+def test_tradeforge_serve_command_end_to_end(registry, paper_env, tmp_path):
+    """The real command in a subprocess: uvicorn on 127.0.0.1, the token required, Ctrl-C stops it, and
+    neither the token nor the keys appear in its output."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    token = "serve-cmd-token-canary-0123456789"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, **paper_env, "TRADEFORGE_API_TOKEN": token}
+    code = "import sys; from tradeforge.engine.cli import main; sys.argv[0] = 'tradeforge'; main()"
+    args = [sys.executable, "-c", code, "serve", "--port", str(port), "--universe", UNIVERSE,
+            "--registry", registry, "--min-confidence", "0", "--max-risk", "10",
+            "--db", f"sqlite:///{tmp_path / 'journal.db'}"]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"tradeforge serve did not answer /health: {proc.poll()=}")
+            time.sleep(0.2)
+        assert httpx.get(url + "/signals").status_code == 401
+        r = httpx.get(url + "/signals", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        assert r.status_code == 200 and r.json() and r.headers["X-Signals-Bar"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    for secret in (token, paper_env["APCA_API_SECRET_KEY"], paper_env["APCA_API_KEY_ID"]):
+        assert secret not in out
