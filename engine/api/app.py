@@ -58,14 +58,29 @@ def create_app(*, signal_source: Callable[[datetime], Any], store: Any, risk: An
     -------
     fastapi.FastAPI
     """
-    from fastapi import Depends, FastAPI, HTTPException, Request
+    from fastapi import Depends, FastAPI
     from fastapi.middleware.trustedhost import TrustedHostMiddleware
-    from fastapi.responses import JSONResponse, Response
 
     if token is not None:
         auth.check_token(token)
     cache = SignalCache(signal_source, bar=bar, clock=clock)
     desk = OrderDesk(store, risk, order_value=order_value, clock=clock)
+    app = FastAPI(title="tradeforge", version="1", docs_url=None, redoc_url=None, openapi_url=None,
+                  description="Signals, positions and paper bracket orders (Alpaca) of a tradeforge model.")
+    hosts = allowed_hosts if allowed_hosts is not None else (auth.LOCAL_HOSTS if token is None else ("*",))
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))
+    app.state.cache, app.state.desk = cache, desk
+    protected = [Depends(_guard(token))]
+    _add_handlers(app)
+    _add_api(app, cache, desk, protected, token)
+    _add_page(app, token, protected)
+    return app
+
+
+def _guard(token: str | None) -> Callable[..., str]:
+    """The dependency of every protected route (:mod:`.auth`): 401 without the token, 403 for a POST
+    authenticated by the cookie (or by nothing) without the ``X-Requested-With`` header."""
+    from fastapi import HTTPException, Request
 
     def guard(request: Request) -> str:
         how = auth.authorized(token, header=request.headers.get("authorization"),
@@ -80,12 +95,13 @@ def create_app(*, signal_source: Callable[[datetime], Any], store: Any, risk: An
                                      "(or a bearer token)")
         return how
 
-    app = FastAPI(title="tradeforge", version="1", docs_url=None, redoc_url=None, openapi_url=None,
-                  description="Signals, positions and paper bracket orders (Alpaca) of a tradeforge model.")
-    hosts = allowed_hosts if allowed_hosts is not None else (auth.LOCAL_HOSTS if token is None else ("*",))
-    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))
-    app.state.cache, app.state.desk = cache, desk
-    protected = [Depends(guard)]
+    return guard
+
+
+def _add_handlers(app: Any) -> None:
+    """Refusals -> 409 (404 for an unknown symbol) with a code; our errors -> 502 (Alpaca refused) or 503."""
+    from fastapi import Request
+    from fastapi.responses import JSONResponse
 
     @app.exception_handler(Refusal)
     async def _refused(_request: Request, exc: Refusal) -> JSONResponse:
@@ -98,14 +114,21 @@ def create_app(*, signal_source: Callable[[datetime], Any], store: Any, risk: An
         status = 502 if refused_by_alpaca else 503
         return JSONResponse({"detail": {"code": type(exc).__name__, "message": str(exc)}}, status_code=status)
 
+
+def _add_api(app: Any, cache: SignalCache, desk: OrderDesk, protected: list, token: str | None) -> None:
+    """``/health``, ``/signals``, ``/positions`` and the ``/orders`` routes."""
+    from fastapi import HTTPException
+    from fastapi.responses import Response
+
     @app.get("/health", tags=["service"])
     def health() -> dict[str, Any]:
         """Liveness: always answers, without a token and without calling the broker."""
-        return {"status": "ok", "bar": bar, "auth": token is not None}
+        return {"status": "ok", "bar": cache.bar, "auth": token is not None}
 
     @app.get("/signals", response_model=list[Signal], dependencies=protected, tags=["signals"])
     def signals(response: Response) -> list[dict[str, Any]]:
-        """The current bar's BUY signals in the issue's JSON shape (computed once per bar)."""
+        """The current bar's BUY signals in the issue's JSON shape (computed once per bar); the bar's
+        start time is in the ``X-Signals-Bar`` header."""
         bar_time, found = cache.get()
         response.headers["X-Signals-Bar"] = bar_time.isoformat()
         return found
@@ -149,9 +172,6 @@ def create_app(*, signal_source: Callable[[datetime], Any], store: Any, risk: An
         if found is None:
             raise HTTPException(404, f"no order {client_order_id!r} in the journal")
         return found
-
-    _add_page(app, token, protected)
-    return app
 
 
 def _add_page(app: Any, token: str | None, protected: list) -> None:
