@@ -104,20 +104,28 @@ class SignalModel:
         Each value holds the pipeline's lines (``ml_proba, ml_decision, ml_confidence, ml_expected_return,
         pred_<tf>``), the signal-time ``ml_sigma``/``ml_risk`` and the risk metrics of
         :func:`~tradeforge.engine.signals.risk.candidate_risk`. NaN where a window is too short.
+        Seconds per step (``features, garch, lstm, ensemble, risk``) are left in ``timings_``.
         """
+        import time
+
+        from ._lstm_batch import predict_last_many
+
         pipe = self.pipeline
         syms = list(windows)
+        spent = dict.fromkeys(("features", "garch", "lstm", "ensemble", "risk"), 0.0)
         frames = {s: self._frame(windows[s], s) for s in syms}
-        rows, lstm_in = {}, {tf: ([], []) for tf in self.timeframes}
-        garch = {}
+        rows, garch, lstm_in = {}, {}, {tf: ([], []) for tf in self.timeframes}
         for s, df in frames.items():
-            rows[s], garch[s] = self._inputs_last(df)
+            rows[s], garch[s] = self._inputs_last(df, spent)
+            clock = time.perf_counter()
             for tf, (sub, end) in self._lstm_tails(df).items():
                 lstm_in[tf][0].append(sub)
                 lstm_in[tf][1].append(end)
-        from ._lstm_batch import predict_last_many
-
+            spent["features"] += time.perf_counter() - clock
+        clock = time.perf_counter()
         preds = {tf: predict_last_many(pipe.lstm_.models_[tf], *lstm_in[tf]) for tf in self.timeframes}
+        spent["lstm"] += time.perf_counter() - clock
+        clock = time.perf_counter()
         X = pd.DataFrame([rows[s] for s in syms], index=syms)
         for tf in self.timeframes:
             X[f"pred_{tf}"] = preds[tf]
@@ -132,9 +140,13 @@ class SignalModel:
                           "ml_decision": _LINE_DECISION[str(dec["decision"].iloc[i])],
                           "ml_confidence": float(dec["confidence"].iloc[i]),
                           "ml_expected_return": float(dec["expected_return"].iloc[i])}
+        spent["ensemble"] += time.perf_counter() - clock
+        clock = time.perf_counter()
         for s in syms:
             out[s].update({f"pred_{tf}": float(X.at[s, f"pred_{tf}"]) for tf in self.timeframes})
             out[s].update(self._risk(frames[s], garch[s]))
+        spent["risk"] += time.perf_counter() - clock
+        self.timings_ = {k: round(v, 4) for k, v in spent.items()}
         return out
 
     def _frame(self, df: pd.DataFrame, sym: str) -> pd.DataFrame:
@@ -144,18 +156,24 @@ class SignalModel:
         out.attrs = {**df.attrs, "bar": self.bar, "symbol": sym}
         return out
 
-    def _inputs_last(self, df: pd.DataFrame):
+    def _inputs_last(self, df: pd.DataFrame, spent: dict[str, float]):
         """The last row of the pipeline's per-bar inputs (``MLPipeline._inputs``) and the GARCH state."""
+        import time
+
         from tradeforge.models.features import build_multi_timeframe
         from tradeforge.models.risk import log_returns
         from tradeforge.timeframes import TIMEFRAMES
 
         pipe = self.pipeline
+        clock = time.perf_counter()
         higher = [tf for tf in self.timeframes if TIMEFRAMES[tf] > self.bar]
         feats = build_multi_timeframe(df, higher, pipe._feature_sets()[0])
         row = dict(zip(feats.columns, feats.to_numpy()[-1], strict=True))
+        spent["features"] += time.perf_counter() - clock
+        clock = time.perf_counter()
         r = log_returns(df["close"].to_numpy())
         g = last_garch(r[1:], int(pipe.garch_window), int(pipe.garch_refit_every), horizon=5)
+        spent["garch"] += time.perf_counter() - clock
         row.update(garch_sigma=np.nan if g is None else g.sigma, garch_var=np.nan if g is None else g.var,
                    garch_cvar=np.nan if g is None else g.cvar)
         return row, g

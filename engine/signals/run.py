@@ -60,7 +60,9 @@ class SignalReport:
     scan : DataFrame
         Stage 1's table (every scanned symbol, best first; ``rank`` 1 = best).
     timings : dict
-        Seconds per stage: ``load``, ``scan``, ``model``, ``stage2``, ``total``.
+        Seconds per stage: ``load``, ``scan``, ``model``, ``stage2`` (with ``stage2_features``,
+        ``stage2_garch``, ``stage2_lstm``, ``stage2_ensemble``, ``stage2_risk`` when run in process),
+        ``total``.
     at : Timestamp
         The last bar read.
     model_version : str or None
@@ -201,6 +203,7 @@ def compute_signals(config: SignalConfig | None = None, *, frames: Mapping[str, 
     windows = {s: sm.window_of(universe.frames[s]) for s in head["symbol"]}
     preds = _stage2(sm, windows, config.scheduler)
     timings["stage2"] = time.perf_counter() - t
+    timings.update({f"stage2_{k}": v for k, v in getattr(sm, "timings_", {}).items()})
     candidates = []
     for sym, score in zip(head["symbol"], head["momentum_score"], strict=True):
         sig = _signal(sym, preds[sym], windows[sym], float(score), sm, list(config.benchmarks))
