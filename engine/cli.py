@@ -302,3 +302,11 @@ from ._cli_live import live, paper  # noqa: E402  (light: click only at import)
 
 main.add_command(paper)
 main.add_command(live)
+
+from ._cli_serve import serve  # noqa: E402  (light: click only at import)
+
+main.add_command(serve)
+
+from ._cli_signals import signals  # noqa: E402  (light: click only at import)
+
+main.add_command(signals)

@@ -1,0 +1,205 @@
+"""Stage 2's model: a fitted :class:`~tradeforge.models.pipeline.MLPipeline` run on many candidates at once.
+
+:class:`SignalModel` computes, for the last bar of each candidate's window, the numbers
+``MLPipeline.predict_latest(window)`` computes - the multi-timeframe features, the GARCH features, one
+LSTM prediction per timeframe and the stacked ensemble's decision, confidence and expected return
+(bitwise the same on CPU; a test checks it) - but batched: one ensemble call for all candidates, the
+LSTMs' last windows packed into few forward passes per timeframe
+(:mod:`~tradeforge.engine.signals._lstm_batch`), and the rolling GARCH features from the one fit their
+last row depends on (:mod:`~tradeforge.engine.signals._garch_last`). The risk lines (``ml_sigma``,
+``ml_risk``) and metrics are the candidate's own, at signal time (:mod:`~tradeforge.engine.signals.risk`).
+
+It is also a ``Predictor`` for :class:`~tradeforge.strategies.ml.MLStrategy` (``warmup``, ``window``,
+``predict_latest``), which is how a test proves that the strategy takes the same decisions on the same bars.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tradeforge.errors import DataError
+
+from ._garch_last import last_garch
+from .risk import candidate_risk
+
+__all__ = ["SignalModel", "DECISIONS"]
+
+DECISIONS = {1.0: "BUY", -1.0: "SELL", 0.0: "HOLD"}
+_OHLCV = ["open", "high", "low", "close", "volume"]
+_LINE_DECISION = {"BUY": 1.0, "SELL": -1.0, "HOLD": 0.0}
+
+
+class SignalModel:
+    """A fitted pipeline plus benchmark closes: batched last-bar predictions and signal-time risk.
+
+    Parameters
+    ----------
+    pipeline : MLPipeline
+        Fitted (e.g. ``ModelRegistry(root).load()["pipeline"]``).
+    benchmarks : mapping name -> Series, optional
+        Benchmark closes on the universe's bars (first = market for beta).
+    bars_per_timeframe : int
+        Completed bars of every model timeframe each window must hold (besides the pipeline's warm-up).
+    risk_returns : int, optional
+        Returns of the dependence window (default: the pipeline's ``garch_window``).
+
+    Attributes
+    ----------
+    warmup : int
+        The pipeline's warm-up (bars); ``window`` is None (every bar given is used), as for the pipeline.
+    """
+
+    window: int | None = None
+
+    def __init__(self, pipeline: Any, benchmarks: Mapping[str, pd.Series] | None = None, *,
+                 bars_per_timeframe: int = 100, risk_returns: int | None = None) -> None:
+        pipeline._check_fitted()
+        self.pipeline = pipeline
+        self.benchmarks = {str(k): v.astype(np.float64) for k, v in (benchmarks or {}).items()}
+        self.bars_per_timeframe = int(bars_per_timeframe)
+        self.risk_returns = int(risk_returns or pipeline.garch_window)
+        self.warmup = int(pipeline.warmup)
+        self.timeframes = list(pipeline.timeframes_)
+        self.bar = pd.Timedelta(pipeline.bar_)
+
+    # ------------------------------------------------------------------ windows
+    def history_bars(self, index: pd.DatetimeIndex) -> int:
+        """Base bars a window ending at ``index[-1]`` needs: the warm-up, and ``bars_per_timeframe``
+        completed bars of every timeframe (counted on *index*; the whole index when it is shorter)."""
+        from tradeforge.timeframes import TIMEFRAMES
+
+        need = self.warmup
+        end = index[-1] + self.bar
+        for tf in self.timeframes:
+            size = TIMEFRAMES[tf]
+            if size == self.bar:
+                need = max(need, self.bars_per_timeframe)
+                continue
+            starts = np.unique(index.floor(size).asi8)
+            starts = starts[starts + size.value <= end.value]  # completed bars only
+            if len(starts) < self.bars_per_timeframe:
+                return len(index)
+            first = starts[-self.bars_per_timeframe]
+            need = max(need, len(index) - int(np.searchsorted(index.asi8, first)))
+        return min(need, len(index))
+
+    def window_of(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The trailing window :meth:`predict_many` reads for a symbol (its last :meth:`history_bars`)."""
+        return df.iloc[-self.history_bars(df.index):]
+
+    # ------------------------------------------------------------------ predictions
+    def predict_latest(self, window: pd.DataFrame) -> dict[str, float]:
+        """Prediction lines of *window*'s last bar (the ``MLStrategy`` predictor protocol)."""
+        sym = str(window.attrs.get("symbol", "data"))
+        lines = self.predict_many({sym: window})[sym]
+        return {k: v for k, v in lines.items() if k.startswith(("ml_", "pred_"))}
+
+    def predict_many(self, windows: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, float]]:
+        """Lines and risk metrics of every window's last bar, keyed like *windows*.
+
+        Each value holds the pipeline's lines (``ml_proba, ml_decision, ml_confidence, ml_expected_return,
+        pred_<tf>``), the signal-time ``ml_sigma``/``ml_risk`` and the risk metrics of
+        :func:`~tradeforge.engine.signals.risk.candidate_risk`. NaN where a window is too short.
+        Seconds per step (``features, garch, lstm, ensemble, risk``) are left in ``timings_``.
+        """
+        import time
+
+        from ._lstm_batch import predict_last_many
+
+        pipe = self.pipeline
+        syms = list(windows)
+        spent = dict.fromkeys(("features", "garch", "lstm", "ensemble", "risk"), 0.0)
+        frames = {s: self._frame(windows[s], s) for s in syms}
+        rows, garch, lstm_in = {}, {}, {tf: ([], []) for tf in self.timeframes}
+        for s, df in frames.items():
+            rows[s], garch[s] = self._inputs_last(df, spent)
+            clock = time.perf_counter()
+            for tf, (sub, end) in self._lstm_tails(df).items():
+                lstm_in[tf][0].append(sub)
+                lstm_in[tf][1].append(end)
+            spent["features"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        preds = {tf: predict_last_many(pipe.lstm_.models_[tf], *lstm_in[tf]) for tf in self.timeframes}
+        spent["lstm"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        X = pd.DataFrame([rows[s] for s in syms], index=syms)
+        for tf in self.timeframes:
+            X[f"pred_{tf}"] = preds[tf]
+        X = X[pipe.columns_]
+        out = {s: {"ml_proba": np.nan, "ml_decision": np.nan, "ml_confidence": np.nan,
+                   "ml_expected_return": np.nan} for s in syms}
+        ok = np.isfinite(X.to_numpy()).all(axis=1)
+        if ok.any():
+            dec = pipe.ensemble_.decide(X[ok].reset_index(drop=True))
+            for i, s in enumerate(np.asarray(syms)[ok]):
+                out[s] = {"ml_proba": float(dec["proba"].iloc[i]),
+                          "ml_decision": _LINE_DECISION[str(dec["decision"].iloc[i])],
+                          "ml_confidence": float(dec["confidence"].iloc[i]),
+                          "ml_expected_return": float(dec["expected_return"].iloc[i])}
+        spent["ensemble"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        for s in syms:
+            out[s].update({f"pred_{tf}": float(X.at[s, f"pred_{tf}"]) for tf in self.timeframes})
+            out[s].update(self._risk(frames[s], garch[s]))
+        spent["risk"] += time.perf_counter() - clock
+        self.timings_ = {k: round(v, 4) for k, v in spent.items()}
+        return out
+
+    def _frame(self, df: pd.DataFrame, sym: str) -> pd.DataFrame:
+        if not isinstance(df, pd.DataFrame) or len(df) < 2:
+            raise DataError(f"window['{sym}']: expected an OHLCV DataFrame of at least 2 bars")
+        out = df.loc[:, _OHLCV].astype(np.float64)
+        out.attrs = {**df.attrs, "bar": self.bar, "symbol": sym}
+        return out
+
+    def _inputs_last(self, df: pd.DataFrame, spent: dict[str, float]):
+        """The last row of the pipeline's per-bar inputs (``MLPipeline._inputs``) and the GARCH state."""
+        import time
+
+        from tradeforge.models.features import build_multi_timeframe
+        from tradeforge.models.risk import log_returns
+        from tradeforge.timeframes import TIMEFRAMES
+
+        pipe = self.pipeline
+        clock = time.perf_counter()
+        higher = [tf for tf in self.timeframes if TIMEFRAMES[tf] > self.bar]
+        feats = build_multi_timeframe(df, higher, pipe._feature_sets()[0])
+        row = dict(zip(feats.columns, feats.to_numpy()[-1], strict=True))
+        spent["features"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        r = log_returns(df["close"].to_numpy())
+        g = last_garch(r[1:], int(pipe.garch_window), int(pipe.garch_refit_every), horizon=5)
+        spent["garch"] += time.perf_counter() - clock
+        row.update(garch_sigma=np.nan if g is None else g.sigma, garch_var=np.nan if g is None else g.var,
+                   garch_cvar=np.nan if g is None else g.cvar)
+        return row, g
+
+    def _lstm_tails(self, df: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, int]]:
+        """Per timeframe: the LSTM feature rows ending at the last bar complete by *df*'s end, and its row."""
+        from tradeforge.models.lstm_mtf import timeframe_inputs
+
+        pipe = self.pipeline
+        datas = timeframe_inputs(df, self.timeframes, self.bar, pipe._feature_sets()[1], int(pipe.horizon))
+        end = (df.index[-1] + self.bar).value
+        out = {}
+        for tf, d in datas.items():
+            pos = int(np.searchsorted(d.done, end, side="right")) - 1
+            look = int(pipe.lstm_.models_[tf].config_["lookback"])
+            out[tf] = (d.X.iloc[max(pos + 1 - look, 0):pos + 1], pos)
+        return out
+
+    def _risk(self, df: pd.DataFrame, garch) -> dict[str, float]:
+        from tradeforge.models.risk import bars_per_day
+
+        n = self.risk_returns
+        close = df["close"].iloc[-(n + 1):]
+        r = np.diff(np.log(close.to_numpy()))
+        bench = {}
+        for name, b in self.benchmarks.items():
+            aligned = b.reindex(close.index).to_numpy()
+            bench[name] = np.diff(np.log(aligned))
+        return candidate_risk(r, bench, garch, bars_per_day=bars_per_day(df.index, self.bar))
