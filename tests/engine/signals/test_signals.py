@@ -143,3 +143,16 @@ def test_scan_stage_needs_no_model_and_config_errors(tmp_path):
         SignalConfig.from_mapping({"topp": 3})
     with pytest.raises(ConfigError, match="at: cannot parse"):
         SignalConfig(at="yesterday-ish")
+
+
+def test_dask_stage2_gives_the_same_signals(model):
+    from distributed import LocalCluster
+
+    config = SignalConfig(universe=UNIVERSE, candidates=6, min_confidence=0.3, max_risk=10.0)
+    local = compute_signals(config, model=(model.pipeline, "v"))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        remote = compute_signals(config.replace(scheduler=cluster.scheduler_address), model=(model.pipeline, "v"))
+    assert remote.candidates == local.candidates and remote.signals == local.signals
+    with pytest.raises(ConfigError, match="cannot reach a Dask scheduler"):
+        compute_signals(config.replace(scheduler="tcp://127.0.0.1:9"), model=(model.pipeline, "v"))
