@@ -6,7 +6,8 @@ Usage::
                                       [--candidates 50] [--dask] [--cache runs/bench_signals]
 
 Once (cached under ``--cache``): a model is trained with ``tradeforge train`` on 2 synthetic symbols of the
-same kind (3 x ``--bars`` bars, fast settings), and the universe (``synth:symbols=N,bars=B,freq=1m``, plus SPY and QQQ) is
+same kind (3 x ``--bars`` bars, fast settings), and the universe (``synth:symbols=N,bars=B,freq=1m``,
+plus SPY and QQQ) is
 generated and pickled. Then, with the model and bars in memory as a running service holds them, it times:
 
 * ``cycle at bar T-1``: a cold run (empty GARCH-fit cache);
@@ -75,7 +76,8 @@ def _cycle(label: str, config, frames, model) -> object:
     wall, cpu = time.perf_counter() - wall, _cpu() - cpu
     stages = "  ".join(f"{k}={v:.3f}" for k, v in report.timings.items() if k != "total")
     print(f"{label:<22} total {wall:6.2f}s  cpu {cpu:6.2f}s  | {stages}")
-    print(f"{'':<22} {len(report.scan)} scanned, {len(report.candidates)} modelled, {len(report.signals)} kept")
+    counts = f"{len(report.scan)} scanned, {len(report.candidates)} modelled, {len(report.signals)} kept"
+    print(f"{'':<22} {counts}")
     return report
 
 
@@ -83,7 +85,8 @@ def _dask(config, frames, model, reference) -> None:
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        report = _cycle("dask (2 workers)", config.replace(scheduler=cluster.scheduler_address), frames, model)
+        remote = config.replace(scheduler=cluster.scheduler_address)
+        report = _cycle("dask (2 workers)", remote, frames, model)
     same = report.candidates == reference.candidates and report.signals == reference.signals
     print(f"{'':<22} same signals and candidates as in process: {same}")
 

@@ -35,7 +35,8 @@ def predict_on_cluster(model, windows: Mapping[str, pd.DataFrame], scheduler: st
         n = chunks or max(1, len(client.scheduler_info()["workers"]))
         parts = [syms[i::n] for i in range(n) if syms[i::n]]
         remote = client.scatter(model, broadcast=True)
-        futures = [client.submit(_predict, remote, {s: windows[s] for s in part}, pure=False) for part in parts]
+        futures = [client.submit(_predict, remote, {s: windows[s] for s in part}, pure=False)
+                   for part in parts]
         merged: dict[str, dict[str, float]] = {}
         for result in client.gather(futures):
             merged.update(result)

@@ -1,4 +1,4 @@
-"""Stage 2 and ``compute_signals``: the pipeline's numbers, MLStrategy's decisions, the JSON shape, ``--at``."""
+"""Stage 2 and ``compute_signals``: the pipeline's numbers, MLStrategy's decisions, JSON shape, ``--at``."""
 
 from __future__ import annotations
 
@@ -152,7 +152,8 @@ def test_dask_stage2_gives_the_same_signals(model):
     local = compute_signals(config, model=(model.pipeline, "v"))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1",
                       dashboard_address=None) as cluster:
-        remote = compute_signals(config.replace(scheduler=cluster.scheduler_address), model=(model.pipeline, "v"))
+        remote = compute_signals(config.replace(scheduler=cluster.scheduler_address),
+                                 model=(model.pipeline, "v"))
     assert remote.candidates == local.candidates and remote.signals == local.signals
     with pytest.raises(ConfigError, match="cannot reach a Dask scheduler"):
         compute_signals(config.replace(scheduler="tcp://127.0.0.1:9"), model=(model.pipeline, "v"))
