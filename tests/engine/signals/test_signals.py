@@ -38,7 +38,7 @@ def test_batched_model_lines_equal_the_pipelines_predict_latest(model, universe,
             assert len(w) == max(model.warmup, 100)
             ref = pipe.predict_latest(w)
             assert got[s]["ml_decision"] == ref["ml_decision"], (at, s)  # the same decision
-            for key in ("ml_proba", "ml_confidence", "ml_expected_return", "pred_1d"):  # float32 batch rounding
+            for key in ("ml_proba", "ml_confidence", "ml_expected_return", "pred_1d"):  # float32 rounding
                 assert got[s][key] == pytest.approx(ref[key], rel=1e-5, abs=1e-9), (at, s, key)
             assert np.isfinite(got[s]["ml_proba"]) and 1 <= got[s]["ml_risk"] <= 10
 
