@@ -76,9 +76,9 @@ class SignalConfig:
             raise ConfigError(f"universe: expected a data spec such as synth:symbols=1453,freq=1m or a "
                               f"directory, got {self.universe!r}")
         bench = self.benchmarks
-        if isinstance(bench, str):
-            bench = tuple(b.strip() for b in bench.split(",") if b.strip())
-            object.__setattr__(self, "benchmarks", bench)
+        bench = bench.split(",") if isinstance(bench, str) else list(bench)
+        bench = tuple(str(b).strip() for b in bench if str(b).strip())
+        object.__setattr__(self, "benchmarks", bench)
         if not bench or len(set(bench)) != len(bench):
             raise ConfigError(f"benchmarks: expected distinct symbols such as SPY,QQQ, got "
                               f"{self.benchmarks!r}")
