@@ -77,7 +77,8 @@ def _cycle(label: str, config, frames, model) -> object:
     stages = "  ".join(f"{k}={v:.3f}" for k, v in report.timings.items() if k != "total")
     print(f"{label:<22} total {wall:6.2f}s  cpu {cpu:6.2f}s  | {stages}")
     counts = f"{len(report.scan)} scanned, {len(report.candidates)} modelled, {len(report.signals)} kept"
-    print(f"{'':<22} {counts}")
+    decisions = {d: sum(c["decision"] == d for c in report.candidates) for d in ("BUY", "SELL", "HOLD")}
+    print(f"{'':<22} {counts}; candidates' decisions {decisions}")
     return report
 
 
@@ -115,7 +116,9 @@ def main() -> None:
     clear_cache()
     _cycle("cycle at bar T-1", config, frames, model)
     report = _cycle("cycle at bar T", config.replace(at=index[-1]), frames, model)
-    print(json.dumps(report.signals[:1], indent=None)[:600])
+    shown = report.signals[:1] or [{k: v for k, v in report.candidates[0].items() if k != "lines"}]
+    print(("first signal: " if report.signals else "best candidate (no signal kept): ")
+          + json.dumps(shown[0])[:700])
     if args.dask:
         clear_cache()
         _dask(config.replace(at=index[-1]), frames, model, report)

@@ -88,8 +88,16 @@ class SignalModel:
         return min(need, len(index))
 
     def window_of(self, df: pd.DataFrame) -> pd.DataFrame:
-        """The trailing window :meth:`predict_many` reads for a symbol (its last :meth:`history_bars`)."""
-        return df.iloc[-self.history_bars(df.index):]
+        """The window :meth:`predict_many` reads for a symbol: at least its last :meth:`history_bars`.
+
+        Its first bar is the latest multiple of ``garch_refit_every`` bars (counted from the symbol's first
+        bar) that leaves enough bars, so it moves only every ``garch_refit_every`` bars: from one bar to
+        the next the features start where they started (as in the pipeline's batch run) and the GARCH
+        refit points stay put, so their fits are reused (:mod:`~tradeforge.engine.signals._garch_last`).
+        """
+        spare = len(df) - self.history_bars(df.index)
+        step = int(self.pipeline.garch_refit_every)
+        return df.iloc[(spare // step) * step:] if spare > 0 else df
 
     # ------------------------------------------------------------------ predictions
     def predict_latest(self, window: pd.DataFrame) -> dict[str, float]:

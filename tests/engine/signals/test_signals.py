@@ -35,7 +35,9 @@ def test_batched_model_lines_equal_the_pipelines_predict_latest(model, universe,
         windows = _windows(model, universe, at, syms)
         got = model.predict_many(windows)
         for s, w in windows.items():
-            assert len(w) == max(model.warmup, 100)
+            need = max(model.warmup, 100)
+            assert need <= len(w) < need + pipe.garch_refit_every and w.index[-1] == at
+            assert universe.frames[s].index.get_loc(w.index[0]) % pipe.garch_refit_every == 0
             ref = pipe.predict_latest(w)
             assert got[s]["ml_decision"] == ref["ml_decision"], (at, s)  # the same decision
             for key in ("ml_proba", "ml_confidence", "ml_expected_return", "pred_1d"):  # float32 rounding
