@@ -121,8 +121,15 @@ class SignalModel:
         """The per-candidate work (features, GARCH, LSTM inputs, risk): each symbol on its own.
 
         Independent per symbol, so any split of the candidates (e.g. across Dask workers) gives the same
-        result; :meth:`finish` then runs the batched models on all of them together.
+        result; :meth:`finish` then runs the batched models on all of them together. It runs with one
+        BLAS/OpenMP thread wherever it runs (the GARCH optimiser's path depends on the thread count).
         """
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            return self._prepare(windows)
+
+    def _prepare(self, windows: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, Any]]:
         import time
 
         spent = dict.fromkeys(("features", "garch", "risk"), 0.0)
