@@ -6,7 +6,8 @@ Usage::
                                       [--candidates 50] [--dask] [--cache runs/bench_signals]
 
 Once (cached under ``--cache``): a model is trained with ``tradeforge train`` on 2 synthetic symbols of the
-same kind (3 x ``--bars`` bars, fast settings), and the universe (``synth:symbols=N,bars=B,freq=1m``, plus SPY and QQQ) is
+same kind (3 x ``--bars`` bars, fast settings), and the universe (``synth:symbols=N,bars=B,freq=1m``,
+plus SPY and QQQ) is
 generated and pickled. Then, with the model and bars in memory as a running service holds them, it times:
 
 * ``cycle at bar T-1``: a cold run (empty GARCH-fit cache);
@@ -75,7 +76,9 @@ def _cycle(label: str, config, frames, model) -> object:
     wall, cpu = time.perf_counter() - wall, _cpu() - cpu
     stages = "  ".join(f"{k}={v:.3f}" for k, v in report.timings.items() if k != "total")
     print(f"{label:<22} total {wall:6.2f}s  cpu {cpu:6.2f}s  | {stages}")
-    print(f"{'':<22} {len(report.scan)} scanned, {len(report.candidates)} modelled, {len(report.signals)} kept")
+    counts = f"{len(report.scan)} scanned, {len(report.candidates)} modelled, {len(report.signals)} kept"
+    decisions = {d: sum(c["decision"] == d for c in report.candidates) for d in ("BUY", "SELL", "HOLD")}
+    print(f"{'':<22} {counts}; candidates' decisions {decisions}")
     return report
 
 
@@ -83,7 +86,8 @@ def _dask(config, frames, model, reference) -> None:
     from distributed import LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        report = _cycle("dask (2 workers)", config.replace(scheduler=cluster.scheduler_address), frames, model)
+        remote = config.replace(scheduler=cluster.scheduler_address)
+        report = _cycle("dask (2 workers)", remote, frames, model)
     same = report.candidates == reference.candidates and report.signals == reference.signals
     print(f"{'':<22} same signals and candidates as in process: {same}")
 
@@ -112,7 +116,9 @@ def main() -> None:
     clear_cache()
     _cycle("cycle at bar T-1", config, frames, model)
     report = _cycle("cycle at bar T", config.replace(at=index[-1]), frames, model)
-    print(json.dumps(report.signals[:1], indent=None)[:600])
+    shown = report.signals[:1] or [{k: v for k, v in report.candidates[0].items() if k != "lines"}]
+    print(("first signal: " if report.signals else "best candidate (no signal kept): ")
+          + json.dumps(shown[0])[:700])
     if args.dask:
         clear_cache()
         _dask(config.replace(at=index[-1]), frames, model, report)

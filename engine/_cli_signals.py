@@ -22,10 +22,10 @@ def _cell(value, digits: int = 4) -> str:
 
 
 def _print_signals(report, stage: str) -> None:
+    import sys
+
     from rich.console import Console
     from rich.table import Table
-
-    import sys
 
     console = Console(width=None if sys.stdout.isatty() else 140)  # no squeezed columns in pipes
     if stage == "scan":
@@ -50,17 +50,19 @@ def _print_signals(report, stage: str) -> None:
     console.print(table)
     if not report.signals:
         console.print(f"no candidate of {len(report.candidates)} passed the filters "
-                      f"(BUY, confidence >= {report.config.min_confidence}, risk <= {report.config.max_risk})")
+                      f"(BUY, confidence >= {report.config.min_confidence}, "
+                      f"risk <= {report.config.max_risk})")
 
 
 @click.command("signals")
-@click.option("--universe", default="synth:symbols=1453,bars=2000,freq=1m,seed=0", show_default=True,
+@click.option("--universe", default="synth:symbols=1453,bars=6000,freq=1m,seed=0", show_default=True,
               help="Directory of per-symbol files, or synth:symbols=N,bars=B,freq=1m,... (benchmarks added).")
 @click.option("--benchmarks", default="SPY,QQQ", show_default=True,
               help="Benchmark symbols in the universe (first = market for beta); never candidates.")
 @click.option("--registry", type=click.Path(file_okay=False), default=_DEFAULT_REGISTRY, show_default=True,
               help="Model registry folder (tradeforge train --registry).")
-@click.option("--model", "version", default=None, metavar="VERSION", help="Registry version (default: latest).")
+@click.option("--model", "version", default=None, metavar="VERSION",
+              help="Registry version (default: latest).")
 @click.option("--top", default=10, show_default=True, help="Signals kept.")
 @click.option("--candidates", default=50, show_default=True, help="Symbols the scanner passes to the models.")
 @click.option("--min-confidence", default=0.7, show_default=True, help="Smallest confidence kept.")

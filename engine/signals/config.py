@@ -19,8 +19,9 @@ STAGES = ("scan", "all")
 
 def _int(name: str, value: Any, low: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigError(f"{name}: expected an integer >= {low}, got {value!r}; e.g. --{name.replace('_', '-')} "
-                          f"{max(low, 10)}")
+        flag = name.replace("_", "-")
+        raise ConfigError(f"{name}: expected an integer >= {low}, got {value!r}; "
+                          f"e.g. --{flag} {max(low, 10)}")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -56,7 +57,7 @@ class SignalConfig:
         Dask scheduler address for stage 2 (None: in process); results are the same.
     """
 
-    universe: str = "synth:symbols=1453,bars=2000,freq=1m,seed=0"
+    universe: str = "synth:symbols=1453,bars=6000,freq=1m,seed=0"
     registry: str = "runs/registry"
     model: str | None = None
     benchmarks: tuple[str, ...] = ("SPY", "QQQ")
@@ -75,11 +76,12 @@ class SignalConfig:
             raise ConfigError(f"universe: expected a data spec such as synth:symbols=1453,freq=1m or a "
                               f"directory, got {self.universe!r}")
         bench = self.benchmarks
-        if isinstance(bench, str):
-            bench = tuple(b.strip() for b in bench.split(",") if b.strip())
-            object.__setattr__(self, "benchmarks", bench)
+        bench = bench.split(",") if isinstance(bench, str) else list(bench)
+        bench = tuple(str(b).strip() for b in bench if str(b).strip())
+        object.__setattr__(self, "benchmarks", bench)
         if not bench or len(set(bench)) != len(bench):
-            raise ConfigError(f"benchmarks: expected distinct symbols such as SPY,QQQ, got {self.benchmarks!r}")
+            raise ConfigError(f"benchmarks: expected distinct symbols such as SPY,QQQ, got "
+                              f"{self.benchmarks!r}")
         _int("top", self.top, 1)
         _int("candidates", self.candidates, 1)
         _int("scan_bars", self.scan_bars, 30)
@@ -100,7 +102,8 @@ class SignalConfig:
                 raise ConfigError(f"at: cannot parse {self.at!r} as a timestamp ({exc}); use e.g. "
                                   "--at '2020-03-02 10:15'") from None
             if at is pd.NaT or at.tzinfo is not None:
-                raise ConfigError(f"at: expected a wall-clock timestamp like the data's index, got {self.at!r}")
+                raise ConfigError(f"at: expected a wall-clock timestamp like the data's index, got "
+                                  f"{self.at!r}")
             object.__setattr__(self, "at", at)
 
     @classmethod

@@ -1,8 +1,9 @@
-"""Stage 2 on a Dask cluster: the candidates split into one chunk per worker, the model sent once.
+"""Stage 2 on a Dask cluster: the per-candidate work split into one chunk per worker, the model sent once.
 
-Each candidate's numbers depend on its own window only (the LSTM batch row of a window is fixed by its
-own row number, the ensemble scores rows independently, GARCH fits are per candidate), so splitting the
-candidates across workers gives the same results as one process.
+:meth:`SignalModel.prepare` (features, GARCH fits, risk: the expensive part) depends on each candidate's
+own window only, so it runs on the workers in chunks; :meth:`SignalModel.finish` (one LSTM forward pass
+per timeframe and one ensemble call over all candidates) runs in the calling process on the gathered
+results, in the same order as without a cluster - hence the same numbers.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from tradeforge.errors import ConfigError
 __all__ = ["predict_on_cluster"]
 
 
-def _predict(model, windows: dict[str, pd.DataFrame]) -> dict[str, dict[str, float]]:
-    return model.predict_many(windows)
+def _prepare(model, windows: dict[str, pd.DataFrame]) -> dict:
+    return model.prepare(windows)
 
 
 def predict_on_cluster(model, windows: Mapping[str, pd.DataFrame], scheduler: str,
                        chunks: int | None = None) -> dict[str, dict[str, float]]:
-    """``model.predict_many(windows)`` computed on the Dask cluster at *scheduler* (an address)."""
+    """``model.predict_many(windows)`` with its per-candidate part on the Dask cluster at *scheduler*."""
     from distributed import Client
 
     try:
@@ -35,10 +36,11 @@ def predict_on_cluster(model, windows: Mapping[str, pd.DataFrame], scheduler: st
         n = chunks or max(1, len(client.scheduler_info()["workers"]))
         parts = [syms[i::n] for i in range(n) if syms[i::n]]
         remote = client.scatter(model, broadcast=True)
-        futures = [client.submit(_predict, remote, {s: windows[s] for s in part}, pure=False) for part in parts]
-        merged: dict[str, dict[str, float]] = {}
+        futures = [client.submit(_prepare, remote, {s: windows[s] for s in part}, pure=False)
+                   for part in parts]
+        merged: dict = {}
         for result in client.gather(futures):
             merged.update(result)
-        return {s: merged[s] for s in syms}
     finally:
         client.close()
+    return model.finish({s: merged[s] for s in syms})

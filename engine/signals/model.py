@@ -3,10 +3,10 @@
 :class:`SignalModel` computes, for the last bar of each candidate's window, the numbers
 ``MLPipeline.predict_latest(window)`` computes - the multi-timeframe features, the GARCH features, one
 LSTM prediction per timeframe and the stacked ensemble's decision, confidence and expected return
-(bitwise the same on CPU; a test checks it) - but batched: one ensemble call for all candidates, the
-LSTMs' last windows packed into few forward passes per timeframe
-(:mod:`~tradeforge.engine.signals._lstm_batch`), and the rolling GARCH features from the one fit their
-last row depends on (:mod:`~tradeforge.engine.signals._garch_last`). The risk lines (``ml_sigma``,
+- but batched: one ensemble call for all candidates, one LSTM forward pass per timeframe over every
+candidate's last window (:mod:`~tradeforge.engine.signals._lstm_batch`; the same numbers up to float32
+rounding, a test checks it), and the rolling GARCH features from the one fit their last row depends on
+(:mod:`~tradeforge.engine.signals._garch_last`, bitwise). The risk lines (``ml_sigma``,
 ``ml_risk``) and metrics are the candidate's own, at signal time (:mod:`~tradeforge.engine.signals.risk`).
 
 It is also a ``Predictor`` for :class:`~tradeforge.strategies.ml.MLStrategy` (``warmup``, ``window``,
@@ -88,8 +88,16 @@ class SignalModel:
         return min(need, len(index))
 
     def window_of(self, df: pd.DataFrame) -> pd.DataFrame:
-        """The trailing window :meth:`predict_many` reads for a symbol (its last :meth:`history_bars`)."""
-        return df.iloc[-self.history_bars(df.index):]
+        """The window :meth:`predict_many` reads for a symbol: at least its last :meth:`history_bars`.
+
+        Its first bar is the latest multiple of ``garch_refit_every`` bars (counted from the symbol's first
+        bar) that leaves enough bars, so it moves only every ``garch_refit_every`` bars: from one bar to
+        the next the features start where they started (as in the pipeline's batch run) and the GARCH
+        refit points stay put, so their fits are reused (:mod:`~tradeforge.engine.signals._garch_last`).
+        """
+        spare = len(df) - self.history_bars(df.index)
+        step = int(self.pipeline.garch_refit_every)
+        return df.iloc[(spare // step) * step:] if spare > 0 else df
 
     # ------------------------------------------------------------------ predictions
     def predict_latest(self, window: pd.DataFrame) -> dict[str, float]:
@@ -104,29 +112,55 @@ class SignalModel:
         Each value holds the pipeline's lines (``ml_proba, ml_decision, ml_confidence, ml_expected_return,
         pred_<tf>``), the signal-time ``ml_sigma``/``ml_risk`` and the risk metrics of
         :func:`~tradeforge.engine.signals.risk.candidate_risk`. NaN where a window is too short.
-        Seconds per step (``features, garch, lstm, ensemble, risk``) are left in ``timings_``.
+        ``predict_many(w) == finish(prepare(w))``; seconds per step (``features, garch, lstm, ensemble,
+        risk``) are left in ``timings_``.
         """
+        return self.finish(self.prepare(windows))
+
+    def prepare(self, windows: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, Any]]:
+        """The per-candidate work (features, GARCH, LSTM inputs, risk): each symbol on its own.
+
+        Independent per symbol, so any split of the candidates (e.g. across Dask workers) gives the same
+        result; :meth:`finish` then runs the batched models on all of them together. It runs with one
+        BLAS/OpenMP thread wherever it runs (the GARCH optimiser's path depends on the thread count).
+        """
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            return self._prepare(windows)
+
+    def _prepare(self, windows: Mapping[str, pd.DataFrame]) -> dict[str, dict[str, Any]]:
+        import time
+
+        spent = dict.fromkeys(("features", "garch", "risk"), 0.0)
+        out = {}
+        for s, window in windows.items():
+            df = self._frame(window, s)
+            row, garch = self._inputs_last(df, spent)
+            clock = time.perf_counter()
+            tails = self._lstm_tails(df)
+            spent["features"] += time.perf_counter() - clock
+            clock = time.perf_counter()
+            out[s] = {"row": row, "lstm": tails, "risk": self._risk(df, garch)}
+            spent["risk"] += time.perf_counter() - clock
+        self.prepare_timings_ = spent
+        return out
+
+    def finish(self, prepared: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, float]]:
+        """One LSTM forward pass per timeframe and one ensemble call over every prepared candidate."""
         import time
 
         from ._lstm_batch import predict_last_many
 
         pipe = self.pipeline
-        syms = list(windows)
-        spent = dict.fromkeys(("features", "garch", "lstm", "ensemble", "risk"), 0.0)
-        frames = {s: self._frame(windows[s], s) for s in syms}
-        rows, garch, lstm_in = {}, {}, {tf: ([], []) for tf in self.timeframes}
-        for s, df in frames.items():
-            rows[s], garch[s] = self._inputs_last(df, spent)
-            clock = time.perf_counter()
-            for tf, (sub, end) in self._lstm_tails(df).items():
-                lstm_in[tf][0].append(sub)
-                lstm_in[tf][1].append(end)
-            spent["features"] += time.perf_counter() - clock
+        syms = list(prepared)
+        spent = {**getattr(self, "prepare_timings_", {}), "lstm": 0.0, "ensemble": 0.0}
         clock = time.perf_counter()
-        preds = {tf: predict_last_many(pipe.lstm_.models_[tf], *lstm_in[tf]) for tf in self.timeframes}
+        preds = {tf: predict_last_many(pipe.lstm_.models_[tf], [prepared[s]["lstm"][tf] for s in syms])
+                 for tf in self.timeframes}
         spent["lstm"] += time.perf_counter() - clock
         clock = time.perf_counter()
-        X = pd.DataFrame([rows[s] for s in syms], index=syms)
+        X = pd.DataFrame([prepared[s]["row"] for s in syms], index=syms)
         for tf in self.timeframes:
             X[f"pred_{tf}"] = preds[tf]
         X = X[pipe.columns_]
@@ -140,13 +174,12 @@ class SignalModel:
                           "ml_decision": _LINE_DECISION[str(dec["decision"].iloc[i])],
                           "ml_confidence": float(dec["confidence"].iloc[i]),
                           "ml_expected_return": float(dec["expected_return"].iloc[i])}
-        spent["ensemble"] += time.perf_counter() - clock
-        clock = time.perf_counter()
         for s in syms:
             out[s].update({f"pred_{tf}": float(X.at[s, f"pred_{tf}"]) for tf in self.timeframes})
-            out[s].update(self._risk(frames[s], garch[s]))
-        spent["risk"] += time.perf_counter() - clock
+            out[s].update(prepared[s]["risk"])
+        spent["ensemble"] += time.perf_counter() - clock
         self.timings_ = {k: round(v, 4) for k, v in spent.items()}
+        self.prepare_timings_ = {}
         return out
 
     def _frame(self, df: pd.DataFrame, sym: str) -> pd.DataFrame:
@@ -178,8 +211,8 @@ class SignalModel:
                    garch_cvar=np.nan if g is None else g.cvar)
         return row, g
 
-    def _lstm_tails(self, df: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, int]]:
-        """Per timeframe: the LSTM feature rows ending at the last bar complete by *df*'s end, and its row."""
+    def _lstm_tails(self, df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        """Per timeframe: the LSTM feature rows ending at the last bar complete by *df*'s end."""
         from tradeforge.models.lstm_mtf import timeframe_inputs
 
         pipe = self.pipeline
@@ -189,7 +222,7 @@ class SignalModel:
         for tf, d in datas.items():
             pos = int(np.searchsorted(d.done, end, side="right")) - 1
             look = int(pipe.lstm_.models_[tf].config_["lookback"])
-            out[tf] = (d.X.iloc[max(pos + 1 - look, 0):pos + 1], pos)
+            out[tf] = d.X.iloc[max(pos + 1 - look, 0):pos + 1]
         return out
 
     def _risk(self, df: pd.DataFrame, garch) -> dict[str, float]:

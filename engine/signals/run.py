@@ -81,7 +81,8 @@ class SignalReport:
     def scan_records(self) -> list[dict[str, Any]]:
         """The scanner's kept candidates as JSON-able dicts (the ``--stage scan`` output)."""
         head = self.scan.head(self.config.candidates)
-        return [{k: _num(v) if k != "symbol" else v for k, v in row.items()} for row in head.to_dict("records")]
+        return [{k: _num(v) if k != "symbol" else v for k, v in row.items()}
+                for row in head.to_dict("records")]
 
 
 def _num(x: Any) -> Any:
@@ -105,8 +106,8 @@ def load_model(registry: str, version: str | None, universe: str) -> tuple[Any, 
     from tradeforge.models.registry import ModelRegistry
 
     reg = ModelRegistry(registry)
-    train = (f"tradeforge train --data '{universe}' --registry {registry}" if not universe.startswith("synth:")
-             else f"tradeforge train --data '{_train_spec(universe)}' --registry {registry}")
+    data = _train_spec(universe) if universe.startswith("synth:") else universe
+    train = f"tradeforge train --data '{data}' --registry {registry}"
     if not reg.versions():
         raise ModelError(f"registry {registry!r}: no trained model; run `{train}` first (or pass --registry)")
     if version is not None and version not in reg.versions():
@@ -114,7 +115,8 @@ def load_model(registry: str, version: str | None, universe: str) -> tuple[Any, 
                           f"pass one of them, or run `{train}`")
     loaded = reg.load(version)
     if _MODEL_NAME not in loaded.models:
-        raise ModelError(f"registry {registry!r} version {loaded.version}: no '{_MODEL_NAME}' model; run `{train}`")
+        raise ModelError(f"registry {registry!r} version {loaded.version}: no '{_MODEL_NAME}' model; "
+                         f"run `{train}`")
     return loaded[_MODEL_NAME], loaded.version
 
 
