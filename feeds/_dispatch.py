@@ -54,7 +54,8 @@ def _slice(df: pd.DataFrame, start: object, end: object, label: str) -> pd.DataF
 def _unknown_kind(spec: str) -> ConfigError:
     kind = spec.split(":", 1)[0]
     return ConfigError(
-        f"data spec {spec!r}: unknown kind '{kind}' and no such file or directory.{did_you_mean(kind, SPEC_KINDS)} "
+        f"data spec {spec!r}: unknown kind '{kind}' and no such file or directory."
+        f"{did_you_mean(kind, SPEC_KINDS)} "
         "Known: sample:NAME (sample:sp500, sample:nasdaq), synth:KEY=VALUE,..., a CSV/Parquet file or a "
         "directory of them"
     )
@@ -73,8 +74,8 @@ def _dispatch(spec: str | os.PathLike, *, lenient: bool, adjust: bool, **csv: ob
             from .synthetic import parse_synth_spec, synthetic_universe
 
             if adjust:
-                raise ConfigError("adjust=True: synthetic data has no 'Adj Close' (its prices need no adjustment). "
-                                  "Fix: drop adjust for synth: specs")
+                raise ConfigError("adjust=True: synthetic data has no 'Adj Close' "
+                                  "(its prices need no adjustment). Fix: drop adjust for synth: specs")
             return synthetic_universe(**parse_synth_spec(rest))
         if _ and not os.path.splitdrive(spec)[0]:
             raise _unknown_kind(spec)

@@ -95,7 +95,8 @@ def _read(path: Path, fmt: str, sep: str | None = None) -> pd.DataFrame:
             return pd.read_parquet(path)
         raw = pd.read_csv(path, **csv_dialect(path, sep))
     except (OSError, ValueError, ImportError) as exc:  # pandas/pyarrow parse errors are ValueErrors
-        raise DataError(f"{path}: cannot read the file as {fmt.upper()} ({exc}). Fix: check the file") from None
+        raise DataError(f"{path}: cannot read the file as {fmt.upper()} ({exc}). "
+                        "Fix: check the file") from None
     if len(raw.columns) and str(raw.columns[0]).startswith("Unnamed: 0"):
         raw = raw.rename(columns={raw.columns[0]: "datetime"})
     return raw

@@ -241,11 +241,13 @@ def _check_values(v: np.ndarray, stamps: pd.DatetimeIndex, name: str) -> None:
                    "prices must be > 0; drop the row or correct the price")
     pos = _first(h < np.maximum(o, c))
     if pos is not None:
-        raise _row(name, pos, stamps[pos], f"high {float(h[pos])} < max(open {float(o[pos])}, close {float(c[pos])})",
+        raise _row(name, pos, stamps[pos],
+                   f"high {float(h[pos])} < max(open {float(o[pos])}, close {float(c[pos])})",
                    "correct the bar: high must be the largest price of the bar")
     pos = _first(low > np.minimum(o, c))
     if pos is not None:
-        raise _row(name, pos, stamps[pos], f"low {float(low[pos])} > min(open {float(o[pos])}, close {float(c[pos])})",
+        raise _row(name, pos, stamps[pos],
+                   f"low {float(low[pos])} > min(open {float(o[pos])}, close {float(c[pos])})",
                    "correct the bar: low must be the smallest price of the bar")
     pos = _first(vol < 0)
     if pos is not None:
@@ -342,7 +344,8 @@ def validate_ohlcv(
     (['open', 'high', 'low', 'close', 'volume'], 'datetime', 'float64')
     """
     if not isinstance(df, pd.DataFrame):
-        raise DataError(f"{name}: expected a pandas DataFrame, got {type(df).__name__}. Fix: pass a DataFrame")
+        raise DataError(f"{name}: expected a pandas DataFrame, got {type(df).__name__}. "
+                        "Fix: pass a DataFrame")
     if len(df) == 0:
         raise DataError(f"{name}: the data is empty (0 rows). Fix: check the file, symbol or date range")
     cols = _find_columns(df, name, adjust)

@@ -16,7 +16,8 @@ def test_sample_sp500_is_real_validated_data():
     assert list(data) == ["SP500"]
     df = data["SP500"]
     assert df.attrs["symbol"] == "SP500" and df.attrs["bar"] == pd.Timedelta(days=1)
-    assert len(df) == 5031 and str(df.index[0].date()) == "1999-01-04" and str(df.index[-1].date()) == "2018-12-31"
+    assert len(df) == 5031
+    assert str(df.index[0].date()) == "1999-01-04" and str(df.index[-1].date()) == "2018-12-31"
     assert df.loc["1999-01-04", "open"] == pytest.approx(1229.22998)  # golden value from arch.data.sp500
 
 

@@ -44,7 +44,8 @@ def test_keep_extra_columns_and_adjust():
     raw["signal"] = np.arange(len(raw), dtype=float)
     out = validate_ohlcv(raw, keep=["signal"], adjust=True)
     assert list(out.columns) == ["open", "high", "low", "close", "volume", "signal"]
-    np.testing.assert_allclose(out[["open", "high", "low", "close"]], raw[["open", "high", "low", "close"]] / 2)
+    prices = ["open", "high", "low", "close"]
+    np.testing.assert_allclose(out[prices], raw[prices] / 2)
     np.testing.assert_array_equal(out["volume"], raw["volume"])
     assert "Adj Close" not in validate_ohlcv(raw).columns  # ignored by default
 

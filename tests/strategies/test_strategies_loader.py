@@ -39,7 +39,8 @@ def test_bad_references_name_the_problem(name, pattern):
 
 def test_entry_points_are_found_and_listed(monkeypatch):
     eps = [EntryPoint("my_rsi", "tradeforge.strategies.rsi_reversion:RsiReversion", loader.ENTRY_POINT_GROUP)]
-    monkeypatch.setattr(loader, "entry_points", lambda group: eps if group == loader.ENTRY_POINT_GROUP else [])
+    monkeypatch.setattr(loader, "entry_points",
+                        lambda group: eps if group == loader.ENTRY_POINT_GROUP else [])
     assert resolve_strategy("my_rsi") is RsiReversion
     assert list(list_strategies()) == ["ml", "my_rsi", "rsi_reversion", "sma_cross"]
     with pytest.raises(ConfigError, match="Did you mean 'my_rsi'"):
