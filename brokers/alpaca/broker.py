@@ -186,72 +186,30 @@ class AlpacaBroker(bt.BrokerBase):
         )
 
     # ------------------------------------------------------------ order entry
-    def buy(
-        self,
-        owner: Any,
-        data: Any,
-        size: float,
-        price: float | None = None,
-        plimit: float | None = None,
-        exectype: int | None = None,
-        valid: Any = None,
-        tradeid: int = 0,
-        oco: Any = None,
-        trailamount: float | None = None,
-        trailpercent: float | None = None,
-        parent: Any = None,
-        transmit: bool = True,
-        **kwargs: Any,
-    ) -> bt.Order:
-        order = bt.BuyOrder(
-            owner=owner,
-            data=data,
-            size=size,
-            price=price,
-            pricelimit=plimit,
-            exectype=exectype,
-            valid=valid,
-            tradeid=tradeid,
-            trailamount=trailamount,
-            trailpercent=trailpercent,
-            parent=parent,
-            transmit=transmit,
-        )
-        order.addinfo(**kwargs)
-        return self._enter(order, oco)
+    def buy(self, owner: Any, data: Any, size: float, price: float | None = None, plimit: float | None = None,
+            exectype: int | None = None, valid: Any = None, tradeid: int = 0, oco: Any = None,
+            trailamount: float | None = None, trailpercent: float | None = None, parent: Any = None,
+            transmit: bool = True, **kwargs: Any) -> bt.Order:
+        """backtrader's ``buy`` (same signature as ``BackBroker.buy``)."""
+        return self._order(bt.BuyOrder, owner, data, size, price, plimit, exectype, valid, tradeid, oco,
+                           trailamount, trailpercent, parent, transmit, kwargs)
 
-    def sell(
-        self,
-        owner: Any,
-        data: Any,
-        size: float,
-        price: float | None = None,
-        plimit: float | None = None,
-        exectype: int | None = None,
-        valid: Any = None,
-        tradeid: int = 0,
-        oco: Any = None,
-        trailamount: float | None = None,
-        trailpercent: float | None = None,
-        parent: Any = None,
-        transmit: bool = True,
-        **kwargs: Any,
-    ) -> bt.Order:
-        order = bt.SellOrder(
-            owner=owner,
-            data=data,
-            size=size,
-            price=price,
-            pricelimit=plimit,
-            exectype=exectype,
-            valid=valid,
-            tradeid=tradeid,
-            trailamount=trailamount,
-            trailpercent=trailpercent,
-            parent=parent,
-            transmit=transmit,
-        )
-        order.addinfo(**kwargs)
+    def sell(self, owner: Any, data: Any, size: float, price: float | None = None,
+             plimit: float | None = None, exectype: int | None = None, valid: Any = None, tradeid: int = 0,
+             oco: Any = None, trailamount: float | None = None, trailpercent: float | None = None,
+             parent: Any = None, transmit: bool = True, **kwargs: Any) -> bt.Order:
+        """backtrader's ``sell`` (same signature as ``BackBroker.sell``)."""
+        return self._order(bt.SellOrder, owner, data, size, price, plimit, exectype, valid, tradeid, oco,
+                           trailamount, trailpercent, parent, transmit, kwargs)
+
+    def _order(self, kind: type[bt.Order], owner: Any, data: Any, size: float, price: float | None,
+               plimit: float | None, exectype: int | None, valid: Any, tradeid: int, oco: Any,
+               trailamount: float | None, trailpercent: float | None, parent: Any, transmit: bool,
+               info: dict[str, Any]) -> bt.Order:
+        order = kind(owner=owner, data=data, size=size, price=price, pricelimit=plimit, exectype=exectype,
+                     valid=valid, tradeid=tradeid, trailamount=trailamount, trailpercent=trailpercent,
+                     parent=parent, transmit=transmit)
+        order.addinfo(**info)
         return self._enter(order, oco)
 
     def _enter(self, order: bt.Order, oco: Any) -> bt.Order:

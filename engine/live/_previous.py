@@ -18,7 +18,7 @@ from typing import Any
 
 from .reconcile import ReconcileReport, _Reconciler, working_orders
 
-__all__ = ["settle_previous", "PreviousOrders"]
+__all__ = ["settle_previous", "wait_final", "PreviousOrders"]
 
 
 def _protective(row: Any) -> bool:
@@ -35,8 +35,15 @@ def settle_previous(journal: Any, store: Any, *, timeout_s: float = 10.0,
     stale = [row for row in journal.open_orders() if not _protective(row) and row.broker_order_id]
     for row in stale:
         store.cancel(row.broker_order_id)
-    waiting = {row.client_order_id for row in stale}
-    deadline = time.monotonic() + timeout_s
+    wait_final(store, [row.client_order_id for row in stale], timeout_s=timeout_s, sleep=sleep)
+    return [row.client_order_id for row in stale]
+
+
+def wait_final(store: Any, client_ids: list[str], *, timeout_s: float = 10.0,
+               sleep: Callable[[float], None] = time.sleep) -> None:
+    """Wait until the broker reports each order final, at most *timeout_s* (a cancel completes
+    asynchronously); an order the broker does not know counts as final."""
+    waiting, deadline = set(client_ids), time.monotonic() + timeout_s
     while waiting and time.monotonic() < deadline:
         for cid in sorted(waiting):
             order = store.order_by_client_id(cid)
@@ -44,7 +51,6 @@ def settle_previous(journal: Any, store: Any, *, timeout_s: float = 10.0,
                 waiting.discard(cid)
         if waiting:
             sleep(0.05)
-    return [row.client_order_id for row in stale]
 
 
 class PreviousOrders:

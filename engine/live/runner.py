@@ -28,7 +28,7 @@ from typing import Any
 
 from tradeforge.errors import BrokerError, ConfigError
 
-from ._previous import PreviousOrders, settle_previous
+from ._previous import PreviousOrders, settle_previous, wait_final
 from .config import LiveConfig
 from .reconcile import ReconcileReport, broker_positions, protective_stop, reconcile, working_orders
 from .safety import check_live_env, check_paper_target, confirm_account
@@ -213,7 +213,7 @@ def _finish(config: LiveConfig, store: Any, journal: Any, emit: Emit) -> tuple[l
         return [o.client_order_id for o in open_orders], False
     for order in open_orders:
         store.cancel(order.broker_id)
-    _wait_final(store, [o.client_order_id for o in open_orders])
+    wait_final(store, [o.client_order_id for o in open_orders])
     now = store.clock()
     closing = []
     for symbol, qty in broker_positions(store).items():
@@ -225,20 +225,6 @@ def _finish(config: LiveConfig, store: Any, journal: Any, emit: Emit) -> tuple[l
     emit({"event": "stop", "message": f"stopped: flatten-on-exit cancelled {len(open_orders)} order(s) and "
           f"sent market orders closing {', '.join(closing) or 'no position'}"})
     return [], True
-
-
-def _wait_final(store: Any, client_ids: list[str], timeout_s: float = 10.0) -> None:
-    """Wait until the broker reports each order final (a cancel completes asynchronously)."""
-    import time
-
-    waiting, deadline = set(client_ids), time.monotonic() + timeout_s
-    while waiting and time.monotonic() < deadline:
-        for cid in sorted(waiting):
-            order = store.order_by_client_id(cid)
-            if order is None or order.is_final:
-                waiting.discard(cid)
-        if waiting:
-            time.sleep(0.05)
 
 
 def run_live(config: LiveConfig, *, stop: threading.Event | None = None,
