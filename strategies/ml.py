@@ -74,14 +74,16 @@ from .sizers import position_size
 
 __all__ = ["LINE_NAMES", "MLStrategy", "Predictor"]
 
-LINE_NAMES = ("ml_proba", "ml_decision", "ml_confidence", "ml_expected_return", "ml_risk", "ml_sigma")
+LINE_NAMES = ("ml_proba", "ml_decision", "ml_confidence", "ml_expected_return", "ml_risk", "ml_sigma",
+              "ml_payoff", "ml_loss", "ml_cost", "ml_take", "ml_stop", "ml_horizon")
 _NEEDED = ("ml_proba", "ml_decision", "ml_confidence", "ml_risk")
+_TRADE = ("ml_payoff", "ml_loss", "ml_cost", "ml_take", "ml_stop", "ml_horizon")
 _OHLCV = ("open", "high", "low", "close", "volume")
-_BRACKETS = ("fixed", "sigma")
+_BRACKETS = ("trade", "fixed", "sigma")
 _EPOCH_NUM = 719163.0  # backtrader's date2num(1970-01-01)
 _NAN = float("nan")
 _DEFAULTS: dict[str, Any] = dict(
-    min_confidence=0.65, max_risk=6.0, bracket="fixed", stop_loss=0.02, take_profit=0.04, stop_mult=2.0,
+    min_confidence=0.0, min_edge=0.0, max_risk=6.0, bracket="trade", stop_loss=0.02, take_profit=0.04, stop_mult=2.0,
     tp_mult=4.0, risk_per_trade=0.01, max_position_pct=0.2, kelly_fraction=0.5, fractional=False,
     max_open_positions=10, daily_loss_limit=0.03, max_drawdown=0.2, predictor=None)
 
@@ -108,9 +110,13 @@ class _Book:
     children: list = field(default_factory=list)
     exit: Any = None
     seen: int = 0
+    seen_open: int = 0
+    intent: dict | None = None  # bracket="trade": an entry decided at a close, placed at the next open
+    entry_len: int = 0
+    horizon: int = 0
 
     def pending(self) -> bool:
-        return any(o is not None and o.alive() for o in (self.entry, self.exit))
+        return self.intent is not None or any(o is not None and o.alive() for o in (self.entry, self.exit))
 
     def alive(self) -> list:
         return [o for o in (self.entry, *self.children) if o is not None and o.alive()]
@@ -131,6 +137,7 @@ def _check_params(params: Mapping[str, Any]) -> None:
     if params["bracket"] not in _BRACKETS:
         raise unknown_name_error("bracket mode (MLStrategy parameter 'bracket')", str(params["bracket"]), _BRACKETS)
     _check_range(params, "min_confidence", 0.0, 1.0, closed_low=True)
+    _check_range(params, "min_edge", -1.0, 1.0)
     _check_range(params, "max_risk", -math.inf, math.inf)
     _check_range(params, "stop_loss", 0.0, 0.99)
     _check_range(params, "take_profit", 0.0, math.inf)
@@ -180,12 +187,17 @@ class MLStrategy(Strategy):
 
     Parameters (backtrader ``params``, all settable with ``--param name=value``)
     -------------------------------------------------------------------------
-    min_confidence : float, 0.65
-        Smallest ``ml_confidence`` that lets a BUY enter.
+    min_confidence : float, 0.0
+        Smallest ``ml_confidence`` that lets an entry through.
+    min_edge : float, 0.0
+        ``bracket="trade"``: enter when ``p * payoff - (1 - p) * loss - cost`` (the ``ml_proba``,
+        ``ml_payoff``, ``ml_loss``, ``ml_cost`` lines) is above this fraction of the entry price.
     max_risk : float, 6.0
         Largest ``ml_risk`` score (1-10) that lets a BUY enter.
-    bracket : {"fixed", "sigma"}
-        Stop and take-profit as fixed fractions, or as multiples of ``ml_sigma``.
+    bracket : {"trade", "fixed", "sigma"}
+        ``"trade"``: the model's trade (``ml_take``/``ml_stop`` from the entry price, live from the entry
+        bar, time exit after ``ml_horizon`` bars; see the module notes); ``"fixed"``/``"sigma"``: a
+        bracket from the signal close with fixed fractions or multiples of ``ml_sigma``.
     stop_loss, take_profit : float, 0.02 and 0.04
         Fixed stop and take-profit distances as fractions of the signal bar's close.
     stop_mult, tp_mult : float, 2.0 and 4.0
@@ -242,12 +254,19 @@ class MLStrategy(Strategy):
         # keyed by id(): backtrader overloads == on lines, so list.index / dict lookups by value misbehave
         self._lines = {id(data): self._prediction_lines(data) for data in self.datas}
         self._window = getattr(self.predictor, "window", None)  # None: every bar since the start
+        if self.p.bracket == "trade":
+            # the trade's entry and barriers are placed at the open of the entry bar (from its price), so that
+            # they are live on that bar: backtrader's cheat-on-open calls next_open before the broker runs it
+            self.env.p.cheat_on_open = True
+            if hasattr(self.broker, "set_coo"):
+                self.broker.set_coo(True)
 
     def _prediction_lines(self, data: bt.feed.DataBase) -> dict[str, Any]:
         """The data's prediction lines by name; ConfigError when needed ones are missing and no predictor."""
         aliases = set(data.lines.getlinealiases())
         if self.predictor is None:
-            needed = (*_NEEDED, "ml_sigma") if self.p.bracket == "sigma" else _NEEDED
+            extra = {"sigma": ("ml_sigma",), "trade": _TRADE}.get(self.p.bracket, ())
+            needed = (*_NEEDED, *extra)
             missing = [name for name in needed if name not in aliases]
             if missing:
                 raise ConfigError(
@@ -290,6 +309,13 @@ class MLStrategy(Strategy):
             return
         held = sum(1 for i, d in enumerate(self.datas) if self.getposition(d).size or self._books[i].pending())
         cash = self.broker.getcash()
+        if self.p.bracket == "trade":
+            for i, data in enumerate(self.datas):
+                book = self._books[i]
+                if len(data) and len(data) != book.seen:
+                    book.seen = len(data)
+                    held += self._step_trade(book, data, self.prediction(data), held)
+            return
         for i, data in enumerate(self.datas):
             book = self._books[i]
             if len(data) == 0 or len(data) == book.seen:
@@ -317,6 +343,78 @@ class MLStrategy(Strategy):
         if not wants or not self.rules.allow_entry(held):
             return 0.0
         return self._enter(book, data, pred, cash)
+
+    # -------------------------------------------------------------------------------- bracket="trade"
+    def _expected_value(self, pred: Mapping[str, float]) -> float:
+        """``p * payoff - (1 - p) * loss - cost`` of the model's trade (NaN when a line is missing)."""
+        p = pred.get("ml_proba", _NAN)
+        return p * pred.get("ml_payoff", _NAN) - (1.0 - p) * pred.get("ml_loss", _NAN) - pred.get("ml_cost", _NAN)
+
+    def _step_trade(self, book: _Book, data: bt.feed.DataBase, pred: Mapping[str, float], held: int) -> int:
+        """At a close: exit on SELL, else decide an entry for the next open; returns 1 if one was decided."""
+        position = self.getposition(data).size
+        decision = pred.get("ml_decision", _NAN)
+        if position and (decision < 0 or position < 0):
+            self._exit(book, data)
+            return 0
+        if position or book.pending():
+            return 0
+        for order in book.alive():
+            self.cancel(order)
+        take, stop, horizon = (pred.get(k, _NAN) for k in ("ml_take", "ml_stop", "ml_horizon"))
+        wants = (self._expected_value(pred) > self.p.min_edge and not decision < 0
+                 and pred.get("ml_confidence", _NAN) >= self.p.min_confidence
+                 and pred.get("ml_risk", _NAN) <= self.p.max_risk
+                 and 0.0 < stop < 1.0 and take > 0.0 and horizon >= 1.0)
+        if not wants or not self.rules.allow_entry(held):
+            return 0
+        book.intent = dict(pred)
+        return 1
+
+    def prenext_open(self) -> None:
+        self.next_open()
+
+    def next_open(self) -> None:
+        """Cheat-on-open (``bracket="trade"``): time exits, then the entries decided at the last close."""
+        if self.p.bracket != "trade":
+            return
+        cash = self.broker.getcash()
+        for i, data in enumerate(self.datas):
+            book = self._books[i]
+            if len(data) == 0 or len(data) == book.seen_open:
+                continue
+            book.seen_open = len(data)
+            intent, book.intent = book.intent, None
+            if self.getposition(data).size:
+                if len(data) - book.entry_len >= book.horizon:
+                    self._exit(book, data)  # the time exit, at this open
+            elif intent is not None and not self.rules.tripped:
+                cash -= self._enter_trade(book, data, intent, cash)
+
+    def _enter_trade(self, book: _Book, data: bt.feed.DataBase, pred: Mapping[str, float], cash: float) -> float:
+        """Market entry at this open, stop and target from this open (the model's trade); returns the cash used."""
+        from tradeforge.models.targets import TradeSpec
+
+        price = float(data.open[0])
+        take, stop, p = pred["ml_take"], pred["ml_stop"], pred["ml_proba"]
+        payoff, loss = pred["ml_payoff"] - pred["ml_cost"], pred["ml_loss"] + pred["ml_cost"]
+        if not (math.isfinite(price) and price > 0.0 and payoff > 0.0 and loss > 0.0 and 0.0 <= p <= 1.0):
+            return 0.0
+        fee = self.broker.getcommissioninfo(data).getcommission(1.0, price) + price * self.broker.p.slip_perc
+        size = position_size(self.broker.getvalue(), price, price * stop, self.p.risk_per_trade,
+                             self.p.max_position_pct, p, payoff / loss, self.p.kelly_fraction,
+                             cash=cash * price / (price + 2.0 * fee), fractional=self.p.fractional)
+        if size <= 0.0:
+            return 0.0
+        stop_price, target = TradeSpec.barrier_prices(price, take, stop)
+        book.entry = self.buy(data=data, size=size, exectype=bt.Order.Market)
+        low = self.sell(data=data, size=size, exectype=bt.Order.Stop, price=stop_price)
+        high = self.sell(data=data, size=size, exectype=bt.Order.Limit, price=target, oco=low)
+        book.children, book.exit = [low, high], None
+        book.entry_len, book.horizon = len(data), int(pred["ml_horizon"])
+        self.entry_log.append(dict(date=self.datetime.datetime(0), symbol=data._name, size=size, price=price,
+                                   stop=stop_price, take_profit=target, equity=self.broker.getvalue(), cash=cash))
+        return size * (price + 2.0 * fee)
 
     def _barriers(self, pred: Mapping[str, float]) -> tuple[float, float] | None:
         """Stop and take-profit distances as fractions of the reference price (None if unusable)."""
@@ -359,7 +457,7 @@ class MLStrategy(Strategy):
     def _flatten(self, i: int, data: bt.feed.DataBase) -> None:
         """Kill switch: cancel every order of the symbol and close its position."""
         book = self._books[i]
-        book.seen = len(data)
+        book.seen, book.intent = len(data), None
         if self.getposition(data).size:
             self._exit(book, data)
         else:
