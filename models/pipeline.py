@@ -97,7 +97,11 @@ class MLPipeline(BaseEstimator):
         Walk-forward blocks for the LSTMs' out-of-fold predictions on the training rows.
     base_models, ensemble_splits, calibration, buy_threshold, sell_threshold
         Passed to :class:`StackedEnsemble` (``n_splits=ensemble_splits``); all five base models by
-        default.
+        default. ``calibration="none"`` (default) keeps the logistic meta-learner's probability, itself
+        fitted on the base models' out-of-fold predictions; a second calibrator fitted on the few hundred
+        out-of-fold rows of a walk-forward window adds noise that the expected-value rule then trades on.
+        The thresholds only set the ensemble's own BUY/SELL/HOLD (``ml_decision`` is the trade's expected
+        value, see ``min_edge``).
     ensemble_fast : bool
         Use the ensemble's small members (``StackedEnsemble(fast=True)``: 30 trees of depth 5, 40 boosting
         rounds), sized for the few hundred training rows of a walk-forward fold (timings:
@@ -161,7 +165,7 @@ class MLPipeline(BaseEstimator):
         base_models: Sequence[str] = ("rf", "xgb", "lgbm", "mlp", "svm"),
         ensemble_splits: int = 4,
         ensemble_fast: bool = True,
-        calibration: str = "auto",
+        calibration: str = "none",
         buy_threshold: float = 0.6,
         sell_threshold: float = 0.4,
         garch_window: int = 250,

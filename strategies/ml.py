@@ -10,6 +10,10 @@ Each data feed carries float64 lines aligned to its bars, NaN where there is no 
 ``ml_expected_return``  expected return (informational)
 ``ml_risk``             risk score 1-10
 ``ml_sigma``            GARCH one-step sigma forecast of log returns (needed by ``bracket="sigma"``)
+``ml_payoff``, ``ml_loss``  the trade's expected gain if it wins, loss if it loses (fractions, before costs)
+``ml_cost``             the trade's round-trip cost (fraction)
+``ml_take``, ``ml_stop``  target and stop distances from the entry price (fractions; ``bracket="trade"``)
+``ml_horizon``          bars the trade is held at most (``bracket="trade"``)
 ``pred_<tf>``           per-timeframe predicted returns, e.g. ``pred_1d`` (informational)
 
 :meth:`MLStrategy.precompute` cannot make predictions itself. In a backtest the walk-forward runner
@@ -27,11 +31,22 @@ when the run starts (``precompute`` does not see the lines the runner adds, so i
 Trading rules
 -------------
 * Every data feed is traded on its own (one long position per symbol), under shared portfolio rules.
-* **Entry** on BUY (``ml_decision > 0``) when ``ml_confidence >= min_confidence`` and
+* **The model's trade** (``bracket="trade"``, the default): the lines ``ml_take``, ``ml_stop`` (fractions of
+  the entry price) and ``ml_horizon`` (bars) describe the trade the model was trained on
+  (:class:`tradeforge.models.targets.TradeSpec`). At the close of bar ``t`` the strategy enters when the
+  trade's expected value ``ml_proba * ml_payoff - (1 - ml_proba) * ml_loss - ml_cost`` is above
+  ``min_edge``, ``ml_confidence >= min_confidence``, ``ml_risk <= max_risk``, ``ml_decision`` is not SELL,
+  the symbol is flat with nothing pending and the risk rules allow it. At the open of bar ``t + 1``
+  (backtrader's cheat-on-open, which the strategy switches on) it buys at the market, sized from that
+  open, and places a Stop at ``open * (1 - ml_stop)`` and a Limit at ``open * (1 + ml_take)`` (one
+  cancels the other), live from that bar on; untouched, the position is closed at the open ``ml_horizon``
+  bars after the entry. A bar touching both counts as the stop (it is checked first). The same
+  probability and payoff feed Kelly sizing: ``b = (payoff - cost) / (loss + cost)``.
+* **Entry** (``bracket="fixed"`` / ``"sigma"``) on BUY (``ml_decision > 0``) when ``ml_confidence >= min_confidence`` and
   ``ml_risk <= max_risk``, with no position and no pending order on that symbol, and when
   :class:`~tradeforge.strategies.risk.RiskRules` allows it (kill switch armed, daily loss limit not hit,
   fewer than ``max_open_positions`` positions held or pending). NaN values never pass.
-* **Brackets** (``buy_bracket``): a Market entry filled at the next bar's open, a Stop child and a Limit
+* **Brackets** (``bracket="fixed"`` / ``"sigma"``, ``buy_bracket``): a Market entry filled at the next bar's open, a Stop child and a Limit
   child. Their prices are fractions of the *signal bar's close* ``c``: ``c * (1 - stop_loss)`` and
   ``c * (1 + take_profit)`` with ``bracket="fixed"``, ``c * (1 - stop_mult * ml_sigma)`` and
   ``c * (1 + tp_mult * ml_sigma)`` with ``bracket="sigma"``. A child fills at its price when a bar's
@@ -226,10 +241,11 @@ class MLStrategy(Strategy):
     >>> from tradeforge.engine import run_backtest
     >>> from tradeforge.feeds import load
     >>> df = load("sample:sp500", start="2010-01-01", end="2010-03-31")["SP500"]
-    >>> bar = np.arange(len(df))
-    >>> decision = np.select([bar % 20 == 5, bar % 20 == 15], [1.0, -1.0], 0.0)   # BUY, SELL, else HOLD
-    >>> lines = dict(ml_proba=np.full(len(df), 0.7), ml_decision=decision, ml_confidence=np.full(len(df), 0.7),
-    ...              ml_risk=np.full(len(df), 3.0))
+    >>> n = len(df)
+    >>> proba = np.where(np.arange(n) % 20 == 5, 0.7, 0.3)         # a positive expected value every 20 bars
+    >>> lines = dict(ml_proba=proba, ml_decision=np.zeros(n), ml_confidence=proba, ml_risk=np.full(n, 3.0),
+    ...              ml_payoff=np.full(n, 0.02), ml_loss=np.full(n, 0.02), ml_cost=np.full(n, 0.002),
+    ...              ml_take=np.full(n, 0.03), ml_stop=np.full(n, 0.03), ml_horizon=np.full(n, 5.0))
     >>> r = run_backtest({"SP500": df}, "tradeforge.strategies.ml:MLStrategy", extra_lines={"SP500": lines})
     >>> r.orders["side"].tolist()[:2]
     ['buy', 'sell']
