@@ -19,7 +19,7 @@
 5. **ensemble** - :class:`~tradeforge.models.ensemble.StackedEnsemble` with ``purge=label_end``; the
    training trades' mean win and mean loss (before costs, in units of the trade's ``scale``) give the
    payoff and loss of the decision rule: ``ml_expected_return = p * payoff - (1 - p) * loss - cost`` and
-   ``ml_decision = +1`` when it is above ``min_edge`` (``0`` otherwise; the pipeline never says SELL);
+   ``ml_decision = +1`` when it is above ``min_edge * loss`` (``0`` otherwise; never SELL);
 6. **risk** - a GARCH(1,1)-t refitted on the window's returns and frozen, beta and lower-tail dependence
    against ``benchmark`` (:class:`~tradeforge.models.risk.SymbolRisk`), giving ``ml_sigma`` and ``ml_risk``.
 
@@ -88,7 +88,8 @@ class MLPipeline(BaseEstimator):
         ``sqrt(label_horizon)``) by default, ``barrier_units="fraction"`` for fixed fractions; a one-bar
         holding period; the broker's commission per side.
     min_edge : float
-        ``ml_decision`` is +1 when the trade's expected net return exceeds this fraction (default 0).
+        ``ml_decision`` is +1 when the trade's expected net return exceeds ``min_edge * ml_loss`` (a margin
+        as a fraction of the expected loss; ``MLStrategy``'s parameter of the same name and meaning).
     lstm_lookback, lstm_epochs : int
         LSTM window length and epoch budget (``size="small"`` net, early stopping).
     lstm_groups : sequence of str
@@ -157,7 +158,7 @@ class MLPipeline(BaseEstimator):
         barrier_units: str = "sigma",
         vol_window: int = 20,
         commission: float = 0.001,
-        min_edge: float = 0.0,
+        min_edge: float = 0.1,
         lstm_lookback: int = 20,
         lstm_epochs: int = 8,
         lstm_groups: Sequence[str] = ("momentum", "price"),
@@ -497,7 +498,8 @@ class MLPipeline(BaseEstimator):
         out["ml_cost"] = spec.cost
         ev = p * out["ml_payoff"].to_numpy() - (1.0 - p) * out["ml_loss"].to_numpy() - spec.cost
         out["ml_expected_return"] = ev
-        out["ml_decision"] = np.where(np.isfinite(ev), (ev > float(self.min_edge)).astype(np.float64), np.nan)
+        margin = float(self.min_edge) * out["ml_loss"].to_numpy()
+        out["ml_decision"] = np.where(np.isfinite(ev), (ev > margin).astype(np.float64), np.nan)
         out["ml_take"] = take[first:]
         out["ml_stop"] = stop[first:]
         out["ml_horizon"] = float(spec.horizon)

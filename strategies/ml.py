@@ -35,7 +35,7 @@ Trading rules
   the entry price) and ``ml_horizon`` (bars) describe the trade the model was trained on
   (:class:`tradeforge.models.targets.TradeSpec`). At the close of bar ``t`` the strategy enters when the
   trade's expected value ``ml_proba * ml_payoff - (1 - ml_proba) * ml_loss - ml_cost`` is above
-  ``min_edge``, ``ml_confidence >= min_confidence``, ``ml_risk <= max_risk``, ``ml_decision`` is not SELL,
+  ``min_edge * ml_loss``, ``ml_confidence >= min_confidence``, ``ml_risk <= max_risk``, ``ml_decision`` is not SELL,
   the symbol is flat with nothing pending and the risk rules allow it. At the open of bar ``t + 1``
   (backtrader's cheat-on-open, which the strategy switches on) it buys at the market, sized from that
   open, and places a Stop at ``open * (1 - ml_stop)`` and a Limit at ``open * (1 + ml_take)`` (one
@@ -98,7 +98,7 @@ _BRACKETS = ("trade", "fixed", "sigma")
 _EPOCH_NUM = 719163.0  # backtrader's date2num(1970-01-01)
 _NAN = float("nan")
 _DEFAULTS: dict[str, Any] = dict(
-    min_confidence=0.0, min_edge=0.0, max_risk=6.0, bracket="trade", stop_loss=0.02, take_profit=0.04, stop_mult=2.0,
+    min_confidence=0.0, min_edge=0.1, max_risk=6.0, bracket="trade", stop_loss=0.02, take_profit=0.04, stop_mult=2.0,
     tp_mult=4.0, risk_per_trade=0.01, max_position_pct=0.2, kelly_fraction=0.5, fractional=False,
     max_open_positions=10, daily_loss_limit=0.03, max_drawdown=0.2, predictor=None)
 
@@ -152,7 +152,7 @@ def _check_params(params: Mapping[str, Any]) -> None:
     if params["bracket"] not in _BRACKETS:
         raise unknown_name_error("bracket mode (MLStrategy parameter 'bracket')", str(params["bracket"]), _BRACKETS)
     _check_range(params, "min_confidence", 0.0, 1.0, closed_low=True)
-    _check_range(params, "min_edge", -1.0, 1.0)
+    _check_range(params, "min_edge", -10.0, 10.0)
     _check_range(params, "max_risk", -math.inf, math.inf)
     _check_range(params, "stop_loss", 0.0, 0.99)
     _check_range(params, "take_profit", 0.0, math.inf)
@@ -204,9 +204,10 @@ class MLStrategy(Strategy):
     -------------------------------------------------------------------------
     min_confidence : float, 0.0
         Smallest ``ml_confidence`` that lets an entry through.
-    min_edge : float, 0.0
-        ``bracket="trade"``: enter when ``p * payoff - (1 - p) * loss - cost`` (the ``ml_proba``,
-        ``ml_payoff``, ``ml_loss``, ``ml_cost`` lines) is above this fraction of the entry price.
+    min_edge : float, 0.1
+        ``bracket="trade"``: enter when the expected value ``p * payoff - (1 - p) * loss - cost`` (the
+        ``ml_proba``, ``ml_payoff``, ``ml_loss``, ``ml_cost`` lines) is above ``min_edge * loss``: the margin
+        is a fraction of the expected loss, so it means the same on daily and minute bars.
     max_risk : float, 6.0
         Largest ``ml_risk`` score (1-10) that lets a BUY enter.
     bracket : {"trade", "fixed", "sigma"}
@@ -378,7 +379,7 @@ class MLStrategy(Strategy):
         for order in book.alive():
             self.cancel(order)
         take, stop, horizon = (pred.get(k, _NAN) for k in ("ml_take", "ml_stop", "ml_horizon"))
-        wants = (self._expected_value(pred) > self.p.min_edge and not decision < 0
+        wants = (self._expected_value(pred) > self.p.min_edge * pred.get("ml_loss", _NAN) and not decision < 0
                  and pred.get("ml_confidence", _NAN) >= self.p.min_confidence
                  and pred.get("ml_risk", _NAN) <= self.p.max_risk
                  and 0.0 < stop < 1.0 and take > 0.0 and horizon >= 1.0)
