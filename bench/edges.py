@@ -49,11 +49,24 @@ def run_kind(name: str, lookback: int, args) -> dict:
 
     kind = {"noise": "momentum", "intraday": "momentum"}.get(name, name)
     freq, commission = ("5m", 0.0) if name == "intraday" else ("1d", 0.001)
-    frames = synthetic_universe(symbols=args.symbols, bars=args.bars, seed=args.seed, freq=freq, edge=EDGE[name],
-                                edge_kind=kind, edge_lookback=lookback)
+    frames = synthetic_universe(
+        symbols=args.symbols,
+        bars=args.bars,
+        seed=args.seed,
+        freq=freq,
+        edge=EDGE[name],
+        edge_kind=kind,
+        edge_lookback=lookback,
+    )
     clock = time.perf_counter()
-    res = run_walkforward(frames, "ml", {"fast": "true"} if args.fast else None, workers=args.workers,
-                          commission=commission, seed=0)
+    res = run_walkforward(
+        frames,
+        "ml",
+        {"fast": "true"} if args.fast else None,
+        workers=args.workers,
+        commission=commission,
+        seed=0,
+    )
     seconds = time.perf_counter() - clock
     periods = periods_per_year(res.equity.index)
     rule, n = rule_sharpe(frames, kind, lookback, res.equity.index[0], commission, periods)
@@ -65,9 +78,21 @@ def run_kind(name: str, lookback: int, args) -> dict:
         verdict = "rule not significant"
     else:
         verdict = ">= half" if tf >= 0.5 * rule else "below half"
-    return dict(kind=name, horizon=lookback, freq=freq, edge=EDGE[name], commission=commission, rule=rule, tf=tf,
-                ratio=tf / rule if rule else float("nan"), trades=int(res.metrics["n_trades"]), se=se, bars=n,
-                verdict=verdict, seconds=seconds)
+    return dict(
+        kind=name,
+        horizon=lookback,
+        freq=freq,
+        edge=EDGE[name],
+        commission=commission,
+        rule=rule,
+        tf=tf,
+        ratio=tf / rule if rule else float("nan"),
+        trades=int(res.metrics["n_trades"]),
+        se=se,
+        bars=n,
+        verdict=verdict,
+        seconds=seconds,
+    )
 
 
 def main() -> None:
@@ -79,16 +104,22 @@ def main() -> None:
     parser.add_argument("--fast", action="store_true")
     parser.add_argument("--kinds", default="momentum:5,momentum:1,reversal:1,volume:1,noise:1,intraday:1")
     args = parser.parse_args()
-    head = (f"{'edge kind':<10} {'horizon':>7} {'freq':>4} {'edge':>5} {'comm':>6} {'rule SR':>8} {'tf SR':>7} "
-            f"{'ratio':>6} {'trades':>7} {'se':>5} {'oos bars':>8}  verdict")
+    head = (
+        f"{'edge kind':<10} {'horizon':>7} {'freq':>4} {'edge':>5} {'comm':>6} {'rule SR':>8} {'tf SR':>7} "
+        f"{'ratio':>6} {'trades':>7} {'se':>5} {'oos bars':>8}  verdict"
+    )
     print(f"symbols={args.symbols} bars={args.bars} seed={args.seed} fast={args.fast}")
     print(head)
     for item in args.kinds.split(","):
         name, _, lookback = item.partition(":")
         row = run_kind(name, int(lookback or 1), args)
-        print(f"{row['kind']:<10} {row['horizon']:>7} {row['freq']:>4} {row['edge']:>5.2f} {row['commission']:>6.3f} "
-              f"{row['rule']:>8.2f} {row['tf']:>7.2f} {row['ratio']:>6.2f} {row['trades']:>7} {row['se']:>5.2f} "
-              f"{row['bars']:>8}  {row['verdict']} ({row['seconds']:.0f} s)", flush=True)
+        print(
+            f"{row['kind']:<10} {row['horizon']:>7} {row['freq']:>4} {row['edge']:>5.2f} "
+            f"{row['commission']:>6.3f} {row['rule']:>8.2f} {row['tf']:>7.2f} {row['ratio']:>6.2f} "
+            f"{row['trades']:>7} {row['se']:>5.2f} "
+            f"{row['bars']:>8}  {row['verdict']} ({row['seconds']:.0f} s)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -165,7 +165,8 @@ def _check_args(symbols: int | Sequence[str], bars: int, freq: str, edge: float,
         raise ConfigError(f"edge: expected |edge| <= 1 (in units of sigma), got {edge!r}")
     if edge_kind not in EDGE_KINDS:
         raise unknown_name_error("edge_kind", str(edge_kind), EDGE_KINDS)
-    if isinstance(edge_lookback, bool) or not isinstance(edge_lookback, int | np.integer) or edge_lookback < 1:
+    bad_lookback = isinstance(edge_lookback, bool) or not isinstance(edge_lookback, int | np.integer)
+    if bad_lookback or edge_lookback < 1:
         raise ConfigError(f"edge_lookback: expected an integer number of bars >= 1, got {edge_lookback!r}")
     return names
 

@@ -226,7 +226,7 @@ class MLPipeline(BaseEstimator):
 
     @property
     def trade(self):
-        """The :class:`~tradeforge.models.targets.TradeSpec` labelled in training and traded by ``MLStrategy``."""
+        """The :class:`~tradeforge.models.targets.TradeSpec` labelled in training and traded."""
         from .targets import TradeSpec
 
         return TradeSpec(horizon=int(self.label_horizon), take_profit=self.take_profit,

@@ -35,18 +35,21 @@ Trading rules
   the entry price) and ``ml_horizon`` (bars) describe the trade the model was trained on
   (:class:`tradeforge.models.targets.TradeSpec`). At the close of bar ``t`` the strategy enters when the
   trade's expected value ``ml_proba * ml_payoff - (1 - ml_proba) * ml_loss - ml_cost`` is above
-  ``min_edge * ml_loss``, ``ml_confidence >= min_confidence``, ``ml_risk <= max_risk``, ``ml_decision`` is not SELL,
+  ``min_edge * ml_loss``, ``ml_confidence >= min_confidence``, ``ml_risk <= max_risk``, ``ml_decision``
+  is not SELL,
   the symbol is flat with nothing pending and the risk rules allow it. At the open of bar ``t + 1``
   (backtrader's cheat-on-open, which the strategy switches on) it buys at the market, sized from that
   open, and places a Stop at ``open * (1 - ml_stop)`` and a Limit at ``open * (1 + ml_take)`` (one
   cancels the other), live from that bar on; untouched, the position is closed at the open ``ml_horizon``
   bars after the entry. A bar touching both counts as the stop (it is checked first). The same
   probability and payoff feed Kelly sizing: ``b = (payoff - cost) / (loss + cost)``.
-* **Entry** (``bracket="fixed"`` / ``"sigma"``) on BUY (``ml_decision > 0``) when ``ml_confidence >= min_confidence`` and
+* **Entry** (``bracket="fixed"`` / ``"sigma"``) on BUY (``ml_decision > 0``) when
+  ``ml_confidence >= min_confidence`` and
   ``ml_risk <= max_risk``, with no position and no pending order on that symbol, and when
   :class:`~tradeforge.strategies.risk.RiskRules` allows it (kill switch armed, daily loss limit not hit,
   fewer than ``max_open_positions`` positions held or pending). NaN values never pass.
-* **Brackets** (``bracket="fixed"`` / ``"sigma"``, ``buy_bracket``): a Market entry filled at the next bar's open, a Stop child and a Limit
+* **Brackets** (``bracket="fixed"`` / ``"sigma"``, ``buy_bracket``): a Market entry filled at the next
+  bar's open, a Stop child and a Limit
   child. Their prices are fractions of the *signal bar's close* ``c``: ``c * (1 - stop_loss)`` and
   ``c * (1 + take_profit)`` with ``bracket="fixed"``, ``c * (1 - stop_mult * ml_sigma)`` and
   ``c * (1 + tp_mult * ml_sigma)`` with ``bracket="sigma"``. A child fills at its price when a bar's
@@ -98,7 +101,8 @@ _BRACKETS = ("trade", "fixed", "sigma")
 _EPOCH_NUM = 719163.0  # backtrader's date2num(1970-01-01)
 _NAN = float("nan")
 _DEFAULTS: dict[str, Any] = dict(
-    min_confidence=0.0, min_edge=0.1, max_risk=6.0, bracket="trade", stop_loss=0.02, take_profit=0.04, stop_mult=2.0,
+    min_confidence=0.0, min_edge=0.1, max_risk=6.0, bracket="trade", stop_loss=0.02, take_profit=0.04,
+    stop_mult=2.0,
     tp_mult=4.0, risk_per_trade=0.01, max_position_pct=0.2, kelly_fraction=0.5, fractional=False,
     max_open_positions=10, daily_loss_limit=0.03, max_drawdown=0.2, predictor=None)
 
@@ -365,7 +369,8 @@ class MLStrategy(Strategy):
     def _expected_value(self, pred: Mapping[str, float]) -> float:
         """``p * payoff - (1 - p) * loss - cost`` of the model's trade (NaN when a line is missing)."""
         p = pred.get("ml_proba", _NAN)
-        return p * pred.get("ml_payoff", _NAN) - (1.0 - p) * pred.get("ml_loss", _NAN) - pred.get("ml_cost", _NAN)
+        payoff, loss = pred.get("ml_payoff", _NAN), pred.get("ml_loss", _NAN)
+        return p * payoff - (1.0 - p) * loss - pred.get("ml_cost", _NAN)
 
     def _step_trade(self, book: _Book, data: bt.feed.DataBase, pred: Mapping[str, float], held: int) -> int:
         """At a close: exit on SELL, else decide an entry for the next open; returns 1 if one was decided."""
@@ -408,8 +413,9 @@ class MLStrategy(Strategy):
             elif intent is not None and not self.rules.tripped:
                 cash -= self._enter_trade(book, data, intent, cash)
 
-    def _enter_trade(self, book: _Book, data: bt.feed.DataBase, pred: Mapping[str, float], cash: float) -> float:
-        """Market entry at this open, stop and target from this open (the model's trade); returns the cash used."""
+    def _enter_trade(self, book: _Book, data: bt.feed.DataBase, pred: Mapping[str, float],
+                     cash: float) -> float:
+        """Market entry at this open, stop and target from it (the model's trade); returns the cash used."""
         from tradeforge.models.targets import TradeSpec
 
         price = float(data.open[0])
@@ -430,7 +436,8 @@ class MLStrategy(Strategy):
         book.children, book.exit = [low, high], None
         book.entry_len, book.horizon = len(data), int(pred["ml_horizon"])
         self.entry_log.append(dict(date=self.datetime.datetime(0), symbol=data._name, size=size, price=price,
-                                   stop=stop_price, take_profit=target, equity=self.broker.getvalue(), cash=cash))
+                                   stop=stop_price, take_profit=target, equity=self.broker.getvalue(),
+                                   cash=cash))
         return size * (price + 2.0 * fee)
 
     def _barriers(self, pred: Mapping[str, float]) -> tuple[float, float] | None:

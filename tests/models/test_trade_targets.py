@@ -44,15 +44,17 @@ class _Trades(MLStrategy):
 
     def notify_trade(self, trade):
         if trade.isclosed:
+            size = trade.history[0].event.size if trade.history else 0
             self.closed.append((bt.num2date(trade.dtopen), bt.num2date(trade.dtclose), trade.price,
-                                trade.pnl, trade.pnlcomm, trade.history[0].event.size if trade.history else 0))
+                                trade.pnl, trade.pnlcomm, size))
 
 
 def _run(df: pd.DataFrame, lines: dict, commission: float) -> _Trades:
     cerebro = bt.Cerebro(stdstats=False, tradehistory=True)
     configure_broker(cerebro.broker, cash=1e7, commission=commission)
     cerebro.adddata(make_feed(df, lines, name="X"))
-    cerebro.addstrategy(_Trades, risk_per_trade=1.0, max_position_pct=0.5, kelly_fraction=0.0, fractional=True)
+    cerebro.addstrategy(_Trades, risk_per_trade=1.0, max_position_pct=0.5, kelly_fraction=0.0,
+                        fractional=True)
     return cerebro.run()[0]
 
 
