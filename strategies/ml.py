@@ -41,7 +41,10 @@ Trading rules
   (backtrader's cheat-on-open, which the strategy switches on) it buys at the market, sized from that
   open, and places a Stop at ``open * (1 - ml_stop)`` and a Limit at ``open * (1 + ml_take)`` (one
   cancels the other), live from that bar on; untouched, the position is closed at the open ``ml_horizon``
-  bars after the entry. A bar touching both counts as the stop (it is checked first). The same
+  bars after the entry - unless the prediction at the close before says the trade is still worth taking
+  without the cost of a new entry (expected value plus ``ml_cost`` above the margin): then the position
+  *rolls* into the next leg, with a new stop and target from that open and a new time exit (each leg is
+  the trade of one label; rolling only saves the round trip). A bar touching both counts as the stop (it is checked first). The same
   probability and payoff feed Kelly sizing: ``b = (payoff - cost) / (loss + cost)``.
 * **Entry** (``bracket="fixed"`` / ``"sigma"``) on BUY (``ml_decision > 0``) when
   ``ml_confidence >= min_confidence`` and
@@ -379,19 +382,30 @@ class MLStrategy(Strategy):
         if position and (decision < 0 or position < 0):
             self._exit(book, data)
             return 0
-        if position or book.pending():
+        if position:
+            # the time exit is at the next open: roll into the next leg instead when it is still worth it,
+            # counting no costs (none is paid to keep the position) - the rule a trader holding it follows
+            due = len(data) + 1 - book.entry_len >= book.horizon
+            if due and book.intent is None and self._wants_trade(pred, decision, rolling=True):
+                book.intent = dict(pred, roll=1.0)
+            return 0
+        if book.pending():
             return 0
         for order in book.alive():
             self.cancel(order)
-        take, stop, horizon = (pred.get(k, _NAN) for k in ("ml_take", "ml_stop", "ml_horizon"))
-        wants = (self._expected_value(pred) > self.p.min_edge * pred.get("ml_loss", _NAN) and not decision < 0
-                 and pred.get("ml_confidence", _NAN) >= self.p.min_confidence
-                 and pred.get("ml_risk", _NAN) <= self.p.max_risk
-                 and 0.0 < stop < 1.0 and take > 0.0 and horizon >= 1.0)
-        if not wants or not self.rules.allow_entry(held):
+        if not self._wants_trade(pred, decision, rolling=False) or not self.rules.allow_entry(held):
             return 0
         book.intent = dict(pred)
         return 1
+
+    def _wants_trade(self, pred: Mapping[str, float], decision: float, rolling: bool) -> bool:
+        """The entry rule: expected value above the margin (plus the cost when rolling), filters, widths."""
+        take, stop, horizon = (pred.get(k, _NAN) for k in ("ml_take", "ml_stop", "ml_horizon"))
+        value = self._expected_value(pred) + (pred.get("ml_cost", _NAN) if rolling else 0.0)
+        return bool(value > self.p.min_edge * pred.get("ml_loss", _NAN) and not decision < 0
+                    and pred.get("ml_confidence", _NAN) >= self.p.min_confidence
+                    and pred.get("ml_risk", _NAN) <= self.p.max_risk
+                    and 0.0 < stop < 1.0 and take > 0.0 and horizon >= 1.0)
 
     def prenext_open(self) -> None:
         self.next_open()
@@ -407,19 +421,39 @@ class MLStrategy(Strategy):
                 continue
             book.seen_open = len(data)
             intent, book.intent = book.intent, None
-            if self.getposition(data).size:
+            position = self.getposition(data).size
+            if position:
                 if len(data) - book.entry_len >= book.horizon:
-                    self._exit(book, data)  # the time exit, at this open
+                    if intent is not None and intent.get("roll") and not self.rules.tripped:
+                        self._roll(book, data, intent, position)
+                    else:
+                        self._exit(book, data)  # the time exit, at this open
             elif intent is not None and not self.rules.tripped:
                 cash -= self._enter_trade(book, data, intent, cash)
+
+    def _barrier_orders(self, book: _Book, data: bt.feed.DataBase, pred: Mapping[str, float], size: float,
+                        price: float) -> tuple[float, float]:
+        """Stop and target of a leg entered at *price* (one cancels the other); returns their prices."""
+        from tradeforge.models.targets import TradeSpec
+
+        stop_price, target = TradeSpec.barrier_prices(price, pred["ml_take"], pred["ml_stop"])
+        low = self.sell(data=data, size=size, exectype=bt.Order.Stop, price=stop_price)
+        high = self.sell(data=data, size=size, exectype=bt.Order.Limit, price=target, oco=low)
+        book.children, book.exit = [low, high], None
+        book.entry_len, book.horizon = len(data), int(pred["ml_horizon"])
+        return stop_price, target
+
+    def _roll(self, book: _Book, data: bt.feed.DataBase, pred: Mapping[str, float], size: float) -> None:
+        """Keep the position as the next leg: new stop and target from this open, a new time exit."""
+        for order in book.alive():
+            self.cancel(order)
+        self._barrier_orders(book, data, pred, size, float(data.open[0]))
 
     def _enter_trade(self, book: _Book, data: bt.feed.DataBase, pred: Mapping[str, float],
                      cash: float) -> float:
         """Market entry at this open, stop and target from it (the model's trade); returns the cash used."""
-        from tradeforge.models.targets import TradeSpec
-
         price = float(data.open[0])
-        take, stop, p = pred["ml_take"], pred["ml_stop"], pred["ml_proba"]
+        stop, p = pred["ml_stop"], pred["ml_proba"]
         payoff, loss = pred["ml_payoff"] - pred["ml_cost"], pred["ml_loss"] + pred["ml_cost"]
         if not (math.isfinite(price) and price > 0.0 and payoff > 0.0 and loss > 0.0 and 0.0 <= p <= 1.0):
             return 0.0
@@ -429,12 +463,8 @@ class MLStrategy(Strategy):
                              cash=cash * price / (price + 2.0 * fee), fractional=self.p.fractional)
         if size <= 0.0:
             return 0.0
-        stop_price, target = TradeSpec.barrier_prices(price, take, stop)
         book.entry = self.buy(data=data, size=size, exectype=bt.Order.Market)
-        low = self.sell(data=data, size=size, exectype=bt.Order.Stop, price=stop_price)
-        high = self.sell(data=data, size=size, exectype=bt.Order.Limit, price=target, oco=low)
-        book.children, book.exit = [low, high], None
-        book.entry_len, book.horizon = len(data), int(pred["ml_horizon"])
+        stop_price, target = self._barrier_orders(book, data, pred, size, price)
         self.entry_log.append(dict(date=self.datetime.datetime(0), symbol=data._name, size=size, price=price,
                                    stop=stop_price, take_profit=target, equity=self.broker.getvalue(),
                                    cash=cash))
