@@ -91,7 +91,7 @@ from tradeforge.errors import ConfigError, unknown_name_error
 from tradeforge.strategies.risk import RiskRules
 
 from .base import Strategy
-from .sizers import position_size
+from .sizers import position_size, trade_payoff_ratio
 
 __all__ = ["LINE_NAMES", "MLStrategy", "Predictor"]
 
@@ -454,12 +454,14 @@ class MLStrategy(Strategy):
         """Market entry at this open, stop and target from it (the model's trade); returns the cash used."""
         price = float(data.open[0])
         stop, p = pred["ml_stop"], pred["ml_proba"]
-        payoff, loss = pred["ml_payoff"] - pred["ml_cost"], pred["ml_loss"] + pred["ml_cost"]
-        if not (math.isfinite(price) and price > 0.0 and payoff > 0.0 and loss > 0.0 and 0.0 <= p <= 1.0):
+        payoff, loss, cost = pred["ml_payoff"], pred["ml_loss"], pred["ml_cost"]
+        usable = all(math.isfinite(v) for v in (price, payoff, loss, cost)) and payoff > cost >= 0.0
+        if not (usable and price > 0.0 and loss > 0.0 and 0.0 <= p <= 1.0):
             return 0.0
+        ratio = trade_payoff_ratio(payoff, loss, cost)  # the same p and payoff as the entry rule
         fee = self.broker.getcommissioninfo(data).getcommission(1.0, price) + price * self.broker.p.slip_perc
         size = position_size(self.broker.getvalue(), price, price * stop, self.p.risk_per_trade,
-                             self.p.max_position_pct, p, payoff / loss, self.p.kelly_fraction,
+                             self.p.max_position_pct, p, ratio, self.p.kelly_fraction,
                              cash=cash * price / (price + 2.0 * fee), fractional=self.p.fractional)
         if size <= 0.0:
             return 0.0
