@@ -5,12 +5,23 @@ Model (per bar ``t``, symbol ``i``; ``L`` = bar size)::
     m_t  ~ GARCH(1,1), Student-t(nu=6) innovations        (common market factor, simulated by ``arch``)
     u_it ~ GARCH(1,1), Student-t(nu=6) innovations        (idiosyncratic, one process per symbol)
     r_it = sqrt(corr) * m_t + sqrt(1 - corr) * u_it       (close-to-close log return; pairwise corr ~ corr)
-         + edge * sigma_it * sign(r_i,t-5 + ... + r_i,t-1)  (planted momentum, only if edge != 0)
+         + edge * sigma_it * s_i,t-1                          (planted edge, only if edge != 0)
+
+The planted signal ``s_t`` is known at the close of bar ``t`` (``L = edge_lookback``)::
+
+    momentum  s_t = sign(r_t-L+1 + ... + r_t)             (trend continues)
+    reversal  s_t = -sign(r_t-L+1 + ... + r_t)            (moves revert)
+    volume    s_t = sign(r_t-L+1 + ... + r_t) * [z_t > 0.5]  (moves on heavy volume continue; z_t ~ N(0, 1)
+                                                          is a volume shock, log volume += 0.7 z_t)
+
+:func:`planted_rule` is the one-line rule that exploits each kind (long from the next open while the
+signal is positive).
 
 ``sigma_it = sqrt(corr * s2m_t + (1 - corr) * s2u_it)`` is the conditional volatility, known at
 ``t - 1`` (GARCH), so the planted term depends on past bars only: it is causal, and a model that
 learns "momentum of the last 5 bars" earns about ``edge`` standard deviations per bar. ``edge=0``
 (the default) is a pure random walk with GARCH noise.
+
 
 Bars: ``open`` = previous close times a gap of a fraction of the bar's move plus noise;
 ``high``/``low`` extend ``max``/``min(open, close)`` by half-normal wicks; ``volume`` is positive
@@ -34,12 +45,16 @@ from tradeforge.timeframes import TIMEFRAMES
 
 from .schema import validate_ohlcv
 
-__all__ = ["SYNTH_DEFAULTS", "parse_synth_spec", "synthetic_universe"]
+__all__ = ["EDGE_KINDS", "SYNTH_DEFAULTS", "parse_synth_spec", "planted_rule", "synthetic_universe"]
+
+#: Kinds of planted edge (see the module notes).
+EDGE_KINDS = ("momentum", "reversal", "volume")
+_VOLUME_GATE = 0.5  # volume shock above which a move continues (edge_kind="volume")
 
 #: Keys of a ``synth:`` spec and their defaults.
 SYNTH_DEFAULTS: dict[str, object] = {
     "symbols": 5, "bars": 2000, "freq": "1d", "seed": 0, "edge": 0.0, "corr": 0.5,
-    "start": "2020-01-01", "vol": 0.015,
+    "start": "2020-01-01", "vol": 0.015, "edge_kind": "momentum", "edge_lookback": 5,
 }
 _SESSION_OPEN = pd.Timedelta(hours=9, minutes=30)
 _SESSION = pd.Timedelta(hours=6, minutes=30)
@@ -69,15 +84,48 @@ def _garch(bars: int, variance: float, seed: np.random.SeedSequence) -> tuple[np
     return sim["data"].to_numpy(), sim["volatility"].to_numpy()
 
 
-def _plant_edge(base: np.ndarray, sigma: np.ndarray, edge: float, lookback: int = 5) -> np.ndarray:
-    """Add ``edge * sigma_t * sign(sum of the last *lookback* returns)`` bar by bar (causal).
+def _plant_edge(base: np.ndarray, sigma: np.ndarray, edge: float, lookback: int = 5, kind: str = "momentum",
+                shock: np.ndarray | None = None) -> np.ndarray:
+    """Add ``edge * sigma_t * s_t-1`` bar by bar (causal; ``s`` as in the module notes).
 
-    *base* and *sigma* are (bars, symbols); the loop runs over time, vectorised over symbols.
+    *base*, *sigma* and *shock* (the volume shocks, kind "volume") are (bars, symbols); the loop runs over
+    time, vectorised over symbols.
     """
     r = base.copy()
     for t in range(1, len(r)):
-        r[t] += edge * sigma[t] * np.sign(r[max(0, t - lookback):t].sum(axis=0))
+        signal = np.sign(r[max(0, t - lookback):t].sum(axis=0))
+        if kind == "reversal":
+            signal = -signal
+        elif kind == "volume":
+            signal = signal * (shock[t - 1] > _VOLUME_GATE)
+        r[t] += edge * sigma[t] * signal
     return r
+
+
+def planted_rule(df: pd.DataFrame, edge_kind: str = "momentum", edge_lookback: int = 5) -> np.ndarray:
+    """The one-line rule exploiting a planted edge: the position (1 long, 0 flat) held *from the next open*.
+
+    ``rule[t] = 1`` when the signal known at the close of ``t`` is positive: the last *edge_lookback*
+    log returns sum up (momentum), down (reversal), or up on a volume z-score (20 bars, log volume) above
+    0.5 (volume). Trading it means holding ``open[t + 1] -> open[t + 2]`` whenever ``rule[t] = 1``.
+
+    Examples
+    --------
+    >>> df = synthetic_universe(symbols=1, bars=60, seed=0, edge=0.3)["SYN00"]
+    >>> sorted(set(planted_rule(df, "reversal", 1).tolist()))
+    [0.0, 1.0]
+    """
+    if edge_kind not in EDGE_KINDS:
+        raise unknown_name_error("edge_kind", str(edge_kind), EDGE_KINDS)
+    r = np.log(df["close"]).diff()
+    move = r.rolling(int(edge_lookback)).sum().to_numpy()
+    if edge_kind == "reversal":
+        return (move < 0).astype(np.float64)
+    if edge_kind == "momentum":
+        return (move > 0).astype(np.float64)
+    logv = np.log(df["volume"])
+    z = ((logv - logv.rolling(20).mean()) / logv.rolling(20).std()).to_numpy()
+    return ((move > 0) & (z > _VOLUME_GATE)).astype(np.float64)
 
 
 def _bars_from_returns(r: np.ndarray, sigma: np.ndarray, price0: float, volume0: float,
@@ -96,7 +144,7 @@ def _bars_from_returns(r: np.ndarray, sigma: np.ndarray, price0: float, volume0:
 
 
 def _check_args(symbols: int | Sequence[str], bars: int, freq: str, edge: float, corr: float,
-                vol: float) -> list[str]:
+                vol: float, edge_kind: str = "momentum", edge_lookback: int = 5) -> list[str]:
     if isinstance(symbols, int) and not isinstance(symbols, bool):
         if symbols < 1:
             raise ConfigError(f"symbols: expected >= 1 (or a list of names), got {symbols}")
@@ -115,6 +163,11 @@ def _check_args(symbols: int | Sequence[str], bars: int, freq: str, edge: float,
         raise ConfigError(f"vol: expected a daily volatility in (0, 0.2), e.g. 0.015, got {vol!r}")
     if not abs(edge) <= 1.0:
         raise ConfigError(f"edge: expected |edge| <= 1 (in units of sigma), got {edge!r}")
+    if edge_kind not in EDGE_KINDS:
+        raise unknown_name_error("edge_kind", str(edge_kind), EDGE_KINDS)
+    bad_lookback = isinstance(edge_lookback, bool) or not isinstance(edge_lookback, int | np.integer)
+    if bad_lookback or edge_lookback < 1:
+        raise ConfigError(f"edge_lookback: expected an integer number of bars >= 1, got {edge_lookback!r}")
     return names
 
 
@@ -127,6 +180,8 @@ def synthetic_universe(
     corr: float = 0.5,
     start: str | pd.Timestamp = "2020-01-01",
     vol: float = 0.015,
+    edge_kind: str = "momentum",
+    edge_lookback: int = 5,
 ) -> dict[str, pd.DataFrame]:
     """Generate a seeded universe of correlated OHLCV frames (see the module docstring for the model).
 
@@ -141,7 +196,11 @@ def synthetic_universe(
     seed : int
         Seed; the same arguments always give the same data.
     edge : float
-        Planted momentum, in conditional standard deviations per bar (0 = none).
+        Strength of the planted edge, in conditional standard deviations per bar (0 = none).
+    edge_kind : {"momentum", "reversal", "volume"}
+        Kind of planted edge (see the module notes; :func:`planted_rule` exploits it).
+    edge_lookback : int
+        Bars of the planted signal's return sum.
     corr : float
         Weight of the common market factor = pairwise correlation of returns, in [0, 1).
     start : str or Timestamp
@@ -160,7 +219,7 @@ def synthetic_universe(
     >>> list(data), len(data["SYN00"]), str(data["SYN00"].index[0])
     (['SYN00', 'SYN01'], 50, '2020-01-01 09:30:00')
     """
-    names = _check_args(symbols, bars, freq, edge, corr, vol)
+    names = _check_args(symbols, bars, freq, edge, corr, vol, edge_kind, edge_lookback)
     bar = TIMEFRAMES[freq]
     try:
         first = pd.Timestamp(start)
@@ -170,20 +229,25 @@ def synthetic_universe(
     variance = vol**2 * min(1.0, bar / _SESSION)
     market_seed, *symbol_seeds = np.random.SeedSequence(int(seed)).spawn(len(names) + 1)
     m, sm = _garch(int(bars), variance, market_seed)
-    base, sigma, rngs = [], [], []
+    base, sigma, rngs, shocks = [], [], [], []
     for sym_seed in symbol_seeds:
         garch_seed, shape_seed = sym_seed.spawn(2)
         rngs.append(np.random.default_rng(shape_seed))
+        if edge_kind == "volume":  # a third child: the other kinds' data stay as they were
+            shocks.append(np.random.default_rng(sym_seed.spawn(1)[0]).standard_normal(int(bars)))
         scale = rngs[-1].uniform(0.7, 1.4)
         u, su = _garch(int(bars), variance, garch_seed)
         base.append(scale * (np.sqrt(corr) * m + np.sqrt(1.0 - corr) * u))
         sigma.append(scale * np.sqrt(corr * sm**2 + (1.0 - corr) * su**2))
     base, sigma = np.column_stack(base), np.column_stack(sigma)
-    r = _plant_edge(base, sigma, edge) if edge else base
+    shock = np.column_stack(shocks) if shocks else None
+    r = _plant_edge(base, sigma, edge, int(edge_lookback), edge_kind, shock) if edge else base
     out = {}
     for j, (name, rng) in enumerate(zip(names, rngs, strict=True)):
         price0 = 100.0 * np.exp(rng.uniform(-0.5, 0.5))
         cols = _bars_from_returns(r[:, j], sigma[:, j], price0, 1e6 * min(1.0, bar / _SESSION), rng)
+        if shock is not None:
+            cols["volume"] = np.round(cols["volume"] * np.exp(0.7 * shock[:, j])) + 1.0
         frame = pd.DataFrame(cols, index=index)
         frame.attrs = {"symbol": name, "bar": bar}
         out[name] = validate_ohlcv(frame, f"synth:{name}")

@@ -70,6 +70,7 @@ class Calibrator:
     """
 
     def __init__(self, method: str = "isotonic") -> None:
+        # Platt's slope is kept >= 0 (a negative one, fitted on a noisy window, would invert the ranking)
         if method not in CALIBRATIONS:
             raise ConfigError(f"calibration: expected one of {', '.join(CALIBRATIONS)}, got {method!r}")
         self.method = method
@@ -87,7 +88,11 @@ class Calibrator:
             from sklearn.linear_model import LogisticRegression
 
             lr = LogisticRegression(C=1e4).fit(logit(p)[:, None], y)
-            self.params_ = {"a": float(lr.coef_[0, 0]), "b": float(lr.intercept_[0])}
+            a, b = float(lr.coef_[0, 0]), float(lr.intercept_[0])
+            if a < 0.0:  # a calibration never inverts the model's ranking: no slope left, only the base rate
+                rate = float(np.clip(np.mean(y == np.max(y)), _EPS, 1.0 - _EPS))
+                a, b = 0.0, float(np.log(rate / (1.0 - rate)))
+            self.params_ = {"a": a, "b": b}
         return self
 
     def transform(self, p: np.ndarray) -> np.ndarray:

@@ -5,8 +5,10 @@
 1. **features** - :func:`~tradeforge.models.features.default_feature_set` on the base bars plus every
    higher timeframe of ``timeframes`` (completed higher bars only);
 2. **targets** - the LSTMs learn the forward log return over ``horizon`` bars of their timeframe; the
-   ensemble learns :func:`~tradeforge.models.targets.triple_barrier` labels of a long entry at the next
-   open with ``take_profit=0.04, stop_loss=0.02, label_horizon=10`` (the strategy's bracket defaults);
+   ensemble learns whether the trade of :attr:`MLPipeline.trade` (a
+   :class:`~tradeforge.models.targets.TradeSpec`: entry at the next open, stop/target from the entry
+   price live from the entry bar, time exit after ``label_horizon`` bars, commission) made money net of
+   costs - exactly the trade ``MLStrategy`` places from the ``ml_take``/``ml_stop``/``ml_horizon`` lines;
    a training row is kept only when its label ends at or before ``train_end`` (the purge at the edge of
    the window, where walk-forwards usually leak), and nothing after ``train_end`` is ever read;
 3. **GARCH features** - :func:`~tradeforge.models.garch.garch_features` (rolling refits, causal);
@@ -14,8 +16,10 @@
    are cut into an anchored walk-forward of ``lstm_oof_splits`` blocks and each block is predicted by an
    LSTM fitted on labels complete before it (the rows of the first window, which no LSTM predicted, are
    left out of the ensemble's training); the LSTMs are then refitted on the whole window;
-5. **ensemble** - :class:`~tradeforge.models.ensemble.StackedEnsemble` with ``purge=label_end`` and the
-   trades' realised returns (for ``expected_return``);
+5. **ensemble** - :class:`~tradeforge.models.ensemble.StackedEnsemble` with ``purge=label_end``; the
+   training trades' mean win and mean loss (before costs, in units of the trade's ``scale``) give the
+   payoff and loss of the decision rule: ``ml_expected_return = p * payoff - (1 - p) * loss - cost`` and
+   ``ml_decision = +1`` when it is above ``min_edge * loss`` (``0`` otherwise; never SELL);
 6. **risk** - a GARCH(1,1)-t refitted on the window's returns and frozen, beta and lower-tail dependence
    against ``benchmark`` (:class:`~tradeforge.models.risk.SymbolRisk`), giving ``ml_sigma`` and ``ml_risk``.
 
@@ -60,8 +64,8 @@ from .risk import SymbolRisk, bars_per_day, benchmark_returns, log_returns
 __all__ = ["MLPipeline", "LINES"]
 
 #: Prediction lines besides the per-timeframe ``pred_<tf>`` columns, in output order.
-LINES = ("ml_proba", "ml_decision", "ml_confidence", "ml_expected_return", "ml_risk", "ml_sigma")
-_DECISION = {"BUY": 1.0, "SELL": -1.0, "HOLD": 0.0}
+LINES = ("ml_proba", "ml_decision", "ml_confidence", "ml_expected_return", "ml_risk", "ml_sigma",
+         "ml_payoff", "ml_loss", "ml_cost", "ml_take", "ml_stop", "ml_horizon")
 _FORMAT = "tradeforge.pipeline/1"
 _GARCH_COLS = ("garch_sigma", "garch_var", "garch_cvar")
 _OHLCV = ("open", "high", "low", "close", "volume")
@@ -78,8 +82,14 @@ class MLPipeline(BaseEstimator):
         (daily data: ``("1d",)``).
     horizon : int
         Bars ahead of the LSTMs' forward log-return target.
-    take_profit, stop_loss, label_horizon : float, float, int
-        Triple-barrier labels of the ensemble (same defaults as ``MLStrategy``'s brackets).
+    take_profit, stop_loss, label_horizon, barrier_units, vol_window, commission
+        The traded trade (:class:`~tradeforge.models.targets.TradeSpec` ``take_profit, stop_loss, horizon,
+        units, vol_window, commission``): barriers of 2 sigma (causal 20-bar sigma times
+        ``sqrt(label_horizon)``) by default, ``barrier_units="fraction"`` for fixed fractions; a one-bar
+        holding period; the broker's commission per side.
+    min_edge : float
+        ``ml_decision`` is +1 when the trade's expected net return exceeds ``min_edge * ml_loss`` (a margin
+        as a fraction of the expected loss; ``MLStrategy``'s parameter of the same name and meaning).
     lstm_lookback, lstm_epochs : int
         LSTM window length and epoch budget (``size="small"`` net, early stopping).
     lstm_groups : sequence of str
@@ -88,7 +98,11 @@ class MLPipeline(BaseEstimator):
         Walk-forward blocks for the LSTMs' out-of-fold predictions on the training rows.
     base_models, ensemble_splits, calibration, buy_threshold, sell_threshold
         Passed to :class:`StackedEnsemble` (``n_splits=ensemble_splits``); all five base models by
-        default.
+        default. ``calibration="none"`` (default) keeps the logistic meta-learner's probability, itself
+        fitted on the base models' out-of-fold predictions; a second calibrator fitted on the few hundred
+        out-of-fold rows of a walk-forward window adds noise that the expected-value rule then trades on.
+        The thresholds only set the ensemble's own BUY/SELL/HOLD (``ml_decision`` is the trade's expected
+        value, see ``min_edge``).
     ensemble_fast : bool
         Use the ensemble's small members (``StackedEnsemble(fast=True)``: 30 trees of depth 5, 40 boosting
         rounds), sized for the few hundred training rows of a walk-forward fold (timings:
@@ -139,9 +153,13 @@ class MLPipeline(BaseEstimator):
         self,
         timeframes: Sequence[str] | None = None,
         horizon: int = 1,
-        take_profit: float = 0.04,
-        stop_loss: float = 0.02,
-        label_horizon: int = 10,
+        take_profit: float = 2.0,
+        stop_loss: float = 2.0,
+        label_horizon: int = 1,
+        barrier_units: str = "sigma",
+        vol_window: int = 20,
+        commission: float = 0.001,
+        min_edge: float = 0.1,
         lstm_lookback: int = 20,
         lstm_epochs: int = 8,
         lstm_groups: Sequence[str] = ("momentum", "price"),
@@ -149,7 +167,7 @@ class MLPipeline(BaseEstimator):
         base_models: Sequence[str] = ("rf", "xgb", "lgbm", "mlp", "svm"),
         ensemble_splits: int = 4,
         ensemble_fast: bool = True,
-        calibration: str = "auto",
+        calibration: str = "none",
         buy_threshold: float = 0.6,
         sell_threshold: float = 0.4,
         garch_window: int = 250,
@@ -166,6 +184,10 @@ class MLPipeline(BaseEstimator):
         self.take_profit = take_profit
         self.stop_loss = stop_loss
         self.label_horizon = label_horizon
+        self.barrier_units = barrier_units
+        self.vol_window = vol_window
+        self.commission = commission
+        self.min_edge = min_edge
         self.lstm_lookback = lstm_lookback
         self.lstm_epochs = lstm_epochs
         self.lstm_groups = lstm_groups
@@ -203,6 +225,15 @@ class MLPipeline(BaseEstimator):
         full, lstm_fs = self._feature_sets()
         return max(int(self.garch_window) + 1, full.warmup + 1, lstm_fs.warmup + int(self.lstm_lookback))
 
+    @property
+    def trade(self):
+        """The :class:`~tradeforge.models.targets.TradeSpec` labelled in training and traded."""
+        from .targets import TradeSpec
+
+        return TradeSpec(horizon=int(self.label_horizon), take_profit=self.take_profit,
+                         stop_loss=self.stop_loss, units=self.barrier_units, vol_window=int(self.vol_window),
+                         commission=self.commission)
+
     # ------------------------------------------------------------------ configuration
     def _check_params(self) -> None:
         for name, low in (("horizon", 1), ("label_horizon", 1), ("lstm_lookback", 2), ("lstm_epochs", 1),
@@ -211,6 +242,10 @@ class MLPipeline(BaseEstimator):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
                 raise ConfigError(f"MLPipeline: {name} must be an integer >= {low}, got {value!r}")
+        self.trade  # noqa: B018 - checks the trade's parameters (ConfigError)
+        m = self.min_edge
+        if isinstance(m, bool) or not isinstance(m, int | float) or not np.isfinite(m):
+            raise ConfigError(f"MLPipeline: min_edge must be a finite fraction of the entry price, got {m!r}")
         if self.device != "cpu" and not str(self.device).startswith(("cuda", "auto")):
             raise ConfigError(f"MLPipeline: device must be 'cpu', 'cuda[:N]' or 'auto', got {self.device!r}")
 
@@ -334,12 +369,12 @@ class MLPipeline(BaseEstimator):
         return frames, start
 
     def _training_rows(self, frames, inputs, start) -> pd.DataFrame:
-        """Labelled rows (symbol, pos, time, label, ret, label_end) in time order, every input finite."""
-        from .targets import triple_barrier
-
+        """Labelled rows (symbol, pos, time, label, ret, gross, scale, label_end) in time order, every input
+        finite."""
+        spec = self.trade
         parts = []
         for sym, df in frames.items():
-            tb = triple_barrier(df, int(self.label_horizon), self.take_profit, self.stop_loss)
+            tb = spec.label(df)
             offset = tb["exit_offset"].fillna(-1).to_numpy(dtype=np.int64)
             pos = np.arange(len(df))
             end_pos = pos + offset
@@ -350,6 +385,8 @@ class MLPipeline(BaseEstimator):
             parts.append(pd.DataFrame({"symbol": sym, "pos": keep, "time": df.index[keep],
                                        "label": tb["label"].to_numpy()[keep],
                                        "ret": tb["ret"].to_numpy()[keep],
+                                       "gross": tb["gross"].to_numpy()[keep],
+                                       "scale": tb["scale"].to_numpy()[keep],
                                        "label_end": df.index[end_pos[keep]]}))
         rows = pd.concat(parts, ignore_index=True).sort_values(["time", "symbol"], kind="mergesort")
         oof = int(self.lstm_oof_splits)
@@ -378,6 +415,11 @@ class MLPipeline(BaseEstimator):
                                                    returns=ens["ret"].to_numpy())
         self.columns_ = list(X.columns)
         self.train_rows_ = ens[["symbol", "time", "label", "label_end"]]
+        # payoff and loss of the decision rule, before costs, in units of each trade's scale
+        units = ((ens["ret"] + self.trade.cost) / ens["scale"]).to_numpy()
+        win = ens["label"].to_numpy() == 1
+        self.payoff_ = float(units[win].mean()) if win.any() else 0.0
+        self.loss_ = float(-units[~win].mean()) if (~win).any() else 0.0
 
     def _first_valid(self, inputs: pd.DataFrame, df: pd.DataFrame, datas) -> int:
         full = inputs.join(predict_frames(self.lstm_, datas, df.index))[self.columns_]
@@ -402,8 +444,9 @@ class MLPipeline(BaseEstimator):
                       start: Any = None) -> pd.DataFrame | dict[str, pd.DataFrame]:
         """Prediction lines of every bar from *start* (default: the first); earlier bars are warm-up.
 
-        Columns: ``ml_proba, ml_decision (+1/-1/0), ml_confidence, ml_expected_return, ml_risk (1-10),
-        ml_sigma, pred_<tf>``; NaN where the warm-up prevents a value. A row depends on bars ``<= t``.
+        Columns: ``ml_proba, ml_decision (+1 enter / 0), ml_confidence, ml_expected_return (the trade's
+        expected net return), ml_risk (1-10), ml_sigma, ml_payoff, ml_loss, ml_cost, ml_take, ml_stop,
+        ml_horizon, pred_<tf>``; NaN where the warm-up prevents a value. A row depends on bars ``<= t``.
         A mapping of symbols gives a dict of frames.
 
         Examples
@@ -411,7 +454,7 @@ class MLPipeline(BaseEstimator):
         >>> from tradeforge.feeds import load
         >>> df = load("synth:symbols=1,bars=450,freq=1d,seed=0")["SYN00"]
         >>> MLPipeline(fast=True, garch_window=60).fit(df).predict_frame(df).shape[1]
-        7
+        13
         """
         self._check_fitted()
         frames, was_mapping = _as_frames(history)
@@ -436,14 +479,33 @@ class MLPipeline(BaseEstimator):
         if ok.any():
             dec = self.ensemble_.decide(X[ok])
             out.loc[ok, "ml_proba"] = dec["proba"].to_numpy()
-            out.loc[ok, "ml_decision"] = dec["decision"].map(_DECISION).to_numpy(dtype=np.float64)
             out.loc[ok, "ml_confidence"] = dec["confidence"].to_numpy()
-            out.loc[ok, "ml_expected_return"] = dec["expected_return"].to_numpy()
+        self._trade_lines(out, df, first)
         sigma, score = self.risk_[sym].lines(log_returns(df["close"].to_numpy()))
         out["ml_risk"] = score[first:]
         out["ml_sigma"] = sigma[first:]
         out[pred_cols] = X[pred_cols].to_numpy()
         return out
+
+    def _trade_lines(self, out: pd.DataFrame, df: pd.DataFrame, first: int) -> None:
+        """The trade's widths and horizon, its payoff/loss/cost and the expected-value decision."""
+        spec = self.trade
+        close = df["close"].to_numpy()
+        take, stop = spec.widths(close)
+        scale = spec.scale(close)[first:]
+        p = out["ml_proba"].to_numpy()
+        out["ml_payoff"] = self.payoff_ * scale
+        out["ml_loss"] = self.loss_ * scale
+        out["ml_cost"] = spec.cost
+        ev = p * out["ml_payoff"].to_numpy() - (1.0 - p) * out["ml_loss"].to_numpy() - spec.cost
+        out["ml_expected_return"] = ev
+        margin = float(self.min_edge) * out["ml_loss"].to_numpy()
+        out["ml_decision"] = np.where(np.isfinite(ev), (ev > margin).astype(np.float64), np.nan)
+        out["ml_take"] = take[first:]
+        out["ml_stop"] = stop[first:]
+        out["ml_horizon"] = float(spec.horizon)
+        missing = ~np.isfinite(p) | ~np.isfinite(take[first:])
+        out.loc[missing, ["ml_payoff", "ml_loss", "ml_cost", "ml_take", "ml_stop", "ml_horizon"]] = np.nan
 
     def predict_latest(self, window: pd.DataFrame) -> dict[str, float]:
         """Lines of the last bar of *window*: the live path, equal to ``predict_frame(window).iloc[-1]``.
@@ -456,7 +518,7 @@ class MLPipeline(BaseEstimator):
         >>> from tradeforge.feeds import load
         >>> df = load("synth:symbols=1,bars=450,freq=1d,seed=0")["SYN00"]
         >>> sorted(MLPipeline(fast=True, garch_window=60).fit(df).predict_latest(df))[:2]
-        ['ml_confidence', 'ml_decision']
+        ['ml_confidence', 'ml_cost']
         """
         self._check_fitted()
         if not isinstance(window, pd.DataFrame) or len(window) == 0:
@@ -486,7 +548,7 @@ class MLPipeline(BaseEstimator):
         params["benchmark"] = None
         state = {"format": _FORMAT, "params": params, "bar": str(self.bar_), "timeframes": self.timeframes_,
                  "symbols": self.symbols_, "columns": self.columns_, "warmup": self.warmup_,
-                 "risk": risk, "report": self.report_}
+                 "risk": risk, "report": self.report_, "payoff": self.payoff_, "loss": self.loss_}
         path = directory / "pipeline.json"
         path.write_text(json.dumps(state, indent=1))
         return [path, *files]
@@ -519,6 +581,7 @@ class MLPipeline(BaseEstimator):
         model.columns_ = list(state["columns"])
         model.warmup_ = int(state["warmup"])
         model.report_ = state["report"]
+        model.payoff_, model.loss_ = float(state["payoff"]), float(state["loss"])
         model.ensemble_ = StackedEnsemble.load(directory / "ensemble")
         model.lstm_ = model._lstm()
         model.lstm_.models_ = {tf: LSTMPredictor.load(directory / f"lstm_{tf}") for tf in model.timeframes_}

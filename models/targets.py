@@ -1,4 +1,10 @@
-"""Training targets: forward log returns and triple-barrier labels.
+"""Training targets: forward log returns, triple-barrier labels and the trade both are cut from.
+
+:class:`TradeSpec` is the one description of the long trade ``MLStrategy`` places (entry at the next
+bar's open, stop and target from the entry price, live from the entry bar, a time exit, commission):
+:meth:`TradeSpec.label` gives the training label (that trade's outcome net of costs) and the strategy
+derives its orders from the same spec's per-bar barrier widths (the ``ml_take``/``ml_stop``/``ml_horizon``
+lines of :class:`~tradeforge.models.pipeline.MLPipeline`).
 
 Targets look into the future by definition; what matters is that callers know exactly how far.
 :func:`forward_log_return` at bar ``t`` uses ``close[t + horizon]``; :func:`triple_barrier` at bar
@@ -10,6 +16,7 @@ whose ``label_end`` reaches into the test fold (``models.validation`` does this)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -17,9 +24,12 @@ import pandas as pd
 
 from tradeforge.errors import ConfigError, DataError
 
-from ._targets_nb import triple_barrier_nb
+from ._targets_nb import trade_outcome_nb, triple_barrier_nb
 
-__all__ = ["forward_log_return", "triple_barrier"]
+__all__ = ["BARRIER_UNITS", "TradeSpec", "causal_sigma", "forward_log_return", "triple_barrier"]
+
+#: Units of ``TradeSpec.take_profit`` / ``stop_loss``.
+BARRIER_UNITS = ("sigma", "fraction")
 
 
 def _horizon(value: Any, name: str = "horizon") -> int:
@@ -180,3 +190,152 @@ def triple_barrier(
         },
         index=df.index,
     )
+
+
+def causal_sigma(close: pd.Series | np.ndarray, window: int = 20) -> np.ndarray:
+    """Standard deviation (ddof=1) of the last *window* close-to-close log returns, known at bar ``t``.
+
+    Value ``t`` uses ``close[t - window .. t]`` only (NaN for the first *window* bars); each window is
+    computed on its own, so a prefix of the data gives the same values bitwise.
+
+    Examples
+    --------
+    >>> s = causal_sigma(np.exp(np.array([0.0, 0.01, 0.0, 0.01])), window=2)
+    >>> bool(np.isnan(s[:2]).all()), round(float(s[2]), 6)
+    (True, 0.014142)
+    """
+    w = _horizon(window, "vol_window")
+    if w < 2:
+        raise ConfigError(f"vol_window: expected >= 2 bars for a standard deviation, got {window!r}")
+    values = np.asarray(close, dtype=np.float64)
+    out = np.full(values.shape[0], np.nan)
+    if values.shape[0] > w:
+        r = np.diff(np.log(values))
+        out[w:] = np.lib.stride_tricks.sliding_window_view(r, w).std(axis=1, ddof=1)
+    return out
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TradeSpec:
+    """The long trade behind both the training label and ``MLStrategy``'s orders.
+
+    A signal at the close of bar ``t`` enters at ``open[t + 1]`` (the entry price ``E``); a stop at
+    ``E * (1 - stop[t])`` and a target at ``E * (1 + take[t])`` are live from the entry bar; if neither
+    is touched by bar ``t + horizon`` the trade exits at ``open[t + 1 + horizon]`` (it is held *horizon*
+    bars). Fills as the simulated broker's stop/limit orders: at the barrier, or at the open when a bar
+    gaps through it; a bar touching both barriers counts as the stop. Net return
+    ``gross * (1 - c) - 2 c`` for a commission ``c`` per side on notional.
+
+    Parameters
+    ----------
+    horizon : int
+        Bars held at most (time exit at the open after *horizon* bars).
+    take_profit, stop_loss : float
+        Barrier widths: multiples of ``sigma_t * sqrt(horizon)`` with ``units="sigma"`` (``sigma_t`` =
+        :func:`causal_sigma` over *vol_window* bars, known at ``t``), or fractions of the entry price with
+        ``units="fraction"``.
+    units : {"sigma", "fraction"}
+        How the widths are expressed.
+    vol_window : int
+        Bars of the causal sigma.
+    commission : float
+        Commission per side as a fraction of notional (the broker's ``commission``).
+
+    Examples
+    --------
+    >>> spec = TradeSpec(horizon=4, take_profit=2.0, stop_loss=1.0)
+    >>> spec.net(0.0), spec.cost
+    (-0.002, 0.002)
+    """
+
+    horizon: int = 1
+    take_profit: float = 2.0
+    stop_loss: float = 2.0
+    units: str = "sigma"
+    vol_window: int = 20
+    commission: float = 0.001
+
+    def __post_init__(self) -> None:
+        _horizon(self.horizon)
+        if self.units not in BARRIER_UNITS:
+            raise ConfigError(f"barrier_units: expected one of {BARRIER_UNITS}, got {self.units!r}; "
+                              "'sigma' scales the barriers with volatility, 'fraction' fixes them")
+        for name in ("take_profit", "stop_loss"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value) \
+                    or value <= 0 or (self.units == "fraction" and name == "stop_loss" and value >= 1):
+                unit = "fraction of the entry price in (0, 1)" if self.units == "fraction" else \
+                    "positive multiple of sigma * sqrt(horizon)"
+                raise ConfigError(f"{name}: expected a {unit}, got {value!r}")
+        causal_sigma(np.ones(3), self.vol_window)  # checks vol_window
+        c = self.commission
+        if isinstance(c, bool) or not isinstance(c, int | float) or not 0 <= c < 0.1:
+            raise ConfigError(f"commission: expected a fraction of notional per side in [0, 0.1), got {c!r}")
+
+    @property
+    def cost(self) -> float:
+        """Round-trip cost of a flat trade (``2 * commission``)."""
+        return 2.0 * float(self.commission)
+
+    def net(self, gross: float | np.ndarray) -> float | np.ndarray:
+        """Net return of a trade with simple *gross* return: ``gross * (1 - c) - 2 c``."""
+        return gross * (1.0 - self.commission) - 2.0 * self.commission
+
+    def scale(self, close: pd.Series | np.ndarray) -> np.ndarray:
+        """Per-bar unit of the widths: ``sigma_t * sqrt(horizon)`` (sigma units) or 1 (fractions)."""
+        n = len(close)
+        if self.units == "fraction":
+            return np.ones(n)
+        return causal_sigma(close, self.vol_window) * np.sqrt(float(self.horizon))
+
+    def widths(self, close: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(take, stop)`` per bar as fractions of the entry price, known at ``t`` (NaN: no trade yet)."""
+        unit = self.scale(close)
+        unit = np.where(unit > 0, unit, np.nan)
+        return self.take_profit * unit, np.minimum(self.stop_loss * unit, 0.999)
+
+    @staticmethod
+    def barrier_prices(entry: float, take: float, stop: float) -> tuple[float, float]:
+        """``(stop price, target price)`` of a trade entered at *entry* with widths *take*, *stop*."""
+        return entry * (1.0 - stop), entry * (1.0 + take)
+
+    def label(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The outcome of this trade signalled at every bar of *df* (OHLCV).
+
+        Returns
+        -------
+        DataFrame
+            Same index: ``label`` (1.0 when the net return is > 0, 0.0 if not, NaN unknown), ``ret`` (net
+            return), ``gross``, ``exit_offset`` (bars from ``t`` to the exit bar, nullable Int64),
+            ``barrier`` (1 target, -1 stop, 0 time), ``label_end`` (position of the exit bar: the last bar
+            the label depends on), ``exit_time``, ``take``/``stop`` (the widths) and ``scale``. Unknown
+            rows (the future is not in *df*, or no sigma yet) are NaN/NA/NaT.
+        """
+        missing = [c for c in ("open", "high", "low", "close") if c not in getattr(df, "columns", ())]
+        if missing or not isinstance(df, pd.DataFrame):
+            raise DataError(f"TradeSpec.label: expected an OHLCV DataFrame, missing columns {missing}")
+        cols = {c: np.ascontiguousarray(df[c].to_numpy(dtype=np.float64)) for c in ("open", "high", "low",
+                                                                                   "close")}
+        for name, arr in cols.items():
+            _positive_prices(arr, name, df.index)
+        take, stop = self.widths(cols["close"])
+        gross, offset, barrier = trade_outcome_nb(cols["open"], cols["high"], cols["low"], take, stop,
+                                                  int(self.horizon))
+        known = offset >= 0
+        ends = np.where(known, np.arange(len(df)) + offset, 0)
+        net = np.where(known, self.net(gross), np.nan)
+        return pd.DataFrame(
+            {
+                "label": np.where(known, (net > 0).astype(np.float64), np.nan),
+                "ret": net,
+                "gross": gross,
+                "exit_offset": pd.Series(offset, index=df.index, dtype="Int64").where(known),
+                "barrier": pd.Series(barrier, index=df.index, dtype="Int64").where(known),
+                "label_end": pd.Series(ends, index=df.index, dtype="Int64").where(known),
+                "exit_time": pd.Series(df.index[ends], index=df.index).where(known),
+                "take": take,
+                "stop": stop,
+                "scale": self.scale(cols["close"]),
+            },
+            index=df.index,
+        )

@@ -10,6 +10,10 @@ Each data feed carries float64 lines aligned to its bars, NaN where there is no 
 ``ml_expected_return``  expected return (informational)
 ``ml_risk``             risk score 1-10
 ``ml_sigma``            GARCH one-step sigma forecast of log returns (needed by ``bracket="sigma"``)
+``ml_payoff``, ``ml_loss``  the trade's expected gain if it wins, loss if it loses (fractions, before costs)
+``ml_cost``             the trade's round-trip cost (fraction)
+``ml_take``, ``ml_stop``  target and stop distances from the entry price (fractions; ``bracket="trade"``)
+``ml_horizon``          bars the trade is held at most (``bracket="trade"``)
 ``pred_<tf>``           per-timeframe predicted returns, e.g. ``pred_1d`` (informational)
 
 :meth:`MLStrategy.precompute` cannot make predictions itself. In a backtest the walk-forward runner
@@ -27,11 +31,28 @@ when the run starts (``precompute`` does not see the lines the runner adds, so i
 Trading rules
 -------------
 * Every data feed is traded on its own (one long position per symbol), under shared portfolio rules.
-* **Entry** on BUY (``ml_decision > 0``) when ``ml_confidence >= min_confidence`` and
+* **The model's trade** (``bracket="trade"``, the default): the lines ``ml_take``, ``ml_stop`` (fractions of
+  the entry price) and ``ml_horizon`` (bars) describe the trade the model was trained on
+  (:class:`tradeforge.models.targets.TradeSpec`). At the close of bar ``t`` the strategy enters when the
+  trade's expected value ``ml_proba * ml_payoff - (1 - ml_proba) * ml_loss - ml_cost`` is above
+  ``min_edge * ml_loss``, ``ml_confidence >= min_confidence``, ``ml_risk <= max_risk``, ``ml_decision``
+  is not SELL,
+  the symbol is flat with nothing pending and the risk rules allow it. At the open of bar ``t + 1``
+  (backtrader's cheat-on-open, which the strategy switches on) it buys at the market, sized from that
+  open, and places a Stop at ``open * (1 - ml_stop)`` and a Limit at ``open * (1 + ml_take)`` (one
+  cancels the other), live from that bar on; untouched, the position is closed at the open ``ml_horizon``
+  bars after the entry - unless the prediction at the close before says the trade is still worth taking
+  without the cost of a new entry (expected value plus ``ml_cost`` above the margin): then the position
+  *rolls* into the next leg, with a new stop and target from that open and a new time exit (each leg is
+  the trade of one label; rolling only saves the round trip). A bar touching both counts as the stop (it is checked first). The same
+  probability and payoff feed Kelly sizing: ``b = (payoff - cost) / (loss + cost)``.
+* **Entry** (``bracket="fixed"`` / ``"sigma"``) on BUY (``ml_decision > 0``) when
+  ``ml_confidence >= min_confidence`` and
   ``ml_risk <= max_risk``, with no position and no pending order on that symbol, and when
   :class:`~tradeforge.strategies.risk.RiskRules` allows it (kill switch armed, daily loss limit not hit,
   fewer than ``max_open_positions`` positions held or pending). NaN values never pass.
-* **Brackets** (``buy_bracket``): a Market entry filled at the next bar's open, a Stop child and a Limit
+* **Brackets** (``bracket="fixed"`` / ``"sigma"``, ``buy_bracket``): a Market entry filled at the next
+  bar's open, a Stop child and a Limit
   child. Their prices are fractions of the *signal bar's close* ``c``: ``c * (1 - stop_loss)`` and
   ``c * (1 + take_profit)`` with ``bracket="fixed"``, ``c * (1 - stop_mult * ml_sigma)`` and
   ``c * (1 + tp_mult * ml_sigma)`` with ``bracket="sigma"``. A child fills at its price when a bar's
@@ -70,18 +91,21 @@ from tradeforge.errors import ConfigError, unknown_name_error
 from tradeforge.strategies.risk import RiskRules
 
 from .base import Strategy
-from .sizers import position_size
+from .sizers import position_size, trade_payoff_ratio
 
 __all__ = ["LINE_NAMES", "MLStrategy", "Predictor"]
 
-LINE_NAMES = ("ml_proba", "ml_decision", "ml_confidence", "ml_expected_return", "ml_risk", "ml_sigma")
+LINE_NAMES = ("ml_proba", "ml_decision", "ml_confidence", "ml_expected_return", "ml_risk", "ml_sigma",
+              "ml_payoff", "ml_loss", "ml_cost", "ml_take", "ml_stop", "ml_horizon")
 _NEEDED = ("ml_proba", "ml_decision", "ml_confidence", "ml_risk")
+_TRADE = ("ml_payoff", "ml_loss", "ml_cost", "ml_take", "ml_stop", "ml_horizon")
 _OHLCV = ("open", "high", "low", "close", "volume")
-_BRACKETS = ("fixed", "sigma")
+_BRACKETS = ("trade", "fixed", "sigma")
 _EPOCH_NUM = 719163.0  # backtrader's date2num(1970-01-01)
 _NAN = float("nan")
 _DEFAULTS: dict[str, Any] = dict(
-    min_confidence=0.65, max_risk=6.0, bracket="fixed", stop_loss=0.02, take_profit=0.04, stop_mult=2.0,
+    min_confidence=0.0, min_edge=0.1, max_risk=6.0, bracket="trade", stop_loss=0.02, take_profit=0.04,
+    stop_mult=2.0,
     tp_mult=4.0, risk_per_trade=0.01, max_position_pct=0.2, kelly_fraction=0.5, fractional=False,
     max_open_positions=10, daily_loss_limit=0.03, max_drawdown=0.2, predictor=None)
 
@@ -108,9 +132,13 @@ class _Book:
     children: list = field(default_factory=list)
     exit: Any = None
     seen: int = 0
+    seen_open: int = 0
+    intent: dict | None = None  # bracket="trade": an entry decided at a close, placed at the next open
+    entry_len: int = 0
+    horizon: int = 0
 
     def pending(self) -> bool:
-        return any(o is not None and o.alive() for o in (self.entry, self.exit))
+        return self.intent is not None or any(o is not None and o.alive() for o in (self.entry, self.exit))
 
     def alive(self) -> list:
         return [o for o in (self.entry, *self.children) if o is not None and o.alive()]
@@ -131,6 +159,7 @@ def _check_params(params: Mapping[str, Any]) -> None:
     if params["bracket"] not in _BRACKETS:
         raise unknown_name_error("bracket mode (MLStrategy parameter 'bracket')", str(params["bracket"]), _BRACKETS)
     _check_range(params, "min_confidence", 0.0, 1.0, closed_low=True)
+    _check_range(params, "min_edge", -10.0, 10.0)
     _check_range(params, "max_risk", -math.inf, math.inf)
     _check_range(params, "stop_loss", 0.0, 0.99)
     _check_range(params, "take_profit", 0.0, math.inf)
@@ -180,12 +209,18 @@ class MLStrategy(Strategy):
 
     Parameters (backtrader ``params``, all settable with ``--param name=value``)
     -------------------------------------------------------------------------
-    min_confidence : float, 0.65
-        Smallest ``ml_confidence`` that lets a BUY enter.
+    min_confidence : float, 0.0
+        Smallest ``ml_confidence`` that lets an entry through.
+    min_edge : float, 0.1
+        ``bracket="trade"``: enter when the expected value ``p * payoff - (1 - p) * loss - cost`` (the
+        ``ml_proba``, ``ml_payoff``, ``ml_loss``, ``ml_cost`` lines) is above ``min_edge * loss``: the margin
+        is a fraction of the expected loss, so it means the same on daily and minute bars.
     max_risk : float, 6.0
         Largest ``ml_risk`` score (1-10) that lets a BUY enter.
-    bracket : {"fixed", "sigma"}
-        Stop and take-profit as fixed fractions, or as multiples of ``ml_sigma``.
+    bracket : {"trade", "fixed", "sigma"}
+        ``"trade"``: the model's trade (``ml_take``/``ml_stop`` from the entry price, live from the entry
+        bar, time exit after ``ml_horizon`` bars; see the module notes); ``"fixed"``/``"sigma"``: a
+        bracket from the signal close with fixed fractions or multiples of ``ml_sigma``.
     stop_loss, take_profit : float, 0.02 and 0.04
         Fixed stop and take-profit distances as fractions of the signal bar's close.
     stop_mult, tp_mult : float, 2.0 and 4.0
@@ -214,10 +249,11 @@ class MLStrategy(Strategy):
     >>> from tradeforge.engine import run_backtest
     >>> from tradeforge.feeds import load
     >>> df = load("sample:sp500", start="2010-01-01", end="2010-03-31")["SP500"]
-    >>> bar = np.arange(len(df))
-    >>> decision = np.select([bar % 20 == 5, bar % 20 == 15], [1.0, -1.0], 0.0)   # BUY, SELL, else HOLD
-    >>> lines = dict(ml_proba=np.full(len(df), 0.7), ml_decision=decision, ml_confidence=np.full(len(df), 0.7),
-    ...              ml_risk=np.full(len(df), 3.0))
+    >>> n = len(df)
+    >>> proba = np.where(np.arange(n) % 20 == 5, 0.7, 0.3)         # a positive expected value every 20 bars
+    >>> lines = dict(ml_proba=proba, ml_decision=np.zeros(n), ml_confidence=proba, ml_risk=np.full(n, 3.0),
+    ...              ml_payoff=np.full(n, 0.02), ml_loss=np.full(n, 0.02), ml_cost=np.full(n, 0.002),
+    ...              ml_take=np.full(n, 0.03), ml_stop=np.full(n, 0.03), ml_horizon=np.full(n, 5.0))
     >>> r = run_backtest({"SP500": df}, "tradeforge.strategies.ml:MLStrategy", extra_lines={"SP500": lines})
     >>> r.orders["side"].tolist()[:2]
     ['buy', 'sell']
@@ -242,12 +278,19 @@ class MLStrategy(Strategy):
         # keyed by id(): backtrader overloads == on lines, so list.index / dict lookups by value misbehave
         self._lines = {id(data): self._prediction_lines(data) for data in self.datas}
         self._window = getattr(self.predictor, "window", None)  # None: every bar since the start
+        if self.p.bracket == "trade":
+            # the trade's entry and barriers are placed at the open of the entry bar (from its price), so that
+            # they are live on that bar: backtrader's cheat-on-open calls next_open before the broker runs it
+            self.env.p.cheat_on_open = True
+            if hasattr(self.broker, "set_coo"):
+                self.broker.set_coo(True)
 
     def _prediction_lines(self, data: bt.feed.DataBase) -> dict[str, Any]:
         """The data's prediction lines by name; ConfigError when needed ones are missing and no predictor."""
         aliases = set(data.lines.getlinealiases())
         if self.predictor is None:
-            needed = (*_NEEDED, "ml_sigma") if self.p.bracket == "sigma" else _NEEDED
+            extra = {"sigma": ("ml_sigma",), "trade": _TRADE}.get(self.p.bracket, ())
+            needed = (*_NEEDED, *extra)
             missing = [name for name in needed if name not in aliases]
             if missing:
                 raise ConfigError(
@@ -290,6 +333,13 @@ class MLStrategy(Strategy):
             return
         held = sum(1 for i, d in enumerate(self.datas) if self.getposition(d).size or self._books[i].pending())
         cash = self.broker.getcash()
+        if self.p.bracket == "trade":
+            for i, data in enumerate(self.datas):
+                book = self._books[i]
+                if len(data) and len(data) != book.seen:
+                    book.seen = len(data)
+                    held += self._step_trade(book, data, self.prediction(data), held)
+            return
         for i, data in enumerate(self.datas):
             book = self._books[i]
             if len(data) == 0 or len(data) == book.seen:
@@ -317,6 +367,110 @@ class MLStrategy(Strategy):
         if not wants or not self.rules.allow_entry(held):
             return 0.0
         return self._enter(book, data, pred, cash)
+
+    # -------------------------------------------------------------------------------- bracket="trade"
+    def _expected_value(self, pred: Mapping[str, float]) -> float:
+        """``p * payoff - (1 - p) * loss - cost`` of the model's trade (NaN when a line is missing)."""
+        p = pred.get("ml_proba", _NAN)
+        payoff, loss = pred.get("ml_payoff", _NAN), pred.get("ml_loss", _NAN)
+        return p * payoff - (1.0 - p) * loss - pred.get("ml_cost", _NAN)
+
+    def _step_trade(self, book: _Book, data: bt.feed.DataBase, pred: Mapping[str, float], held: int) -> int:
+        """At a close: exit on SELL, else decide an entry for the next open; returns 1 if one was decided."""
+        position = self.getposition(data).size
+        decision = pred.get("ml_decision", _NAN)
+        if position and (decision < 0 or position < 0):
+            self._exit(book, data)
+            return 0
+        if position:
+            # the time exit is at the next open: roll into the next leg instead when it is still worth it,
+            # counting no costs (none is paid to keep the position) - the rule a trader holding it follows
+            due = len(data) + 1 - book.entry_len >= book.horizon
+            if due and book.intent is None and self._wants_trade(pred, decision, rolling=True):
+                book.intent = dict(pred, roll=1.0)
+            return 0
+        if book.pending():
+            return 0
+        for order in book.alive():
+            self.cancel(order)
+        if not self._wants_trade(pred, decision, rolling=False) or not self.rules.allow_entry(held):
+            return 0
+        book.intent = dict(pred)
+        return 1
+
+    def _wants_trade(self, pred: Mapping[str, float], decision: float, rolling: bool) -> bool:
+        """The entry rule: expected value above the margin (plus the cost when rolling), filters, widths."""
+        take, stop, horizon = (pred.get(k, _NAN) for k in ("ml_take", "ml_stop", "ml_horizon"))
+        value = self._expected_value(pred) + (pred.get("ml_cost", _NAN) if rolling else 0.0)
+        return bool(value > self.p.min_edge * pred.get("ml_loss", _NAN) and not decision < 0
+                    and pred.get("ml_confidence", _NAN) >= self.p.min_confidence
+                    and pred.get("ml_risk", _NAN) <= self.p.max_risk
+                    and 0.0 < stop < 1.0 and take > 0.0 and horizon >= 1.0)
+
+    def prenext_open(self) -> None:
+        self.next_open()
+
+    def next_open(self) -> None:
+        """Cheat-on-open (``bracket="trade"``): time exits, then the entries decided at the last close."""
+        if self.p.bracket != "trade":
+            return
+        cash = self.broker.getcash()
+        for i, data in enumerate(self.datas):
+            book = self._books[i]
+            if len(data) == 0 or len(data) == book.seen_open:
+                continue
+            book.seen_open = len(data)
+            intent, book.intent = book.intent, None
+            position = self.getposition(data).size
+            if position:
+                if len(data) - book.entry_len >= book.horizon:
+                    if intent is not None and intent.get("roll") and not self.rules.tripped:
+                        self._roll(book, data, intent, position)
+                    else:
+                        self._exit(book, data)  # the time exit, at this open
+            elif intent is not None and not self.rules.tripped:
+                cash -= self._enter_trade(book, data, intent, cash)
+
+    def _barrier_orders(self, book: _Book, data: bt.feed.DataBase, pred: Mapping[str, float], size: float,
+                        price: float) -> tuple[float, float]:
+        """Stop and target of a leg entered at *price* (one cancels the other); returns their prices."""
+        from tradeforge.models.targets import TradeSpec
+
+        stop_price, target = TradeSpec.barrier_prices(price, pred["ml_take"], pred["ml_stop"])
+        low = self.sell(data=data, size=size, exectype=bt.Order.Stop, price=stop_price)
+        high = self.sell(data=data, size=size, exectype=bt.Order.Limit, price=target, oco=low)
+        book.children, book.exit = [low, high], None
+        book.entry_len, book.horizon = len(data), int(pred["ml_horizon"])
+        return stop_price, target
+
+    def _roll(self, book: _Book, data: bt.feed.DataBase, pred: Mapping[str, float], size: float) -> None:
+        """Keep the position as the next leg: new stop and target from this open, a new time exit."""
+        for order in book.alive():
+            self.cancel(order)
+        self._barrier_orders(book, data, pred, size, float(data.open[0]))
+
+    def _enter_trade(self, book: _Book, data: bt.feed.DataBase, pred: Mapping[str, float],
+                     cash: float) -> float:
+        """Market entry at this open, stop and target from it (the model's trade); returns the cash used."""
+        price = float(data.open[0])
+        stop, p = pred["ml_stop"], pred["ml_proba"]
+        payoff, loss, cost = pred["ml_payoff"], pred["ml_loss"], pred["ml_cost"]
+        usable = all(math.isfinite(v) for v in (price, payoff, loss, cost)) and payoff > cost >= 0.0
+        if not (usable and price > 0.0 and loss > 0.0 and 0.0 <= p <= 1.0):
+            return 0.0
+        ratio = trade_payoff_ratio(payoff, loss, cost)  # the same p and payoff as the entry rule
+        fee = self.broker.getcommissioninfo(data).getcommission(1.0, price) + price * self.broker.p.slip_perc
+        size = position_size(self.broker.getvalue(), price, price * stop, self.p.risk_per_trade,
+                             self.p.max_position_pct, p, ratio, self.p.kelly_fraction,
+                             cash=cash * price / (price + 2.0 * fee), fractional=self.p.fractional)
+        if size <= 0.0:
+            return 0.0
+        book.entry = self.buy(data=data, size=size, exectype=bt.Order.Market)
+        stop_price, target = self._barrier_orders(book, data, pred, size, price)
+        self.entry_log.append(dict(date=self.datetime.datetime(0), symbol=data._name, size=size, price=price,
+                                   stop=stop_price, take_profit=target, equity=self.broker.getvalue(),
+                                   cash=cash))
+        return size * (price + 2.0 * fee)
 
     def _barriers(self, pred: Mapping[str, float]) -> tuple[float, float] | None:
         """Stop and take-profit distances as fractions of the reference price (None if unusable)."""
@@ -359,7 +513,7 @@ class MLStrategy(Strategy):
     def _flatten(self, i: int, data: bt.feed.DataBase) -> None:
         """Kill switch: cancel every order of the symbol and close its position."""
         book = self._books[i]
-        book.seen = len(data)
+        book.seen, book.intent = len(data), None
         if self.getposition(data).size:
             self._exit(book, data)
         else:

@@ -26,7 +26,7 @@ import backtrader as bt
 
 from tradeforge.errors import ConfigError, DataError
 
-__all__ = ["kelly_fraction_of", "position_size", "MLRiskSizer"]
+__all__ = ["kelly_fraction_of", "position_size", "trade_payoff_ratio", "MLRiskSizer"]
 
 
 def _number(name: str, value: float, *, low: float, high: float, low_open: bool = True, error=ConfigError) -> float:
@@ -54,6 +54,26 @@ def kelly_fraction_of(proba: float, payoff: float) -> float:
     p = _number("proba", proba, low=0.0, high=1.0, low_open=False, error=DataError)
     b = _number("payoff", payoff, low=0.0, high=math.inf, error=DataError)
     return p - (1.0 - p) / b
+
+
+def trade_payoff_ratio(payoff: float, loss: float, cost: float) -> float:
+    """Payoff ratio ``b`` of the model's trade net of costs: ``(payoff - cost) / (loss + cost)``.
+
+    *payoff* and *loss* are the trade's mean win and mean loss before costs (positive fractions of the
+    entry price), *cost* its round trip. With this ``b``, :func:`kelly_fraction_of` is positive exactly when
+    the expected value ``p * payoff - (1 - p) * loss - cost`` is; 0 when the win does not cover the cost.
+
+    Examples
+    --------
+    >>> round(trade_payoff_ratio(0.03, 0.02, 0.002), 6)
+    1.272727
+    >>> p, b = 0.45, trade_payoff_ratio(0.03, 0.02, 0.002)
+    >>> (kelly_fraction_of(p, b) > 0) == (p * 0.03 - (1 - p) * 0.02 - 0.002 > 0)
+    True
+    """
+    for name, value in (("payoff", payoff), ("loss", loss), ("cost", cost)):
+        _number(name, value, low=0.0, high=math.inf, low_open=name != "cost", error=DataError)
+    return max(payoff - cost, 0.0) / (loss + cost)
 
 
 def position_size(equity: float, price: float, stop_distance: float, risk_per_trade: float = 0.01,

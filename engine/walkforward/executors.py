@@ -158,7 +158,9 @@ def _fit_predict(task: FoldTask, local: pd.DatetimeIndex) -> tuple[dict, dict, d
 
     fold, frames = task.fold, task.frames
     clock = time.perf_counter()
-    pipe = MLPipeline(**(task.model_params or {}), random_state=task.seed)
+    # the label is the traded trade: its commission is the backtest's unless the user set one
+    pipe = MLPipeline(**{"commission": task.config.commission, **(task.model_params or {})},
+                      random_state=task.seed)
     pipe.fit(slice_frames(frames, local[0], fold.train_end), fold.train_start, fold.train_end)
     fit_seconds = time.perf_counter() - clock
     test_lo = fold.test_lo - fold.warm_lo

@@ -12,7 +12,9 @@ from tradeforge.feeds import make_feed
 from tradeforge.strategies.ml import MLStrategy
 
 N = 12
-BASE = dict(min_confidence=0.65, max_risk=6.0, risk_per_trade=0.01, max_position_pct=0.2)
+# the signal-close bracket ("fixed"), the rule these crafted paths were written for (bracket="trade" is the
+# default since the label became the traded trade: tests/models/test_trade_targets.py)
+BASE = dict(bracket="fixed", min_confidence=0.65, max_risk=6.0, risk_per_trade=0.01, max_position_pct=0.2)
 
 
 def _frame(close, open_=None, high=None, low=None, start="2024-01-01") -> pd.DataFrame:

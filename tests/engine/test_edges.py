@@ -1,0 +1,70 @@
+"""Edges found, noise refused: the default ML walk-forward against the one-line rule of a planted edge.
+
+The rule (``feeds.synthetic.planted_rule``) knows the edge; the walk-forward must find it out of sample:
+at least half the rule's Sharpe ratio on the same out-of-sample bars, with enough trades to mean something,
+and on a pure random walk no Sharpe ratio distinguishable from zero. Standard errors of an annualised Sharpe
+ratio over ``n`` bars count overlapping labels: ``n_eff = n / horizon``, ``se = sqrt(periods / n_eff)``.
+Seeds here were never used to choose any default (bench/edges.py reports other seeds on bigger data).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tradeforge.engine.walkforward import run_walkforward
+from tradeforge.feeds.synthetic import planted_rule, synthetic_universe
+from tradeforge.models.pipeline import MLPipeline
+
+SETTINGS = dict(train_bars=1000, test_bars=250, workers=2, seed=0)   # the walk-forward defaults, 2 folds
+FAST = {"fast": "true"}                                            # small models, as the CI budget needs
+PERIODS = 252.0
+HORIZON = MLPipeline().label_horizon                                # the default label horizon
+
+
+def _rule_sharpe(frames, kind, lookback, start, commission):
+    """Equal-weight daily returns of the rule held from the next open, net of the same commission."""
+    rets = []
+    for df in frames.values():
+        pos = planted_rule(df, kind, lookback)
+        o = df["open"].to_numpy()
+        r = np.r_[o[2:] / o[1:-1] - 1.0, np.nan, np.nan]
+        ret = pos * r - commission * np.abs(np.diff(np.r_[0.0, pos]))
+        rets.append(ret[df.index >= start][:-2])
+    daily = np.nanmean(np.column_stack(rets), axis=1)
+    return float(daily.mean() / daily.std(ddof=1) * np.sqrt(PERIODS)), len(daily)
+
+
+def _se(n_bars: int) -> float:
+    return float(np.sqrt(PERIODS / (n_bars / HORIZON)))
+
+
+@pytest.fixture(scope="module")
+def momentum():
+    frames = synthetic_universe(symbols=2, bars=1500, seed=7, edge=0.2, edge_kind="momentum", edge_lookback=5)
+    return frames, run_walkforward(frames, "ml", FAST, **SETTINGS)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the default ML walk-forward reaches about 0.3-0.5 of the rule's Sharpe ratio on this planted momentum "
+    "(1.31 vs 2.87 here): the stacked ensemble ranks the bars less well than the rule's own signal (fold "
+    "AUCs 0.40-0.59 vs the rule's ~0.6 on ~1,000 training rows of ~90 features); the bound stays as the "
+    "target, strict so that reaching it fails this marker"))
+def test_planted_momentum_reaches_half_the_rule_sharpe(momentum):
+    frames, res = momentum
+    start = res.equity.index[0]
+    rule, n = _rule_sharpe(frames, "momentum", 5, start, SETTINGS.get("commission", 0.001))
+    assert rule > 4 * _se(n)                       # the edge is there to find (the rule is significant)
+    sharpe = res.metrics["sharpe"]
+    assert sharpe >= 0.5 * rule, (sharpe, rule)
+    assert res.metrics["n_trades"] >= 100          # a Sharpe ratio from enough trades to mean something
+
+
+def test_pure_noise_stays_flat():
+    frames = synthetic_universe(symbols=2, bars=1500, seed=8, edge=0.0)
+    res = run_walkforward(frames, "ml", FAST, **SETTINGS)
+    n = len(res.equity)
+    sharpe = res.metrics["sharpe"] or 0.0         # None: no trade at all, which is flat
+    # flat: within two standard errors of zero (a leak would show up as a large positive Sharpe ratio)
+    assert abs(sharpe) < 2 * _se(n), (sharpe, _se(n))
+    assert res.metrics["total_return"] > -0.05     # and it does not bleed costs on noise
