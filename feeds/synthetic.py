@@ -64,7 +64,9 @@ _GARCH = (0.08, 0.90, 6.0)  # alpha, beta, Student-t degrees of freedom
 def _timestamps(start: pd.Timestamp, bars: int, bar: pd.Timedelta) -> pd.DatetimeIndex:
     """*bars* timestamps from *start*: business days, or intraday bars inside the session."""
     if bar >= pd.Timedelta(days=1):
-        return pd.bdate_range(start.normalize(), periods=bars, freq=pd.offsets.BDay(bar.days), name="datetime")
+        return pd.bdate_range(
+            start.normalize(), periods=bars, freq=pd.offsets.BDay(bar.days), name="datetime"
+        )
     per_day = int(_SESSION // bar)
     if per_day < 1:
         raise ConfigError(f"freq: a {bar} bar does not fit in the 6h30 session; use 1d for daily bars")
@@ -79,7 +81,9 @@ def _garch(bars: int, variance: float, seed: np.random.SeedSequence) -> tuple[np
     from arch.univariate import GARCH, StudentsT, ZeroMean
 
     alpha, beta, nu = _GARCH
-    model = ZeroMean(None, volatility=GARCH(1, 0, 1), distribution=StudentsT(seed=np.random.default_rng(seed)))
+    model = ZeroMean(
+        None, volatility=GARCH(1, 0, 1), distribution=StudentsT(seed=np.random.default_rng(seed))
+    )
     sim = model.simulate([variance * (1 - alpha - beta), alpha, beta, nu], bars, burn=500)
     return sim["data"].to_numpy(), sim["volatility"].to_numpy()
 
@@ -277,7 +281,9 @@ def parse_synth_spec(text: str) -> dict[str, object]:
         key, sep, value = part.partition("=")
         key = key.strip().lower()
         if not sep:
-            raise ConfigError(f"synth spec: expected key=value, got {part!r} (e.g. synth:symbols=5,bars=2000)")
+            raise ConfigError(
+                f"synth spec: expected key=value, got {part!r} (e.g. synth:symbols=5,bars=2000)"
+            )
         if key not in SYNTH_DEFAULTS:
             raise unknown_name_error("synth key", key, SYNTH_DEFAULTS)
         kwargs[key] = _coerce(key, value.strip())

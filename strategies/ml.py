@@ -25,7 +25,8 @@ it looks at; ``None`` or no such attribute: every bar since the feed's first, as
 ``predict_latest(window: DataFrame) -> Mapping[str, float]`` (keys as the line names). It is called on
 every bar, once at least ``warmup`` bars exist, with the trailing OHLCV window built from the feed's
 lines seen so far (index ``datetime``, columns ``open high low close volume``, the last ``window`` bars,
-``attrs["symbol"]`` set): never a later bar. Its values are used exactly as the lines would be. Without lines and without a predictor the strategy raises :class:`~tradeforge.errors.ConfigError`
+``attrs["symbol"]`` set): never a later bar. Its values are used exactly as the lines would be.
+Without lines and without a predictor the strategy raises :class:`~tradeforge.errors.ConfigError`
 when the run starts (``precompute`` does not see the lines the runner adds, so it cannot check).
 
 Trading rules
@@ -44,8 +45,9 @@ Trading rules
   bars after the entry - unless the prediction at the close before says the trade is still worth taking
   without the cost of a new entry (expected value plus ``ml_cost`` above the margin): then the position
   *rolls* into the next leg, with a new stop and target from that open and a new time exit (each leg is
-  the trade of one label; rolling only saves the round trip). A bar touching both counts as the stop (it is checked first). The same
-  probability and payoff feed Kelly sizing: ``b = (payoff - cost) / (loss + cost)``.
+  the trade of one label; rolling only saves the round trip). A bar touching both counts as the stop
+  (it is checked first). The same probability and payoff feed Kelly sizing:
+  ``b = (payoff - cost) / (loss + cost)``.
 * **Entry** (``bracket="fixed"`` / ``"sigma"``) on BUY (``ml_decision > 0``) when
   ``ml_confidence >= min_confidence`` and
   ``ml_risk <= max_risk``, with no position and no pending order on that symbol, and when
@@ -144,7 +146,9 @@ class _Book:
         return [o for o in (self.entry, *self.children) if o is not None and o.alive()]
 
 
-def _check_range(params: Mapping[str, Any], name: str, low: float, high: float, *, closed_low: bool = False) -> None:
+def _check_range(
+    params: Mapping[str, Any], name: str, low: float, high: float, *, closed_low: bool = False
+) -> None:
     value = params[name]
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ConfigError(f"MLStrategy parameter '{name}': expected a number, got {value!r}")
@@ -157,7 +161,9 @@ def _check_range(params: Mapping[str, Any], name: str, low: float, high: float, 
 def _check_params(params: Mapping[str, Any]) -> None:
     """Raise ConfigError naming the first bad parameter."""
     if params["bracket"] not in _BRACKETS:
-        raise unknown_name_error("bracket mode (MLStrategy parameter 'bracket')", str(params["bracket"]), _BRACKETS)
+        raise unknown_name_error(
+            "bracket mode (MLStrategy parameter 'bracket')", str(params["bracket"]), _BRACKETS
+        )
     _check_range(params, "min_confidence", 0.0, 1.0, closed_low=True)
     _check_range(params, "min_edge", -10.0, 10.0)
     _check_range(params, "max_risk", -math.inf, math.inf)
@@ -171,7 +177,8 @@ def _check_params(params: Mapping[str, Any]) -> None:
 
 
 def _resolve_predictor(spec: Any) -> Any:
-    """``None``, a predictor object, or ``"package.module:Name"`` (a class is instantiated without arguments)."""
+    """``None``, a predictor object, or ``"package.module:Name"`` (a class is instantiated without
+    arguments)."""
     if spec is None or (isinstance(spec, str) and spec.strip().lower() in ("", "none")):
         return None
     obj = spec
@@ -186,9 +193,15 @@ def _resolve_predictor(spec: Any) -> Any:
                               "module path and the name") from exc
         obj = obj() if isinstance(obj, type) else obj
     warmup = getattr(obj, "warmup", None)
-    if not callable(getattr(obj, "predict_latest", None)) or isinstance(warmup, bool) or not isinstance(warmup, int):
-        raise ConfigError(f"MLStrategy parameter 'predictor': {obj!r} needs an integer 'warmup' attribute and a "
-                          "'predict_latest(window)' method (see tradeforge.strategies.ml.Predictor)")
+    if (
+        not callable(getattr(obj, "predict_latest", None))
+        or isinstance(warmup, bool)
+        or not isinstance(warmup, int)
+    ):
+        raise ConfigError(
+            f"MLStrategy parameter 'predictor': {obj!r} needs an integer 'warmup' attribute and a "
+            "'predict_latest(window)' method (see tradeforge.strategies.ml.Predictor)"
+        )
     if warmup < 1:
         raise ConfigError(f"MLStrategy parameter 'predictor': warmup={warmup} must be >= 1 bar")
     window = getattr(obj, "window", None)
@@ -294,9 +307,10 @@ class MLStrategy(Strategy):
             missing = [name for name in needed if name not in aliases]
             if missing:
                 raise ConfigError(
-                    f"strategy 'ml': data '{data._name}' has no prediction lines {missing}. MLStrategy cannot "
-                    "predict by itself: run it with `tradeforge walkforward` (which fits the models on earlier "
-                    "data and passes the predictions as lines), pass them with run_backtest(..., extra_lines="
+                    f"strategy 'ml': data '{data._name}' has no prediction lines {missing}. "
+                    "MLStrategy cannot predict by itself: run it with `tradeforge walkforward` "
+                    "(which fits the models on earlier data and passes the predictions as lines), "
+                    "pass them with run_backtest(..., extra_lines="
                     "{symbol: {'ml_decision': ..., ...}}), or set the 'predictor' parameter")
         names = [name for name in (*LINE_NAMES, *sorted(aliases)) if name in aliases]
         names = list(dict.fromkeys(n for n in names if n in LINE_NAMES or n.startswith("pred_")))
@@ -331,7 +345,9 @@ class MLStrategy(Strategy):
             for i, data in enumerate(self.datas):
                 self._flatten(i, data)
             return
-        held = sum(1 for i, d in enumerate(self.datas) if self.getposition(d).size or self._books[i].pending())
+        held = sum(
+            1 for i, d in enumerate(self.datas) if self.getposition(d).size or self._books[i].pending()
+        )
         cash = self.broker.getcash()
         if self.p.bracket == "trade":
             for i, data in enumerate(self.datas):
@@ -491,13 +507,15 @@ class MLStrategy(Strategy):
         down, up = barriers
         equity = self.broker.getvalue()
         fee = self.broker.getcommissioninfo(data).getcommission(1.0, price)  # per share: keep cash for it
-        size = position_size(equity, price, price * down, self.p.risk_per_trade, self.p.max_position_pct, proba,
-                             up / down, self.p.kelly_fraction, cash=cash * price / (price + fee),
+        size = position_size(equity, price, price * down, self.p.risk_per_trade, self.p.max_position_pct,
+                             proba, up / down, self.p.kelly_fraction, cash=cash * price / (price + fee),
                              fractional=self.p.fractional)
         if size <= 0.0:
             return 0.0
         stop, limit = price * (1.0 - down), price * (1.0 + up)
-        orders = self.buy_bracket(data=data, size=size, exectype=bt.Order.Market, stopprice=stop, limitprice=limit)
+        orders = self.buy_bracket(
+            data=data, size=size, exectype=bt.Order.Market, stopprice=stop, limitprice=limit
+        )
         book.entry, book.children, book.exit = orders[0], list(orders[1:]), None
         self.entry_log.append(dict(date=self.datetime.datetime(0), symbol=data._name, size=size, price=price,
                                    stop=stop, take_profit=limit, equity=equity, cash=cash))

@@ -29,7 +29,9 @@ from tradeforge.errors import ConfigError, DataError
 __all__ = ["kelly_fraction_of", "position_size", "trade_payoff_ratio", "MLRiskSizer"]
 
 
-def _number(name: str, value: float, *, low: float, high: float, low_open: bool = True, error=ConfigError) -> float:
+def _number(
+    name: str, value: float, *, low: float, high: float, low_open: bool = True, error=ConfigError
+) -> float:
     bad_type = isinstance(value, bool) or not isinstance(value, int | float)
     if bad_type or not math.isfinite(value):
         raise error(f"{name}: expected a finite number, got {value!r}")

@@ -46,7 +46,9 @@ def test_calendar_daily_and_intraday(daily):
     assert (daily["SYN00"].index.dayofweek < 5).all()
     assert daily["SYN00"].index[0] == pd.Timestamp("2020-01-01")
     hourly = synthetic_universe(symbols=1, bars=30, freq="1h", start="2024-01-05")["SYN00"]  # a Friday
-    assert sorted(set(hourly.index.strftime("%H:%M"))) == ["09:30", "10:30", "11:30", "12:30", "13:30", "14:30"]
+    assert sorted(set(hourly.index.strftime("%H:%M"))) == [
+        "09:30", "10:30", "11:30", "12:30", "13:30", "14:30"
+    ]
     assert (hourly.index.dayofweek < 5).all() and hourly.index[6] == pd.Timestamp("2024-01-08 09:30")
     minutes = synthetic_universe(symbols=1, bars=800, freq="1m")["SYN00"]
     assert minutes.index.indexer_between_time("09:30", "15:59").size == 800
@@ -59,8 +61,11 @@ def test_statistics_correlation_garch_volume(daily):
     assert 0.4 < corr.mean() < 0.6
     clustering = np.mean([r[c].abs().autocorr(1) for c in r])
     assert clustering > 0.05  # GARCH volatility clustering
-    vol_link = np.mean([pd.Series(daily[c]["volume"].iloc[1:].to_numpy()).corr(r[c].abs().reset_index(drop=True),
-                                                                              method="spearman") for c in r])
+    vol_link = np.mean([
+        pd.Series(daily[c]["volume"].iloc[1:].to_numpy()).corr(r[c].abs().reset_index(drop=True),
+                                                               method="spearman")
+        for c in r
+    ])
     assert vol_link > 0.2
     assert abs(np.mean([_momentum_score(daily[c]["close"]) for c in daily])) < 0.05  # edge=0: no momentum
 

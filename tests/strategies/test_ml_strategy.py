@@ -18,7 +18,8 @@ BASE = dict(bracket="fixed", min_confidence=0.65, max_risk=6.0, risk_per_trade=0
 
 
 def _frame(close, open_=None, high=None, low=None, start="2024-01-01") -> pd.DataFrame:
-    """Daily bars; by default open = previous close and high/low = max/min(open, close) (no barrier touched)."""
+    """Daily bars; by default open = previous close and high/low = max/min(open, close) (no barrier
+    touched)."""
     close = np.asarray(close, dtype=np.float64)
     open_ = np.r_[close[0], close[:-1]] if open_ is None else np.asarray(open_, dtype=np.float64)
     high = np.maximum(open_, close) if high is None else np.asarray(high, dtype=np.float64)
@@ -58,7 +59,9 @@ class _Recorded(MLStrategy):
         self.held.append(tuple(self.getposition(d).size for d in self.datas))
 
 
-def _run(feeds: dict[str, tuple[pd.DataFrame, dict]], cash=100_000.0, cls=_Recorded, commission=0.0, **params):
+def _run(
+    feeds: dict[str, tuple[pd.DataFrame, dict]], cash=100_000.0, cls=_Recorded, commission=0.0, **params
+):
     cerebro = bt.Cerebro(stdstats=False)
     configure_broker(cerebro.broker, cash=cash, commission=commission)
     for symbol, (df, lines) in feeds.items():
@@ -77,7 +80,8 @@ def _completed(strat, symbol=None):
 def _bracket_path(bar4_open, bar4_high, bar4_low):
     close = np.full(N, 100.0)
     open_, high, low = close.copy(), close.copy(), close.copy()
-    open_[3], high[3], low[3] = 100.5, 101.0, 97.0   # entry bar: crosses the stop, but children are not live yet
+    # entry bar: crosses the stop, but children are not live yet
+    open_[3], high[3], low[3] = 100.5, 101.0, 97.0
     open_[4], high[4], low[4] = bar4_open, bar4_high, bar4_low
     return _frame(close, open_, high, low)
 
@@ -181,7 +185,8 @@ def test_daily_loss_limit_blocks_entries_that_day_only():
     # A is held and drops 5 % on bar 4; B signals BUY on bars 4 and 5
     a = _frame(np.r_[[100.0] * 4, [95.0] * 8])
     b = _frame(np.full(N, 50.0))
-    params = dict(daily_loss_limit=0.01, max_position_pct=0.5, stop_loss=0.2, take_profit=0.4, risk_per_trade=0.5)
+    params = dict(daily_loss_limit=0.01, max_position_pct=0.5, stop_loss=0.2, take_profit=0.4,
+                  risk_per_trade=0.5)
     strat = _run({"A": (a, _lines(N, buy=[1])), "B": (b, _lines(N, buy=[4, 5]))}, **params)
     buys = [(o["symbol"], o["date"]) for o in _completed(strat) if o["side"] == "buy"]
     assert buys == [("A", "2024-01-03"), ("B", "2024-01-07")]   # B's signal on bar 4 blocked, bar 5 taken
@@ -193,8 +198,9 @@ def test_sizing_caps_hold_on_a_random_path():
     n = 150
     close = 100 * np.exp(np.cumsum(rng.normal(0.0, 0.02, n)))
     decision = rng.choice([1.0, 0.0, -1.0], size=n, p=[0.3, 0.5, 0.2])
-    lines = dict(ml_decision=decision, ml_proba=rng.choice([0.3, 0.34, 0.6, 0.9], size=n), ml_confidence=np.full(n, 0.9),
-                 ml_risk=np.full(n, 2.0), ml_sigma=rng.uniform(0.004, 0.06, n))
+    lines = dict(ml_decision=decision, ml_proba=rng.choice([0.3, 0.34, 0.6, 0.9], size=n),
+                 ml_confidence=np.full(n, 0.9), ml_risk=np.full(n, 2.0),
+                 ml_sigma=rng.uniform(0.004, 0.06, n))
     params = dict(bracket="sigma", risk_per_trade=0.01, max_position_pct=0.25, kelly_fraction=0.5,
                   daily_loss_limit=1.0, max_drawdown=1.0)
     strat = _run({"A": (_frame(close), lines)}, cash=50_000.0, **params)
@@ -228,7 +234,8 @@ def test_max_open_positions_across_datas():
 def test_datas_starting_later_and_cash_cap_with_commission():
     a = _frame(np.full(N, 100.0))
     b = _frame(np.full(N - 4, 40.0), start="2024-01-05")          # B's first bar is A's bar 4
-    params = dict(max_position_pct=1.0, risk_per_trade=1.0, kelly_fraction=0.0, stop_loss=0.5, take_profit=1.0)
+    params = dict(max_position_pct=1.0, risk_per_trade=1.0, kelly_fraction=0.0, stop_loss=0.5,
+                  take_profit=1.0)
     cerebro_cash = 10_000.0
     strat = _run({"A": (a, _lines(N, buy=[1])), "B": (b, _lines(N - 4, buy=[1]))}, cash=cerebro_cash,
                  commission=0.001, **params)

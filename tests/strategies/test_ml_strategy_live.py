@@ -171,7 +171,8 @@ def test_missing_lines_without_predictor_raise_config_error(frames):
     lines = {name: np.zeros(n) for name in ("ml_proba", "ml_decision", "ml_confidence", "ml_risk")}
     with pytest.raises(ConfigError, match="ml_sigma"):          # bracket="sigma" needs the sigma forecast
         run_backtest(df, MLStrategy, {"bracket": "sigma"}, extra_lines={"SP500": lines})
-    with pytest.raises(ConfigError, match="ml_take"):           # bracket="trade" (default) needs the trade's lines
+    # bracket="trade" (default) needs the trade's lines
+    with pytest.raises(ConfigError, match="ml_take"):
         run_backtest(df, MLStrategy, extra_lines={"SP500": lines})
     assert run_backtest(df, MLStrategy, {"bracket": "fixed"}, extra_lines={"SP500": lines}).orders.empty
 

@@ -70,13 +70,18 @@ def test_bad_inputs_name_the_argument(kwargs, error, needle):
 @settings(max_examples=200, deadline=None)
 @given(
     equity=st.floats(1e3, 1e8), price=st.floats(0.5, 5e3), stop_frac=st.floats(1e-3, 0.5),
-    risk=st.floats(1e-4, 0.2), cap=st.floats(0.01, 1.0), proba=st.floats(0.0, 1.0), payoff=st.floats(0.2, 5.0),
+    risk=st.floats(1e-4, 0.2), cap=st.floats(0.01, 1.0), proba=st.floats(0.0, 1.0),
+    payoff=st.floats(0.2, 5.0),
     kelly=st.floats(0.0, 1.0), cash_frac=st.floats(0.0, 1.5), fractional=st.booleans(),
 )
-def test_size_never_breaks_a_cap(equity, price, stop_frac, risk, cap, proba, payoff, kelly, cash_frac, fractional):
+def test_size_never_breaks_a_cap(
+    equity, price, stop_frac, risk, cap, proba, payoff, kelly, cash_frac, fractional
+):
     stop = stop_frac * price
     cash = cash_frac * equity
-    size = position_size(equity, price, stop, risk, cap, proba, payoff, kelly, cash=cash, fractional=fractional)
+    size = position_size(
+        equity, price, stop, risk, cap, proba, payoff, kelly, cash=cash, fractional=fractional
+    )
     tol = 1e-9 * equity + 1e-6
     assert size >= 0
     assert fractional or size == math.floor(size)
@@ -109,14 +114,17 @@ class _BuyOnce(bt.Strategy):
 def test_ml_risk_sizer_wraps_position_size():
     index = pd.date_range("2024-01-01", periods=5, freq="D", name="datetime")
     close = np.array([100.0, 100.0, 80.0, 81.0, 82.0])
-    df = pd.DataFrame({"open": close, "high": close, "low": close, "close": close, "volume": 1e6}, index=index)
+    df = pd.DataFrame(
+        {"open": close, "high": close, "low": close, "close": close, "volume": 1e6}, index=index
+    )
     cerebro = bt.Cerebro(stdstats=False)
     configure_broker(cerebro.broker, cash=50_000.0, commission=0.0)
     cerebro.adddata(make_feed(df, {"ml_proba": np.full(5, 0.4)}, name="X"))
     cerebro.addstrategy(_BuyOnce)
     cerebro.addsizer(MLRiskSizer, risk_per_trade=0.01, max_position_pct=1.0, stop_loss=0.05, take_profit=0.10)
     strat = cerebro.run()[0]
-    # signal close 80: risk 500 / (0.05 * 80) = 125 shares; Kelly 0.5 * (0.4 - 0.6 / 2) = 5 % -> 2,500 / 4 = 625
+    # signal close 80: risk 500 / (0.05 * 80) = 125 shares;
+    # Kelly 0.5 * (0.4 - 0.6 / 2) = 5 % -> 2,500 / 4 = 625
     assert strat.sizes == [125.0]
     assert strat.sizes[0] == position_size(50_000.0, 80.0, 4.0, 0.01, 1.0, 0.4, 2.0, 0.5, cash=50_000.0)
 
