@@ -40,7 +40,7 @@ from tradeforge.timeframes import (
 from .config import check_int, model_params
 from .data import load_frames
 
-__all__ = ["DEFAULT_REGISTRY", "MODEL_NAME", "TrainResult", "train_models", "list_versions"]
+__all__ = ["DEFAULT_REGISTRY", "MODEL_NAME", "TrainResult", "train_models", "list_versions", "auc_warning"]
 
 DEFAULT_REGISTRY = "runs/registry"
 MODEL_NAME = "pipeline"
@@ -218,6 +218,34 @@ def train_models(
                        feature_names=pipe.columns_, params=hyper, metrics=metrics)
     return TrainResult(version=version, path=reg.root / version, metrics=metrics, report=report,
                        timings=timings, data_range=data_range, train_range=train_range, pipeline=pipe)
+
+
+def auc_warning(metrics: Mapping[str, Any]) -> str | None:
+    """A one-line warning when the traded model's out-of-fold AUC is below 0.5, else None.
+
+    The traded model is the calibrated stack (``metrics["auc"]``); the line also names the ensemble members
+    whose own out-of-fold AUC is below 0.5. A missing or non-finite AUC gives None.
+
+    Examples
+    --------
+    >>> auc_warning({"auc": 0.62, "models": {}}) is None
+    True
+    >>> auc_warning({"auc": 0.45, "n_scored": 80, "models": {"rf": {"auc": 0.4}}})[:44]
+    'out-of-fold AUC of the stacked model is 0.450'
+    """
+    auc = metrics.get("auc")
+    if not isinstance(auc, int | float) or not math.isfinite(auc) or auc >= 0.5:
+        return None
+    members = [f"{name} {row['auc']:.3f}" for name, row in (metrics.get("models") or {}).items()
+               if name not in ("stack", "stack_calibrated") and isinstance(row.get("auc"), int | float)
+               and math.isfinite(row["auc"]) and row["auc"] < 0.5]
+    scored = metrics.get("n_scored")
+    return (f"out-of-fold AUC of the stacked model is {auc:.3f}, below 0.5 (worse than chance"
+            + (f" on {scored} held-out rows" if scored is not None else "") + ")"
+            + (f"; members below 0.5: {', '.join(members)}" if members else "")
+            + "; its decisions are no better than a coin: check the data, the label parameters "
+              "(label_horizon, take_profit, stop_loss) and the features, or train on more history, before "
+              "trading this version")
 
 
 def list_versions(registry: str | Path = DEFAULT_REGISTRY) -> pd.DataFrame:

@@ -88,6 +88,7 @@ def test_cli_json_is_only_json_and_same_seed_gives_same_metrics(trained, tmp_pat
     assert set(timings) >= {"lstm", "ensemble", "total"}
     assert ModelRegistry(registry).versions() == [version]
     assert f"saved version {version} to {registry}" in out.stderr and "stack_calibrated" in out.stderr
+    assert payload["auc"] >= 0.5 and "warning" not in out.stderr           # no AUC warning above chance
 
     listed = CliRunner().invoke(main, ["models", "--registry", str(registry), "--json"])
     assert listed.exit_code == 0, listed.stderr
@@ -95,6 +96,21 @@ def test_cli_json_is_only_json_and_same_seed_gives_same_metrics(trained, tmp_pat
     assert row["version"] == version and row["auc"] == payload["auc"] and row["models"] == MODEL_NAME
     table = CliRunner().invoke(main, ["models", "--registry", str(registry)])
     assert version in table.stdout and "data_start" in table.stdout
+
+
+def test_cli_warns_in_one_line_when_the_oof_auc_is_below_chance(tmp_path):
+    # a pure random walk (synth's edge=0): with this seed the calibrated stack scores below 0.5 out of fold
+    spec = "synth:symbols=1,bars=600,freq=1d,seed=1"
+    args = ["train", "--data", spec, "--registry", str(tmp_path), "--json", *FAST_ARGS]
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 0, out.stderr
+    auc = json.loads(out.stdout)["auc"]
+    assert auc < 0.5
+    [line] = [x for x in out.stderr.splitlines() if "warning" in x]
+    assert line.startswith(f"tradeforge: warning: out-of-fold AUC of the stacked model is {auc:.3f}, "
+                           "below 0.5")
+    assert "members below 0.5:" in line and "before trading this version" in line
+    assert len(ModelRegistry(tmp_path).versions()) == 1                     # still saved
 
 
 @pytest.mark.parametrize(("args", "needles"), [
