@@ -290,18 +290,17 @@ class LiveTradingDay:
         return outcome
 
     def _journal_decision(self, outcome: RetrainOutcome) -> None:
+        """The decision as a ``model_decisions`` row of the day's journal (none yet: only champion.json)."""
         from tradeforge.brokers.journal import Journal
 
+        from .retrain import record_decision
+
         if self.journal_url is None:
+            _log.info("retrain decision not journaled: no journal opened yet (it is in champion.json)")
             return
         journal = Journal.open(self.journal_url, account=None, mode=None, create=False)
         try:
-            journal.record_signal(datetime.now(UTC) if self.clock is None else self.clock(), "(model)",
-                                  "retrain_promoted" if outcome.promoted else "retrain_rejected", None,
-                                  {"challenger": outcome.challenger, "champion": outcome.champion,
-                                   "challenger_scores": dict(outcome.challenger_scores),
-                                   "champion_scores": dict(outcome.champion_scores or {}),
-                                   "reason": outcome.reason})
+            record_decision(journal, outcome, datetime.now(UTC) if self.clock is None else self.clock())
         finally:
             journal.close()
 

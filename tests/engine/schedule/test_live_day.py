@@ -96,3 +96,23 @@ def test_unreachable_broker_is_its_own_alert():
     _wait_dead(day)
     day.trade_step(T0 + timedelta(minutes=1))
     assert [(k, s) for k, s, _ in notes.sent] == [("broker_unreachable", "critical")]
+
+
+def test_retrain_decision_goes_to_the_journals_model_decisions_table(tmp_path):
+    from tradeforge.brokers.journal import Journal
+    from tradeforge.engine.schedule.jobs import RetrainOutcome
+
+    url = f"sqlite:///{tmp_path / 'j.db'}"
+    Journal.open(url, account="PA1TEST0001", mode="paper").close()
+    outcome = RetrainOutcome(False, "v2", "v1", {"auc": 0.51, "brier": 0.26}, {"auc": 0.55, "brier": 0.24},
+                             "challenger AUC 0.5100 < champion 0.5500", holdout_start="2024-11-01 14:30:00")
+    day, notes = _day(None, retrainer=lambda: outcome, clock=lambda: T0)
+    assert day.retrain() is outcome                                  # no journal yet: nothing written
+    day.journal_url = url
+    assert day.retrain() is outcome and day.config.model is None     # rejected: the model is unchanged
+    with Journal.open(url, account=None, mode=None, create=False) as journal:
+        rows, signals = journal.model_decisions_frame(), journal.signals_frame()
+    assert signals.empty and len(rows) == 1
+    row = rows.iloc[0]
+    assert (row["at"], bool(row["promoted"]), row["challenger"], row["champion"]) == (T0, False, "v2", "v1")
+    assert row["champion_scores"] == {"auc": 0.55, "brier": 0.24} and row["reason"].startswith("challenger")
