@@ -55,6 +55,20 @@ def test_registry_holds_one_version_with_a_complete_manifest(trained):
     assert list(result.report.index) == members
 
 
+def test_manifest_holds_the_out_of_fold_confidence_profile(trained):
+    from tradeforge.models.drift import confidence_profile, psi
+
+    registry, result = trained
+    prof = ModelRegistry(registry).manifest(result.version)["metrics"]["confidence"]
+    ens = result.pipeline.ensemble_
+    oof = ens.confidence(ens.oof_proba_)
+    assert prof["n"] == len(oof) == result.metrics["n_scored"]          # the rows the OOF scores use
+    assert prof == json.loads(json.dumps(confidence_profile(oof)))
+    assert sum(prof["fractions"]) == pytest.approx(1.0) and prof["statistic"] == "psi"
+    assert 0.0 <= prof["quantiles"]["0.05"] <= prof["quantiles"]["0.95"] <= 1.0
+    assert psi(prof, oof) == pytest.approx(0.0, abs=1e-2)
+
+
 def test_training_window_starts_after_the_warmup_and_ends_at_the_last_bar(trained):
     _, result = trained
     df = load(SPEC)["SYN00"]
