@@ -239,7 +239,7 @@ def auc_warning(metrics: Mapping[str, Any]) -> str | None:
     --------
     >>> auc_warning({"auc": 0.62, "models": {}}) is None
     True
-    >>> auc_warning({"auc": 0.45, "n_scored": 80, "models": {"rf": {"auc": 0.4}}})[:44]
+    >>> auc_warning({"auc": 0.45, "n_scored": 80, "models": {"rf": {"auc": 0.4}}})[:45]
     'out-of-fold AUC of the stacked model is 0.450'
     """
     auc = metrics.get("auc")
