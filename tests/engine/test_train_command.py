@@ -192,3 +192,18 @@ def test_command_module_imports_nothing_heavy():
             "print([m for m in ('pandas', 'torch', 'sklearn', 'backtrader') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_auc_warning_examples_and_edges():
+    import doctest
+
+    from tradeforge.engine import train as train_module
+    from tradeforge.engine.train import auc_warning
+
+    finder = doctest.DocTestFinder()
+    [test] = [t for t in finder.find(train_module) if t.name.endswith("auc_warning")]
+    assert doctest.DocTestRunner().run(test).failed == 0
+    assert auc_warning({"auc": None}) is None and auc_warning({"auc": float("nan")}) is None
+    assert auc_warning({"auc": 0.5}) is None                                 # chance itself: no warning
+    line = auc_warning({"auc": 0.3, "models": {"stack": {"auc": 0.2}, "svm": {"auc": 0.6}}})
+    assert "\n" not in line and "members below 0.5" not in line and "held-out" not in line

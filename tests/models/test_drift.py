@@ -51,3 +51,12 @@ def test_errors_and_empty_inputs():
     assert np.isnan(psi(prof, []))
     with pytest.raises(ModelError, match="retrain"):
         psi({**prof, "fractions": prof["fractions"][:-1]}, [0.6])
+
+
+def test_doctests():
+    import doctest
+
+    from tradeforge.models import drift
+
+    result = doctest.testmod(drift)
+    assert result.failed == 0 and result.attempted >= 3
