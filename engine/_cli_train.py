@@ -90,9 +90,10 @@ def train(data: str, timeframes: str | None, registry: str, seed: int, params: t
           start: str | None, end: str | None, as_json: bool, lenient: bool) -> None:
     """Train the LSTMs and the stacked ensemble on all history and save them as a new registry version.
 
-    The JSON of --json holds the manifest's metrics plus "version", "registry" and "timings".
+    The JSON of --json holds the manifest's metrics plus "version", "registry" and "timings". A
+    stacked model whose out-of-fold AUC is below 0.5 is still saved, with a one-line warning on stderr.
     """
-    from tradeforge.engine.train import train_models
+    from tradeforge.engine.train import auc_warning, train_models
 
     result = train_models(command_data(data, lenient), timeframes=timeframes, registry=registry, seed=seed,
                           params=parse_params(params), start=start, end=end, progress=sys.stderr.isatty())
@@ -102,6 +103,9 @@ def train(data: str, timeframes: str | None, registry: str, seed: int, params: t
                    "timings": result.timings}
         click.echo(json.dumps(payload))
     click.echo(f"saved version {result.version} to {registry}", err=True)
+    warning = auc_warning(result.metrics)
+    if warning is not None:
+        click.echo(f"tradeforge: warning: {warning}", err=True)
 
 
 @click.command("models")

@@ -6,12 +6,15 @@ the timeframes and hyper-parameters *before* any model is fitted (mistakes cost 
 every bar from the end of the pipeline's warm-up to the last bar, and saves it in a
 :class:`~tradeforge.models.registry.ModelRegistry` under the model name ``"pipeline"``.
 
-The version's manifest records the data range (first and last bar given to the pipeline, warm-up included),
-a data hash (the :func:`~tradeforge.models.registry.data_fingerprint` of every symbol, combined in symbol
-order), the feature names (``pipeline.columns_``), the hyper-parameters (``get_params``) and the metrics:
-the out-of-fold scores of ``pipeline.report_`` plus one AUC/Brier/ECE/n entry per ensemble member under
-``"models"``. Timings are kept out of the manifest's metrics (so the same data and seed give the same
-metrics) and stay in the pipeline's own ``pipeline.json`` report and in :attr:`TrainResult.timings`.
+The version's manifest records the data range (first and last bar given to the pipeline, warm-up included), a
+data hash (the :func:`~tradeforge.models.registry.data_fingerprint` of every symbol, combined in symbol
+order), the feature names (``pipeline.columns_``), the hyper-parameters (``get_params``) and the metrics: the
+out-of-fold scores of ``pipeline.report_`` plus one AUC/Brier/ECE/n entry per ensemble member under
+``"models"``, and under ``"confidence"`` the distribution of the out-of-fold calibrated confidence
+(:func:`~tradeforge.models.drift.confidence_profile`: decile bins and fractions, count, quantiles), which the
+unattended trading day compares the live confidences with. Older manifests lack that key. Timings are kept out
+of the manifest's metrics (so the same data and seed give the same metrics) and stay in the pipeline's own
+``pipeline.json`` report and in :attr:`TrainResult.timings`.
 
 The default registry is ``runs/registry``: ``runs/`` is where every command writes and is git-ignored,
 while ``models/`` is a source folder of the repository.
@@ -40,7 +43,7 @@ from tradeforge.timeframes import (
 from .config import check_int, model_params
 from .data import load_frames
 
-__all__ = ["DEFAULT_REGISTRY", "MODEL_NAME", "TrainResult", "train_models", "list_versions"]
+__all__ = ["DEFAULT_REGISTRY", "MODEL_NAME", "TrainResult", "train_models", "list_versions", "auc_warning"]
 
 DEFAULT_REGISTRY = "runs/registry"
 MODEL_NAME = "pipeline"
@@ -61,7 +64,8 @@ class TrainResult:
         Its folder (``registry / version``).
     metrics : dict
         The metrics written to the manifest (no timings): ``auc, brier, ece, auc_stack, n_scored,
-        positive_rate, n_train`` and ``models`` (member name -> ``auc, brier, ece, n``).
+        positive_rate, n_train``, ``models`` (member name -> ``auc, brier, ece, n``), ``calibration``
+        and ``confidence`` (the out-of-fold confidence profile).
     report : DataFrame
         The ensemble's out-of-fold table, one row per base model plus ``stack`` and ``stack_calibrated``.
     timings : dict
@@ -122,6 +126,8 @@ def _finite(value: Any) -> Any:
 
 def _metrics(pipe: Any) -> tuple[dict[str, Any], pd.DataFrame, dict[str, float]]:
     """``(metrics without timings, ensemble report table, timings)`` of a fitted pipeline."""
+    from tradeforge.models.drift import confidence_profile
+
     metrics = {k: _finite(v) for k, v in pipe.report_.items() if k != "timings"}
     report = pipe.ensemble_.report_.copy()
     metrics["models"] = {str(name): {"auc": _finite(float(row["auc"])), "brier": _finite(float(row["brier"])),
@@ -131,6 +137,9 @@ def _metrics(pipe: Any) -> tuple[dict[str, Any], pd.DataFrame, dict[str, float]]
     metrics["calibration"] = {"method": str(pipe.ensemble_.calibration_),
                               "choice_brier": {k: _finite(float(v)) for k, v in
                                                getattr(pipe.ensemble_, "calibration_brier_", {}).items()}}
+    # the out-of-fold calibrated confidence's distribution: what live confidences are compared with
+    ensemble = pipe.ensemble_
+    metrics["confidence"] = confidence_profile(ensemble.confidence(ensemble.oof_proba_))
     timings = {k: float(v) for k, v in pipe.report_["timings"].items()}
     return metrics, report, timings
 
@@ -218,6 +227,34 @@ def train_models(
                        feature_names=pipe.columns_, params=hyper, metrics=metrics)
     return TrainResult(version=version, path=reg.root / version, metrics=metrics, report=report,
                        timings=timings, data_range=data_range, train_range=train_range, pipeline=pipe)
+
+
+def auc_warning(metrics: Mapping[str, Any]) -> str | None:
+    """A one-line warning when the traded model's out-of-fold AUC is below 0.5, else None.
+
+    The traded model is the calibrated stack (``metrics["auc"]``); the line also names the ensemble members
+    whose own out-of-fold AUC is below 0.5. A missing or non-finite AUC gives None.
+
+    Examples
+    --------
+    >>> auc_warning({"auc": 0.62, "models": {}}) is None
+    True
+    >>> auc_warning({"auc": 0.45, "n_scored": 80, "models": {"rf": {"auc": 0.4}}})[:45]
+    'out-of-fold AUC of the stacked model is 0.450'
+    """
+    auc = metrics.get("auc")
+    if not isinstance(auc, int | float) or not math.isfinite(auc) or auc >= 0.5:
+        return None
+    members = [f"{name} {row['auc']:.3f}" for name, row in (metrics.get("models") or {}).items()
+               if name not in ("stack", "stack_calibrated") and isinstance(row.get("auc"), int | float)
+               and math.isfinite(row["auc"]) and row["auc"] < 0.5]
+    scored = metrics.get("n_scored")
+    return (f"out-of-fold AUC of the stacked model is {auc:.3f}, below 0.5 (worse than chance"
+            + (f" on {scored} held-out rows" if scored is not None else "") + ")"
+            + (f"; members below 0.5: {', '.join(members)}" if members else "")
+            + "; its decisions are no better than a coin: check the data, the label parameters "
+              "(label_horizon, take_profit, stop_loss) and the features, or train on more history, before "
+              "trading this version")
 
 
 def list_versions(registry: str | Path = DEFAULT_REGISTRY) -> pd.DataFrame:

@@ -19,7 +19,10 @@ measured honestly: each block is calibrated by a calibrator fitted on earlier bl
 ``calibration="auto"`` the method is *chosen* on the first half (in time) of those honestly calibrated rows
 and every row of the report is *scored* on the rows after it (less the label horizon between them), so the
 reported Brier/ECE are not those of a winner picked on the same rows. Otherwise all honest rows are scored.
-All rows of the report are measured on the same rows (``n`` says how many).
+All rows of the report are measured on the same rows (``n`` says how many). ``oof_proba_`` keeps the
+honestly calibrated OOF probabilities of those rows (in memory, not saved): through
+:meth:`StackedEnsemble.confidence` they give the training distribution of the confidence, which live
+predictions are compared with.
 """
 
 from __future__ import annotations
@@ -311,6 +314,8 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         self.report_ = pd.DataFrame(rows).T[["auc", "brier", "ece", "n"]].rename_axis("model")
         self.report_["n"] = self.report_["n"].astype(int)
         self.n_oof_rows_ = int(mask.sum())
+        # the honestly calibrated OOF probabilities of the scored rows, in time order (set by fit, not saved)
+        self.oof_proba_ = honest[ok].astype(np.float64)
 
     def _honest_calibration(self, p: np.ndarray, y: np.ndarray, gap: int
                             ) -> tuple[np.ndarray, str, np.ndarray]:
@@ -378,16 +383,30 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         True
         """
         p = self.predict_proba(X)[:, 1]
-        sell = np.where(p <= self.sell_threshold, "SELL", "HOLD")
-        decision = np.where(p >= self.buy_threshold, "BUY", sell)
-        hold = np.where(decision == "SELL", 1.0 - p, np.maximum(p, 1 - p))
-        confidence = np.where(decision == "BUY", p, hold)
+        decision, confidence = self._decide(p)
         index = X.index if isinstance(X, pd.DataFrame) else None
         return pd.DataFrame(
             {"proba": p, "confidence": confidence, "decision": decision,
              "expected_return": p * self.win_mean_ + (1.0 - p) * self.loss_mean_},
             index=index,
         )
+
+    def _decide(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sell = np.where(p <= self.sell_threshold, "SELL", "HOLD")
+        decision = np.where(p >= self.buy_threshold, "BUY", sell)
+        hold = np.where(decision == "SELL", 1.0 - p, np.maximum(p, 1 - p))
+        return decision, np.where(decision == "BUY", p, hold)
+
+    def confidence(self, proba: Any) -> np.ndarray:
+        """The ``confidence`` column of :meth:`decide` for calibrated probabilities *proba* (no features
+        needed), e.g. ``model.confidence(model.oof_proba_)``: the training distribution of the confidence.
+
+        Examples
+        --------
+        >>> StackedEnsemble(buy_threshold=0.6, sell_threshold=0.4).confidence([0.7, 0.3, 0.45]).tolist()
+        [0.7, 0.7, 0.55]
+        """
+        return self._decide(np.asarray(proba, dtype=np.float64))[1]
 
     # ------------------------------------------------------------------ persistence
     def save(self, directory: str | Path) -> list[Path]:

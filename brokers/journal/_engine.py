@@ -15,7 +15,7 @@ __all__ = ["MODES", "resolve_url", "mask_url", "default_path", "make_engine", "m
            "sqlite_path", "HEAD"]
 
 MODES = ("paper", "live")
-HEAD = "0002"
+HEAD = "0003"
 BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PG_LOCK = 0x7466_6A6E  # advisory lock key serialising concurrent migrations on one PostgreSQL database

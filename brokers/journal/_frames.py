@@ -6,15 +6,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ._models import EquitySnapshot, Fill, Order, Signal
+from ._models import EquitySnapshot, Fill, ModelDecision, Order, Signal
 
-__all__ = ["fills_frame", "equity_frame", "orders_frame", "signals_frame", "trades_frame", "TRADE_COLUMNS"]
+__all__ = ["fills_frame", "equity_frame", "orders_frame", "signals_frame", "model_decisions_frame",
+           "trades_frame", "TRADE_COLUMNS", "MODEL_DECISION_COLUMNS"]
 
 _ORDER_COLUMNS = ("client_order_id", "strategy", "symbol", "side", "qty", "order_type", "limit_price",
                   "stop_price", "take_profit", "stop_loss", "bar_time", "intent", "parent_client_order_id",
                   "created_at", "state", "broker_order_id", "broker_status", "filled_qty", "filled_avg_price",
                   "reason", "updated_at")
-_TIME_COLUMNS = ("at", "bar_time", "created_at", "updated_at")
+_TIME_COLUMNS = ("at", "bar_time", "created_at", "updated_at", "holdout_start")
+MODEL_DECISION_COLUMNS = ("at", "promoted", "challenger", "champion", "challenger_scores", "champion_scores",
+                          "holdout_start", "reason")
 
 
 def _frame(engine: Any, query: sa.Select, columns: tuple[str, ...]) -> Any:
@@ -55,6 +58,14 @@ def signals_frame(engine: Any) -> Any:
     query = sa.select(Signal.at, Signal.symbol, Signal.decision, Signal.confidence, Signal.payload).order_by(
         Signal.at, Signal.id)
     return _frame(engine, query, ("at", "symbol", "decision", "confidence", "payload"))
+
+
+def model_decisions_frame(engine: Any) -> Any:
+    query = sa.select(*(getattr(ModelDecision, c) for c in MODEL_DECISION_COLUMNS)).order_by(
+        ModelDecision.at, ModelDecision.id)
+    frame = _frame(engine, query, MODEL_DECISION_COLUMNS)
+    frame["promoted"] = frame["promoted"].astype(bool)
+    return frame
 
 
 TRADE_COLUMNS = ("symbol", "entry_date", "exit_date", "size", "entry_price", "exit_price", "pnl", "pnlcomm",

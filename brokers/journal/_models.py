@@ -14,7 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 __all__ = ["Base", "UTCDateTime", "Meta", "Order", "OrderEvent", "Fill", "PositionSnapshot", "Position",
-           "EquitySnapshot", "Signal", "Risk", "RiskEvent", "NAMING", "STATE_CHECK"]
+           "EquitySnapshot", "Signal", "ModelDecision", "Risk", "RiskEvent", "NAMING", "STATE_CHECK"]
 
 NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
           "ck": "ck_%(table_name)s_%(constraint_name)s",
@@ -150,6 +150,21 @@ class Signal(Base):
     decision: Mapped[str] = mapped_column(sa.String(32))
     confidence: Mapped[float | None]
     payload: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+
+
+class ModelDecision(Base):
+    """A champion / challenger decision of a retrain: both versions, both score sets, the verdict."""
+
+    __tablename__ = "model_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    promoted: Mapped[bool] = mapped_column(sa.Boolean)
+    challenger: Mapped[str] = mapped_column(sa.String(64))
+    champion: Mapped[str | None] = mapped_column(sa.String(64))
+    challenger_scores: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    champion_scores: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    holdout_start: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(sa.Text)
 
 
 class Risk(Base):

@@ -1,5 +1,6 @@
 """The trading journal: every order intent (before it is sent), every state change, fill, position and
-equity snapshot, signal and the latching risk state, in SQLite (default) or PostgreSQL.
+equity snapshot, signal, retrain decision (champion / challenger) and the latching risk state, in SQLite
+(default) or PostgreSQL.
 
 Every write is one transaction committed before the method returns, so a process killed at any point
 loses nothing that a call reported done. A journal belongs to one account in one mode: opening it for
@@ -22,11 +23,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from tradeforge.errors import BrokerError, ConfigError
 
 from . import _engine
-from ._frames import equity_frame, fills_frame, orders_frame, signals_frame, trades_frame
+from ._frames import (
+    equity_frame,
+    fills_frame,
+    model_decisions_frame,
+    orders_frame,
+    signals_frame,
+    trades_frame,
+)
 from ._models import (
     EquitySnapshot,
     Fill,
     Meta,
+    ModelDecision,
     Order,
     OrderEvent,
     Position,
@@ -79,6 +88,12 @@ def _payload(payload: Mapping[str, Any] | None) -> dict[str, Any]:
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"payload: cannot be stored as JSON ({exc}); pass numbers, strings, lists and "
                           "dicts (NaN/inf as None)") from None
+
+
+def _scores(scores: Mapping[str, Any]) -> dict[str, Any]:
+    """Model scores with NaN/inf as None (an undefined AUC is stored as null, not refused)."""
+    return {str(k): (None if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in dict(scores or {}).items()}
 
 
 class Journal:
@@ -360,6 +375,24 @@ class Journal:
             session.add(SignalRow(at=utc(at), symbol=str(symbol), decision=str(decision), confidence=conf,
                                   payload=_payload(payload)))
 
+    def record_model_decision(self, at: Any, *, promoted: bool, challenger: str, champion: str | None,
+                              challenger_scores: Mapping[str, Any],
+                              champion_scores: Mapping[str, Any] | None = None, reason: str = "",
+                              holdout_start: Any = None) -> None:
+        """Store a champion / challenger decision of a retrain: the challenger (new version) and the
+        champion (None: there was none yet), both out-of-sample score sets (JSON; NaN stored as null),
+        whether the challenger was promoted and why, and the first bar of the holdout both were scored on.
+        """
+        if not isinstance(challenger, str) or not challenger:
+            raise ConfigError(f"challenger: expected the new model version id, got {challenger!r}")
+        with self._write() as session:
+            session.add(ModelDecision(
+                at=utc(at), promoted=bool(promoted), challenger=challenger,
+                champion=None if champion is None else str(champion),
+                challenger_scores=_payload(_scores(challenger_scores)),
+                champion_scores=None if champion_scores is None else _payload(_scores(champion_scores)),
+                holdout_start=None if holdout_start is None else utc(holdout_start), reason=str(reason)))
+
     # ------------------------------------------------------------------ risk state
     def risk_state(self) -> RiskState:
         """The persisted risk state (defaults before the first save: nothing latched)."""
@@ -450,6 +483,11 @@ class Journal:
     def signals_frame(self) -> Any:
         """Signals, oldest first: ``at, symbol, decision, confidence, payload``."""
         return signals_frame(self._engine)
+
+    def model_decisions_frame(self) -> Any:
+        """Retrain decisions, oldest first: ``at, promoted, challenger, champion, challenger_scores,
+        champion_scores, holdout_start, reason`` (scores as dicts, None without a champion)."""
+        return model_decisions_frame(self._engine)
 
 
 def _check_owner(shown: str, meta: Meta, account: str | None, mode: str | None) -> None:

@@ -2,10 +2,11 @@
 
 Routes: ``GET /health`` (open), ``GET /signals`` (the current bar's signals, cached per bar),
 ``GET /positions``, ``GET /orders``, ``GET /orders/preview?symbol=``, ``POST /orders``,
-``GET /orders/{client_order_id}``, the page at ``/`` with its static files, ``/docs`` and
-``/openapi.json``; every route but ``/health`` (and the page's login form) is protected as
-:mod:`tradeforge.engine.api.auth` says. Everything the app talks to is injected
-(:func:`create_app`), so tests run it on a fake Alpaca with a real signal computation.
+``GET /orders/{client_order_id}``, the page at ``/`` with its static files, ``/docs`` (Swagger UI
+served from the ``swagger-ui-bundle`` package's files, no CDN) and ``/openapi.json``; every route but
+``/health`` (and the page's login form) is protected as :mod:`tradeforge.engine.api.auth` says.
+Everything the app talks to is injected (:func:`create_app`), so tests run it on a fake Alpaca with a
+real signal computation.
 """
 
 from collections.abc import Callable
@@ -23,6 +24,10 @@ from .signals_cache import SignalCache
 __all__ = ["create_app"]
 
 _STATIC = {"app.js": "text/javascript", "style.css": "text/css"}
+#: Swagger UI's files served from the ``swagger-ui-bundle`` package (``/docs`` works offline)
+_DOCS_ASSETS = {"swagger-ui-bundle.js": "text/javascript", "swagger-ui.css": "text/css",
+                "favicon-32x32.png": "image/png"}
+_DOCS_PREFIX = "/docs/assets"
 _REFUSAL_STATUS = {"not_found": 404}
 
 
@@ -177,7 +182,6 @@ def _add_api(app: Any, cache: SignalCache, desk: OrderDesk, protected: list, tok
 def _add_page(app: Any, token: str | None, protected: list) -> None:
     """The page, its static files, the login form and the (protected) OpenAPI docs."""
     from fastapi import HTTPException, Request
-    from fastapi.openapi.docs import get_swagger_ui_html
     from fastapi.responses import HTMLResponse, JSONResponse, Response
     from pydantic import BaseModel
 
@@ -211,6 +215,32 @@ def _add_page(app: Any, token: str | None, protected: list) -> None:
     def openapi() -> Any:
         return JSONResponse(app.openapi())
 
+    _add_docs(app, protected)
+
+
+def _add_docs(app: Any, protected: list) -> None:
+    """``/docs``: Swagger UI from the files of the ``swagger-ui-bundle`` package, so that it works offline.
+
+    The page and its assets (``/docs/assets/<file>``) are protected like every route but ``/health``: the
+    browser that opened ``/docs`` with the session cookie sends it for the assets as well."""
+    from pathlib import Path
+
+    from fastapi import HTTPException
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import FileResponse
+    from swagger_ui_bundle import swagger_ui_path
+
+    folder = Path(swagger_ui_path)
+
+    @app.get(_DOCS_PREFIX + "/{name}", include_in_schema=False, dependencies=protected)
+    def docs_asset(name: str) -> Any:
+        if name not in _DOCS_ASSETS:
+            raise HTTPException(404, f"no docs asset {name!r}")
+        return FileResponse(folder / name, media_type=_DOCS_ASSETS[name])
+
     @app.get("/docs", include_in_schema=False, dependencies=protected)
     def docs() -> Any:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="tradeforge API")
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="tradeforge API",
+                                   swagger_js_url=f"{_DOCS_PREFIX}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{_DOCS_PREFIX}/swagger-ui.css",
+                                   swagger_favicon_url=f"{_DOCS_PREFIX}/favicon-32x32.png")

@@ -4,7 +4,8 @@
 On a tradable bar (not backfill, not stale) it feeds the account equity to :class:`LiveRisk` and saves the
 risk state, writes the equity, a position snapshot and one signal per symbol to the journal, flattens the
 book when the kill switch trips, lets the runner re-check orders left by an earlier session, and reports
-the bar. Whatever the bar, it stops cerebro once the session's stop event is set.
+the bar (with each symbol's model confidence for ``ml``). Whatever the bar, it stops cerebro once the
+session's stop event is set.
 """
 
 from __future__ import annotations
@@ -82,14 +83,15 @@ class LiveRecorder(bt.Analyzer):
         journal.record_equity(bar_time, equity, cash)
         journal.snapshot_positions({d._name: (broker.getposition(d).size, broker.getposition(d).price)
                                     for d in self.datas}, bar_time)
-        for data in fresh:
-            self._signal(journal, data, bar_time)
+        confidence = {data._name: self._signal(journal, data, bar_time) for data in fresh}
         if status.tripped:
             self._flatten(status.just_tripped)
         self.bars += 1
-        session.after_bar(bar_time, equity, cash, {d._name: broker.getposition(d).size for d in self.datas})
+        session.after_bar(bar_time, equity, cash, {d._name: broker.getposition(d).size for d in self.datas},
+                          confidence if session.predictor is not None else None)
 
-    def _signal(self, journal: Any, data: Any, bar_time: Any) -> None:
+    def _signal(self, journal: Any, data: Any, bar_time: Any) -> float | None:
+        """Journal the bar's signal of *data*; return its confidence (None: not a probabilistic one)."""
         session = self.p.session
         symbol = data._name
         predictor = session.predictor
@@ -105,6 +107,7 @@ class LiveRecorder(bt.Analyzer):
         payload["close"] = _finite(data.close[0])
         payload["position"] = _finite(self.strategy.broker.getposition(data).size)
         journal.record_signal(bar_time, symbol, decision, confidence, payload)
+        return confidence
 
     def _flatten(self, first: bool) -> None:
         """Kill switch: cancel every working order and close every position (once per trip)."""

@@ -117,13 +117,19 @@ class _Session:
         self.error: str | None = None
         self.bars = 0
 
-    def after_bar(self, bar_time: Any, equity: float, cash: float, positions: Mapping[str, float]) -> None:
+    def after_bar(self, bar_time: Any, equity: float, cash: float, positions: Mapping[str, float],
+                  confidence: Mapping[str, float | None] | None = None) -> None:
+        """Report the bar: a ``bar`` event, with ``confidence`` ({symbol: the model's confidence of the
+        bar's signal, None when undefined}) when the strategy has a model."""
         self.bars += 1
         held = {s: q for s, q in positions.items() if q}
-        self.emit({"event": "bar", "time": bar_time.isoformat(), "equity": round(equity, 2),
-                   "cash": round(cash, 2), "positions": held, "tripped": self.risk.rules.tripped,
-                   "message": f"{bar_time:%Y-%m-%d %H:%M} equity {equity:,.2f} cash {cash:,.2f} "
-                              f"positions {held}"})
+        event = {"event": "bar", "time": bar_time.isoformat(), "equity": round(equity, 2),
+                 "cash": round(cash, 2), "positions": held, "tripped": self.risk.rules.tripped,
+                 "message": f"{bar_time:%Y-%m-%d %H:%M} equity {equity:,.2f} cash {cash:,.2f} "
+                            f"positions {held}"}
+        if confidence is not None:
+            event["confidence"] = dict(confidence)
+        self.emit(event)
 
     def on_reconnect(self, name: str) -> None:
         """After a stream reconnect: reconcile before the next bar trades; a mismatch ends the session."""

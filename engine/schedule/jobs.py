@@ -75,7 +75,9 @@ class ScheduleConfig:
 
 @dataclasses.dataclass(frozen=True)
 class RetrainOutcome:
-    """What a retrain did: the challenger's and the champion's out-of-sample scores and the decision."""
+    """What a retrain did: the challenger's and the champion's out-of-sample scores and the decision.
+
+    ``holdout_start`` is the first bar both models were scored on (ISO text; None when unknown)."""
 
     promoted: bool
     challenger: str
@@ -83,6 +85,7 @@ class RetrainOutcome:
     challenger_scores: Mapping[str, float]
     champion_scores: Mapping[str, float] | None
     reason: str
+    holdout_start: str | None = None
 
 
 @runtime_checkable

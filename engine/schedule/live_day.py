@@ -8,13 +8,21 @@ the scheduler's jobs their meaning on top of it:
   protective stops for filled entries), log what it found; a mismatch raises (the dispatcher alerts);
 - ``trade_step(minute)`` (every minute of the session): the session's supervisor. It starts the day's
   ``run_live`` session in a thread if it is not running (with the current champion model), turns its events
-  into alerts (kill switch tripped, runner stopped, stale feed), and restarts a crashed session at most
-  ``max_restarts`` times a day. The per-bar trading itself happens inside the session, on the bar's
-  completion, exactly as ``tradeforge paper`` trades;
+  into alerts (kill switch tripped, runner stopped, stale feed, confidence drift), and restarts a crashed
+  session at most ``max_restarts`` times a day. The per-bar trading itself happens inside the session,
+  on the bar's completion, exactly as ``tradeforge paper`` trades;
 - ``daily_summary`` (16:30 ET): stops the session (open orders left as they are), then reads P&L today /
   this week / total, trades, positions, equity and the kill switch from the journal;
 - ``retrain`` (20:00 ET): the :class:`~tradeforge.engine.schedule.retrain.Retrainer` when one is configured;
   a promoted model is used from the next session on (and the decision is written to the journal).
+
+**Confidence drift** (``ml`` only). Each ``bar`` event of the session carries the model's confidence per
+symbol. Every ``trade_step`` pools today's confidences of the model the session started with and, once
+there are at least ``drift_min_bars`` of them, compares them with the out-of-fold confidence profile that
+``tradeforge train`` stored in that version's manifest (``metrics["confidence"]``) by the population
+stability index (:func:`tradeforge.models.drift.psi`); a PSI above ``drift_threshold`` (default 0.25) sends
+a ``confidence_drift`` warning, throttled per kind by the notifier like every alert. A version without a
+profile (trained before profiles existed) is not checked, with one log line.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tradeforge.engine.notify.base import Notifier
+from tradeforge.errors import ConfigError
 
 from .calendar import NEW_YORK
 from .jobs import RetrainOutcome
@@ -63,6 +72,11 @@ class LiveTradingDay:
         warning.
     runner : callable, optional
         ``run_live`` (tests may wrap it).
+    drift_threshold : float
+        PSI of today's live confidences against the training profile above which a ``confidence_drift``
+        warning is sent.
+    drift_min_bars : int
+        Live confidences (symbols x bars, today, this model) needed before the PSI is computed.
     """
 
     def __init__(self, config: Any, notifier: Notifier, *,
@@ -70,7 +84,20 @@ class LiveTradingDay:
                  env: Mapping[str, str] | None = None, store_options: Mapping[str, Any] | None = None,
                  confirm: Callable[[str], str] | None = None, stale_after_s: float = 180.0,
                  max_restarts: int = 3, runner: Callable[..., Any] | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, drift_threshold: float | None = None,
+                 drift_min_bars: int | None = None) -> None:
+        from tradeforge.models.drift import MIN_LIVE, PSI_THRESHOLD
+
+        drift_threshold = PSI_THRESHOLD if drift_threshold is None else drift_threshold
+        drift_min_bars = MIN_LIVE if drift_min_bars is None else drift_min_bars
+        if isinstance(drift_threshold, bool) or not isinstance(drift_threshold, int | float) \
+                or not drift_threshold > 0:
+            raise ConfigError(f"drift_threshold: got {drift_threshold!r}; expected a PSI > 0 such as 0.25")
+        if isinstance(drift_min_bars, bool) or not isinstance(drift_min_bars, int) or drift_min_bars < 10:
+            raise ConfigError(f"drift_min_bars: got {drift_min_bars!r}; expected an integer >= 10 such as "
+                              f"{MIN_LIVE} (fewer live values make the PSI noise)")
+        self.drift_threshold = float(drift_threshold)
+        self.drift_min_bars = drift_min_bars
         self.config = config
         self.notifier = notifier
         self.retrainer = retrainer
@@ -95,6 +122,7 @@ class LiveTradingDay:
         self._alerted: set[str] = set()
         self._bar_arrived: float | None = None
         self._started_mono: float | None = None
+        self._profiles: dict[str, dict[str, Any] | None] = {}
 
     # ---------------------------------------------------------------- the session thread
     def _on_event(self, event: dict[str, Any]) -> None:
@@ -178,6 +206,63 @@ class LiveTradingDay:
             self.notifier.send("stale_feed", "warning",
                                f"no completed bar since {shown} ({(time.monotonic() - since) / 60:.0f} min) "
                                "while the market is open")
+        self._check_drift()
+
+    # ---------------------------------------------------------------- confidence drift
+    def _live_confidences(self) -> tuple[str | None, list[float]]:
+        """The model of the latest ``start`` event today and the confidences of the bars since it started."""
+        with self._lock:
+            events = list(self.events)
+        model, values = None, []
+        for event in events:
+            kind = event.get("event")
+            if kind == "start":
+                if event.get("model") != model:
+                    model, values = event.get("model"), []
+            elif kind == "bar" and model is not None:
+                values.extend(float(c) for c in (event.get("confidence") or {}).values() if c is not None)
+        return model, values
+
+    def _profile(self, version: str) -> dict[str, Any] | None:
+        """The training confidence profile of *version* (None when its manifest has none), cached."""
+        if version not in self._profiles:
+            from tradeforge.errors import ModelError
+            from tradeforge.models.registry import ModelRegistry
+
+            try:
+                metrics = ModelRegistry(self.config.registry).manifest(version).get("metrics") or {}
+                profile = metrics.get("confidence")
+            except ModelError as exc:
+                _log.warning("confidence drift not checked: %s", exc)
+                profile = None
+            else:
+                if profile is None:
+                    _log.warning("confidence drift not checked: version %s has no confidence profile in its "
+                                 "manifest (trained by an older tradeforge; retrain to add one)", version)
+            self._profiles[version] = profile
+        return self._profiles[version]
+
+    def _check_drift(self) -> None:
+        """A ``confidence_drift`` warning when today's live confidences drifted (module docstring)."""
+        if self.config.strategy != "ml":
+            return
+        version, live = self._live_confidences()
+        if version is None or len(live) < self.drift_min_bars:
+            return
+        profile = self._profile(version)
+        if profile is None:
+            return
+        import numpy as np
+
+        from tradeforge.models.drift import psi
+
+        value = psi(profile, live)
+        if value > self.drift_threshold:
+            trained = (profile.get("quantiles") or {}).get("0.5")
+            self.notifier.send("confidence_drift", "warning",
+                               f"model {version} confidence drifted from training: PSI {value:.2f} > "
+                               f"{self.drift_threshold:.2f} over {len(live)} live signals today (median "
+                               f"{float(np.median(live)):.3f} live vs {trained:.3f} out-of-fold)")
 
     def _may_start(self) -> bool:
         if self._tripped():
@@ -290,18 +375,17 @@ class LiveTradingDay:
         return outcome
 
     def _journal_decision(self, outcome: RetrainOutcome) -> None:
+        """The decision as a ``model_decisions`` row of the day's journal (none yet: only champion.json)."""
         from tradeforge.brokers.journal import Journal
 
+        from .retrain import record_decision
+
         if self.journal_url is None:
+            _log.info("retrain decision not journaled: no journal opened yet (it is in champion.json)")
             return
         journal = Journal.open(self.journal_url, account=None, mode=None, create=False)
         try:
-            journal.record_signal(datetime.now(UTC) if self.clock is None else self.clock(), "(model)",
-                                  "retrain_promoted" if outcome.promoted else "retrain_rejected", None,
-                                  {"challenger": outcome.challenger, "champion": outcome.champion,
-                                   "challenger_scores": dict(outcome.challenger_scores),
-                                   "champion_scores": dict(outcome.champion_scores or {}),
-                                   "reason": outcome.reason})
+            record_decision(journal, outcome, datetime.now(UTC) if self.clock is None else self.clock())
         finally:
             journal.close()
 

@@ -6,7 +6,8 @@ holdout, ``train_models(..., end=cut)``). The challenger is promoted by
 :func:`~tradeforge.engine.schedule.promotion.decide_promotion` (AUC no lower, Brier no higher). The
 champion is a pointer file ``champion.json`` in the registry folder, holding the current version and the
 history of every decision (both versions and both score sets); the decision is also logged (JSON lines)
-and handed to an optional ``record`` callable (the live runner writes it to the journal).
+and handed to an optional ``record`` callable. :func:`record_decision` writes an outcome to the journal's
+``model_decisions`` table (the live trading day does, after each retrain).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from tradeforge.errors import ConfigError, ModelError
 from .jobs import RetrainOutcome
 from .promotion import decide_promotion
 
-__all__ = ["Retrainer", "champion_version", "HIGHER_IS_BETTER"]
+__all__ = ["Retrainer", "champion_version", "record_decision", "HIGHER_IS_BETTER"]
 
 HIGHER_IS_BETTER = {"auc": True, "brier": False}
 
@@ -59,6 +60,18 @@ def _score(pipe: Any, frames: Mapping[str, Any], start: Any) -> dict[str, float]
         raise ModelError(f"holdout: {len(y)} scored bars with {classes} label class(es); expected both "
                          "classes. Raise holdout_bars.")
     return {"auc": float(roc_auc_score(y, p)), "brier": float(brier_score_loss(y, p)), "n": float(len(y))}
+
+
+def record_decision(journal: Any, outcome: RetrainOutcome, at: datetime) -> None:
+    """Write *outcome* to *journal* (a :class:`~tradeforge.brokers.journal.Journal`) as one
+    ``model_decisions`` row at *at*: both versions, both score sets, promoted or not, why, and the holdout.
+    """
+    champion_scores = None if outcome.champion_scores is None else dict(outcome.champion_scores)
+    journal.record_model_decision(at, promoted=outcome.promoted, challenger=outcome.challenger,
+                                  champion=outcome.champion,
+                                  challenger_scores=dict(outcome.challenger_scores),
+                                  champion_scores=champion_scores, reason=outcome.reason,
+                                  holdout_start=outcome.holdout_start)
 
 
 class Retrainer:
@@ -121,7 +134,8 @@ class Retrainer:
             if seen is not None and str(seen) >= str(holdout_start):
                 note = " (the champion was trained on part of the holdout: its score is optimistic)"
         promoted, reason = decide_promotion(challenger, champ_scores, higher_is_better=HIGHER_IS_BETTER)
-        outcome = RetrainOutcome(promoted, result.version, champion, challenger, champ_scores, reason + note)
+        outcome = RetrainOutcome(promoted, result.version, champion, challenger, champ_scores, reason + note,
+                                 holdout_start=str(holdout_start))
         self._write(outcome, holdout_start)
         return outcome
 

@@ -55,6 +55,20 @@ def test_registry_holds_one_version_with_a_complete_manifest(trained):
     assert list(result.report.index) == members
 
 
+def test_manifest_holds_the_out_of_fold_confidence_profile(trained):
+    from tradeforge.models.drift import confidence_profile, psi
+
+    registry, result = trained
+    prof = ModelRegistry(registry).manifest(result.version)["metrics"]["confidence"]
+    ens = result.pipeline.ensemble_
+    oof = ens.confidence(ens.oof_proba_)
+    assert prof["n"] == len(oof) == result.metrics["n_scored"]          # the rows the OOF scores use
+    assert prof == json.loads(json.dumps(confidence_profile(oof)))
+    assert sum(prof["fractions"]) == pytest.approx(1.0) and prof["statistic"] == "psi"
+    assert 0.0 <= prof["quantiles"]["0.05"] <= prof["quantiles"]["0.95"] <= 1.0
+    assert psi(prof, oof) == pytest.approx(0.0, abs=1e-2)
+
+
 def test_training_window_starts_after_the_warmup_and_ends_at_the_last_bar(trained):
     _, result = trained
     df = load(SPEC)["SYN00"]
@@ -88,6 +102,7 @@ def test_cli_json_is_only_json_and_same_seed_gives_same_metrics(trained, tmp_pat
     assert set(timings) >= {"lstm", "ensemble", "total"}
     assert ModelRegistry(registry).versions() == [version]
     assert f"saved version {version} to {registry}" in out.stderr and "stack_calibrated" in out.stderr
+    assert payload["auc"] >= 0.5 and "warning" not in out.stderr           # no AUC warning above chance
 
     listed = CliRunner().invoke(main, ["models", "--registry", str(registry), "--json"])
     assert listed.exit_code == 0, listed.stderr
@@ -95,6 +110,21 @@ def test_cli_json_is_only_json_and_same_seed_gives_same_metrics(trained, tmp_pat
     assert row["version"] == version and row["auc"] == payload["auc"] and row["models"] == MODEL_NAME
     table = CliRunner().invoke(main, ["models", "--registry", str(registry)])
     assert version in table.stdout and "data_start" in table.stdout
+
+
+def test_cli_warns_in_one_line_when_the_oof_auc_is_below_chance(tmp_path):
+    # a pure random walk (synth's edge=0): with this seed the calibrated stack scores below 0.5 out of fold
+    spec = "synth:symbols=1,bars=600,freq=1d,seed=1"
+    args = ["train", "--data", spec, "--registry", str(tmp_path), "--json", *FAST_ARGS]
+    out = CliRunner().invoke(main, args)
+    assert out.exit_code == 0, out.stderr
+    auc = json.loads(out.stdout)["auc"]
+    assert auc < 0.5
+    [line] = [x for x in out.stderr.splitlines() if "warning" in x]
+    assert line.startswith(f"tradeforge: warning: out-of-fold AUC of the stacked model is {auc:.3f}, "
+                           "below 0.5")
+    assert "members below 0.5:" in line and "before trading this version" in line
+    assert len(ModelRegistry(tmp_path).versions()) == 1                     # still saved
 
 
 @pytest.mark.parametrize(("args", "needles"), [
@@ -162,3 +192,18 @@ def test_command_module_imports_nothing_heavy():
             "print([m for m in ('pandas', 'torch', 'sklearn', 'backtrader') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_auc_warning_examples_and_edges():
+    import doctest
+
+    from tradeforge.engine import train as train_module
+    from tradeforge.engine.train import auc_warning
+
+    finder = doctest.DocTestFinder()
+    [test] = [t for t in finder.find(train_module) if t.name.endswith("auc_warning")]
+    assert doctest.DocTestRunner().run(test).failed == 0
+    assert auc_warning({"auc": None}) is None and auc_warning({"auc": float("nan")}) is None
+    assert auc_warning({"auc": 0.5}) is None                                 # chance itself: no warning
+    line = auc_warning({"auc": 0.3, "models": {"stack": {"auc": 0.2}, "svm": {"auc": 0.6}}})
+    assert "\n" not in line and "members below 0.5" not in line and "held-out" not in line

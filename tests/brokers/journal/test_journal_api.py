@@ -165,6 +165,29 @@ def test_positions_equity_and_signals(open_journal):
         j.record_signal(at(3), "SPY", "buy", 0.6, {"p": float("nan")})
 
 
+def test_model_decisions_have_their_own_table(open_journal):
+    j = open_journal()
+    j.record_model_decision(at(1), promoted=False, challenger="v2", champion="v1",
+                            challenger_scores={"auc": np.float64(0.52), "brier": 0.25, "n": 80.0},
+                            champion_scores={"auc": 0.55, "brier": float("nan")}, reason="AUC 0.52 < 0.55",
+                            holdout_start=pd.Timestamp("2024-01-02 09:30", tz="America/New_York"))
+    j.record_model_decision(at(0), promoted=True, challenger="v1", champion=None,
+                            challenger_scores={"auc": 0.55}, reason="no champion yet")
+    frame = j.model_decisions_frame()
+    assert list(frame.columns) == ["at", "promoted", "challenger", "champion", "challenger_scores",
+                                   "champion_scores", "holdout_start", "reason"]
+    assert frame["challenger"].tolist() == ["v1", "v2"] and frame["promoted"].tolist() == [True, False]
+    assert frame["at"].tolist() == [at(0), at(1)]
+    first, second = frame.iloc[0], frame.iloc[1]
+    assert first["champion"] is None and first["champion_scores"] is None and pd.isna(first["holdout_start"])
+    assert second["challenger_scores"] == {"auc": 0.52, "brier": 0.25, "n": 80.0}
+    assert second["champion_scores"] == {"auc": 0.55, "brier": None}          # NaN stored as null
+    assert second["holdout_start"] == T0 and second["reason"] == "AUC 0.52 < 0.55"
+    assert j.signals_frame().empty                                              # no more "(model)" signals
+    with pytest.raises(ConfigError, match="challenger"):
+        j.record_model_decision(at(2), promoted=True, challenger="", champion=None, challenger_scores={})
+
+
 def test_times_come_back_in_utc(open_journal):
     j = open_journal()
     eastern = timezone(timedelta(hours=-5))

@@ -35,7 +35,8 @@ def test_models_and_migrations_agree(db_url):
     tables = set(sa.inspect(engine).get_table_names())
     engine.dispose()
     assert {"journal_meta", "orders", "order_events", "fills", "position_snapshots", "positions",
-            "equity_snapshots", "signals", "risk_state", "risk_events", "alembic_version"} <= tables
+            "equity_snapshots", "signals", "model_decisions", "risk_state", "risk_events",
+            "alembic_version"} <= tables
 
 
 def test_a_changed_model_would_be_detected(db_url):
@@ -78,6 +79,36 @@ def test_an_old_journal_is_upgraded_in_place(db_url):
     assert _diff(db_url) == []
 
 
+def test_a_0002_journal_gains_the_model_decisions_table_and_keeps_its_signals(db_url):
+    from alembic import command
+
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        command.upgrade(_engine._config(conn), "0002")
+        conn.exec_driver_sql("INSERT INTO journal_meta (id, account, mode, created_at) "
+                             "VALUES (1, 'PA1TEST0001', 'paper', '2024-01-02 14:30:00')")
+        conn.exec_driver_sql("INSERT INTO signals (at, symbol, decision, confidence, payload) "
+                             "VALUES ('2024-01-02 15:00:00', 'SPY', 'buy', 0.7, '{}')")
+    assert "model_decisions" not in sa.inspect(engine).get_table_names()
+    with Journal.open(db_url, account="PA1TEST0001", mode="paper") as j:
+        assert j.model_decisions_frame().empty and len(j.signals_frame()) == 1
+    assert _engine.current_revision(engine) == "0003" == _engine.HEAD
+    engine.dispose()
+    assert _diff(db_url) == []
+
+
+def test_0003_downgrades_cleanly(db_url):
+    from alembic import command
+
+    Journal.open(db_url, account="PA1TEST0001", mode="paper").close()
+    engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        command.downgrade(_engine._config(conn), "0002")
+    assert "model_decisions" not in sa.inspect(engine).get_table_names()
+    assert _engine.current_revision(engine) == "0002"
+    engine.dispose()
+
+
 def test_a_newer_schema_is_refused(tmp_path):
     url = f"sqlite:///{tmp_path / 'j.db'}"
     Journal.open(url, account="PA1TEST0001", mode="paper").close()
@@ -93,6 +124,6 @@ def test_migrations_are_plain_package_data():
     folder = _engine.MIGRATIONS
     assert (folder / "env.py").is_file() and (folder / "script.py.mako").is_file()
     versions = sorted(p.name for p in (folder / "versions").glob("*.py"))
-    assert versions == ["0001_initial.py", "0002_risk_last_equity.py"]
+    assert versions == ["0001_initial.py", "0002_risk_last_equity.py", "0003_model_decisions.py"]
     assert not (folder / "__init__.py").exists() and not (folder / "versions" / "__init__.py").exists()
     assert not list(Path(folder).rglob("alembic.ini"))

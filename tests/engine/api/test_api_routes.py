@@ -28,6 +28,26 @@ def test_health_and_docs(client):
     assert {"/health", "/signals", "/positions", "/orders", "/orders/preview"} <= set(paths)
 
 
+def _docs_assets(html: str) -> list[str]:
+    import re
+
+    return re.findall(r"""(?:src|href)=["']([^"']+)["']""", html)
+
+
+def test_docs_work_offline_from_the_packaged_swagger_ui(client):
+    html = client.get("/docs").text
+    assert "http://" not in html and "https://" not in html                 # no CDN, nothing remote at all
+    assets = _docs_assets(html)
+    assert {a.rsplit("/", 1)[-1] for a in assets} >= {"swagger-ui-bundle.js", "swagger-ui.css"}
+    for asset in assets:
+        r = client.get(asset)
+        assert r.status_code == 200 and len(r.content) > 500, asset
+    assert "SwaggerUIBundle" in client.get("/docs/assets/swagger-ui-bundle.js").text
+    assert client.get("/docs/assets/swagger-ui.css").headers["content-type"].startswith("text/css")
+    assert client.get("/docs/assets/index.html").status_code == 404         # only the listed files
+    assert client.get("/docs/assets/..%2F..%2F__init__.py").status_code == 404
+
+
 def test_signals_shape_and_cached_per_bar(client, source, clock):
     r = client.get("/signals")
     assert r.status_code == 200
@@ -129,7 +149,8 @@ def test_token_protects_every_route_but_health(make_app, fake):
 
     with TestClient(make_app(token=TOKEN), base_url="http://127.0.0.1") as c:
         assert c.get("/health").json()["auth"] is True
-        for path in ("/signals", "/positions", "/orders", "/docs", "/openapi.json", "/static/app.js"):
+        for path in ("/signals", "/positions", "/orders", "/docs", "/openapi.json", "/static/app.js",
+                     "/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css"):
             assert c.get(path).status_code == 401, path
             assert c.get(path, headers={"Authorization": "Bearer wrong-token-0000000000"}).status_code == 401
             assert c.get(path, headers=AUTH).status_code == 200, path
@@ -139,6 +160,7 @@ def test_token_protects_every_route_but_health(make_app, fake):
         r = c.post("/login", json={"token": TOKEN}, headers=CSRF)
         assert r.status_code == 200 and TOKEN not in r.headers["set-cookie"]
         assert "Top signals" in c.get("/").text and c.get("/signals").status_code == 200
+        assert all(c.get(a).status_code == 200 for a in _docs_assets(c.get("/docs").text))  # cookie: assets
         assert c.post("/orders", json={"symbol": "ZZZ"}).status_code == 403  # cookie needs the header
         assert TOKEN not in c.get("/openapi.json", headers=AUTH).text
     assert not fake.orders

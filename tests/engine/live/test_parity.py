@@ -113,5 +113,7 @@ def test_ml_with_a_saved_model_live_equals_backtest(fake, tmp_path, registry):
     assert len(signals) == live.bars                                   # one journaled signal per live bar
     assert set(signals["decision"]) <= {"buy", "sell", "hold"} and "buy" in set(signals["decision"])
     assert signals["confidence"].notna().all()
+    bars = [e for e in replay.events if e["event"] == "bar"]               # the bar events carry them too
+    assert [e["confidence"]["QQQ"] for e in bars] == pytest.approx(signals["confidence"].tolist())
     print(f"PARITY ml: {len(fills)} fills ({len(brackets)} brackets), final value {live.equity:.2f}, "
           f"{live.bars} live bars")

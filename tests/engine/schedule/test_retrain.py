@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tradeforge.engine.schedule.retrain import Retrainer, champion_version
+from tradeforge.engine.schedule.retrain import Retrainer, champion_version, record_decision
 from tradeforge.errors import ConfigError
 from tradeforge.feeds import load
 
@@ -30,6 +30,22 @@ def test_first_challenger_is_promoted_then_both_are_scored_on_the_same_holdout(t
     assert [h["promoted"] for h in history] == [True, True] and records == history
     assert history[1]["champion_scores"]["n"] == history[1]["challenger_scores"]["n"] > 0
     assert set(history[1]["challenger_scores"]) == {"auc", "brier", "n"}
+    assert second.holdout_start == history[1]["holdout_start"] == str(frames["SYN00"].index[-80])
+
+    from datetime import UTC, datetime
+
+    from tradeforge.brokers.journal import Journal
+
+    with Journal.open(f"sqlite:///{tmp_path / 'j.db'}", account="PA1TEST0001", mode="paper") as journal:
+        for outcome in (first, second):
+            record_decision(journal, outcome, datetime(2024, 1, 2, 1, 0, tzinfo=UTC))
+        rows = journal.model_decisions_frame()
+        assert journal.signals_frame().empty
+    assert rows["challenger"].tolist() == [first.challenger, second.challenger]
+    assert rows["champion"].tolist() == [None, first.challenger] and rows["promoted"].all()
+    assert rows["champion_scores"].iloc[0] is None
+    assert rows["challenger_scores"].iloc[1] == pytest.approx(dict(second.challenger_scores))
+    assert str(rows["holdout_start"].iloc[1].tz_convert(None)) == second.holdout_start
 
 
 def test_holdout_must_leave_room_to_train(tmp_path):
