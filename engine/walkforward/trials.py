@@ -80,7 +80,11 @@ def data_hash(frames: Mapping[str, pd.DataFrame]) -> str:
 
 
 def trial_choices(model_params: Mapping[str, Any] | None) -> int:
-    """Candidates a configuration chooses among internally: the calibrations under ``"auto"``, else 1."""
+    """Candidates a configuration chooses among internally: the calibrations under ``"auto"``, else 1.
+
+    *model_params* are the MLPipeline parameters the user set (None: not an ML strategy); a missing
+    ``calibration`` means the pipeline's default.
+    """
     if model_params is None:
         return 1
     from tradeforge.models._calibration import CALIBRATIONS
@@ -92,7 +96,7 @@ def trial_choices(model_params: Mapping[str, Any] | None) -> int:
 def _default_calibration() -> str:
     from tradeforge.engine.config import model_defaults
 
-    return str(model_defaults().get("calibration", "auto"))
+    return str(model_defaults()["calibration"])  # MLPipeline's default ("none": one candidate)
 
 
 def single_trial(choices: int, sharpe: float) -> Trials:

@@ -1,10 +1,13 @@
 """The out-of-sample run is ONE backtest: the drawdown kill switch and the equity peak carry over fold
-boundaries (crafted prices and prediction lines, no model fit)."""
+boundaries (crafted prices and prediction lines, no model fit), with the model's trade
+(``bracket="trade"``, the default: entry at the next open, time exit, rolled legs) and with a fixed
+bracket from the signal close."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from tradeforge.engine.config import WalkForwardConfig
 from tradeforge.engine.results import FoldResult
@@ -15,6 +18,9 @@ from tradeforge.engine.walkforward.splits import make_folds
 # all-in long positions, brackets far away, no costs: the equity moves one for one with the price
 PARAMS = dict(min_confidence=0.5, stop_loss=0.5, take_profit=1.0, risk_per_trade=1.0, max_position_pct=1.0,
               kelly_fraction=0.0, daily_loss_limit=0.5, max_drawdown=0.05)
+# bracket="trade": the same far barriers from the entry open, a 5-bar time exit that each leg rolls over
+# (the expected value stays positive), so the one position lives through the fold boundary
+TRADE_LINES = dict(ml_payoff=0.02, ml_loss=0.01, ml_cost=0.0, ml_take=1.0, ml_stop=0.5, ml_horizon=5.0)
 CONFIG = WalkForwardConfig(train_bars=20, test_bars=20, commission=0.0, workers=1)
 
 
@@ -40,19 +46,21 @@ def _fits(df: pd.DataFrame, folds) -> list[FoldResult]:
         when = df.index[fold.test_lo:fold.test_hi]
         pred = pd.DataFrame({"datetime": when, "fold": fold.fold, "symbol": "X", "ml_proba": 0.9,
                              "ml_decision": 1.0, "ml_confidence": 0.9, "ml_expected_return": 0.02,
-                             "ml_risk": 1.0, "ml_sigma": 0.01})
+                             "ml_risk": 1.0, "ml_sigma": 0.01, **TRADE_LINES})
         out.append(FoldResult(fold=fold.fold, row={**fold.as_row(), "seed": 0, "auc": None, "ece": None},
                               returns=pd.Series(dtype=float), exposure=pd.Series(dtype=bool),
                               trades=pd.DataFrame(), orders=pd.DataFrame(), predictions=pred))
     return out
 
 
-def test_kill_switch_acts_across_a_fold_boundary():
+@pytest.mark.parametrize("bracket", ["trade", "fixed"])
+def test_kill_switch_acts_across_a_fold_boundary(bracket):
     df = _prices()
     folds = make_folds(df.index, 20, 20)
-    results = trade_folds(folds, _fits(df, folds), {"X": df}, strategy="ml", strategy_params=PARAMS,
+    params = {**PARAMS, "bracket": bracket}
+    results = trade_folds(folds, _fits(df, folds), {"X": df}, strategy="ml", strategy_params=params,
                           config=CONFIG, periods=252.0, ml=True)
-    r = assemble(results, {"X": df}, "MLStrategy", PARAMS, CONFIG.cash, seconds=0.0)
+    r = assemble(results, {"X": df}, "MLStrategy", params, CONFIG.cash, seconds=0.0)
     # the position opened in fold 0 is still held at fold 1's first bar (no flattening at the boundary)
     assert bool(r.exposure.loc[df.index[39]]) and bool(r.exposure.loc[df.index[40]])
     assert len(r.trades) == 1 and r.trades["fold"].tolist() == [1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from tradeforge.engine.walkforward import run_walkforward, trials
@@ -14,6 +15,9 @@ from tradeforge.feeds import load
 
 TARGET = {"fast": 5, "slow": 20}
 SWEEP = [{"fast": 3, "slow": 30}, {"fast": 10, "slow": 40}, {"fast": 8, "slow": 15}]
+# a small, fast model (the ML test below)
+FAST_ML = {"fast": True, "garch_window": 50, "garch_refit_every": 100, "lstm_epochs": 1,
+           "base_models": "lgbm,xgb", "ensemble_splits": 2, "lstm_oof_splits": 1, "lstm_lookback": 5}
 # the same out-of-sample span (bars 200..1000) cut into 2 folds of 400 bars or 16 of 50
 CUTS = {2: {"train_bars": 200, "test_bars": 400}, 16: {"train_bars": 200, "test_bars": 50}}
 
@@ -61,10 +65,40 @@ def test_dsr_falls_as_trials_accumulate_and_reruns_count_once(frames, tmp_path):
 
 
 def test_auto_calibration_counts_its_candidates():
+    from tradeforge.models.pipeline import MLPipeline
+
     assert trials.trial_choices(None) == 1
     assert trials.trial_choices({"calibration": "auto"}) == 3
     assert trials.trial_choices({"calibration": "platt"}) == 1
-    assert trials.trial_choices({}) == 3  # the pipeline's default is "auto"
+    # no calibration given: the pipeline's default, calibration="none", chooses among nothing
+    assert MLPipeline().calibration == "none" and trials.trial_choices({}) == 1
+
+
+def test_ml_cli_ledger_counts_auto_calibration_and_the_default(tmp_path):
+    """A user's ``--param calibration=auto`` counts its three candidates in metrics.json's ``dsr_trials``
+    and in the ledger; the default configuration on the same data adds one trial."""
+    from click.testing import CliRunner
+
+    from tradeforge.engine.cli import main
+
+    base = ["walkforward", "--strategy", "ml", "--data", "synth:symbols=1,bars=500,freq=1d,seed=4",
+            "--train-bars", "300", "--test-bars", "100", "--workers", "1", "--json", "--no-tearsheet"]
+    for key, value in FAST_ML.items():
+        base += ["--param", f"{key}={value}"]
+    db = tmp_path / "trials.jsonl"
+    metrics, folds = {}, {}
+    for name, extra in (("auto", ["--param", "calibration=auto"]), ("default", [])):
+        out = tmp_path / name
+        res = CliRunner().invoke(main, [*base, *extra, "--trials-db", str(db), "--out", str(out)],
+                                 catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        metrics[name] = json.loads((out / "metrics.json").read_text())
+        folds[name] = pd.read_csv(out / "folds.csv")
+    assert (metrics["auto"]["dsr_trials"], metrics["auto"]["dsr_configs"]) == (3, 1)
+    assert (metrics["default"]["dsr_trials"], metrics["default"]["dsr_configs"]) == (4, 2)
+    assert [json.loads(line)["choices"] for line in db.read_text().splitlines()] == [3, 1]
+    assert set(folds["auto"]["calibration"]) <= {"isotonic", "platt", "none"}
+    assert set(folds["default"]["calibration"]) == {"none"}
 
 
 def test_corrupt_ledger_line_is_one_line_error(tmp_path):

@@ -76,6 +76,8 @@ def test_walkforward_ml_writes_folds_predictions_and_stitched_equity(tmp_path):
     assert len(equity) == 300 and equity.index[0] == folds["test_start"].iloc[0]
     assert len(predictions) == 2 * 300 and predictions["ml_proba"].between(0, 1).all()
     assert 0.0 <= metrics["psr"] <= 1.0 and metrics["n_trades"] == len(trades)
+    # no ledger, the default calibration="none": one trial, so the DSR is not deflated (it equals the PSR)
+    assert metrics["dsr_trials"] == metrics["dsr_configs"] == 1 and metrics["dsr"] == metrics["psr"]
     # one continuous out-of-sample run: nothing opens before the first test bar, a trade belongs to the
     # fold it closes in
     assert (trades["entry_date"] >= folds.loc[0, "test_start"]).all()
