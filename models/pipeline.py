@@ -475,37 +475,76 @@ class MLPipeline(BaseEstimator):
         X = X[self.columns_].iloc[first:]
         pred_cols = [f"pred_{tf}" for tf in self.timeframes_]
         out = pd.DataFrame(np.nan, index=X.index, columns=[*LINES, *pred_cols])
-        ok = np.isfinite(X.to_numpy()).all(axis=1)
-        if ok.any():
-            dec = self.ensemble_.decide(X[ok])
-            out.loc[ok, "ml_proba"] = dec["proba"].to_numpy()
-            out.loc[ok, "ml_confidence"] = dec["confidence"].to_numpy()
-        self._trade_lines(out, df, first)
+        scale, take, stop = (a[first:] for a in self.trade_widths(df["close"].to_numpy()))
+        for name, values in self.decision_lines(X, scale, take, stop).items():
+            out[name] = values
         sigma, score = self.risk_[sym].lines(log_returns(df["close"].to_numpy()))
         out["ml_risk"] = score[first:]
         out["ml_sigma"] = sigma[first:]
         out[pred_cols] = X[pred_cols].to_numpy()
         return out
 
-    def _trade_lines(self, out: pd.DataFrame, df: pd.DataFrame, first: int) -> None:
-        """The trade's widths and horizon, its payoff/loss/cost and the expected-value decision."""
+    def trade_widths(self, close: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(scale, take, stop)`` of :attr:`trade` at every bar of *close*, each known at its bar.
+
+        ``scale`` is the unit of the payoff and loss (``TradeSpec.scale``), ``take``/``stop`` the barrier
+        widths as fractions of the entry price (``TradeSpec.widths``; NaN: no trade yet). Pass them, cut
+        to the rows predicted, to :meth:`decision_lines`.
+        """
         spec = self.trade
-        close = df["close"].to_numpy()
         take, stop = spec.widths(close)
-        scale = spec.scale(close)[first:]
-        p = out["ml_proba"].to_numpy()
-        out["ml_payoff"] = self.payoff_ * scale
-        out["ml_loss"] = self.loss_ * scale
-        out["ml_cost"] = spec.cost
-        ev = p * out["ml_payoff"].to_numpy() - (1.0 - p) * out["ml_loss"].to_numpy() - spec.cost
-        out["ml_expected_return"] = ev
-        margin = float(self.min_edge) * out["ml_loss"].to_numpy()
-        out["ml_decision"] = np.where(np.isfinite(ev), (ev > margin).astype(np.float64), np.nan)
-        out["ml_take"] = take[first:]
-        out["ml_stop"] = stop[first:]
-        out["ml_horizon"] = float(spec.horizon)
-        missing = ~np.isfinite(p) | ~np.isfinite(take[first:])
-        out.loc[missing, ["ml_payoff", "ml_loss", "ml_cost", "ml_take", "ml_stop", "ml_horizon"]] = np.nan
+        return spec.scale(close), take, stop
+
+    def decision_lines(self, X: pd.DataFrame, scale: np.ndarray, take: np.ndarray,
+                       stop: np.ndarray) -> dict[str, np.ndarray]:
+        """The ensemble's and the trade's lines of the rows of *X*, one batched ensemble call.
+
+        The decision rule of :meth:`predict_frame` on any set of rows (bars of one symbol, or the last
+        bars of many): the batch and live paths and ``tradeforge signals`` all call it.
+
+        Parameters
+        ----------
+        X : DataFrame
+            One row per prediction, columns ``columns_`` (the per-bar inputs and ``pred_<tf>``).
+        scale, take, stop : ndarray
+            Per row of *X*, from :meth:`trade_widths` of the row's own bars.
+
+        Returns
+        -------
+        dict of ndarray
+            ``ml_proba, ml_confidence, ml_payoff, ml_loss, ml_cost, ml_expected_return (p * payoff - (1 - p)
+            * loss - cost), ml_decision (+1 when that is above min_edge * loss, else 0), ml_take, ml_stop,
+            ml_horizon``; NaN where a row has a non-finite input (the trade's lines also where it has no
+            barrier widths).
+        """
+        X = X[self.columns_]
+        proba = np.full(len(X), np.nan)
+        confidence = np.full(len(X), np.nan)
+        ok = np.isfinite(X.to_numpy()).all(axis=1)
+        if ok.any():
+            dec = self.ensemble_.decide(X[ok])
+            proba[ok] = dec["proba"].to_numpy()
+            confidence[ok] = dec["confidence"].to_numpy()
+        widths = (np.asarray(a, dtype=np.float64) for a in (scale, take, stop))
+        return {"ml_proba": proba, "ml_confidence": confidence, **self._trade_lines(proba, *widths)}
+
+    def _trade_lines(self, p: np.ndarray, scale: np.ndarray, take: np.ndarray,
+                     stop: np.ndarray) -> dict[str, np.ndarray]:
+        """The trade's widths and horizon, its payoff/loss/cost and the expected-value decision."""
+        cost = self.trade.cost
+        payoff = self.payoff_ * scale
+        loss = self.loss_ * scale
+        ev = p * payoff - (1.0 - p) * loss - cost
+        margin = float(self.min_edge) * loss
+        lines = {"ml_payoff": payoff, "ml_loss": loss, "ml_cost": np.full(len(p), cost),
+                 "ml_expected_return": ev,
+                 "ml_decision": np.where(np.isfinite(ev), (ev > margin).astype(np.float64), np.nan),
+                 "ml_take": take.copy(), "ml_stop": stop.copy(),
+                 "ml_horizon": np.full(len(p), float(self.trade.horizon))}
+        missing = ~np.isfinite(p) | ~np.isfinite(take)
+        for name in ("ml_payoff", "ml_loss", "ml_cost", "ml_take", "ml_stop", "ml_horizon"):
+            lines[name] = np.where(missing, np.nan, lines[name])
+        return lines
 
     def predict_latest(self, window: pd.DataFrame) -> dict[str, float]:
         """Lines of the last bar of *window*: the live path, equal to ``predict_frame(window).iloc[-1]``.

@@ -95,7 +95,7 @@ from tradeforge.strategies.risk import RiskRules
 from .base import Strategy
 from .sizers import position_size, trade_payoff_ratio
 
-__all__ = ["LINE_NAMES", "MLStrategy", "Predictor"]
+__all__ = ["LINE_NAMES", "MLStrategy", "Predictor", "expected_value", "trade_wanted"]
 
 LINE_NAMES = ("ml_proba", "ml_decision", "ml_confidence", "ml_expected_return", "ml_risk", "ml_sigma",
               "ml_payoff", "ml_loss", "ml_cost", "ml_take", "ml_stop", "ml_horizon")
@@ -209,6 +209,46 @@ def _resolve_predictor(spec: Any) -> Any:
         raise ConfigError(f"MLStrategy parameter 'predictor': window={window!r} must be an integer >= its "
                           f"warmup ({warmup}), or None for every bar since the start")
     return obj
+
+
+def expected_value(pred: Mapping[str, float]) -> float:
+    """``p * payoff - (1 - p) * loss - cost`` of the model's trade from one bar's lines (NaN when one is
+    missing).
+
+    Examples
+    --------
+    >>> round(expected_value({"ml_proba": 0.5, "ml_payoff": 0.02, "ml_loss": 0.01, "ml_cost": 0.002}), 6)
+    0.003
+    """
+    p = pred.get("ml_proba", _NAN)
+    payoff, loss = pred.get("ml_payoff", _NAN), pred.get("ml_loss", _NAN)
+    return p * payoff - (1.0 - p) * loss - pred.get("ml_cost", _NAN)
+
+
+def trade_wanted(pred: Mapping[str, float], *, min_edge: float = _DEFAULTS["min_edge"],
+                 min_confidence: float = _DEFAULTS["min_confidence"], max_risk: float = _DEFAULTS["max_risk"],
+                 rolling: bool = False) -> bool:
+    """``MLStrategy``'s entry rule (``bracket="trade"``) on one bar's prediction lines.
+
+    True when :func:`expected_value` (plus ``ml_cost`` when *rolling* an open position into its next leg,
+    which pays no new entry) is above ``min_edge * ml_loss``, ``ml_decision`` is not SELL,
+    ``ml_confidence >= min_confidence``, ``ml_risk <= max_risk`` and the trade has usable widths
+    (``0 < ml_stop < 1``, ``ml_take > 0``, ``ml_horizon >= 1``); NaN never passes. The defaults are the
+    strategy's parameter defaults. Whether the portfolio rules allow the entry is the strategy's check.
+
+    Examples
+    --------
+    >>> line = {"ml_proba": 0.7, "ml_payoff": 0.02, "ml_loss": 0.02, "ml_cost": 0.002, "ml_decision": 1.0,
+    ...         "ml_confidence": 0.7, "ml_risk": 3.0, "ml_take": 0.02, "ml_stop": 0.02, "ml_horizon": 1.0}
+    >>> trade_wanted(line), trade_wanted(line, min_edge=0.5), trade_wanted({**line, "ml_risk": float("nan")})
+    (True, False, False)
+    """
+    take, stop, horizon = (pred.get(k, _NAN) for k in ("ml_take", "ml_stop", "ml_horizon"))
+    value = expected_value(pred) + (pred.get("ml_cost", _NAN) if rolling else 0.0)
+    return bool(value > min_edge * pred.get("ml_loss", _NAN) and not pred.get("ml_decision", _NAN) < 0
+                and pred.get("ml_confidence", _NAN) >= min_confidence
+                and pred.get("ml_risk", _NAN) <= max_risk
+                and 0.0 < stop < 1.0 and take > 0.0 and horizon >= 1.0)
 
 
 def _bt_index(nums: np.ndarray) -> pd.DatetimeIndex:
@@ -385,12 +425,6 @@ class MLStrategy(Strategy):
         return self._enter(book, data, pred, cash)
 
     # -------------------------------------------------------------------------------- bracket="trade"
-    def _expected_value(self, pred: Mapping[str, float]) -> float:
-        """``p * payoff - (1 - p) * loss - cost`` of the model's trade (NaN when a line is missing)."""
-        p = pred.get("ml_proba", _NAN)
-        payoff, loss = pred.get("ml_payoff", _NAN), pred.get("ml_loss", _NAN)
-        return p * payoff - (1.0 - p) * loss - pred.get("ml_cost", _NAN)
-
     def _step_trade(self, book: _Book, data: bt.feed.DataBase, pred: Mapping[str, float], held: int) -> int:
         """At a close: exit on SELL, else decide an entry for the next open; returns 1 if one was decided."""
         position = self.getposition(data).size
@@ -402,26 +436,22 @@ class MLStrategy(Strategy):
             # the time exit is at the next open: roll into the next leg instead when it is still worth it,
             # counting no costs (none is paid to keep the position) - the rule a trader holding it follows
             due = len(data) + 1 - book.entry_len >= book.horizon
-            if due and book.intent is None and self._wants_trade(pred, decision, rolling=True):
+            if due and book.intent is None and self._wants_trade(pred, rolling=True):
                 book.intent = dict(pred, roll=1.0)
             return 0
         if book.pending():
             return 0
         for order in book.alive():
             self.cancel(order)
-        if not self._wants_trade(pred, decision, rolling=False) or not self.rules.allow_entry(held):
+        if not self._wants_trade(pred, rolling=False) or not self.rules.allow_entry(held):
             return 0
         book.intent = dict(pred)
         return 1
 
-    def _wants_trade(self, pred: Mapping[str, float], decision: float, rolling: bool) -> bool:
-        """The entry rule: expected value above the margin (plus the cost when rolling), filters, widths."""
-        take, stop, horizon = (pred.get(k, _NAN) for k in ("ml_take", "ml_stop", "ml_horizon"))
-        value = self._expected_value(pred) + (pred.get("ml_cost", _NAN) if rolling else 0.0)
-        return bool(value > self.p.min_edge * pred.get("ml_loss", _NAN) and not decision < 0
-                    and pred.get("ml_confidence", _NAN) >= self.p.min_confidence
-                    and pred.get("ml_risk", _NAN) <= self.p.max_risk
-                    and 0.0 < stop < 1.0 and take > 0.0 and horizon >= 1.0)
+    def _wants_trade(self, pred: Mapping[str, float], rolling: bool) -> bool:
+        """The entry rule (:func:`trade_wanted`) with this strategy's parameters."""
+        return trade_wanted(pred, min_edge=self.p.min_edge, min_confidence=self.p.min_confidence,
+                            max_risk=self.p.max_risk, rolling=rolling)
 
     def prenext_open(self) -> None:
         self.next_open()

@@ -2,11 +2,13 @@
 
 :class:`SignalModel` computes, for the last bar of each candidate's window, the numbers
 ``MLPipeline.predict_latest(window)`` computes - the multi-timeframe features, the GARCH features, one
-LSTM prediction per timeframe and the stacked ensemble's decision, confidence and expected return
-- but batched: one ensemble call for all candidates, one LSTM forward pass per timeframe over every
-candidate's last window (:mod:`~tradeforge.engine.signals._lstm_batch`; the same numbers up to float32
-rounding, a test checks it), and the rolling GARCH features from the one fit their last row depends on
-(:mod:`~tradeforge.engine.signals._garch_last`, bitwise). The risk lines (``ml_sigma``,
+LSTM prediction per timeframe, the stacked ensemble's probability and confidence and the trade's lines
+(payoff, loss, cost, expected value, decision, widths, horizon) - but batched: one
+``MLPipeline.decision_lines`` call (the pipeline's own decision rule) for all candidates, with the trade
+widths of ``MLPipeline.trade_widths`` at each candidate's last bar, one LSTM forward pass per timeframe
+over every candidate's last window (:mod:`~tradeforge.engine.signals._lstm_batch`; the same numbers up to
+float32 rounding, a test checks it), and the rolling GARCH features from the one fit their last row depends
+on (:mod:`~tradeforge.engine.signals._garch_last`, bitwise). The risk lines (``ml_sigma``,
 ``ml_risk``) and metrics are the candidate's own, at signal time (:mod:`~tradeforge.engine.signals.risk`).
 
 It is also a ``Predictor`` for :class:`~tradeforge.strategies.ml.MLStrategy` (``warmup``, ``window``,
@@ -30,7 +32,6 @@ __all__ = ["SignalModel", "DECISIONS"]
 
 DECISIONS = {1.0: "BUY", -1.0: "SELL", 0.0: "HOLD"}
 _OHLCV = ["open", "high", "low", "close", "volume"]
-_LINE_DECISION = {"BUY": 1.0, "SELL": -1.0, "HOLD": 0.0}
 
 
 class SignalModel:
@@ -110,7 +111,8 @@ class SignalModel:
         """Lines and risk metrics of every window's last bar, keyed like *windows*.
 
         Each value holds the pipeline's lines (``ml_proba, ml_decision, ml_confidence, ml_expected_return,
-        pred_<tf>``), the signal-time ``ml_sigma``/``ml_risk`` and the risk metrics of
+        ml_payoff, ml_loss, ml_cost, ml_take, ml_stop, ml_horizon, pred_<tf>``, from
+        ``MLPipeline.decision_lines``), the signal-time ``ml_sigma``/``ml_risk`` and the risk metrics of
         :func:`~tradeforge.engine.signals.risk.candidate_risk`. NaN where a window is too short.
         ``predict_many(w) == finish(prepare(w))``; seconds per step (``features, garch, lstm, ensemble,
         risk``) are left in ``timings_``.
@@ -141,7 +143,7 @@ class SignalModel:
             tails = self._lstm_tails(df)
             spent["features"] += time.perf_counter() - clock
             clock = time.perf_counter()
-            out[s] = {"row": row, "lstm": tails, "risk": self._risk(df, garch)}
+            out[s] = {"row": row, "lstm": tails, "risk": self._risk(df, garch), "trade": self._trade(df)}
             spent["risk"] += time.perf_counter() - clock
         self.prepare_timings_ = spent
         return out
@@ -164,16 +166,10 @@ class SignalModel:
         for tf in self.timeframes:
             X[f"pred_{tf}"] = preds[tf]
         X = X[pipe.columns_]
-        out = {s: {"ml_proba": np.nan, "ml_decision": np.nan, "ml_confidence": np.nan,
-                   "ml_expected_return": np.nan} for s in syms}
-        ok = np.isfinite(X.to_numpy()).all(axis=1)
-        if ok.any():
-            dec = pipe.ensemble_.decide(X[ok].reset_index(drop=True))
-            for i, s in enumerate(np.asarray(syms)[ok]):
-                out[s] = {"ml_proba": float(dec["proba"].iloc[i]),
-                          "ml_decision": _LINE_DECISION[str(dec["decision"].iloc[i])],
-                          "ml_confidence": float(dec["confidence"].iloc[i]),
-                          "ml_expected_return": float(dec["expected_return"].iloc[i])}
+        scale, take, stop = (np.array([prepared[s]["trade"][i] for s in syms], dtype=np.float64)
+                             for i in range(3))
+        lines = pipe.decision_lines(X, scale, take, stop)
+        out = {s: {name: float(values[i]) for name, values in lines.items()} for i, s in enumerate(syms)}
         for s in syms:
             out[s].update({f"pred_{tf}": float(X.at[s, f"pred_{tf}"]) for tf in self.timeframes})
             out[s].update(prepared[s]["risk"])
@@ -224,6 +220,10 @@ class SignalModel:
             look = int(pipe.lstm_.models_[tf].config_["lookback"])
             out[tf] = d.X.iloc[max(pos + 1 - look, 0):pos + 1]
         return out
+
+    def _trade(self, df: pd.DataFrame) -> tuple[float, float, float]:
+        """``(scale, take, stop)`` of the pipeline's trade at *df*'s last bar (``pipeline.trade_widths``)."""
+        return tuple(float(a[-1]) for a in self.pipeline.trade_widths(df["close"].to_numpy()))
 
     def _risk(self, df: pd.DataFrame, garch) -> dict[str, float]:
         from tradeforge.models.risk import bars_per_day

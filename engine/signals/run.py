@@ -1,9 +1,12 @@
 """``compute_signals``: universe -> scanner -> candidates' models -> filtered, ranked BUY signals.
 
-The signal of a candidate is the ensemble's decision at its last bar; it is *kept* when it passes the
-entry rule of :class:`~tradeforge.strategies.ml.MLStrategy` (:func:`entry_wanted`: BUY, confidence at
-least ``min_confidence``, risk at most ``max_risk``), then the kept signals are sorted by confidence
-(ties: momentum score, then symbol) and the first ``top`` returned.
+The signal of a candidate is the pipeline's decision at its last bar (BUY when the expected value of the
+model's trade is above the pipeline's margin, else HOLD); it is *kept* when it passes the entry rule of
+:class:`~tradeforge.strategies.ml.MLStrategy` with its default ``bracket="trade"`` (:func:`entry_wanted`:
+:func:`~tradeforge.strategies.ml.trade_wanted` with ``min_confidence``, ``max_risk`` and the strategy's
+``min_edge``), then the kept signals are sorted by confidence (ties: momentum score, then symbol) and the
+first ``top`` returned. Its ``time_horizon`` is the trade's holding period: ``MLPipeline.trade.horizon``
+bars of the model's bar size.
 """
 
 from __future__ import annotations
@@ -30,19 +33,26 @@ __all__ = ["SignalReport", "compute_signals", "entry_wanted", "load_model", "Sig
 _MODEL_NAME = "pipeline"
 
 
-def entry_wanted(pred: Mapping[str, float], min_confidence: float, max_risk: float) -> bool:
+def entry_wanted(pred: Mapping[str, float], min_confidence: float, max_risk: float,
+                 min_edge: float | None = None) -> bool:
     """``MLStrategy``'s entry condition on one bar's prediction lines (NaN never passes).
+
+    :func:`tradeforge.strategies.ml.trade_wanted` (the rule of the default ``bracket="trade"``) with
+    *min_edge* None meaning the strategy's default ``min_edge``.
 
     Examples
     --------
-    >>> entry_wanted({"ml_decision": 1.0, "ml_confidence": 0.8, "ml_risk": 4.0}, 0.7, 6.0)
-    True
-    >>> entry_wanted({"ml_decision": 1.0, "ml_confidence": 0.8, "ml_risk": float("nan")}, 0.7, 6.0)
+    >>> line = {"ml_proba": 0.7, "ml_payoff": 0.02, "ml_loss": 0.02, "ml_cost": 0.002, "ml_decision": 1.0,
+    ...         "ml_confidence": 0.7, "ml_risk": 4.0, "ml_take": 0.02, "ml_stop": 0.02, "ml_horizon": 1.0}
+    >>> entry_wanted(line, 0.6, 6.0), entry_wanted(line, 0.8, 6.0)
+    (True, False)
+    >>> entry_wanted({**line, "ml_risk": float("nan")}, 0.6, 6.0)
     False
     """
-    nan = float("nan")
-    return bool(pred.get("ml_decision", nan) > 0 and pred.get("ml_confidence", nan) >= min_confidence
-                and pred.get("ml_risk", nan) <= max_risk)
+    from tradeforge.strategies.ml import trade_wanted
+
+    edge = {} if min_edge is None else {"min_edge": min_edge}
+    return trade_wanted(pred, min_confidence=min_confidence, max_risk=max_risk, **edge)
 
 
 @dataclass(frozen=True)
@@ -146,7 +156,7 @@ def _signal(sym: str, pred: Mapping[str, float], window: pd.DataFrame, score: fl
     return {"symbol": sym, "price": price, "decision": decision, "confidence": _num(pred["ml_confidence"]),
             "expected_return": _num(pred["ml_expected_return"]),
             "risk_score": int(risk_score) if math.isfinite(risk_score) else None,
-            "time_horizon": _horizon(int(model.pipeline.label_horizon), model.bar),
+            "time_horizon": _horizon(int(model.pipeline.trade.horizon), model.bar),
             "momentum_score": _num(score), "predictions": preds, "risk_metrics": risk}
 
 

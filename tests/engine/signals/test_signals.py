@@ -42,7 +42,8 @@ def test_batched_model_lines_equal_the_pipelines_predict_latest(model, universe,
             with threadpool_limits(limits=1):  # as in SignalModel.prepare: GARCH fits depend on it
                 ref = pipe.predict_latest(w)
             assert got[s]["ml_decision"] == ref["ml_decision"], (at, s)  # the same decision
-            for key in ("ml_proba", "ml_confidence", "ml_expected_return", "pred_1d"):  # float32 rounding
+            for key in ("ml_proba", "ml_confidence", "ml_expected_return", "ml_payoff", "ml_loss", "ml_cost",
+                        "ml_take", "ml_stop", "ml_horizon", "pred_1d"):  # float32 rounding
                 assert got[s][key] == pytest.approx(ref[key], rel=1e-5, abs=1e-9), (at, s, key)
             assert np.isfinite(got[s]["ml_proba"]) and 1 <= got[s]["ml_risk"] <= 10
 
@@ -95,7 +96,9 @@ def test_signal_json_shape_filters_and_order(model, universe):
     assert len(report.candidates) == 12 and report.model_version == "v1"
     for sig in report.candidates:
         assert list(sig)[:10] == SIGNAL_KEYS and list(sig["risk_metrics"]) == RISK_KEYS
-        assert sig["decision"] in ("BUY", "SELL", "HOLD") and sig["time_horizon"] == "10d"
+        assert sig["decision"] in ("BUY", "SELL", "HOLD")
+        # the holding period of the model's trade: label_horizon bars of the model's bar size
+        assert pd.Timedelta(sig["time_horizon"]) == model.pipeline.label_horizon * model.bar
         assert list(sig["predictions"]) == ["1d"] and set(sig["predictions"]["1d"]) == {"price", "return"}
         for key in ("price", "confidence", "expected_return", "momentum_score"):
             assert isinstance(sig[key], float)
