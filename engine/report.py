@@ -255,7 +255,12 @@ def write_tearsheet(returns: pd.Series, benchmark: pd.Series | None, path: str |
     return Path(path)
 
 
-def _equity_plot_args(result: BacktestResult, benchmark: pd.Series | None) -> tuple[pd.Series, pd.Series]:
+def _equity_plot_args(result: BacktestResult,
+                      benchmark: pd.Series | None) -> tuple[pd.Series | None, pd.Series | None]:
+    """Benchmark returns and equity: *benchmark*, else buy and hold of the traded data; ``(None, None)``
+    when there is neither (a result without prices, e.g. a journal's report)."""
+    if benchmark is None and not result.prices:
+        return None, None
     bench = buy_and_hold(result.prices, result.equity.index) if benchmark is None else benchmark
     return bench, result.cash * (1.0 + bench).cumprod()
 
@@ -280,7 +285,7 @@ def write_report(result: BacktestResult, out_dir: str | Path, benchmark: pd.Seri
     """Write metrics.json, trades.csv, orders.csv, equity.csv, equity.png and tearsheet.html to *out_dir*.
 
     *result* is a :class:`~tradeforge.engine.results.BacktestResult`; *benchmark* (per-bar returns)
-    defaults to the buy-and-hold returns of the traded data. ``tearsheet=False`` skips the (slow) HTML
+    defaults to the buy-and-hold returns of the traded data (none when ``result.prices`` is empty). ``tearsheet=False`` skips the (slow) HTML
     tearsheet. With a *renderer* (:class:`~tradeforge.engine._render.SideRenderer`) the figures are
     queued on it and are complete once the renderer's block ends; without one they are drawn here.
     Report files of an earlier run in *out_dir* are deleted first (:func:`prepare_out`). Returns the

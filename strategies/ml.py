@@ -505,7 +505,9 @@ class MLStrategy(Strategy):
         if not (usable and price > 0.0 and loss > 0.0 and 0.0 <= p <= 1.0):
             return 0.0
         ratio = trade_payoff_ratio(payoff, loss, cost)  # the same p and payoff as the entry rule
-        fee = self.broker.getcommissioninfo(data).getcommission(1.0, price) + price * self.broker.p.slip_perc
+        # a live broker has no simulated slippage (its fills are the market's): none to keep cash for
+        slip = float(getattr(self.broker.p, "slip_perc", 0.0) or 0.0)
+        fee = self.broker.getcommissioninfo(data).getcommission(1.0, price) + price * slip
         size = position_size(self.broker.getvalue(), price, price * stop, self.p.risk_per_trade,
                              self.p.max_position_pct, p, ratio, self.p.kelly_fraction,
                              cash=cash * price / (price + 2.0 * fee), fractional=self.p.fractional)

@@ -85,7 +85,10 @@ class AlpacaBroker(bt.BrokerBase):
         self._next_seq = 0
         self._cash = 0.0
         self.startingcash = 0.0
-        self._broker_positions: dict[str, tuple[float, float]] = {}
+        self._broker_positions: dict[str, tuple[float, float]] = {}  # Alpaca's, refreshed at every bar
+        # Alpaca's at start: what a symbol's books are seeded with (the refreshed ones may already hold fills
+        # of this session's orders, which the books then apply themselves and would count twice)
+        self._start_positions: dict[str, tuple[float, float]] = {}
         self._bar_seq = 0
         self._resync = False
         self._account_due = False
@@ -100,6 +103,7 @@ class AlpacaBroker(bt.BrokerBase):
         self.store.start_trading_stream()
         self._refresh_account()
         self._broker_positions = self.store.positions()
+        self._start_positions = dict(self._broker_positions)
         self.startingcash = self._cash
 
     def _on_reconnect(self, name: str) -> None:
@@ -151,10 +155,11 @@ class AlpacaBroker(bt.BrokerBase):
     get_value = getvalue
 
     def getposition(self, data: Any, clone: bool = False) -> bt.Position:
-        """The position in *data*'s symbol (seeded from Alpaca's positions at start)."""
+        """The position in *data*'s symbol (seeded from Alpaca's positions at start, whenever it is first
+        asked for; later fills move it, and :meth:`next` adopts Alpaca's when no order of ours is live)."""
         pos = self.positions.get(data)
         if pos is None:
-            qty, price = self._broker_positions.get(symbol_of(data), (0.0, 0.0))
+            qty, price = self._start_positions.get(symbol_of(data), (0.0, 0.0))
             pos = self.positions[data] = bt.Position(size=qty, price=price)
         return pos.clone() if clone else pos
 

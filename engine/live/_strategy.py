@@ -76,6 +76,12 @@ def resolve_live_strategy(strategy: str, params: Mapping[str, Any] | None, *, mo
 
     cls = resolve_strategy(strategy)
     checked = check_params(cls, params)
+    if issubclass(cls, MLStrategy) and {**dict(cls.params._getpairs()), **checked}["bracket"] == "trade":
+        # the trade's stop and target are two one-cancels-other orders placed at the entry bar's open: the
+        # Alpaca adapter places OCO exits only as bracket children, so live they would go unprotected
+        raise ConfigError("strategy 'ml': bracket='trade' (the default) is backtest-only for now: the Alpaca "
+                          "adapter cannot place its stop/target as one-cancels-other orders; pass "
+                          "-p bracket=fixed (stop_loss/take_profit) or -p bracket=sigma live")
     version = None
     if issubclass(cls, MLStrategy) and checked.get("predictor") in (None, "", "none"):
         checked["predictor"], version = _load_model(registry, model)

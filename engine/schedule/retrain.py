@@ -1,8 +1,9 @@
 """The nightly retrain: train a challenger, score it and the champion on the newest bars, promote or keep.
 
 Both models are scored on the same **holdout**: the newest *holdout_bars* bars of every symbol whose
-triple-barrier label is complete, which the challenger never saw (it is trained on the bars before the
-holdout, ``train_models(..., end=cut)``). The challenger is promoted by
+label is complete, which the challenger never saw (it is trained on the bars before the holdout,
+``train_models(..., end=cut)``). Each model is scored against its own label: whether the trade of its
+:attr:`~tradeforge.models.pipeline.MLPipeline.trade` made money net of costs. The challenger is promoted by
 :func:`~tradeforge.engine.schedule.promotion.decide_promotion` (AUC no lower, Brier no higher). The
 champion is a pointer file ``champion.json`` in the registry folder, holding the current version and the
 history of every decision (both versions and both score sets); the decision is also logged (JSON lines)
@@ -45,12 +46,11 @@ def _score(pipe: Any, frames: Mapping[str, Any], start: Any) -> dict[str, float]
     import numpy as np
     from sklearn.metrics import brier_score_loss, roc_auc_score
 
-    from tradeforge.models.targets import triple_barrier
-
+    spec = pipe.trade  # the pipeline's own label: the trade it was trained on and trades
     probs, labels = [], []
     for sym, df in frames.items():
         pred = pipe.predict_frame({sym: df}, start=start)[sym]["ml_proba"]
-        tb = triple_barrier(df, int(pipe.label_horizon), pipe.take_profit, pipe.stop_loss)["label"]
+        tb = spec.label(df)["label"]
         both = np.isfinite(pred.to_numpy()) & np.isfinite(tb.reindex(pred.index).to_numpy())
         probs.append(pred.to_numpy()[both])
         labels.append(tb.reindex(pred.index).to_numpy()[both])

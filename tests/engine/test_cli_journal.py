@@ -131,6 +131,7 @@ def test_report_writes_the_backtest_report_files(runner, journal_file, tmp_path)
     equity = pd.Series([_equity(d, h) for d in range(5) for h in range(7)],
                        index=pd.DatetimeIndex([_at(d, h) for d in range(5) for h in range(7)]))
     expected = compute_metrics(equity, pd.DataFrame({"pnlcomm": [50.0, 140.0, 10.0]}), metrics["exposure"])
+    assert metrics.pop("ratios") == expected.pop("ratios")  # what each ratio is measured on (1h bars)
     assert metrics == pytest.approx(expected, nan_ok=True)
     trades = pd.read_csv(out / "trades.csv")
     assert trades[["symbol", "size", "entry_price", "exit_price", "pnl"]].values.tolist() == [

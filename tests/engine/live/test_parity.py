@@ -68,10 +68,11 @@ def test_sma_cross_live_equals_backtest(fake, tmp_path):
 
 ML_FAST = {"fast": True, "garch_window": 50, "garch_refit_every": 150, "lstm_epochs": 1,
            "base_models": "lgbm,xgb", "ensemble_splits": 2, "lstm_oof_splits": 1, "lstm_lookback": 5,
-           "label_horizon": 5,
+           "label_horizon": 5, "commission": 0.0,  # the trade labelled = the commission-free one traded
            "buy_threshold": 0.42, "sell_threshold": 0.41}  # a small, fast model that trades both ways
-ML_PARAMS = {"min_confidence": 0.0, "max_risk": 10.0, "stop_loss": 0.004, "take_profit": 0.006,
-             "risk_per_trade": 0.05, "max_position_pct": 0.5, "kelly_fraction": 0.0}
+# live ML trades fixed brackets (bracket="trade" is refused live, see test_trade_bracket_is_refused_live)
+ML_PARAMS = {"bracket": "fixed", "min_confidence": 0.0, "max_risk": 10.0, "stop_loss": 0.004,
+             "take_profit": 0.006, "risk_per_trade": 0.05, "max_position_pct": 0.5, "kelly_fraction": 0.0}
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +118,11 @@ def test_ml_with_a_saved_model_live_equals_backtest(fake, tmp_path, registry):
     assert [e["confidence"]["QQQ"] for e in bars] == pytest.approx(signals["confidence"].tolist())
     print(f"PARITY ml: {len(fills)} fills ({len(brackets)} brackets), final value {live.equity:.2f}, "
           f"{live.bars} live bars")
+
+
+def test_trade_bracket_is_refused_live(registry):
+    from tradeforge.errors import ConfigError
+
+    root, _ = registry
+    with pytest.raises(ConfigError, match="bracket='trade'.*bracket=fixed"):
+        resolve_live_strategy("ml", {k: v for k, v in ML_PARAMS.items() if k != "bracket"}, registry=str(root))
