@@ -125,4 +125,5 @@ def test_trade_bracket_is_refused_live(registry):
 
     root, _ = registry
     with pytest.raises(ConfigError, match="bracket='trade'.*bracket=fixed"):
-        resolve_live_strategy("ml", {k: v for k, v in ML_PARAMS.items() if k != "bracket"}, registry=str(root))
+        defaults = {k: v for k, v in ML_PARAMS.items() if k != "bracket"}
+        resolve_live_strategy("ml", defaults, registry=str(root))
