@@ -286,8 +286,9 @@ def write_report(result: BacktestResult, out_dir: str | Path, benchmark: pd.Seri
 
     *result* is a :class:`~tradeforge.engine.results.BacktestResult`; *benchmark* (per-bar returns)
     defaults to the buy-and-hold returns of the traded data (none when ``result.prices`` is empty).
-    ``tearsheet=False`` skips the (slow) HTML tearsheet. With a *renderer* (:class:`~tradeforge.engine._render.SideRenderer`) the figures are
-    queued on it and are complete once the renderer's block ends; without one they are drawn here.
+    ``tearsheet=False`` skips the (slow) HTML tearsheet. With a *renderer*
+    (:class:`~tradeforge.engine._render.SideRenderer`) the figures are queued on it and are complete once the
+    renderer's block ends; without one they are drawn here.
     Report files of an earlier run in *out_dir* are deleted first (:func:`prepare_out`). Returns the
     directory.
 
