@@ -27,25 +27,10 @@ import numpy as np
 EDGE = {"momentum": 0.2, "reversal": 0.2, "volume": 0.3, "noise": 0.0, "intraday": 0.2}
 
 
-def rule_sharpe(frames, kind, lookback, start, commission, periods):
-    """Annualised Sharpe ratio of the planted rule on the bars from *start* (equal weight, next open)."""
-    from tradeforge.feeds.synthetic import planted_rule
-
-    rets = []
-    for df in frames.values():
-        pos = planted_rule(df, kind, lookback)
-        o = df["open"].to_numpy()
-        r = np.r_[o[2:] / o[1:-1] - 1.0, np.nan, np.nan]
-        ret = pos * r - commission * np.abs(np.diff(np.r_[0.0, pos]))
-        rets.append(ret[df.index >= start][:-2])
-    daily = np.nanmean(np.column_stack(rets), axis=1)
-    return float(daily.mean() / daily.std(ddof=1) * np.sqrt(periods)), len(daily)
-
-
 def run_kind(name: str, lookback: int, args) -> dict:
     from tradeforge.engine.report import periods_per_year
     from tradeforge.engine.walkforward import run_walkforward
-    from tradeforge.feeds.synthetic import synthetic_universe
+    from tradeforge.feeds.synthetic import planted_rule_sharpe, synthetic_universe
     from tradeforge.models.pipeline import MLPipeline
 
     kind = {"noise": "momentum", "intraday": "momentum"}.get(name, name)
@@ -73,7 +58,7 @@ def run_kind(name: str, lookback: int, args) -> dict:
     )
     seconds = time.perf_counter() - clock
     periods = periods_per_year(res.equity.index)
-    rule, n = rule_sharpe(frames, kind, lookback, res.equity.index[0], commission, periods)
+    rule, n = planted_rule_sharpe(frames, kind, lookback, res.equity.index[0], commission, periods)
     se = float(np.sqrt(periods / (n / MLPipeline().label_horizon)))
     tf = float(res.metrics["sharpe"] or 0.0)
     if name == "noise":

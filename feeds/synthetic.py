@@ -45,7 +45,8 @@ from tradeforge.timeframes import TIMEFRAMES
 
 from .schema import validate_ohlcv
 
-__all__ = ["EDGE_KINDS", "SYNTH_DEFAULTS", "parse_synth_spec", "planted_rule", "synthetic_universe"]
+__all__ = ["EDGE_KINDS", "SYNTH_DEFAULTS", "parse_synth_spec", "planted_rule", "planted_rule_sharpe",
+           "synthetic_universe"]
 
 #: Kinds of planted edge (see the module notes).
 EDGE_KINDS = ("momentum", "reversal", "volume")
@@ -130,6 +131,25 @@ def planted_rule(df: pd.DataFrame, edge_kind: str = "momentum", edge_lookback: i
     logv = np.log(df["volume"])
     z = ((logv - logv.rolling(20).mean()) / logv.rolling(20).std()).to_numpy()
     return ((move > 0) & (z > _VOLUME_GATE)).astype(np.float64)
+
+
+def planted_rule_sharpe(frames: dict[str, pd.DataFrame], edge_kind: str, edge_lookback: int, start: object,
+                        commission: float, periods: float) -> tuple[float, int]:
+    """Annualised Sharpe ratio of :func:`planted_rule` traded on every frame from *start*.
+
+    Each symbol holds ``open[t + 1] -> open[t + 2]`` whenever ``rule[t] = 1`` and pays *commission* (a fraction
+    of notional) on every change of position; the portfolio is the equal-weight mean of the symbols' returns.
+    Returns ``(sharpe, n_bars)``: the reference a strategy that finds the edge is measured against.
+    """
+    rets = []
+    for df in frames.values():
+        pos = planted_rule(df, edge_kind, edge_lookback)
+        o = df["open"].to_numpy()
+        r = np.r_[o[2:] / o[1:-1] - 1.0, np.nan, np.nan]
+        ret = pos * r - commission * np.abs(np.diff(np.r_[0.0, pos]))
+        rets.append(ret[df.index >= start][:-2])
+    daily = np.nanmean(np.column_stack(rets), axis=1)
+    return float(daily.mean() / daily.std(ddof=1) * np.sqrt(periods)), len(daily)
 
 
 def _bars_from_returns(r: np.ndarray, sigma: np.ndarray, price0: float, volume0: float,

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tradeforge.engine.walkforward import run_walkforward
-from tradeforge.feeds.synthetic import planted_rule, synthetic_universe
+from tradeforge.feeds.synthetic import planted_rule_sharpe, synthetic_universe
 from tradeforge.models.pipeline import MLPipeline
 
 SETTINGS = dict(train_bars=1000, test_bars=250, workers=2, seed=0)   # the walk-forward defaults, 2 folds
@@ -24,15 +24,7 @@ HORIZON = MLPipeline().label_horizon                                # the defaul
 
 def _rule_sharpe(frames, kind, lookback, start, commission):
     """Equal-weight daily returns of the rule held from the next open, net of the same commission."""
-    rets = []
-    for df in frames.values():
-        pos = planted_rule(df, kind, lookback)
-        o = df["open"].to_numpy()
-        r = np.r_[o[2:] / o[1:-1] - 1.0, np.nan, np.nan]
-        ret = pos * r - commission * np.abs(np.diff(np.r_[0.0, pos]))
-        rets.append(ret[df.index >= start][:-2])
-    daily = np.nanmean(np.column_stack(rets), axis=1)
-    return float(daily.mean() / daily.std(ddof=1) * np.sqrt(PERIODS)), len(daily)
+    return planted_rule_sharpe(frames, kind, lookback, start, commission, PERIODS)
 
 
 def _se(n_bars: int) -> float:
