@@ -139,7 +139,8 @@ def planted_rule_sharpe(frames: dict[str, pd.DataFrame], edge_kind: str, edge_lo
 
     Each symbol holds ``open[t + 1] -> open[t + 2]`` whenever ``rule[t] = 1`` and pays *commission* (a
     fraction of notional) on every change of position; the portfolio is the equal-weight mean of the
-    symbols' returns. Returns ``(sharpe, n_bars)``: the reference a strategy that finds the edge is measured against.
+    symbols' returns. Returns ``(sharpe, n_bars)``: the reference that a strategy finding the edge is
+    measured against.
     """
     rets = []
     for df in frames.values():
