@@ -75,11 +75,12 @@ def browser():
 
 
 def _wait(driver, condition, timeout=20.0):
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
+    try:  # the page re-renders its rows: an element found a moment ago may be gone, so look again
+        return WebDriverWait(driver, timeout, poll_frequency=0.1,
+                             ignored_exceptions=(StaleElementReferenceException,)).until(condition)
     except TimeoutException:
         target = os.environ.get("TRADEFORGE_SCREENSHOTS") or tempfile.gettempdir()
         os.makedirs(target, exist_ok=True)
