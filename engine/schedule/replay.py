@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from .dispatcher import Dispatcher
 from .jobs import JobRun
@@ -41,6 +41,12 @@ class SimClock:
         if when < self.now:
             raise ValueError(f"SimClock cannot go back from {self.now} to {when}")
         self.now = when
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock *seconds* forward (never backwards)."""
+        if seconds < 0:
+            raise ValueError(f"SimClock cannot go back {seconds} s")
+        self.now += timedelta(seconds=seconds)
 
 
 def fire_times(trigger, start: datetime, end: datetime) -> list[datetime]:

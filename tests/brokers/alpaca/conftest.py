@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
 
 from tradeforge.brokers.alpaca import AlpacaConfig, AlpacaStore
+from tradeforge.engine.schedule.replay import SimClock
 from tradeforge.testing.fake_alpaca import FakeAlpaca
 
 KEY, SECRET = "PKADAPTERTEST000001", "adapter-secret-canary-0001"
 T0 = datetime(2024, 1, 2, 14, 30, tzinfo=UTC)
-
-
-class StepClock:
-    """A settable UTC clock (tests move it forward explicitly)."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def minute_bars(n: int, start: datetime = T0, price: float = 100.0, step: float = 1.0) -> pd.DataFrame:
@@ -82,7 +70,7 @@ def make_config(fake: FakeAlpaca, **kw) -> AlpacaConfig:
 
 @pytest.fixture
 def clock():
-    return StepClock()
+    return SimClock(T0)
 
 
 @pytest.fixture

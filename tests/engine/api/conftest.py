@@ -3,13 +3,14 @@ fake's bars, and the app built by ``create_app``."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from tradeforge.brokers.alpaca import AlpacaConfig, AlpacaStore
+from tradeforge.engine.schedule.replay import SimClock
 from tradeforge.testing.fake_alpaca import FakeAlpaca
 
 KEY, SECRET = "PKAPITEST0000000001", "api-secret-canary-0001"
@@ -18,19 +19,6 @@ SYMBOLS = ("AAA", "BBB", "CCC", "DDD")
 #: a larger universe for the page (the browser test)
 PAGE_SYMBOLS = ("NVDA", "AAPL", "MSFT", "AMZN", "META", "GOOG", "TSLA", "AMD", "NFLX", "AVGO", "CRM", "ORCL",
                 "INTC", "IBM")
-
-
-class Clock:
-    """A settable aware UTC clock."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 def history(symbol: str, n: int = 120, end: datetime = NOW) -> pd.DataFrame:
@@ -82,7 +70,7 @@ class BarSignals:
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return SimClock(NOW)
 
 
 @pytest.fixture

@@ -9,19 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tradeforge.engine.notify import TwilioConfig, TwilioNotifier
+from tradeforge.engine.schedule.replay import SimClock
 from tradeforge.errors import ConfigError
 from tradeforge.testing.fake_twilio import FakeTwilio
 
 SID = "AC" + "c4" * 16
 TOKEN = "CANARY-twilio-token-7f3a9e"
-
-
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture()
@@ -50,7 +43,7 @@ def test_sends_through_real_client(fake):
 
 
 def test_one_message_per_kind_per_15_minutes(fake):
-    clock = Clock(datetime(2024, 11, 26, 15, 0, tzinfo=UTC))
+    clock = SimClock(datetime(2024, 11, 26, 15, 0, tzinfo=UTC))
     n = _notifier(fake, clock)
     assert n.send("stale_feed", "warning", "no bar for 3 min")
     clock.now += timedelta(minutes=14, seconds=59)
@@ -66,7 +59,7 @@ def test_one_message_per_kind_per_15_minutes(fake):
 
 
 def test_daily_cap_resets_on_the_new_york_day(fake):
-    clock = Clock(datetime(2024, 11, 26, 20, 0, tzinfo=UTC))             # 15:00 ET
+    clock = SimClock(datetime(2024, 11, 26, 20, 0, tzinfo=UTC))             # 15:00 ET
     n = _notifier(fake, clock, daily_cap=3, min_interval_s=0, critical_reserve=0)
     accepted = [n.send("stale_feed", "warning", f"w{i}") for i in range(5)]
     assert accepted == [True, True, True, False, False]
@@ -80,7 +73,7 @@ def test_daily_cap_resets_on_the_new_york_day(fake):
 
 
 def test_warnings_cannot_use_the_critical_reserve(fake):
-    clock = Clock(datetime(2024, 11, 26, 20, 0, tzinfo=UTC))
+    clock = SimClock(datetime(2024, 11, 26, 20, 0, tzinfo=UTC))
     n = _notifier(fake, clock, daily_cap=4, critical_reserve=2, min_interval_s=0)
     assert [n.send("stale_feed", "warning", f"w{i}") for i in range(3)] == [True, True, False]
     assert n.send("kill_switch", "critical", "tripped") and n.send("runner_stopped", "critical", "down")
