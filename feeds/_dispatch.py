@@ -71,12 +71,12 @@ def _dispatch(spec: str | os.PathLike, *, lenient: bool, adjust: bool, **csv: ob
             df = load_sample(rest, adjust=adjust)
             return {df.attrs["symbol"]: df}
         if kind.lower() == "synth" and _:
-            from .synthetic import parse_synth_spec, synthetic_universe
+            from .lazy_synthetic import synth_from_spec
 
             if adjust:
                 raise ConfigError("adjust=True: synthetic data has no 'Adj Close' "
                                   "(its prices need no adjustment). Fix: drop adjust for synth: specs")
-            return synthetic_universe(**parse_synth_spec(rest))
+            return synth_from_spec(rest)
         if _ and not os.path.splitdrive(spec)[0]:
             raise _unknown_kind(spec)
     path = Path(spec).expanduser()

@@ -52,10 +52,10 @@ __all__ = ["EDGE_KINDS", "SYNTH_DEFAULTS", "parse_synth_spec", "planted_rule", "
 EDGE_KINDS = ("momentum", "reversal", "volume")
 _VOLUME_GATE = 0.5  # volume shock above which a move continues (edge_kind="volume")
 
-#: Keys of a ``synth:`` spec and their defaults.
+#: Keys of a ``synth:`` spec and their defaults (``lazy=1``: :mod:`tradeforge.feeds.lazy_synthetic`).
 SYNTH_DEFAULTS: dict[str, object] = {
     "symbols": 5, "bars": 2000, "freq": "1d", "seed": 0, "edge": 0.0, "corr": 0.5,
-    "start": "2020-01-01", "vol": 0.015, "edge_kind": "momentum", "edge_lookback": 5,
+    "start": "2020-01-01", "vol": 0.015, "edge_kind": "momentum", "edge_lookback": 5, "lazy": 0,
 }
 _SESSION_OPEN = pd.Timedelta(hours=9, minutes=30)
 _SESSION = pd.Timedelta(hours=6, minutes=30)
