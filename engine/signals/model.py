@@ -66,6 +66,19 @@ class SignalModel:
         self.warmup = int(pipeline.warmup)
         self.timeframes = list(pipeline.timeframes_)
         self.bar = pd.Timedelta(pipeline.bar_)
+        self._last_inputs = None  # built on first use (the feature sets)
+
+    def _last(self):
+        from tradeforge.timeframes import TIMEFRAMES
+
+        from ._features_last import LastInputs
+
+        if self._last_inputs is None:
+            full, lstm_fs = self.pipeline._feature_sets()
+            higher = [tf for tf in self.timeframes if TIMEFRAMES[tf] > self.bar]
+            looks = {tf: int(self.pipeline.lstm_.models_[tf].config_["lookback"]) for tf in self.timeframes}
+            self._last_inputs = LastInputs(full, lstm_fs, self.bar, higher, looks)
+        return self._last_inputs
 
     # ------------------------------------------------------------------ windows
     def history_bars(self, index: pd.DatetimeIndex) -> int:
@@ -80,7 +93,8 @@ class SignalModel:
             if size == self.bar:
                 need = max(need, self.bars_per_timeframe)
                 continue
-            starts = np.unique(index.floor(size).asi8)
+            key = index.asi8 // size.value  # bins from midnight, as feeds.resample's origin="start_day"
+            starts = key[np.r_[True, key[1:] != key[:-1]]] * size.value
             starts = starts[starts + size.value <= end.value]  # completed bars only
             if len(starts) < self.bars_per_timeframe:
                 return len(index)
@@ -138,10 +152,7 @@ class SignalModel:
         out = {}
         for s, window in windows.items():
             df = self._frame(window, s)
-            row, garch = self._inputs_last(df, spent)
-            clock = time.perf_counter()
-            tails = self._lstm_tails(df)
-            spent["features"] += time.perf_counter() - clock
+            row, tails, garch = self._inputs_last(df, spent)
             clock = time.perf_counter()
             out[s] = {"row": row, "lstm": tails, "risk": self._risk(df, garch), "trade": self._trade(df)}
             spent["risk"] += time.perf_counter() - clock
@@ -186,18 +197,16 @@ class SignalModel:
         return out
 
     def _inputs_last(self, df: pd.DataFrame, spent: dict[str, float]):
-        """The last row of the pipeline's per-bar inputs (``MLPipeline._inputs``) and the GARCH state."""
+        """The last row of the pipeline's per-bar inputs (``MLPipeline._inputs``), the LSTM tails of every
+        timeframe (the rows of ``timeframe_inputs`` ending at the last bar complete by *df*'s end) and the
+        GARCH state; features from :class:`~tradeforge.engine.signals._features_last.LastInputs`."""
         import time
 
-        from tradeforge.models.features import build_multi_timeframe
         from tradeforge.models.risk import log_returns
-        from tradeforge.timeframes import TIMEFRAMES
 
         pipe = self.pipeline
         clock = time.perf_counter()
-        higher = [tf for tf in self.timeframes if TIMEFRAMES[tf] > self.bar]
-        feats = build_multi_timeframe(df, higher, pipe._feature_sets()[0])
-        row = dict(zip(feats.columns, feats.to_numpy()[-1], strict=True))
+        row, tails = self._last().compute(df)
         spent["features"] += time.perf_counter() - clock
         clock = time.perf_counter()
         r = log_returns(df["close"].to_numpy())
@@ -205,29 +214,18 @@ class SignalModel:
         spent["garch"] += time.perf_counter() - clock
         row.update(garch_sigma=np.nan if g is None else g.sigma, garch_var=np.nan if g is None else g.var,
                    garch_cvar=np.nan if g is None else g.cvar)
-        return row, g
-
-    def _lstm_tails(self, df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        """Per timeframe: the LSTM feature rows ending at the last bar complete by *df*'s end."""
-        from tradeforge.models.lstm_mtf import timeframe_inputs
-
-        pipe = self.pipeline
-        datas = timeframe_inputs(df, self.timeframes, self.bar, pipe._feature_sets()[1], int(pipe.horizon))
-        end = (df.index[-1] + self.bar).value
-        out = {}
-        for tf, d in datas.items():
-            pos = int(np.searchsorted(d.done, end, side="right")) - 1
-            look = int(pipe.lstm_.models_[tf].config_["lookback"])
-            out[tf] = d.X.iloc[max(pos + 1 - look, 0):pos + 1]
-        return out
+        return row, tails, g
 
     def _trade(self, df: pd.DataFrame) -> tuple[float, float, float]:
-        """``(scale, take, stop)`` of the pipeline's trade at *df*'s last bar (``pipeline.trade_widths``)."""
-        return tuple(float(a[-1]) for a in self.pipeline.trade_widths(df["close"].to_numpy()))
+        """``(scale, take, stop)`` of the pipeline's trade at *df*'s last bar (``pipeline.trade_widths``).
+
+        The widths at a bar depend on the last ``vol_window`` returns only (``causal_sigma`` computes each
+        window on its own), so the last ``vol_window + 2`` closes give the same values bitwise.
+        """
+        close = df["close"].to_numpy()[-(int(self.pipeline.vol_window) + 2):]
+        return tuple(float(a[-1]) for a in self.pipeline.trade_widths(close))
 
     def _risk(self, df: pd.DataFrame, garch) -> dict[str, float]:
-        from tradeforge.models.risk import bars_per_day
-
         n = self.risk_returns
         close = df["close"].iloc[-(n + 1):]
         r = np.diff(np.log(close.to_numpy()))
@@ -235,4 +233,14 @@ class SignalModel:
         for name, b in self.benchmarks.items():
             aligned = b.reindex(close.index).to_numpy()
             bench[name] = np.diff(np.log(aligned))
-        return candidate_risk(r, bench, garch, bars_per_day=bars_per_day(df.index, self.bar))
+        return candidate_risk(r, bench, garch, bars_per_day=_bars_per_day(df.index, self.bar))
+
+
+def _bars_per_day(index: pd.DatetimeIndex, bar: pd.Timedelta) -> float:
+    """:func:`tradeforge.models.risk.bars_per_day` (the median count of bars per calendar date) in numpy."""
+    if bar >= pd.Timedelta(days=1):
+        return 1.0
+    days = index.asi8 // pd.Timedelta(days=1).value
+    starts = np.flatnonzero(np.r_[True, days[1:] != days[:-1]])
+    counts = np.diff(np.r_[starts, len(days)])
+    return float(max(1.0, np.median(counts)))

@@ -70,7 +70,8 @@ class SignalReport:
     scan : DataFrame
         Stage 1's table (every scanned symbol, best first; ``rank`` 1 = best).
     timings : dict
-        Seconds per stage: ``load``, ``scan``, ``model``, ``stage2`` (with ``stage2_features``,
+        Seconds per stage: ``load``, ``scan``, ``model``, ``history`` (the candidates' windows: where a
+        lazily built universe builds their frames), ``stage2`` (with ``stage2_features``,
         ``stage2_garch``, ``stage2_lstm``, ``stage2_ensemble``, ``stage2_risk`` when run in process),
         ``total``.
     at : Timestamp
@@ -195,8 +196,7 @@ def compute_signals(config: SignalConfig | None = None, *, frames: Mapping[str, 
     config = config if config is not None else SignalConfig.from_mapping(settings)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    universe: Universe = load_universe(config.universe, config.benchmarks, config.at,
-                                       frames=dict(frames) if frames is not None else None)
+    universe: Universe = load_universe(config.universe, config.benchmarks, config.at, frames=frames)
     timings["load"] = time.perf_counter() - clock
     t = time.perf_counter()
     table = scan(universe.frames, universe.at, bars=config.scan_bars)
@@ -213,6 +213,8 @@ def compute_signals(config: SignalConfig | None = None, *, frames: Mapping[str, 
     t = time.perf_counter()
     head = table.head(config.candidates)
     windows = {s: sm.window_of(universe.frames[s]) for s in head["symbol"]}
+    timings["history"] = time.perf_counter() - t
+    t = time.perf_counter()
     preds = _stage2(sm, windows, config.scheduler)
     timings["stage2"] = time.perf_counter() - t
     timings.update({f"stage2_{k}": v for k, v in getattr(sm, "timings_", {}).items()})
@@ -245,14 +247,12 @@ class SignalCache:
     def get(self, config: SignalConfig, *, frames: Mapping[str, pd.DataFrame] | None = None,
             model: tuple[Any, str] | None = None) -> SignalReport:
         """The report of *config* at the universe's last bar (computed at most once per bar)."""
-        universe = load_universe(config.universe, config.benchmarks, config.at,
-                                 frames=dict(frames) if frames is not None else None)
+        universe = load_universe(config.universe, config.benchmarks, config.at, frames=frames)
         version = model[1] if model is not None else config.model
         key = (tuple(sorted((k, str(v)) for k, v in config.to_dict().items() if k != "at")), universe.at,
                version)
         if key not in self._reports:
-            ready = {**universe.frames, **universe.benchmarks}
-            self._reports[key] = compute_signals(config, frames=ready, model=model)
+            self._reports[key] = compute_signals(config, frames=universe.source, model=model)
             while len(self._reports) > self.maxsize:
                 self._reports.popitem(last=False)
         self._reports.move_to_end(key)

@@ -33,7 +33,12 @@ _RECENT = 5
 
 def stack_tail(frames: Mapping[str, pd.DataFrame], at: pd.Timestamp, length: int,
                columns: tuple[str, ...] = ("close", "volume")) -> tuple[list[str], dict[str, np.ndarray]]:
-    """``(symbols, {column: (symbols, length) matrix})`` of the symbols whose last bar is *at*."""
+    """``(symbols, {column: (symbols, length) matrix})`` of the symbols whose last bar is *at*.
+
+    A lazily built universe's frames (their own ``stack_tail``) hand their matrices over directly.
+    """
+    if hasattr(frames, "stack_tail"):
+        return frames.stack_tail(at, length, columns)
     names: list[str] = []
     rows: dict[str, list[np.ndarray]] = {c: [] for c in columns}
     for sym, df in frames.items():
