@@ -216,7 +216,7 @@ def lazy_universe(symbols: int | Sequence[str] = 5, bars: int = 2000, freq: str 
     --------
     >>> u = lazy_universe(symbols=3, bars=800, freq="1m", seed=1, edge=0.3)
     >>> len(u), u["SYN01"].shape, str(u["SYN01"].index[-1])
-    (3, (800, 5), '2020-01-02 15:59:00')
+    (3, (800, 5), '2020-01-03 09:49:00')
     >>> names, mats = u.stack_tail(u.index[-1], 10)
     >>> bool((mats["close"][1] == u["SYN01"]["close"].to_numpy()[-10:]).all())
     True
