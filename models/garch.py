@@ -15,6 +15,8 @@ the *standardised* error distribution (unit variance) and ``ES_a = -E[Z | Z <= q
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,8 @@ from sklearn.base import BaseEstimator
 
 from tradeforge.errors import ConfigError, DataError, ModelError
 
-__all__ = ["GarchModel", "garch_features", "standardized_quantile_es", "variance_path"]
+__all__ = ["GarchModel", "GarchRow", "garch_features", "last_garch_row", "standardized_quantile_es",
+           "variance_path"]
 
 _DISTS = ("t", "normal")
 _MIN_OBS = 50
@@ -291,3 +294,82 @@ def garch_features(
         qa, es = standardized_quantile_es(alpha, dist, float(res.params["nu"]) if dist == "t" else None)
         out[t0:stop] = np.column_stack([sigma, -(mu + sigma * qa), -(mu - sigma * es)])
     return pd.DataFrame(out, index=index, columns=["garch_sigma", "garch_var", "garch_cvar"])
+
+
+@dataclass(frozen=True)
+class GarchRow:
+    """GARCH(1,1)-t state at the last bar of a series: the last row of :func:`garch_features` plus the
+    multi-step forecast of the parameters that row used.
+
+    Attributes
+    ----------
+    sigma, var, cvar : float
+        ``garch_sigma``, ``garch_var``, ``garch_cvar`` of the last bar (return units; positive losses).
+    sigma_path : ndarray
+        Sigma of each of the next ``horizon`` returns (``sigma_path[0] == sigma``).
+    """
+
+    sigma: float
+    var: float
+    cvar: float
+    sigma_path: np.ndarray
+
+
+def last_garch_row(returns: Any, window: int = 500, refit_every: int = 20, horizon: int = 5,
+                   alpha: float = 0.05, *, fit: Callable[[np.ndarray], Any] | None = None) -> GarchRow | None:
+    """The last row of ``garch_features(returns, window, refit_every, alpha)`` from its one fit, and the
+    *horizon*-step sigma forecast (GARCH(1,1) with Student-t errors, the defaults of :func:`garch_features`).
+
+    :func:`garch_features` refits at bars ``window - 1 + k * refit_every`` and holds the parameters in
+    between, so its last row depends on the last refit only: the fit on the ``window`` returns ending at
+    that refit bar ``t0``, advanced to the last return. This computes that row bitwise as the full rolling
+    run does, with one fit instead of ``n / refit_every``. The forecast path is
+    ``s2[h] = omega + (alpha + beta) * s2[h - 1]`` from the last one-step variance.
+
+    Parameters
+    ----------
+    returns : array-like
+        Finite returns, oldest first.
+    window, refit_every, alpha
+        As in :func:`garch_features`.
+    horizon : int
+        Steps of ``sigma_path`` (>= 1).
+    fit : callable, optional
+        ``fit(window_returns) -> arch result`` replacing the fit (e.g. a cache keyed on the returns); it must
+        return what ``arch_model(..., vol="GARCH", p=1, q=1, dist="t", rescale=True).fit()`` returns.
+
+    Returns
+    -------
+    GarchRow or None
+        None when fewer than *window* returns exist (the rolling features are NaN there).
+
+    Examples
+    --------
+    >>> r = 0.01 * np.random.default_rng(0).standard_t(6, size=260)
+    >>> row = last_garch_row(r, window=200, refit_every=50)
+    >>> ref = garch_features(r, window=200, refit_every=50).to_numpy()[-1]
+    >>> (row.sigma, row.var, row.cvar) == tuple(ref), row.sigma_path.shape
+    (True, (5,))
+    """
+    for name, value, low in (("window", window, _MIN_OBS), ("refit_every", refit_every, 1),
+                             ("horizon", horizon, 1)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+            raise ConfigError(f"{name}: expected an integer >= {low}, got {value!r}")
+    r = _as_returns(returns)
+    m = r.shape[0]
+    if m < window:
+        return None
+    t0 = (window - 1) + ((m - 1) - (window - 1)) // refit_every * refit_every
+    chunk = r[t0 - window + 1:t0 + 1]
+    res = fit(chunk) if fit is not None else _fit_arch(chunk, 1, 1, "t", True)
+    scale = float(res.scale)
+    s2 = _one_step_path(r * scale, t0, m, res, 1, 1)[-1]
+    sigma = float(np.sqrt(s2) / scale)
+    prm = res.params
+    mu = float(prm.iloc[0]) / scale
+    qa, es = standardized_quantile_es(alpha, "t", float(prm["nu"]))
+    persistence = float(prm["alpha[1]"] + prm["beta[1]"])
+    path = [s2]
+    for _ in range(int(horizon) - 1):
+        path.append(float(prm["omega"]) + persistence * path[-1])
+    return GarchRow(sigma, -(mu + sigma * qa), -(mu - sigma * es), np.sqrt(np.asarray(path)) / scale)

@@ -216,6 +216,59 @@ class LSTMPredictor(BaseEstimator):
             raise DataError("predict_last: expected one symbol's 2-D X, got a list; call it once per symbol")
         return float(self._predict_matrix(mats[0], len(mats[0]) - 1)[-1])
 
+    def predict_last_many(self, frames: Sequence) -> np.ndarray:
+        """Prediction at the last row of every frame in one forward pass (many symbols' live step).
+
+        Each frame holds one symbol's feature rows ending at the row to predict (at least ``lookback``
+        rows; a shorter frame, or non-finite values in its last window, gives NaN). The numbers equal
+        :meth:`predict_last` on each frame up to float32 rounding: on CPU a window's rounding depends on its
+        row in the batch (:meth:`predict_last` keeps it at row ``end % 32``; here the rows are the frames'
+        order).
+
+        Parameters
+        ----------
+        frames : sequence of DataFrame or 2-D array
+            The symbols' feature rows (the columns ``fit`` saw).
+
+        Returns
+        -------
+        ndarray
+            One float64 prediction per frame, in target units.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(1).normal(size=(200, 2)); y = np.r_[X[1:, 0], np.nan]
+        >>> m = LSTMPredictor(lookback=8, epochs=1, size="small", device="cpu").fit(X, y)
+        >>> got = m.predict_last_many([X[:100], X[:150], X[:5]])
+        >>> bool(abs(got[0] - m.predict_last(X[:100])) < 1e-5), bool(np.isnan(got[2]))
+        (True, True)
+        """
+        import torch
+
+        from . import _trainer as tr
+
+        self._check_fitted()
+        out = np.full(len(frames), np.nan)
+        if not len(frames):
+            return out
+        lookback = int(self.config_["lookback"])
+        mats = self._prepare(list(frames))
+        usable = [i for i, m in enumerate(mats) if len(m) >= lookback and np.isfinite(m[-lookback:]).all()]
+        if not usable:
+            return out
+        windows = np.stack([self.scaler_.transform(mats[i][-lookback:]) for i in usable])  # (B, L, F)
+        ind_cols = np.asarray(self.indicator_idx_, dtype=np.int64)
+        choice = self._predict_device()
+        net = self.net_.to(choice.device)
+        net.eval()
+        with tr.run_context(choice, self._threads(self.config_), None), torch.inference_mode():
+            x = torch.as_tensor(windows)
+            ind = x[:, -1, :][:, torch.as_tensor(ind_cols)]
+            scaled = net(x.to(choice.device), ind.to(choice.device)).double().cpu().numpy()
+        out[usable] = self.scaler_.inverse_target(scaled)
+        return out
+
     # -- persistence ---------------------------------------------------------------------------------
     def save(self, directory: str | Path) -> list[Path]:
         """Write ``lstm.pt`` (state_dict, config, scaler, feature names) into *directory*; return its path.

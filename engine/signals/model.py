@@ -6,9 +6,11 @@ LSTM prediction per timeframe, the stacked ensemble's probability and confidence
 (payoff, loss, cost, expected value, decision, widths, horizon) - but batched: one
 ``MLPipeline.decision_lines`` call (the pipeline's own decision rule) for all candidates, with the trade
 widths of ``MLPipeline.trade_widths`` at each candidate's last bar, one LSTM forward pass per timeframe
-over every candidate's last window (:mod:`~tradeforge.engine.signals._lstm_batch`; the same numbers up to
-float32 rounding, a test checks it), and the rolling GARCH features from the one fit their last row depends
-on (:mod:`~tradeforge.engine.signals._garch_last`, bitwise). The risk lines (``ml_sigma``,
+over every candidate's last window (``LSTMPredictor.predict_last_many``; the same numbers up to float32
+rounding), and the rolling GARCH features from the one fit their last row depends on
+(:func:`~tradeforge.models.garch.last_garch_row`, bitwise, fits cached by
+:mod:`~tradeforge.engine.signals._garch_last`). Features are computed for the last rows only
+(:mod:`~tradeforge.engine.signals._features_last`). The risk lines (``ml_sigma``,
 ``ml_risk``) and metrics are the candidate's own, at signal time (:mod:`~tradeforge.engine.signals.risk`).
 
 It is also a ``Predictor`` for :class:`~tradeforge.strategies.ml.MLStrategy` (``warmup``, ``window``,
@@ -163,13 +165,11 @@ class SignalModel:
         """One LSTM forward pass per timeframe and one ensemble call over every prepared candidate."""
         import time
 
-        from ._lstm_batch import predict_last_many
-
         pipe = self.pipeline
         syms = list(prepared)
         spent = {**getattr(self, "prepare_timings_", {}), "lstm": 0.0, "ensemble": 0.0}
         clock = time.perf_counter()
-        preds = {tf: predict_last_many(pipe.lstm_.models_[tf], [prepared[s]["lstm"][tf] for s in syms])
+        preds = {tf: pipe.lstm_.models_[tf].predict_last_many([prepared[s]["lstm"][tf] for s in syms])
                  for tf in self.timeframes}
         spent["lstm"] += time.perf_counter() - clock
         clock = time.perf_counter()

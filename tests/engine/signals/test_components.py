@@ -1,4 +1,5 @@
-"""Stage 2's fast paths against the library pieces they stand for: GARCH row, LSTM batch, tail dependence."""
+"""Stage 2's fast paths against the library pieces they stand for: GARCH row (cached fits), LSTM batch, tail
+dependence."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import pandas as pd
 import pytest
 
 from tradeforge.engine.signals._garch_last import clear_cache, last_garch
-from tradeforge.engine.signals._lstm_batch import predict_last_many
 from tradeforge.engine.signals.risk import candidate_risk, clayton_lower_tail
 from tradeforge.models.copula import CopulaDependence
 from tradeforge.models.garch import garch_features
@@ -57,7 +57,7 @@ def test_one_batch_equals_predict_last_per_symbol_up_to_float32_rounding():
     X[120, 1] = np.nan
     cuts = [40, 72, 73, 104, 200, 232, 299, 8, 7, 125] + list(range(150, 190))  # too short, NaN in window
     frames = [pd.DataFrame(X[:c]) for c in cuts]
-    got = predict_last_many(model, [f.iloc[-8:] for f in frames])
+    got = model.predict_last_many([f.iloc[-8:] for f in frames])
     ref = np.asarray([model.predict_last(f.to_numpy()) if len(f) >= 8 else np.nan for f in frames])
     assert np.isnan(got[[8, 9]]).all() and np.isnan(ref[[8, 9]]).all() and np.isfinite(got[:8]).all()
     np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-9)
