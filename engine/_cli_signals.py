@@ -55,8 +55,9 @@ def _print_signals(report, stage: str) -> None:
 
 
 @click.command("signals")
-@click.option("--universe", default="synth:symbols=1453,bars=6000,freq=1m,seed=0", show_default=True,
-              help="Directory of per-symbol files, or synth:symbols=N,bars=B,freq=1m,... (benchmarks added).")
+@click.option("--universe", default="synth:symbols=1453,bars=6000,freq=1m,seed=0,lazy=1", show_default=True,
+              help="Directory of per-symbol files, or synth:symbols=N,bars=B,freq=1m,... (benchmarks added; "
+                   "lazy=1: a symbol's frame is built when read).")
 @click.option("--benchmarks", default="SPY,QQQ", show_default=True,
               help="Benchmark symbols in the universe (first = market for beta); never candidates.")
 @click.option("--registry", type=click.Path(file_okay=False), default=_DEFAULT_REGISTRY, show_default=True,

@@ -57,7 +57,7 @@ class SignalConfig:
         Dask scheduler address for stage 2 (None: in process); results are the same.
     """
 
-    universe: str = "synth:symbols=1453,bars=6000,freq=1m,seed=0"
+    universe: str = "synth:symbols=1453,bars=6000,freq=1m,seed=0,lazy=1"
     registry: str = "runs/registry"
     model: str | None = None
     benchmarks: tuple[str, ...] = ("SPY", "QQQ")
