@@ -112,7 +112,7 @@ def test_signal_json_shape_filters_and_order(model, universe):
     assert [s["symbol"] for s in report.signals] == [c["symbol"] for c in passing[:3]]
     assert report.signals and all(list(s) == SIGNAL_KEYS for s in report.signals)
     steps = {f"stage2_{k}" for k in ("features", "garch", "lstm", "ensemble", "risk")}
-    assert set(report.timings) == {"load", "scan", "model", "stage2", "total", *steps}
+    assert set(report.timings) == {"load", "scan", "model", "history", "stage2", "total", *steps}
 
 
 def test_at_reads_nothing_after_it(model, universe):
