@@ -20,6 +20,7 @@ import pandas as pd
 
 from tradeforge.errors import ConfigError
 
+from ._csv import write_csv
 from ._render import SideRenderer, render
 from .plots import plot_equity, two_panels
 from .results import BacktestResult
@@ -310,8 +311,8 @@ def write_report(result: BacktestResult, out_dir: str | Path, benchmark: pd.Seri
     render(renderer, plot_equity, result.equity, out / "equity.png", title=f"{result.strategy} equity",
            benchmark=bench_equity, trades=result.trades)
     (out / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
-    result.trades.to_csv(out / "trades.csv", index=False)
-    result.orders.to_csv(out / "orders.csv", index=False)
+    write_csv(result.trades, out / "trades.csv", index=False)
+    write_csv(result.orders, out / "orders.csv", index=False)
     frame = pd.DataFrame({"equity": result.equity, "exposed": result.exposure.astype(int)})
-    frame.to_csv(out / "equity.csv", index_label="datetime")
+    write_csv(frame, out / "equity.csv", index_label="datetime")
     return out

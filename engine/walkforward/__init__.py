@@ -39,6 +39,7 @@ import pandas as pd
 
 from tradeforge.errors import ConfigError, DataError
 
+from .._csv import write_csv
 from .._render import SideRenderer, render
 from ..config import ML_FILLS, WalkForwardConfig, model_defaults, split_params
 from ..data import common_index, load_frames, slice_frames
@@ -309,11 +310,11 @@ def write_walkforward(result: WalkForwardResult, out_dir: str | Path, *, tearshe
                title=f"{result.strategy} walk-forward (out of sample)",
                periods=periods_per_year(result.equity.index))
     render(renderer, plot_folds, result, out / "folds.png")
-    result.folds.to_csv(out / "folds.csv", index=False)
-    result.predictions.to_csv(out / "predictions.csv", index=False)
-    result.trades.to_csv(out / "trades.csv", index=False)
-    result.orders.to_csv(out / "orders.csv", index=False)
-    _equity_frame(result).to_csv(out / "equity.csv", index_label="datetime")
+    tables = {"folds": result.folds, "predictions": result.predictions, "trades": result.trades,
+              "orders": result.orders}
+    for name, frame in tables.items():
+        write_csv(frame, out / f"{name}.csv", index=False)
+    write_csv(_equity_frame(result), out / "equity.csv", index_label="datetime")
     (out / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
     (out / "timings.json").write_text(json.dumps(result.timings, indent=2) + "\n")
     return out
