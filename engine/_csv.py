@@ -1,9 +1,9 @@
 """A fast CSV writer for the report files, byte-identical to ``DataFrame.to_csv`` with pandas' defaults.
 
-Each column is formatted whole (numpy string conversion: the same shortest round-trip text pandas writes
-for floats; ``np.datetime_as_string`` for datetimes) and the rows are joined in one pass, instead of
-pandas' row-by-row ``csv`` writer. Only what can be written exactly is formatted here: float, integer and
-boolean columns, naive ``datetime64`` columns whose values are all dates or all whole seconds, and text
+Each column is formatted whole (the shortest round-trip text of each float, which is what pandas writes;
+``np.datetime_as_string`` for datetimes) and the rows are joined in one pass, instead of pandas'
+row-by-row ``csv`` writer. Only what can be written exactly is formatted here: float, integer and
+boolean columns, naive ``datetime64[ns]`` columns whose values are all dates or all whole seconds, and text
 or object columns whose values need no CSV quoting. Anything else (time zones, sub-second times, text
 with a comma, quote or line break, a frame of one column) goes through ``to_csv`` unchanged, so the file
 is the same either way.
@@ -32,7 +32,6 @@ def _blank(text: list[str], missing: np.ndarray) -> list[str]:
 def _datetimes(values: np.ndarray) -> list[str] | None:
     """``YYYY-MM-DD`` when every time is midnight, else ``YYYY-MM-DD HH:MM:SS`` (NaT -> ""); None when
     a value has a fraction of a second (pandas would print it)."""
-    values = values.astype("datetime64[ns]")
     ticks = values.view(np.int64)
     missing = np.isnat(values)
     if np.any(ticks[~missing] % 10**9):
@@ -63,7 +62,7 @@ def _column(values: np.ndarray) -> list[str] | None:
         return _blank(text, np.isnan(values))
     if kind in "iub":
         return list(map(str, values.tolist()))
-    if kind == "M":  # naive: a zone makes the column an extension type, written by pandas
+    if values.dtype == np.dtype("datetime64[ns]"):  # naive (a zone makes an extension type), in ns
         return _datetimes(values)
     if kind == "O":
         return _objects(values)

@@ -64,10 +64,12 @@ def test_object_columns_missing_values_and_numpy_floats(tmp_path):
     pd.DataFrame({"a": ["line\nbreak", "z"], "b": [1, 2]}),
     pd.DataFrame({"t": pd.to_datetime(["2024-01-02 10:00:00.5", "2024-01-03 00:00:00.0"]), "b": [1, 2]}),
     pd.DataFrame({"t": pd.date_range("2024-01-02", periods=2, tz="UTC"), "b": [1, 2]}),
+    pd.DataFrame({"t": np.array(["2024-01-02", "3024-01-03"], dtype="datetime64[s]"), "b": [1, 2]}),
     pd.DataFrame({"a": pd.Categorical(["u", "v"]), "b": [1, 2]}),
     pd.DataFrame({"a": [np.nan, 1.0]}),                                            # one column
     pd.DataFrame({0: [1.0, 2.0], 1: [3, 4]}),                                      # non-text names
-], ids=["comma", "quote", "newline", "subsecond", "tz", "categorical", "one-column", "int-names"])
+], ids=["comma", "quote", "newline", "subsecond", "tz", "seconds-unit", "categorical", "one-column",
+        "int-names"])
 def test_what_is_not_formatted_here_goes_through_pandas(frame, tmp_path):
     assert _fast_text(frame, False, None) is None
     _same(frame, tmp_path, index=False)
