@@ -95,3 +95,11 @@ def test_float_text_at_the_notation_boundaries(tmp_path):
     frame = pd.DataFrame({"x": edges, "y": np.float32(edges[:1] * len(edges))})  # float32 too
     assert _fast_text(frame, False, None) is not None
     _same(frame, tmp_path, index=False)
+
+
+def test_doctests():
+    import doctest
+
+    import tradeforge.engine._csv as module
+
+    assert doctest.testmod(module).failed == 0

@@ -121,3 +121,13 @@ def test_the_light_parameter_checks_are_the_estimators_own():
             pipe._ensemble(np.zeros(0, dtype=np.int64))._check_params()
         assert str(light.value) == str(heavy.value)
     assert StackedEnsemble(base_models=("rf",))._check_params() == ("rf",)
+
+
+def test_doctests_of_the_light_checks():
+    import doctest
+
+    import tradeforge.engine.checks as checks
+    import tradeforge.models.params as params
+
+    for module in (checks, params):
+        assert doctest.testmod(module).failed == 0
