@@ -29,7 +29,7 @@ import pandas as pd
 
 __all__ = ["fast_quantstats"]
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # one block at a time across threads; re-entrant in one thread
 #: (module, attribute) pairs where quantstats 0.0.86 looks ``safe_resample`` up at call time
 _RESAMPLE_HOMES = ("quantstats._compat", "quantstats.stats", "quantstats._plotting.core",
                    "quantstats._plotting.wrappers")
