@@ -255,13 +255,15 @@ def walkforward(strategy: str, data: str, train_bars: int, test_bars: int, ancho
                 out: str | None, as_json: bool, tearsheet: bool, lenient: bool, csv_sep: str | None,
                 dayfirst: bool, tz: str | None) -> None:
     """Walk-forward: fit on each training window, trade the next one, stitch the out-of-sample results."""
+    from tradeforge.engine.checks import walkforward_params
     from tradeforge.engine.config import WalkForwardConfig
-    from tradeforge.engine.walkforward import run_walkforward, write_walkforward
 
     config = WalkForwardConfig(train_bars=train_bars, test_bars=test_bars, anchored=anchored, seed=seed,
                                workers=workers, scheduler=scheduler, cash=cash, commission=commission,
                                slippage_bps=slippage_bps, volume_cap=volume_cap, impact=impact)
+    walkforward_params(strategy, parse_params(params))  # a bad --param fails before the model libraries load
     from tradeforge.engine._render import side_renderer
+    from tradeforge.engine.walkforward import run_walkforward, write_walkforward
 
     check_out(out)
     check_scheduler(scheduler)

@@ -251,9 +251,9 @@ def coerce_param(name: str, value: Any, default: Any) -> Any:
 
 def model_defaults(fixed: Mapping[str, str] = WALKFORWARD_FIXED) -> dict[str, Any]:
     """The settable MLPipeline hyper-parameters (all but *fixed*) with their defaults."""
-    from tradeforge.models.pipeline import MLPipeline
+    from tradeforge.models.params import PipelineParams  # light: no model library imported
 
-    return {k: v for k, v in MLPipeline().get_params().items() if k not in fixed}
+    return {k: v for k, v in PipelineParams.defaults().items() if k not in fixed}
 
 
 def model_params(params: Mapping[str, Any] | None, fixed: Mapping[str, str]) -> dict[str, Any]:

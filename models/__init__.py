@@ -35,6 +35,7 @@ _EXPORTS: dict[str, str] = {
     "forward_log_return": "targets",
     "triple_barrier": "targets",
     "MLPipeline": "pipeline",
+    "PipelineParams": "params",
 }
 
 __all__ = sorted(_EXPORTS)

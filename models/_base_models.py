@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from tradeforge.errors import ModelError
 
-BASE_MODELS = ("rf", "xgb", "lgbm", "mlp", "svm")
+from .params import BASE_MODELS  # the names live in the light params module
 
 
 class PlattSVC(ClassifierMixin, BaseEstimator):

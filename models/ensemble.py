@@ -35,11 +35,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from tradeforge.errors import ConfigError, DataError, ModelError, unknown_name_error
+from tradeforge.errors import DataError, ModelError
 
 from . import _base_models as bm
 from ._calibration import CALIBRATIONS, Calibrator, chronological_calibration, logit, scores, sigmoid
 from ._sklearn import ModelValueError, NotFittedModelError, check_input
+from .params import check_ensemble_params
 from .validation import WalkForwardSplit, fit_with_weight, oof_predict
 
 __all__ = ["StackedEnsemble"]
@@ -127,32 +128,8 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ validation helpers
     def _check_params(self) -> tuple[str, ...]:
-        if isinstance(self.base_models, str):
-            raise ConfigError(f"base_models: expected a tuple of names, got the string {self.base_models!r}; "
-                              f"write ({self.base_models!r},)")
-        names = tuple(self.base_models)
-        if not names:
-            raise ConfigError("base_models: expected at least one of " + ", ".join(bm.BASE_MODELS))
-        for name in names:
-            if name not in bm.BASE_MODELS:
-                raise unknown_name_error("base model", name, bm.BASE_MODELS)
-        if len(set(names)) != len(names):
-            raise ConfigError(f"base_models: duplicate names in {names!r}")
-        if self.meta != "logreg":
-            raise unknown_name_error("meta-learner", str(self.meta), ["logreg"])
-        if self.calibration != "auto":
-            Calibrator(self.calibration)
-        embargo = self.embargo
-        if embargo is not None and (isinstance(embargo, bool) or not isinstance(embargo, int | np.integer)
-                                    or embargo < 0):
-            raise ConfigError(f"embargo: expected None (the label horizon) or an integer >= 0, got "
-                              f"{embargo!r}")
-        if not 0.0 < self.sell_threshold <= self.buy_threshold < 1.0:
-            raise ConfigError(
-                f"thresholds: expected 0 < sell_threshold <= buy_threshold < 1, got sell_threshold="
-                f"{self.sell_threshold!r}, buy_threshold={self.buy_threshold!r}"
-            )
-        return names
+        return check_ensemble_params(self.base_models, self.meta, self.calibration, self.embargo,
+                                     self.sell_threshold, self.buy_threshold)
 
     def _min_rows(self) -> int:
         return 4 * (int(self.n_splits) + 1)

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,7 @@ from .lstm_mtf import (
     predict_frames,
     timeframe_inputs,
 )
+from .params import PipelineParams
 from .risk import SymbolRisk, bars_per_day, benchmark_returns, log_returns
 
 __all__ = ["MLPipeline", "LINES"]
@@ -71,7 +72,7 @@ _GARCH_COLS = ("garch_sigma", "garch_var", "garch_cvar")
 _OHLCV = ("open", "high", "low", "close", "volume")
 
 
-class MLPipeline(BaseEstimator):
+class MLPipeline(PipelineParams, BaseEstimator):
     """Features, targets, per-timeframe LSTMs, stacked ensemble and GARCH risk as prediction lines.
 
     Parameters
@@ -149,64 +150,6 @@ class MLPipeline(BaseEstimator):
 
     window: int | None = None
 
-    def __init__(
-        self,
-        timeframes: Sequence[str] | None = None,
-        horizon: int = 1,
-        take_profit: float = 2.0,
-        stop_loss: float = 2.0,
-        label_horizon: int = 1,
-        barrier_units: str = "sigma",
-        vol_window: int = 20,
-        commission: float = 0.001,
-        min_edge: float = 0.1,
-        lstm_lookback: int = 20,
-        lstm_epochs: int = 8,
-        lstm_groups: Sequence[str] = ("momentum", "price"),
-        lstm_oof_splits: int = 2,
-        base_models: Sequence[str] = ("rf", "xgb", "lgbm", "mlp", "svm"),
-        ensemble_splits: int = 4,
-        ensemble_fast: bool = True,
-        calibration: str = "none",
-        buy_threshold: float = 0.6,
-        sell_threshold: float = 0.4,
-        garch_window: int = 250,
-        garch_refit_every: int = 50,
-        benchmark: pd.Series | None = None,
-        fast: bool = False,
-        device: str = "auto",
-        num_threads: int | None = 1,
-        n_jobs: int = 1,
-        random_state: int = 0,
-    ) -> None:
-        self.timeframes = timeframes
-        self.horizon = horizon
-        self.take_profit = take_profit
-        self.stop_loss = stop_loss
-        self.label_horizon = label_horizon
-        self.barrier_units = barrier_units
-        self.vol_window = vol_window
-        self.commission = commission
-        self.min_edge = min_edge
-        self.lstm_lookback = lstm_lookback
-        self.lstm_epochs = lstm_epochs
-        self.lstm_groups = lstm_groups
-        self.lstm_oof_splits = lstm_oof_splits
-        self.base_models = base_models
-        self.ensemble_splits = ensemble_splits
-        self.ensemble_fast = ensemble_fast
-        self.calibration = calibration
-        self.buy_threshold = buy_threshold
-        self.sell_threshold = sell_threshold
-        self.garch_window = garch_window
-        self.garch_refit_every = garch_refit_every
-        self.benchmark = benchmark
-        self.fast = fast
-        self.device = device
-        self.num_threads = num_threads
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-
     @property
     def warmup(self) -> int:
         """Bars needed before the first full prediction row.
@@ -224,30 +167,6 @@ class MLPipeline(BaseEstimator):
             return int(self.warmup_)
         full, lstm_fs = self._feature_sets()
         return max(int(self.garch_window) + 1, full.warmup + 1, lstm_fs.warmup + int(self.lstm_lookback))
-
-    @property
-    def trade(self):
-        """The :class:`~tradeforge.models.targets.TradeSpec` labelled in training and traded."""
-        from .targets import TradeSpec
-
-        return TradeSpec(horizon=int(self.label_horizon), take_profit=self.take_profit,
-                         stop_loss=self.stop_loss, units=self.barrier_units, vol_window=int(self.vol_window),
-                         commission=self.commission)
-
-    # ------------------------------------------------------------------ configuration
-    def _check_params(self) -> None:
-        for name, low in (("horizon", 1), ("label_horizon", 1), ("lstm_lookback", 2), ("lstm_epochs", 1),
-                          ("lstm_oof_splits", 1), ("ensemble_splits", 2), ("garch_window", 50),
-                          ("garch_refit_every", 1), ("n_jobs", 1), ("random_state", 0)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-                raise ConfigError(f"MLPipeline: {name} must be an integer >= {low}, got {value!r}")
-        self.trade  # noqa: B018 - checks the trade's parameters (ConfigError)
-        m = self.min_edge
-        if isinstance(m, bool) or not isinstance(m, int | float) or not np.isfinite(m):
-            raise ConfigError(f"MLPipeline: min_edge must be a finite fraction of the entry price, got {m!r}")
-        if self.device != "cpu" and not str(self.device).startswith(("cuda", "auto")):
-            raise ConfigError(f"MLPipeline: device must be 'cpu', 'cuda[:N]' or 'auto', got {self.device!r}")
 
     def _feature_sets(self):
         from .features import default_feature_set

@@ -24,8 +24,6 @@ import pandas as pd
 
 from tradeforge.errors import ConfigError, DataError
 
-from ._targets_nb import trade_outcome_nb, triple_barrier_nb
-
 __all__ = ["BARRIER_UNITS", "TradeSpec", "causal_sigma", "forward_log_return", "triple_barrier"]
 
 #: Units of ``TradeSpec.take_profit`` / ``stop_loss``.
@@ -176,6 +174,8 @@ def triple_barrier(
     for name, arr in zip(("open", "high", "low", "close"), arrays, strict=True):
         _positive_prices(arr, name, df.index)
     tp, sl = _barrier_widths(df, take_profit, stop_loss, vol, vol_mult)
+    from ._targets_nb import triple_barrier_nb  # numba: imported on first use
+
     ret, offset, barrier = triple_barrier_nb(*arrays, tp, sl, h)
     known = offset >= 0
     ends = np.where(known, np.arange(len(df)) + offset, 0)
@@ -319,6 +319,8 @@ class TradeSpec:
         for name, arr in cols.items():
             _positive_prices(arr, name, df.index)
         take, stop = self.widths(cols["close"])
+        from ._targets_nb import trade_outcome_nb  # numba: imported on first use
+
         gross, offset, barrier = trade_outcome_nb(cols["open"], cols["high"], cols["low"], take, stop,
                                                   int(self.horizon))
         known = offset >= 0

@@ -39,8 +39,10 @@ import pandas as pd
 
 from tradeforge.errors import ConfigError, DataError
 
+from .._csv import write_csv
 from .._render import SideRenderer, render
-from ..config import ML_FILLS, WalkForwardConfig, model_defaults, split_params
+from ..checks import walkforward_params
+from ..config import ML_FILLS, WalkForwardConfig, model_defaults
 from ..data import common_index, load_frames, slice_frames
 from ..report import (
     buy_and_hold,
@@ -64,14 +66,6 @@ _PREDICTION_KEYS = ["datetime", "fold", "symbol"]
 _BENCH_KEYS = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown")
 
 
-def _resolve(strategy: Any) -> tuple[Any, type, bool]:
-    from tradeforge.strategies import resolve_strategy
-    from tradeforge.strategies.ml import MLStrategy
-
-    cls = resolve_strategy(strategy)
-    return strategy, cls, issubclass(cls, MLStrategy)
-
-
 def _warmup_bars(model_params: dict[str, Any] | None, warmup_bars: int | None) -> int:
     """Bars of history before each window: given, or the pipeline's feature/GARCH/LSTM look-backs."""
     if warmup_bars is not None:
@@ -82,22 +76,6 @@ def _warmup_bars(model_params: dict[str, Any] | None, warmup_bars: int | None) -
 
     p = {**model_defaults(), **model_params}
     return max(int(default_feature_set().warmup), int(p["garch_window"]) + 1) + int(p["lstm_lookback"])
-
-
-def check_early(cls: type, ml: bool, strategy_params: dict[str, Any], model_params: dict[str, Any] | None
-                ) -> None:
-    """Run the strategy's and the models' own parameter checks now, before data is loaded or a model
-    fitted (a bad ``min_confidence`` or ``base_models`` fails in the time of an import)."""
-    if not ml:
-        return
-    cls.precompute(pd.DataFrame(), {**dict(cls.params._getpairs()), **strategy_params})  # MLStrategy's checks
-    if model_params is None:
-        return
-    from tradeforge.models.pipeline import MLPipeline
-
-    pipe = MLPipeline(**model_params)
-    pipe._check_params()  # the pipeline's own checks, and those of the ensemble it would build
-    pipe._ensemble(np.zeros(0, dtype=np.int64))._check_params()
 
 
 def min_bars(cfg: WalkForwardConfig, warmup: int = 0) -> int:
@@ -168,14 +146,8 @@ def run_walkforward(
         raise ConfigError(f"run_walkforward: got config= and the settings {sorted(settings)}; pass one or "
                           "the other (config.replace(...) changes a config)")
     cfg = config if config is not None else WalkForwardConfig.from_mapping(settings)
-    spec, cls, ml = _resolve(strategy)
-    if ml:  # the strategy's own parameters first: no model library needs importing to refuse them
-        from tradeforge.strategies import check_params
-
-        own = {k: v for k, v in (params or {}).items() if k in dict(cls.params._getpairs())}
-        check_early(cls, ml, check_params(cls, own), None)
-    strategy_params, model_params = split_params(cls, params, ml)
-    check_early(cls, ml, strategy_params, model_params)
+    spec = strategy
+    cls, ml, strategy_params, model_params = walkforward_params(strategy, params)  # before anything slow
     if ml:  # an ML walk-forward fills like a broker unless told otherwise (volume cap, impact)
         cfg = cfg.replace(**{k: v for k, v in ML_FILLS.items() if getattr(cfg, k) is None})
     n_workers = 1 if cfg.scheduler else (default_workers() if cfg.workers is None else cfg.workers)
@@ -309,11 +281,11 @@ def write_walkforward(result: WalkForwardResult, out_dir: str | Path, *, tearshe
                title=f"{result.strategy} walk-forward (out of sample)",
                periods=periods_per_year(result.equity.index))
     render(renderer, plot_folds, result, out / "folds.png")
-    result.folds.to_csv(out / "folds.csv", index=False)
-    result.predictions.to_csv(out / "predictions.csv", index=False)
-    result.trades.to_csv(out / "trades.csv", index=False)
-    result.orders.to_csv(out / "orders.csv", index=False)
-    _equity_frame(result).to_csv(out / "equity.csv", index_label="datetime")
+    tables = {"folds": result.folds, "predictions": result.predictions, "trades": result.trades,
+              "orders": result.orders}
+    for name, frame in tables.items():
+        write_csv(frame, out / f"{name}.csv", index=False)
+    write_csv(_equity_frame(result), out / "equity.csv", index_label="datetime")
     (out / "metrics.json").write_text(json.dumps(result.metrics, indent=2) + "\n")
     (out / "timings.json").write_text(json.dumps(result.timings, indent=2) + "\n")
     return out

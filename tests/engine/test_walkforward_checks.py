@@ -80,3 +80,54 @@ def test_backtest_inside_the_models_training_range_is_flagged():
     assert "--from" in warning and "2024-01-06" in warning
     result.params = {"predictor": None}
     assert backtest_warnings(result, {"n_trades": 1}) == []
+
+
+_MODEL_LIBRARIES = ("sklearn", "torch", "numba", "xgboost", "lightgbm", "arch", "scipy", "matplotlib")
+
+
+@pytest.mark.parametrize("param,message", [
+    ("base_models=bogus", "unknown base model 'bogus'"),
+    ("min_confidence=2", "'min_confidence': 2.0 is outside [0, 1]"),
+])
+def test_the_command_refuses_a_bad_param_without_importing_a_model_library(param, message, tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom tradeforge.engine.cli import main\nfrom tradeforge.errors import ConfigError\n"
+            f"try:\n    main(['walkforward', '--param', {param!r}, '--out', {str(tmp_path / 'out')!r}],"
+            " standalone_mode=False)\nexcept ConfigError as exc:\n    print('refused:', exc)\n"
+            f"print(sorted(m for m in {_MODEL_LIBRARIES!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=tmp_path).stdout.splitlines()
+    assert out[0].startswith("refused: ") and message in out[0]
+    assert out[-1] == "[]"
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_light_parameter_checks_are_the_estimators_own():
+    from tradeforge.models.ensemble import StackedEnsemble
+    from tradeforge.models.params import PipelineParams
+    from tradeforge.models.pipeline import MLPipeline
+
+    assert PipelineParams.defaults() == MLPipeline().get_params()
+    assert issubclass(MLPipeline, PipelineParams)
+    for bad in ({"base_models": ("rf", "nope")}, {"calibration": "x"}, {"sell_threshold": 0.7},
+                {"garch_window": 10}, {"stop_loss": -1.0}):
+        with pytest.raises(ConfigError) as light:
+            PipelineParams(**bad).check()
+        pipe = MLPipeline(**bad)
+        with pytest.raises(ConfigError) as heavy:
+            pipe._check_params()
+            pipe._ensemble(np.zeros(0, dtype=np.int64))._check_params()
+        assert str(light.value) == str(heavy.value)
+    assert StackedEnsemble(base_models=("rf",))._check_params() == ("rf",)
+
+
+def test_doctests_of_the_light_checks():
+    import doctest
+
+    import tradeforge.engine.checks as checks
+    import tradeforge.models.params as params
+
+    for module in (checks, params):
+        assert doctest.testmod(module).failed == 0
