@@ -74,6 +74,16 @@ def _prepare_benchmark(original: Callable[..., Any]) -> Callable[..., Any]:
     return prepare_benchmark
 
 
+def _module_or_none(name: str) -> Any:
+    """The module *name*, or None where this quantstats version has no such module."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
 @contextmanager
 def fast_quantstats() -> Iterator[None]:
     """Within the block, quantstats' ``group_returns``, ``safe_resample`` and ``_prepare_benchmark`` are
@@ -85,7 +95,13 @@ def fast_quantstats() -> Iterator[None]:
 
     utils = importlib.import_module("quantstats.utils")
     stats = importlib.import_module("quantstats.stats")
-    homes = [importlib.import_module(name) for name in _RESAMPLE_HOMES]
+    homes = [module for module in map(_module_or_none, _RESAMPLE_HOMES)
+             if module is not None and callable(getattr(module, "safe_resample", None))]
+    names = ("group_returns", "_prepare_benchmark")
+    if (not homes or not callable(getattr(stats, "comp", None))
+            or not all(callable(getattr(utils, name, None)) for name in names)):
+        yield  # another quantstats layout: its own helpers, unchanged (slower, same report)
+        return
     with _LOCK:
         saved = [(utils, "group_returns", utils.group_returns),
                  (utils, "_prepare_benchmark", utils._prepare_benchmark),
