@@ -5,6 +5,12 @@ Each kernel works on a float64 array whose leading NaNs have already been stripp
 docstring names its reference implementation, and ``tests/indicators`` checks it against it.
 Hot kernels come in two forms: ``*_into_nb(..., out)`` writes into arrays the wrapper allocated with
 numpy (cheap huge pages on million-bar inputs), and ``*_nb(...)`` allocates and returns them.
+
+An ``*_into_nb`` kernel also checks its inputs as it reads them: it adds ``value * 0.0`` of every value
+it reads to an accumulator (0.0 while all are finite, NaN from the first NaN or inf on, an independent
+dependency chain that costs next to nothing in a loop bound by its own recurrence) and returns True only
+if it read every value of every input and the accumulator is 0.0. The checked wrapper then needs no
+separate pass over the inputs; on False it scans them itself (``Indicator.scans``).
 """
 
 import numpy as np
@@ -13,19 +19,26 @@ from numba import njit
 
 @njit(cache=True, nogil=True)
 def sma_into_nb(x, timeperiod, out):
-    """Simple moving average. Reference: TA-Lib ``SMA`` (running sum, output from index timeperiod-1)."""
+    """Simple moving average; True if every x is finite. Reference: TA-Lib ``SMA`` (running sum, output
+    from index timeperiod-1)."""
     n = x.shape[0]
-    out[: min(n, timeperiod - 1)] = np.nan
     if timeperiod < 1 or n < timeperiod:
         out[:] = np.nan
-        return
+        return False
+    out[: timeperiod - 1] = np.nan
     total = 0.0
+    chk = 0.0
     for i in range(timeperiod - 1):
-        total += x[i]
+        v = x[i]
+        chk += v * 0.0
+        total += v
     for i in range(timeperiod - 1, n):
-        total += x[i]
+        v = x[i]
+        chk += v * 0.0
+        total += v
         out[i] = total / timeperiod
         total -= x[i - timeperiod + 1]
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -38,22 +51,28 @@ def sma_nb(x, timeperiod):
 
 @njit(cache=True, nogil=True)
 def ema_into_nb(x, timeperiod, out):
-    """Exponential moving average. Reference: TA-Lib ``EMA`` (seeded with the SMA of the first period,
-    k = 2 / (timeperiod + 1), output from index timeperiod-1)."""
+    """Exponential moving average; True if every x is finite. Reference: TA-Lib ``EMA`` (seeded with the
+    SMA of the first period, k = 2 / (timeperiod + 1), output from index timeperiod-1)."""
     n = x.shape[0]
-    out[: min(n, timeperiod - 1)] = np.nan
     if timeperiod < 1 or n < timeperiod:
         out[:] = np.nan
-        return
+        return False
+    out[: timeperiod - 1] = np.nan
     k = 2.0 / (timeperiod + 1.0)
     prev = 0.0
+    chk = 0.0
     for i in range(timeperiod):
-        prev += x[i]
+        v = x[i]
+        chk += v * 0.0
+        prev += v
     prev /= timeperiod
     out[timeperiod - 1] = prev
     for i in range(timeperiod, n):
-        prev = (x[i] - prev) * k + prev
+        v = x[i]
+        chk += v * 0.0
+        prev = (v - prev) * k + prev
         out[i] = prev
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -66,18 +85,22 @@ def ema_nb(x, timeperiod):
 
 @njit(cache=True, nogil=True)
 def rsi_into_nb(x, timeperiod, out):
-    """Relative strength index. Reference: TA-Lib ``RSI`` (Wilder smoothing seeded with the simple mean of
-    the first timeperiod changes, output from index timeperiod; 0 when there was no movement).
-    The smoothing is prev*(p-1)/p + new/p, a short dependency chain (same values to ~1e-14, 5x faster)."""
+    """Relative strength index; True if every x is finite. Reference: TA-Lib ``RSI`` (Wilder smoothing
+    seeded with the simple mean of the first timeperiod changes, output from index timeperiod; 0 when
+    there was no movement). The smoothing is prev*(p-1)/p + new/p, a short dependency chain (same values
+    to ~1e-14, 5x faster)."""
     n = x.shape[0]
-    out[: min(n, timeperiod)] = np.nan
     if timeperiod < 2 or n <= timeperiod:
         out[:] = np.nan
-        return
+        return False
+    out[:timeperiod] = np.nan
     gain = 0.0
     loss = 0.0
+    chk = x[0] * 0.0
     for i in range(1, timeperiod + 1):
-        d = x[i] - x[i - 1]
+        v = x[i]
+        chk += v * 0.0
+        d = v - x[i - 1]
         if d > 0:
             gain += d
         else:
@@ -89,11 +112,14 @@ def rsi_into_nb(x, timeperiod, out):
     a = (timeperiod - 1.0) / timeperiod
     b = 1.0 / timeperiod
     for i in range(timeperiod + 1, n):
-        d = x[i] - x[i - 1]
+        v = x[i]
+        chk += v * 0.0
+        d = v - x[i - 1]
         gain = gain * a + (d * b if d > 0 else 0.0)
         loss = loss * a - (d * b if d < 0 else 0.0)
         s = gain + loss
         out[i] = 100.0 * gain / s if s != 0.0 else 0.0
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -102,5 +128,3 @@ def rsi_nb(x, timeperiod):
     out = np.empty(x.shape[0])
     rsi_into_nb(x, timeperiod, out)
     return out
-
-

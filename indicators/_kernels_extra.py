@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit
 
 from ._kernels import ema_nb, sma_nb
-from ._kernels_osc import extreme_index_nb
+from ._kernels_osc import rolling_hl_block_nb
 from ._kernels_vol import atr_nb, var_nb
 
 
@@ -52,16 +52,37 @@ def vwap_rolling_nb(high, low, close, volume, timeperiod):
 
 @njit(cache=True, nogil=True)
 def rvol_into_nb(volume, timeperiod, out):
-    """Relative volume into *out*: volume / mean volume of the previous timeperiod bars. Reference: TA-Lib
-    0.8 ``RVOL`` (output from index timeperiod; NaN where the previous mean is 0)."""
+    """Relative volume into *out*: volume / mean volume of the previous timeperiod bars; True if every
+    volume is finite. Reference: TA-Lib 0.8 ``RVOL`` (output from index timeperiod; NaN where the
+    previous mean is 0). Each window is summed in full, in order (no running sum, no drift), in blocks
+    of outputs that the compiler vectorises."""
     n = volume.shape[0]
-    out[:min(n, timeperiod)] = np.nan
-    for i in range(timeperiod, n):
-        total = 0.0
-        for j in range(i - timeperiod, i):
-            total += volume[j]
-        mean = total / timeperiod
-        out[i] = volume[i] / mean if mean != 0.0 else np.nan
+    p = timeperiod
+    if n <= p:
+        out[:] = np.nan
+        return False
+    out[:p] = np.nan
+    block = 1024
+    chk = np.zeros(block)
+    for start in range(p, n, block):
+        stop = min(start + block, n)
+        m = stop - start
+        acc = out[start:stop]
+        acc[:] = 0.0
+        for j in range(p):
+            vs = volume[start - p + j:start - p + j + m]
+            for i in range(m):
+                acc[i] += vs[i]
+        vs = volume[start:stop]
+        for i in range(m):
+            v = vs[i]
+            chk[i] += (acc[i] + v) * 0.0
+            mean = acc[i] / p
+            acc[i] = v / mean if mean != 0.0 else np.nan
+    total = 0.0
+    for i in range(block):
+        total += chk[i]
+    return total == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -91,19 +112,48 @@ def keltner_nb(high, low, close, timeperiod, atrperiod, nbdev):
 
 
 @njit(cache=True, nogil=True)
-def donchian_nb(high, low, timeperiod):
-    """Donchian channel: highest high, (upper+lower)/2, lowest low over timeperiod bars. Reference:
-    TA-Lib 0.8 ``DONCHIAN`` and pandas-ta ``donchian`` (output from index timeperiod-1)."""
+def donchian_into_nb(high, low, timeperiod, upper, middle, lower):
+    """Donchian channel into upper/middle/lower: highest high, (upper+lower)/2, lowest low over timeperiod
+    bars (the extremes by :func:`rolling_hl_block_nb`); True if every input is finite. Reference: TA-Lib
+    0.8 ``DONCHIAN`` and pandas-ta ``donchian`` (output from index timeperiod-1)."""
     n = high.shape[0]
-    upper = np.full(n, np.nan)
-    middle = np.full(n, np.nan)
-    lower = np.full(n, np.nan)
-    hi = extreme_index_nb(high, timeperiod, True)
-    lo = extreme_index_nb(low, timeperiod, False)
-    for i in range(timeperiod - 1, n):
-        upper[i] = high[hi[i]]
-        lower[i] = low[lo[i]]
-        middle[i] = (upper[i] + lower[i]) / 2.0
+    w = timeperiod
+    lb = w - 1
+    if n <= lb:
+        upper[:] = np.nan
+        middle[:] = np.nan
+        lower[:] = np.nan
+        return False
+    bufs = np.zeros((6, w))
+    sh_prev, sl_prev, sh, sl, hh, ll = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], bufs[5]
+    chk = 0.0
+    for b in range(0, n, w):
+        e = min(b + w, n)
+        rolling_hl_block_nb(high, low, w, b, e, sh_prev, sl_prev, sh, sl, hh, ll)
+        for k in range(e - b):
+            i = b + k
+            chk += (high[i] + low[i]) * 0.0
+            highest = hh[k]
+            lowest = ll[k]
+            upper[i] = highest
+            lower[i] = lowest
+            middle[i] = (highest + lowest) / 2.0
+        sh_prev, sh = sh, sh_prev
+        sl_prev, sl = sl, sl_prev
+    upper[:lb] = np.nan
+    middle[:lb] = np.nan
+    lower[:lb] = np.nan
+    return chk == 0.0
+
+
+@njit(cache=True, nogil=True)
+def donchian_nb(high, low, timeperiod):
+    """Allocating form of :func:`donchian_into_nb`."""
+    n = high.shape[0]
+    upper = np.empty(n)
+    middle = np.empty(n)
+    lower = np.empty(n)
+    donchian_into_nb(high, low, timeperiod, upper, middle, lower)
     return upper, middle, lower
 
 

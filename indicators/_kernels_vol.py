@@ -2,31 +2,91 @@
 
 Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-Lib's NaN warm-up.
 ``TA_IS_ZERO(v)`` in TA-Lib is ``-1e-8 < v < 1e-8`` and ``TA_IS_ZERO_OR_NEG(v)`` is ``v < 1e-8``.
+``*_into_nb`` kernels check their inputs as they read them and return True if all were finite
+(see :mod:`._kernels`).
 """
 
 import numpy as np
 from numba import njit
 
-from ._kernels_ma import MA_SMA, ma_lookback_nb, ma_nb
+from ._kernels_ma import ma_into_nb, ma_lookback_nb
+
+_RESEED = 128  # bars between exact restarts of the running moments
+_ILL = 1e3  # restart where (mean - reference)^2 exceeds this many variances (cancellation would cost digits)
+
+
+@njit(cache=True, nogil=True)
+def _reseed(x, lo, hi, p):
+    """(reference, s1, s2) of the window x[lo:hi]: the reference is its two-pass mean, s1 and s2 the sums
+    of the deviations from it and of their squares (the corrected two-pass algorithm)."""
+    m = 0.0
+    for j in range(lo, hi):
+        m += x[j]
+    m /= p
+    s1 = 0.0
+    s2 = 0.0
+    for j in range(lo, hi):
+        d = x[j] - m
+        s1 += d
+        s2 += d * d
+    return m, s1, s2
+
+
+@njit(cache=True, nogil=True)
+def _window_moments_into(x, p, nbdev, sd, out):
+    """Population variance (``sd`` False) or nbdev * standard deviation (``sd`` True) of each trailing
+    window into *out*; True if every x is finite.
+
+    Running sums of the deviations from a reference value and of their squares, restarted from an exact
+    two-pass window (the reference becomes its mean) every 128 bars and wherever the window mean has
+    moved more than sqrt(1000) deviations from the reference: the variance s2/p - (s1/p)^2 then never
+    cancels more than three digits, so it stays within ~1e-12 of the exact value on any price level
+    (running sums of x and x^2, older TA-Lib's method, lose all digits around 1e6-1e8)."""
+    n = x.shape[0]
+    if p < 1 or n < p:
+        out[:] = np.nan
+        return False
+    out[:p - 1] = np.nan
+    chk = 0.0
+    for i in range(p - 1):
+        chk += x[i] * 0.0
+    inv = 1.0 / p
+    ref = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    age = _RESEED
+    for i in range(p - 1, n):
+        v = x[i]
+        chk += v * 0.0
+        if age >= _RESEED:
+            ref, s1, s2 = _reseed(x, i - p + 1, i + 1, p)
+            age = 0
+        else:
+            d = v - ref
+            s1 += d
+            s2 += d * d
+        mk = s1 * inv
+        var = s2 * inv - mk * mk
+        if not mk * mk <= _ILL * var:  # ill-conditioned, negative or NaN: restart exactly
+            ref, s1, s2 = _reseed(x, i - p + 1, i + 1, p)
+            age = 0
+            mk = s1 * inv
+            var = s2 * inv - mk * mk
+            var = var if var > 0.0 else 0.0
+        out[i] = np.sqrt(var) * nbdev if sd else var
+        d = x[i - p + 1] - ref
+        s1 -= d
+        s2 -= d * d
+        age += 1
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
 def var_into_nb(x, timeperiod, out):
-    """Population variance over a trailing window into *out*, two-pass (mean first, then squared
-    deviations). Reference: TA-Lib ``VAR`` (0.8 computes it to full precision; this matches it to ~1e-12)."""
-    n = x.shape[0]
-    p = timeperiod
-    out[:min(n, p - 1)] = np.nan
-    for i in range(p - 1, n):
-        s = 0.0
-        for j in range(i - p + 1, i + 1):
-            s += x[j]
-        m = s / p
-        s2 = 0.0
-        for j in range(i - p + 1, i + 1):
-            d = x[j] - m
-            s2 += d * d
-        out[i] = s2 / p
+    """Population variance over a trailing window into *out* (see :func:`_window_moments_into`); True if
+    every x is finite. Reference: TA-Lib ``VAR`` (0.8 computes it to full precision; this matches it to
+    ~1e-12)."""
+    return _window_moments_into(x, timeperiod, 1.0, False, out)
 
 
 @njit(cache=True, nogil=True)
@@ -39,12 +99,9 @@ def var_nb(x, timeperiod):
 
 @njit(cache=True, nogil=True)
 def stddev_into_nb(x, timeperiod, nbdev, out):
-    """Population standard deviation times nbdev into *out*. Reference: TA-Lib ``STDDEV`` (0 where the
-    variance is below 1e-8)."""
-    var_into_nb(x, timeperiod, out)
-    for i in range(timeperiod - 1, out.shape[0]):
-        v = out[i]
-        out[i] = np.sqrt(v) * nbdev if not v < 1e-8 else 0.0
+    """Population standard deviation times nbdev into *out*; True if every x is finite. Reference:
+    TA-Lib ``STDDEV`` (0.6+: not clamped to 0 below a variance of 1e-8 as older versions did)."""
+    return _window_moments_into(x, timeperiod, nbdev, True, out)
 
 
 @njit(cache=True, nogil=True)
@@ -56,51 +113,30 @@ def stddev_nb(x, timeperiod, nbdev):
 
 
 @njit(cache=True, nogil=True)
-def _bbands_sma_into(x, p, nbdevup, nbdevdn, upper, middle, lower):
-    """Fused one-pass Bollinger bands around a running-sum SMA (TA-Lib's SMA path)."""
-    n = x.shape[0]
-    t1 = 0.0
-    t2 = 0.0
-    for i in range(min(n, p - 1)):
-        v = x[i]
-        t1 += v
-        t2 += v * v
-    for i in range(p - 1, n):
-        v = x[i]
-        t1 += v
-        t2 += v * v
-        m = t1 / p
-        m2 = t2 / p
-        v = x[i - p + 1]
-        t1 -= v
-        t2 -= v * v
-        m2 -= m * m
-        sd = np.sqrt(m2) if not m2 < 1e-8 else 0.0
-        middle[i] = m
-        upper[i] = m + sd * nbdevup
-        lower[i] = m - sd * nbdevdn
-
-
-@njit(cache=True, nogil=True)
 def bbands_into_nb(x, timeperiod, nbdevup, nbdevdn, matype, upper, middle, lower):
-    """Bollinger bands written into upper/middle/lower, around a TA-Lib MA of type matype. Reference:
-    TA-Lib ``BBANDS`` (population deviation; for SMA computed around the SMA itself, else via ``STDDEV``)."""
+    """Bollinger bands written into upper/middle/lower, around a TA-Lib MA of type matype; True if every
+    x is finite. Reference: TA-Lib ``BBANDS`` (the population deviation of :func:`stddev_into_nb`: TA-Lib
+    0.6+ is exact too, where plain running sums of squares lose digits on large prices)."""
     n = x.shape[0]
-    head = min(n, max(ma_lookback_nb(timeperiod, matype), timeperiod - 1))
+    head = max(ma_lookback_nb(timeperiod, matype), timeperiod - 1)
+    if n <= head:
+        upper[:] = np.nan
+        middle[:] = np.nan
+        lower[:] = np.nan
+        return False
     upper[:head] = np.nan
     middle[:head] = np.nan
     lower[:head] = np.nan
-    if matype == MA_SMA and timeperiod > 1:
-        _bbands_sma_into(x, timeperiod, nbdevup, nbdevdn, upper, middle, lower)
-        return
-    mid = ma_nb(x, timeperiod, matype)
-    sd = stddev_nb(x, timeperiod, 1.0)
+    ok = ma_into_nb(x, timeperiod, matype, middle)
+    stddev_into_nb(x, timeperiod, 1.0, upper)
+    middle[:head] = np.nan
+    upper[:head] = np.nan
     for i in range(head, n):
-        m = mid[i]
-        s = sd[i]
-        middle[i] = m
+        m = middle[i]
+        s = upper[i]
         upper[i] = m + s * nbdevup
         lower[i] = m - s * nbdevdn
+    return ok
 
 
 @njit(cache=True, nogil=True)
@@ -128,38 +164,62 @@ def _true_range(high, low, prev_close):
 
 
 @njit(cache=True, nogil=True)
-def trange_nb(high, low, close):
-    """True range. Reference: TA-Lib ``TRANGE`` (max of high-low and the gaps to the previous close;
-    output from index 1)."""
+def trange_into_nb(high, low, close, out):
+    """True range into *out*; True if every input is finite. Reference: TA-Lib ``TRANGE`` (max of
+    high-low and the gaps to the previous close; output from index 1)."""
     n = close.shape[0]
-    out = np.full(n, np.nan)
+    if n < 2:
+        out[:] = np.nan
+        return False
+    out[0] = np.nan
+    chk = (high[0] + low[0] + close[0]) * 0.0
     for i in range(1, n):
-        out[i] = _true_range(high[i], low[i], close[i - 1])
+        h = high[i]
+        lo = low[i]
+        chk += (h + lo + close[i]) * 0.0
+        out[i] = _true_range(h, lo, close[i - 1])
+    return chk == 0.0
+
+
+@njit(cache=True, nogil=True)
+def trange_nb(high, low, close):
+    """Allocating form of :func:`trange_into_nb`."""
+    out = np.empty(close.shape[0])
+    trange_into_nb(high, low, close, out)
     return out
 
 
 @njit(cache=True, nogil=True)
 def atr_into_nb(high, low, close, timeperiod, out):
-    """Average true range. Reference: TA-Lib ``ATR`` (seeded with the SMA of the first timeperiod true
-    ranges, then Wilder smoothing as prev*(p-1)/p + tr/p; output from index timeperiod)."""
+    """Average true range; True if every input is finite. Reference: TA-Lib ``ATR`` (seeded with the SMA
+    of the first timeperiod true ranges, then Wilder smoothing as prev*(p-1)/p + tr/p; output from index
+    timeperiod)."""
     n = close.shape[0]
     p = timeperiod
     if p == 1:
-        out[:] = trange_nb(high, low, close)
-        return
-    out[: min(n, p)] = np.nan
+        return trange_into_nb(high, low, close, out)
     if n <= p:
-        return
+        out[:] = np.nan
+        return False
+    out[:p] = np.nan
+    chk = (high[0] + low[0] + close[0]) * 0.0
     prev = 0.0
     for i in range(1, p + 1):
-        prev += _true_range(high[i], low[i], close[i - 1])
+        h = high[i]
+        lo = low[i]
+        chk += (h + lo + close[i]) * 0.0
+        prev += _true_range(h, lo, close[i - 1])
     prev /= p
     out[p] = prev
     a = (p - 1.0) / p
     b = 1.0 / p
     for i in range(p + 1, n):
-        prev = prev * a + _true_range(high[i], low[i], close[i - 1]) * b
+        h = high[i]
+        lo = low[i]
+        chk += (h + lo + close[i]) * 0.0
+        prev = prev * a + _true_range(h, lo, close[i - 1]) * b
         out[i] = prev
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -172,14 +232,37 @@ def atr_nb(high, low, close, timeperiod):
 
 @njit(cache=True, nogil=True)
 def natr_into_nb(high, low, close, timeperiod, out):
-    """Normalised ATR, 100*ATR/close, into *out*. Reference: TA-Lib ``NATR`` (0 where close is ~0; like
-    TA-Lib, a timeperiod of 1 returns the plain true range, not normalised)."""
-    atr_into_nb(high, low, close, timeperiod, out)
-    if timeperiod == 1:
-        return
-    for i in range(timeperiod, out.shape[0]):
+    """Normalised ATR, 100*ATR/close, into *out*; True if every input is finite. Reference: TA-Lib
+    ``NATR`` (0 where close is ~0; like TA-Lib, a timeperiod of 1 returns the plain true range, not
+    normalised). One pass: each ATR value is divided as it is computed."""
+    n = close.shape[0]
+    p = timeperiod
+    if p == 1:
+        return trange_into_nb(high, low, close, out)
+    if n <= p:
+        out[:] = np.nan
+        return False
+    out[:p] = np.nan
+    chk = (high[0] + low[0] + close[0]) * 0.0
+    prev = 0.0
+    for i in range(1, p + 1):
+        h = high[i]
+        lo = low[i]
+        chk += (h + lo + close[i]) * 0.0
+        prev += _true_range(h, lo, close[i - 1])
+    prev /= p
+    c = close[p]
+    out[p] = (prev / c) * 100.0 if not (-1e-8 < c < 1e-8) else 0.0
+    a = (p - 1.0) / p
+    b = 1.0 / p
+    for i in range(p + 1, n):
+        h = high[i]
+        lo = low[i]
         c = close[i]
-        out[i] = (out[i] / c) * 100.0 if not (-1e-8 < c < 1e-8) else 0.0
+        chk += (h + lo + c) * 0.0
+        prev = prev * a + _true_range(h, lo, close[i - 1]) * b
+        out[i] = (prev / c) * 100.0 if not (-1e-8 < c < 1e-8) else 0.0
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -187,53 +270,6 @@ def natr_nb(high, low, close, timeperiod):
     """Allocating form of :func:`natr_into_nb`."""
     out = np.empty(close.shape[0])
     natr_into_nb(high, low, close, timeperiod, out)
-    return out
-
-
-@njit(cache=True, nogil=True)
-def dm_state_nb(high, low, close, timeperiod):
-    """Wilder-smoothed +DM, -DM and true range after each bar >= timeperiod (NaN before).
-    Reference: TA-Lib ``PLUS_DI``/``MINUS_DI``/``DX``/``ADX`` (sum of the first timeperiod-1 moves, then
-    prev - prev/p + new)."""
-    n = close.shape[0]
-    p = timeperiod
-    pdm_s = np.full(n, np.nan)
-    mdm_s = np.full(n, np.nan)
-    tr_s = np.full(n, np.nan)
-    pdm = 0.0
-    mdm = 0.0
-    tr = 0.0
-    for i in range(1, n):
-        dp = high[i] - high[i - 1]
-        dm = low[i - 1] - low[i]
-        t = _true_range(high[i], low[i], close[i - 1])
-        if i >= p:
-            pdm -= pdm / p
-            mdm -= mdm / p
-        if dm > 0 and dp < dm:
-            mdm += dm
-        elif dp > 0 and dp > dm:
-            pdm += dp
-        if i >= p:
-            tr = tr - (tr / p) + t
-            pdm_s[i] = pdm
-            mdm_s[i] = mdm
-            tr_s[i] = tr
-        else:
-            tr += t
-    return pdm_s, mdm_s, tr_s
-
-
-@njit(cache=True, nogil=True)
-def di_nb(high, low, close, timeperiod, plus):
-    """+DI (``plus``) or -DI, 100 * smoothed DM / smoothed TR. Reference: TA-Lib ``PLUS_DI``/``MINUS_DI``
-    (0 where the smoothed TR is ~0; output from index timeperiod)."""
-    pdm, mdm, tr = dm_state_nb(high, low, close, timeperiod)
-    dm = pdm if plus else mdm
-    out = np.full(close.shape[0], np.nan)
-    for i in range(timeperiod, close.shape[0]):
-        t = tr[i]
-        out[i] = 100.0 * (dm[i] / t) if not (-1e-8 < t < 1e-8) else 0.0
     return out
 
 
@@ -251,42 +287,33 @@ def _dx_value(pdm, mdm, tr):
 
 
 @njit(cache=True, nogil=True)
-def dx_nb(high, low, close, timeperiod):
-    """Directional movement index. Reference: TA-Lib ``DX`` (100*|-DI - +DI|/(-DI + +DI); where that is
-    undefined the previous value is repeated, 0 at the first bar; output from index timeperiod)."""
-    pdm, mdm, tr = dm_state_nb(high, low, close, timeperiod)
-    n = close.shape[0]
-    out = np.full(n, np.nan)
-    prev = 0.0
-    for i in range(timeperiod, n):
-        v, ok = _dx_value(pdm[i], mdm[i], tr[i])
-        if ok:
-            prev = v
-        out[i] = prev
-    return out
+def _dm_into(high, low, close, p, kind, out):
+    """One pass of Wilder-smoothed +DM, -DM and true range (TA-Lib: the sums of the first p-1 moves, then
+    prev - prev/p + new, here prev*(1-1/p) + new as in :func:`adx_into_nb`), written as +DI (*kind* 0),
+    -DI (1), DX (2) or ADX (3) into *out*; True if every input is finite.
 
-
-@njit(cache=True, nogil=True)
-def adx_into_nb(high, low, close, timeperiod, out):
-    """Average directional movement index in one pass. Reference: TA-Lib ``ADX`` (Wilder-smoothed DM/TR,
-    mean of the first timeperiod DX values, then Wilder smoothing; bars with undefined DX are skipped;
-    output from index 2p-1)."""
+    Reference: TA-Lib ``PLUS_DI``/``MINUS_DI``/``DX``/``ADX``: DI = 100*DM/TR (0 where TR is ~0), DX =
+    100*|-DI - +DI|/(-DI + +DI) (the previous value where undefined, 0 at first), ADX = the mean of the
+    first p DX values then Wilder-smoothed, skipping undefined DX; outputs from index p (ADX 2p-1)."""
     n = close.shape[0]
-    p = timeperiod
-    out[: min(n, 2 * p - 1)] = np.nan
-    if n < 2 * p:
-        return
+    first = 2 * p - 1 if kind == 3 else p
+    if n <= first:
+        out[:] = np.nan
+        return False
+    out[:first] = np.nan
+    a = 1.0 - 1.0 / p
     inv = 1.0 / p
-    a = 1.0 - inv
     w = p - 1.0
     pdm = 0.0
     mdm = 0.0
     tr = 0.0
     total = 0.0
     prev = 0.0
+    chk = (high[0] + low[0] + close[0]) * 0.0
     for i in range(1, n):
         hi = high[i]
         lo = low[i]
+        chk += (hi + lo + close[i]) * 0.0
         dp = hi - high[i - 1]
         dm = low[i - 1] - lo
         t = _true_range(hi, lo, close[i - 1])
@@ -302,8 +329,16 @@ def adx_into_nb(high, low, close, timeperiod, out):
             pdm += dp
         if i < p:
             continue
+        if kind < 2:
+            dmv = pdm if kind == 0 else mdm
+            out[i] = 100.0 * (dmv / tr) if not (-1e-8 < tr < 1e-8) else 0.0
+            continue
         v, ok = _dx_value(pdm, mdm, tr)
-        if i < 2 * p:
+        if kind == 2:
+            if ok:
+                prev = v
+            out[i] = prev
+        elif i < 2 * p:
             if ok:
                 total += v
             if i == 2 * p - 1:
@@ -313,6 +348,31 @@ def adx_into_nb(high, low, close, timeperiod, out):
             if ok:
                 prev = (prev * w + v) * inv
             out[i] = prev
+    return chk == 0.0
+
+
+@njit(cache=True, nogil=True)
+def di_into_nb(high, low, close, timeperiod, plus, out):
+    """+DI (``plus``) or -DI, 100 * smoothed DM / smoothed TR, into *out*; True if every input is finite.
+    Reference: TA-Lib ``PLUS_DI``/``MINUS_DI`` (0 where the smoothed TR is ~0; output from index
+    timeperiod)."""
+    return _dm_into(high, low, close, timeperiod, 0 if plus else 1, out)
+
+
+@njit(cache=True, nogil=True)
+def dx_into_nb(high, low, close, timeperiod, out):
+    """Directional movement index into *out*; True if every input is finite. Reference: TA-Lib ``DX``
+    (100*|-DI - +DI|/(-DI + +DI); where that is undefined the previous value is repeated, 0 at the first
+    bar; output from index timeperiod)."""
+    return _dm_into(high, low, close, timeperiod, 2, out)
+
+
+@njit(cache=True, nogil=True)
+def adx_into_nb(high, low, close, timeperiod, out):
+    """Average directional movement index in one pass; True if every input is finite. Reference: TA-Lib
+    ``ADX`` (Wilder-smoothed DM/TR, mean of the first timeperiod DX values, then Wilder smoothing; bars
+    with undefined DX are skipped; output from index 2p-1)."""
+    return _dm_into(high, low, close, timeperiod, 3, out)
 
 
 @njit(cache=True, nogil=True)
@@ -324,12 +384,18 @@ def adx_nb(high, low, close, timeperiod):
 
 
 @njit(cache=True, nogil=True)
-def adxr_nb(high, low, close, timeperiod):
-    """ADX rating, (ADX + ADX timeperiod-1 bars ago)/2. Reference: TA-Lib ``ADXR`` (output from 3p-2)."""
-    a = adx_nb(high, low, close, timeperiod)
+def adxr_into_nb(high, low, close, timeperiod, out):
+    """ADX rating, (ADX + ADX timeperiod-1 bars ago)/2, into *out*; True if every input is finite.
+    Reference: TA-Lib ``ADXR`` (output from 3p-2). The ADX is written into *out* and averaged in place,
+    from the last bar back."""
     n = close.shape[0]
-    out = np.full(n, np.nan)
+    first = 3 * timeperiod - 2
+    if n <= first:
+        out[:] = np.nan
+        return False
+    ok = adx_into_nb(high, low, close, timeperiod, out)
     lag = timeperiod - 1
-    for i in range(3 * timeperiod - 2, n):
-        out[i] = (a[i] + a[i - lag]) / 2.0
-    return out
+    for i in range(n - 1, first - 1, -1):
+        out[i] = (out[i] + out[i - lag]) / 2.0
+    out[:first] = np.nan
+    return ok

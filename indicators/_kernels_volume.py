@@ -1,6 +1,8 @@
 """Numba kernels of volume indicators (numpy in, numpy out; no other import).
 
 Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-Lib's NaN warm-up.
+``*_into_nb`` kernels check their inputs as they read them and return True if all were finite
+(see :mod:`._kernels`).
 """
 
 import numpy as np
@@ -9,21 +11,26 @@ from numba import njit
 
 @njit(cache=True, nogil=True)
 def obv_into_nb(real, volume, out):
-    """On-balance volume. Reference: TA-Lib ``OBV`` (starts at the first bar's volume)."""
+    """On-balance volume; True if every input is finite. Reference: TA-Lib ``OBV`` (starts at the first
+    bar's volume)."""
     n = real.shape[0]
     if n == 0:
-        return
+        return False
     prev_obv = volume[0]
     prev = real[0]
+    chk = (prev + prev_obv) * 0.0
     out[0] = prev_obv
     for i in range(1, n):
         v = real[i]
+        vol = volume[i]
+        chk += (v + vol) * 0.0
         if v > prev:
-            prev_obv += volume[i]
+            prev_obv += vol
         elif v < prev:
-            prev_obv -= volume[i]
+            prev_obv -= vol
         out[i] = prev_obv
         prev = v
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -44,56 +51,88 @@ def _ad_step(ad, high, low, close, volume):
 
 
 @njit(cache=True, nogil=True)
-def ad_nb(high, low, close, volume):
-    """Chaikin accumulation/distribution line. Reference: TA-Lib ``AD`` (bars with high == low add 0)."""
+def ad_into_nb(high, low, close, volume, out):
+    """Chaikin accumulation/distribution line into *out*; True if every input is finite. Reference:
+    TA-Lib ``AD`` (bars with high == low add 0)."""
     n = close.shape[0]
-    out = np.empty(n)
+    if n == 0:
+        return False
     ad = 0.0
+    chk = 0.0
     for i in range(n):
-        ad = _ad_step(ad, high[i], low[i], close[i], volume[i])
+        h = high[i]
+        lo = low[i]
+        c = close[i]
+        v = volume[i]
+        chk += (h + lo + c + v) * 0.0
+        ad = _ad_step(ad, h, lo, c, v)
         out[i] = ad
+    return chk == 0.0
+
+
+@njit(cache=True, nogil=True)
+def ad_nb(high, low, close, volume):
+    """Allocating form of :func:`ad_into_nb`."""
+    out = np.empty(close.shape[0])
+    ad_into_nb(high, low, close, volume, out)
     return out
 
 
 @njit(cache=True, nogil=True)
-def adosc_nb(high, low, close, volume, fastperiod, slowperiod):
-    """Chaikin A/D oscillator, EMA(AD, fast) - EMA(AD, slow). Reference: TA-Lib ``ADOSC`` (both EMAs seeded
-    with the first AD value, k*ad + (1-k)*ema; output from index max(fast, slow)-1)."""
+def adosc_into_nb(high, low, close, volume, fastperiod, slowperiod, out):
+    """Chaikin A/D oscillator, EMA(AD, fast) - EMA(AD, slow), into *out*; True if every input is finite.
+    Reference: TA-Lib ``ADOSC`` (both EMAs seeded with the first AD value, k*ad + (1-k)*ema; output
+    from index max(fast, slow)-1)."""
     n = close.shape[0]
-    out = np.full(n, np.nan)
     lb = max(fastperiod, slowperiod) - 1
     if n <= lb:
-        return out
+        out[:] = np.nan
+        return False
+    out[:lb] = np.nan
     fk = 2.0 / (fastperiod + 1.0)
     sk = 2.0 / (slowperiod + 1.0)
-    ad = _ad_step(0.0, high[0], low[0], close[0], volume[0])
+    fk1 = 1.0 - fk
+    sk1 = 1.0 - sk
+    h = high[0]
+    lo = low[0]
+    c = close[0]
+    v = volume[0]
+    chk = (h + lo + c + v) * 0.0
+    ad = _ad_step(0.0, h, lo, c, v)
     fast = ad
     slow = ad
     for i in range(1, n):
-        ad = _ad_step(ad, high[i], low[i], close[i], volume[i])
-        fast = (fk * ad) + ((1.0 - fk) * fast)
-        slow = (sk * ad) + ((1.0 - sk) * slow)
+        h = high[i]
+        lo = low[i]
+        c = close[i]
+        v = volume[i]
+        chk += (h + lo + c + v) * 0.0
+        ad = _ad_step(ad, h, lo, c, v)
+        fast = (fk * ad) + (fk1 * fast)
+        slow = (sk * ad) + (sk1 * slow)
         if i >= lb:
             out[i] = fast - slow
     if lb == 0:
         out[0] = 0.0
-    return out
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
 def mfi_into_nb(high, low, close, volume, timeperiod, out):
-    """Money flow index. Reference: TA-Lib ``MFI`` (typical-price money flow split by the sign of the
-    typical-price change, running sums over a timeperiod-bar circular buffer; 0 when the total flow < 1;
-    output from index timeperiod)."""
+    """Money flow index; True if every input is finite. Reference: TA-Lib ``MFI`` (typical-price money
+    flow split by the sign of the typical-price change, running sums over a timeperiod-bar circular
+    buffer; 0 when the total flow < 1; output from index timeperiod)."""
     n = close.shape[0]
     p = timeperiod
-    out[: min(n, p)] = np.nan
     if n <= p:
-        return
+        out[:] = np.nan
+        return False
+    out[:p] = np.nan
     pos_buf = np.zeros(p)
     neg_buf = np.zeros(p)
     pos = 0.0
     neg = 0.0
+    chk = (high[0] + low[0] + close[0] + volume[0]) * 0.0
     prev = ((high[0] + low[0]) + close[0]) / 3.0
     slot = -1
     for i in range(1, n):
@@ -101,10 +140,15 @@ def mfi_into_nb(high, low, close, volume, timeperiod, out):
         if i > p:
             pos -= pos_buf[slot]
             neg -= neg_buf[slot]
-        tp = ((high[i] + low[i]) + close[i]) / 3.0
+        h = high[i]
+        lo = low[i]
+        c = close[i]
+        vol = volume[i]
+        chk += (h + lo + c + vol) * 0.0
+        tp = ((h + lo) + c) / 3.0
         d = tp - prev
         prev = tp
-        tp *= volume[i]
+        tp *= vol
         pos_buf[slot] = 0.0
         neg_buf[slot] = 0.0
         if d < 0:
@@ -116,6 +160,7 @@ def mfi_into_nb(high, low, close, volume, timeperiod, out):
         if i >= p:
             total = pos + neg
             out[i] = 100.0 * (pos / total) if not total < 1.0 else 0.0
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -124,5 +169,3 @@ def mfi_nb(high, low, close, volume, timeperiod):
     out = np.empty(high.shape[0])
     mfi_into_nb(high, low, close, volume, timeperiod, out)
     return out
-
-
