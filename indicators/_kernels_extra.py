@@ -50,39 +50,38 @@ def vwap_rolling_nb(high, low, close, volume, timeperiod):
     return out
 
 
+_RESEED = 128  # bars between direct re-summations of a running window sum
+
+
 @njit(cache=True, nogil=True)
 def rvol_into_nb(volume, timeperiod, out):
     """Relative volume into *out*: volume / mean volume of the previous timeperiod bars; True if every
     volume is finite. Reference: TA-Lib 0.8 ``RVOL`` (output from index timeperiod; NaN where the
-    previous mean is 0). Each window is summed in full, in order (no running sum, no drift), in blocks
-    of outputs that the compiler vectorises."""
+    previous mean is 0). The window sum runs (one add of the difference per bar) and is summed afresh
+    every 128 bars, so its error stays at a few ulps however long the series."""
     n = volume.shape[0]
     p = timeperiod
     if n <= p:
         out[:] = np.nan
         return False
     out[:p] = np.nan
-    block = 1024
-    chk = np.zeros(block)
-    for start in range(p, n, block):
-        stop = min(start + block, n)
-        m = stop - start
-        acc = out[start:stop]
-        acc[:] = 0.0
-        for j in range(p):
-            vs = volume[start - p + j:start - p + j + m]
-            for i in range(m):
-                acc[i] += vs[i]
-        vs = volume[start:stop]
-        for i in range(m):
-            v = vs[i]
-            chk[i] += (acc[i] + v) * 0.0
-            mean = acc[i] / p
-            acc[i] = v / mean if mean != 0.0 else np.nan
-    total = 0.0
-    for i in range(block):
-        total += chk[i]
-    return total == 0.0
+    chk = 0.0
+    for i in range(p):
+        chk += volume[i] * 0.0
+    i = p
+    while i < n:
+        total = 0.0
+        for j in range(i - p, i):
+            total += volume[j]
+        stop = min(i + _RESEED, n)
+        for j in range(i, stop):
+            v = volume[j]
+            chk += v * 0.0
+            mean = total / p
+            out[j] = v / mean if mean != 0.0 else np.nan
+            total += v - volume[j - p]
+        i = stop
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)

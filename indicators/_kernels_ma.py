@@ -9,7 +9,7 @@ of the same length with TA-Lib's NaN warm-up. ``ma_nb`` dispatches on TA-Lib's `
 import numpy as np
 from numba import njit
 
-from ._kernels import ema_into_nb, sma_into_nb
+from ._kernels import CONTRACT, ema_into_nb, sma_into_nb
 
 #: TA-Lib ``TA_MAType`` codes supported by :func:`ma_nb`.
 MA_SMA, MA_EMA, MA_WMA, MA_DEMA, MA_TEMA, MA_TRIMA, MA_KAMA, MA_T3 = 0, 1, 2, 3, 4, 5, 6, 8
@@ -105,7 +105,7 @@ def wma_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def ema_stack_into_nb(x, timeperiod, kind, out):
     """DEMA (*kind* 0), TEMA (1) or TRIX (2) of x into *out*, in one pass without intermediate arrays;
     True if every x is finite.
@@ -254,7 +254,7 @@ def trima_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def kama_into_nb(x, timeperiod, out):
     """Kaufman adaptive moving average; True if every x is finite. Reference: TA-Lib ``KAMA`` (efficiency
     ratio over timeperiod changes, fast 2 / slow 30 constants, seeded with x[timeperiod-1], output from
@@ -303,7 +303,7 @@ def kama_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def t3_into_nb(x, timeperiod, vfactor, out):
     """Tillson T3 into *out*; True if every x is finite. Reference: TA-Lib ``T3`` (six chained EMAs, each
     seeded with the mean of its first timeperiod inputs, lookback 6*(timeperiod-1))."""

@@ -8,11 +8,11 @@ Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-
 import numpy as np
 from numba import njit
 
-from ._kernels import rsi_into_nb
+from ._kernels import CONTRACT, rsi_into_nb
 from ._kernels_ma import ema_stack_into_nb, ma_into_nb, ma_lookback_nb
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def macd_into_nb(x, fastperiod, slowperiod, signalperiod, line, sig, hist):
     """MACD line, signal and histogram in one pass, written into the given arrays (length of x); True if
     every x is finite. Reference: TA-Lib ``MACD`` (the fast EMA is seeded with the SMA of the fast period
@@ -88,7 +88,7 @@ def _po_value(f, s, percent):
     return f - s
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def _po_ema_into(x, fastperiod, slowperiod, percent, out):
     """APO/PPO of two EMAs in one pass, each as :func:`ema_into_nb` computes it (bitwise the same)."""
     n = x.shape[0]
@@ -142,7 +142,7 @@ def po_into_nb(x, fastperiod, slowperiod, matype, percent, out):
     return ok
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def cmo_into_nb(x, timeperiod, out):
     """Chande momentum oscillator into *out*; True if every x is finite. Reference: TA-Lib ``CMO``
     (Wilder-smoothed gains/losses as in RSI, 100*(gain-loss)/(gain+loss), 0 when there was no movement;
@@ -181,44 +181,52 @@ def cmo_into_nb(x, timeperiod, out):
     return chk == 0.0
 
 
+_BLOCK = 2048  # bars per block of the elementwise kernels (their finite check accumulates per lane)
+
+
 @njit(cache=True, nogil=True)
-def roc_into_nb(x, timeperiod, out):
-    """Rate of change in percent, (x/x[-p] - 1)*100, into *out*; True if every x is finite.
-    Reference: TA-Lib ``ROC`` (0 when x[-p] is 0)."""
+def _diff_into(x, p, ratio, out):
+    """MOM (x - x[-p]) or ROC ((x/x[-p] - 1)*100, 0 where x[-p] is 0) into *out*, in blocks of contiguous
+    views that the compiler vectorises; the finite check is summed per lane of a block-sized buffer
+    (a single accumulator would serialise the loop)."""
     n = x.shape[0]
-    p = timeperiod
     if n <= p:
         out[:] = np.nan
         return False
     out[:p] = np.nan
-    chk = 0.0
+    acc = np.zeros(_BLOCK)
     for i in range(p):
-        chk += x[i] * 0.0
-    for i in range(p, n):
-        v = x[i]
-        chk += v * 0.0
-        prev = x[i - p]
-        out[i] = ((v / prev) - 1.0) * 100.0 if prev != 0.0 else 0.0
-    return chk == 0.0
+        acc[0] += x[i] * 0.0
+    for b in range(p, n, _BLOCK):
+        e = min(b + _BLOCK, n)
+        cur = x[b:e]
+        old = x[b - p:e - p]
+        o = out[b:e]
+        if ratio:
+            for k in range(e - b):
+                v = cur[k]
+                prev = old[k]
+                acc[k] += v * 0.0
+                o[k] = ((v / prev) - 1.0) * 100.0 if prev != 0.0 else 0.0
+        else:
+            for k in range(e - b):
+                v = cur[k]
+                acc[k] += v * 0.0
+                o[k] = v - old[k]
+    return acc.sum() == 0.0
+
+
+@njit(cache=True, nogil=True)
+def roc_into_nb(x, timeperiod, out):
+    """Rate of change in percent, (x/x[-p] - 1)*100, into *out*; True if every x is finite.
+    Reference: TA-Lib ``ROC`` (0 when x[-p] is 0)."""
+    return _diff_into(x, timeperiod, True, out)
 
 
 @njit(cache=True, nogil=True)
 def mom_into_nb(x, timeperiod, out):
     """Momentum, x - x[-p], into *out*; True if every x is finite. Reference: TA-Lib ``MOM``."""
-    n = x.shape[0]
-    p = timeperiod
-    if n <= p:
-        out[:] = np.nan
-        return False
-    out[:p] = np.nan
-    chk = 0.0
-    for i in range(p):
-        chk += x[i] * 0.0
-    for i in range(p, n):
-        v = x[i]
-        chk += v * 0.0
-        out[i] = v - x[i - p]
-    return chk == 0.0
+    return _diff_into(x, timeperiod, False, out)
 
 
 @njit(cache=True, nogil=True)
@@ -730,19 +738,27 @@ def ultosc_into_nb(high, low, close, p1, p2, p3, out):
 
 @njit(cache=True, nogil=True)
 def bop_into_nb(open_, high, low, close, out):
-    """Balance of power, (close - open)/(high - low), into *out*; True if every input is finite.
+    """Balance of power, (close - open)/(high - low), into *out*; True if every input is finite (blocks
+    and per-lane check as in :func:`_diff_into`).
 
     Reference: TA-Lib ``BOP`` (0 when the range is < 1e-8)."""
     n = close.shape[0]
     if n == 0:
         return False
-    chk = 0.0
-    for i in range(n):
-        o = open_[i]
-        h = high[i]
-        lo = low[i]
-        c = close[i]
-        chk += (o + h + lo + c) * 0.0
-        r = h - lo
-        out[i] = (c - o) / r if not r < 1e-8 else 0.0
-    return chk == 0.0
+    acc = np.zeros(_BLOCK)
+    for b in range(0, n, _BLOCK):
+        e = min(b + _BLOCK, n)
+        os_ = open_[b:e]
+        hs = high[b:e]
+        ls = low[b:e]
+        cs = close[b:e]
+        o = out[b:e]
+        for k in range(e - b):
+            op = os_[k]
+            h = hs[k]
+            lo = ls[k]
+            c = cs[k]
+            acc[k] += (op + h + lo + c) * 0.0
+            r = h - lo
+            o[k] = (c - op) / r if not r < 1e-8 else 0.0
+    return acc.sum() == 0.0

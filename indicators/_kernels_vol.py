@@ -9,6 +9,7 @@ Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-
 import numpy as np
 from numba import njit
 
+from ._kernels import CONTRACT
 from ._kernels_ma import ma_into_nb, ma_lookback_nb
 
 _RESEED = 128  # bars between exact restarts of the running moments
@@ -152,33 +153,38 @@ def bbands_nb(x, timeperiod, nbdevup, nbdevdn, matype):
 
 @njit(cache=True, nogil=True)
 def _true_range(high, low, prev_close):
-    """max(high - low, |prev_close - high|, |prev_close - low|), in TA-Lib's order of comparisons."""
-    greatest = high - low
-    v = abs(prev_close - high)
-    if v > greatest:
-        greatest = v
-    v = abs(prev_close - low)
-    if v > greatest:
-        greatest = v
-    return greatest
+    """max(high - low, |prev_close - high|, |prev_close - low|); NaN where high - low is NaN."""
+    return max(high - low, abs(prev_close - high), abs(prev_close - low))
+
+
+_BLOCK = 2048  # bars per block of TRANGE (its finite check accumulates per lane)
 
 
 @njit(cache=True, nogil=True)
 def trange_into_nb(high, low, close, out):
     """True range into *out*; True if every input is finite. Reference: TA-Lib ``TRANGE`` (max of
-    high-low and the gaps to the previous close; output from index 1)."""
+    high-low and the gaps to the previous close; output from index 1). In blocks of contiguous views that
+    the compiler vectorises, the finite check summed per lane of a block-sized buffer."""
     n = close.shape[0]
     if n < 2:
         out[:] = np.nan
         return False
     out[0] = np.nan
-    chk = (high[0] + low[0] + close[0]) * 0.0
-    for i in range(1, n):
-        h = high[i]
-        lo = low[i]
-        chk += (h + lo + close[i]) * 0.0
-        out[i] = _true_range(h, lo, close[i - 1])
-    return chk == 0.0
+    acc = np.zeros(_BLOCK)
+    acc[0] = (high[0] + low[0] + close[0]) * 0.0
+    for b in range(1, n, _BLOCK):
+        e = min(b + _BLOCK, n)
+        hs = high[b:e]
+        ls = low[b:e]
+        cs = close[b:e]
+        ps = close[b - 1:e - 1]
+        o = out[b:e]
+        for k in range(e - b):
+            h = hs[k]
+            lo = ls[k]
+            acc[k] += (h + lo + cs[k]) * 0.0
+            o[k] = _true_range(h, lo, ps[k])
+    return acc.sum() == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -189,37 +195,56 @@ def trange_nb(high, low, close):
     return out
 
 
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
+def _atr_into(high, low, close, p, normalise, out):
+    """ATR (or 100*ATR/close with *normalise*) for p >= 2 into *out*; True if every input is finite.
+
+    The check sums the closes (NaN or inf from the first non-finite one on) and relies on the
+    recurrence for high and low: a non-finite high or low makes its true range non-finite (the
+    high - low term), and every later ATR with it, so the last ATR is finite only if all were. The main
+    loop runs over contiguous views with indices from 0 (no negative-index handling in the loop)."""
+    n = close.shape[0]
+    if n <= p:
+        out[:] = np.nan
+        return False
+    out[:p] = np.nan
+    chk = high[0] + low[0] + close[0]
+    prev = 0.0
+    for i in range(1, p + 1):
+        chk += close[i]
+        prev += _true_range(high[i], low[i], close[i - 1])
+    prev /= p
+    c = close[p]
+    if normalise:
+        out[p] = (prev / c) * 100.0 if not (-1e-8 < c < 1e-8) else 0.0
+    else:
+        out[p] = prev
+    a = (p - 1.0) / p
+    b = 1.0 / p
+    hs = high[p + 1:]
+    ls = low[p + 1:]
+    cs = close[p + 1:]
+    ps = close[p:n - 1]
+    o = out[p + 1:]
+    for k in range(n - p - 1):
+        c = cs[k]
+        chk += c
+        prev = prev * a + _true_range(hs[k], ls[k], ps[k]) * b
+        if normalise:
+            o[k] = (prev / c) * 100.0 if not (-1e-8 < c < 1e-8) else 0.0
+        else:
+            o[k] = prev
+    return chk - chk == 0.0 and prev - prev == 0.0
+
+
 @njit(cache=True, nogil=True)
 def atr_into_nb(high, low, close, timeperiod, out):
     """Average true range; True if every input is finite. Reference: TA-Lib ``ATR`` (seeded with the SMA
     of the first timeperiod true ranges, then Wilder smoothing as prev*(p-1)/p + tr/p; output from index
     timeperiod)."""
-    n = close.shape[0]
-    p = timeperiod
-    if p == 1:
+    if timeperiod == 1:
         return trange_into_nb(high, low, close, out)
-    if n <= p:
-        out[:] = np.nan
-        return False
-    out[:p] = np.nan
-    chk = (high[0] + low[0] + close[0]) * 0.0
-    prev = 0.0
-    for i in range(1, p + 1):
-        h = high[i]
-        lo = low[i]
-        chk += (h + lo + close[i]) * 0.0
-        prev += _true_range(h, lo, close[i - 1])
-    prev /= p
-    out[p] = prev
-    a = (p - 1.0) / p
-    b = 1.0 / p
-    for i in range(p + 1, n):
-        h = high[i]
-        lo = low[i]
-        chk += (h + lo + close[i]) * 0.0
-        prev = prev * a + _true_range(h, lo, close[i - 1]) * b
-        out[i] = prev
-    return chk == 0.0
+    return _atr_into(high, low, close, timeperiod, False, out)
 
 
 @njit(cache=True, nogil=True)
@@ -235,34 +260,9 @@ def natr_into_nb(high, low, close, timeperiod, out):
     """Normalised ATR, 100*ATR/close, into *out*; True if every input is finite. Reference: TA-Lib
     ``NATR`` (0 where close is ~0; like TA-Lib, a timeperiod of 1 returns the plain true range, not
     normalised). One pass: each ATR value is divided as it is computed."""
-    n = close.shape[0]
-    p = timeperiod
-    if p == 1:
+    if timeperiod == 1:
         return trange_into_nb(high, low, close, out)
-    if n <= p:
-        out[:] = np.nan
-        return False
-    out[:p] = np.nan
-    chk = (high[0] + low[0] + close[0]) * 0.0
-    prev = 0.0
-    for i in range(1, p + 1):
-        h = high[i]
-        lo = low[i]
-        chk += (h + lo + close[i]) * 0.0
-        prev += _true_range(h, lo, close[i - 1])
-    prev /= p
-    c = close[p]
-    out[p] = (prev / c) * 100.0 if not (-1e-8 < c < 1e-8) else 0.0
-    a = (p - 1.0) / p
-    b = 1.0 / p
-    for i in range(p + 1, n):
-        h = high[i]
-        lo = low[i]
-        c = close[i]
-        chk += (h + lo + c) * 0.0
-        prev = prev * a + _true_range(h, lo, close[i - 1]) * b
-        out[i] = (prev / c) * 100.0 if not (-1e-8 < c < 1e-8) else 0.0
-    return chk == 0.0
+    return _atr_into(high, low, close, timeperiod, True, out)
 
 
 @njit(cache=True, nogil=True)
@@ -286,7 +286,7 @@ def _dx_value(pdm, mdm, tr):
     return 100.0 * (abs(mdi - pdi) / s), True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def _dm_into(high, low, close, p, kind, out):
     """One pass of Wilder-smoothed +DM, -DM and true range (TA-Lib: the sums of the first p-1 moves, then
     prev - prev/p + new, here prev*(1-1/p) + new as in :func:`adx_into_nb`), written as +DI (*kind* 0),

@@ -8,6 +8,8 @@ Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-
 import numpy as np
 from numba import njit
 
+from ._kernels import CONTRACT
+
 
 @njit(cache=True, nogil=True)
 def obv_into_nb(real, volume, out):
@@ -78,7 +80,7 @@ def ad_nb(high, low, close, volume):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def adosc_into_nb(high, low, close, volume, fastperiod, slowperiod, out):
     """Chaikin A/D oscillator, EMA(AD, fast) - EMA(AD, slow), into *out*; True if every input is finite.
     Reference: TA-Lib ``ADOSC`` (both EMAs seeded with the first AD value, k*ad + (1-k)*ema; output
