@@ -6,10 +6,12 @@ docstring names its reference implementation, and ``tests/indicators`` checks it
 Hot kernels come in two forms: ``*_into_nb(..., out)`` writes into arrays the wrapper allocated with
 numpy (cheap huge pages on million-bar inputs), and ``*_nb(...)`` allocates and returns them.
 
-An ``*_into_nb`` kernel also checks its inputs as it reads them: it adds ``value * 0.0`` of every value
-it reads to an accumulator (0.0 while all are finite, NaN from the first NaN or inf on, an independent
-dependency chain that costs next to nothing in a loop bound by its own recurrence) and returns True only
-if it read every value of every input and the accumulator is 0.0. The checked wrapper then needs no
+An ``*_into_nb`` kernel also checks its inputs as it reads them: it adds every value it reads (or
+``value * 0.0``) to an accumulator that stays finite while they are and turns NaN or inf from the first
+non-finite one on (an independent dependency chain, next to free in a loop bound by its own recurrence;
+a finite overflow only costs a rescan that finds nothing) and returns True only if it read every value
+of every input and the accumulator is finite. Hot loops run over contiguous views indexed from 0, so
+that numba emits no negative-index handling inside them. The checked wrapper then needs no
 separate pass over the inputs; on False it scans them itself (``Indicator.scans``).
 """
 
@@ -37,15 +39,18 @@ def sma_into_nb(x, timeperiod, out):
     chk = 0.0
     for i in range(timeperiod - 1):
         v = x[i]
-        chk += v * 0.0
+        chk += v
         total += v
-    for i in range(timeperiod - 1, n):
-        v = x[i]
-        chk += v * 0.0
+    xs = x[timeperiod - 1:]  # views indexed from 0: no negative-index handling in the loop
+    xo = x[:n - timeperiod + 1]
+    o = out[timeperiod - 1:]
+    for k in range(n - timeperiod + 1):
+        v = xs[k]
+        chk += v
         total += v
-        out[i] = total / timeperiod
-        total -= x[i - timeperiod + 1]
-    return chk == 0.0
+        o[k] = total / timeperiod
+        total -= xo[k]
+    return chk - chk == 0.0
 
 
 @njit(cache=True, nogil=True)

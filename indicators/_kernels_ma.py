@@ -79,22 +79,24 @@ def wma_into_nb(x, timeperiod, out):
     fp = float(p)
     chk = 0.0
     for i in range(p - 1):
-        chk += x[i] * 0.0
+        chk += x[i]
     i = p - 1
     while i < n:
         s, t = _wma_sums(x, i - p + 1, p)
-        v = x[i]
-        chk += v * 0.0
+        chk += x[i]
         out[i] = s * inv_div
         stop = min(i + _WMA_RESEED, n)
-        for j in range(i + 1, stop):
-            v = x[j]
-            chk += v * 0.0
+        xs = x[i + 1:stop]
+        xo = x[i + 1 - p:stop - p]
+        o = out[i + 1:stop]
+        for k in range(stop - i - 1):
+            v = xs[k]
+            chk += v
             s += v * fp - t
-            t += v - x[j - p]
-            out[j] = s * inv_div
+            t += v - xo[k]
+            o[k] = s * inv_div
         i = stop
-    return chk == 0.0
+    return chk - chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -271,18 +273,21 @@ def kama_into_nb(x, timeperiod, out):
     sum_roc1 = 0.0
     for t in range(p):
         v = x[t]
-        chk += v * 0.0
+        chk += v
         sum_roc1 += abs(v - x[t + 1])
     prev = x[p - 1]
+    xs = x[p:]  # views indexed from 0: x[today], x[today - p], x[today - 1]
+    xb = x[:n - p]
+    xp = x[p - 1:n - 1]
     trailing_value = x[0]
-    for today in range(p, n):
-        v = x[today]
-        chk += v * 0.0
-        v2 = x[today - p]
+    for k in range(n - p):
+        v = xs[k]
+        chk += v
+        v2 = xb[k]
         period_roc = v - v2
-        if today > p:
+        if k:
             sum_roc1 -= abs(trailing_value - v2)
-            sum_roc1 += abs(v - x[today - 1])
+            sum_roc1 += abs(v - xp[k])
         trailing_value = v2
         if sum_roc1 <= period_roc or (-1e-8 < sum_roc1 < 1e-8):
             er = 1.0
@@ -291,8 +296,8 @@ def kama_into_nb(x, timeperiod, out):
         sc = er * const_diff + const_max
         sc *= sc
         prev = (v - prev) * sc + prev
-        out[today] = prev
-    return chk == 0.0
+        out[p + k] = prev
+    return chk - chk == 0.0
 
 
 @njit(cache=True, nogil=True)

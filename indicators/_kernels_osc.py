@@ -561,10 +561,52 @@ def willr_into_nb(high, low, close, timeperiod, out):
 
 
 @njit(cache=True, nogil=True)
+def _sum4(buf, p):
+    """Sum of the p values of *buf* in four interleaved partial sums (a quarter of the dependency chain;
+    a few ulps from the sum in buffer order)."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    j = 0
+    while j + 4 <= p:
+        s0 += buf[j]
+        s1 += buf[j + 1]
+        s2 += buf[j + 2]
+        s3 += buf[j + 3]
+        j += 4
+    while j < p:
+        s0 += buf[j]
+        j += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(cache=True, nogil=True)
+def _abs_dev(buf, avg, p):
+    """Sum of |buf - avg| over the p values, in four interleaved partial sums (a quarter of the
+    dependency chain; the order differs from TA-Lib's single sum by a few ulps of the deviation)."""
+    d0 = 0.0
+    d1 = 0.0
+    d2 = 0.0
+    d3 = 0.0
+    j = 0
+    while j + 4 <= p:
+        d0 += abs(buf[j] - avg)
+        d1 += abs(buf[j + 1] - avg)
+        d2 += abs(buf[j + 2] - avg)
+        d3 += abs(buf[j + 3] - avg)
+        j += 4
+    while j < p:
+        d0 += abs(buf[j] - avg)
+        j += 1
+    return (d0 + d1) + (d2 + d3)
+
+
+@njit(cache=True, nogil=True)
 def cci_into_nb(high, low, close, timeperiod, out):
     """Commodity channel index; True if every input is finite. Reference: TA-Lib ``CCI`` (typical price in
-    a circular buffer summed in buffer order, mean deviation, constant 0.015; 0 when either deviation is
-    0)."""
+    a circular buffer, its mean and mean deviation summed in four partial sums (:func:`_sum4`,
+    :func:`_abs_dev`) where TA-Lib sums in buffer order, constant 0.015; 0 when either deviation is 0)."""
     n = close.shape[0]
     p = timeperiod
     if n < p:
@@ -588,13 +630,8 @@ def cci_into_nb(high, low, close, timeperiod, out):
         last = (h + lo + c) / 3.0
         buf[slot] = last
         slot = slot + 1 if slot + 1 < p else 0
-        avg = 0.0
-        for j in range(p):
-            avg += buf[j]
-        avg /= p
-        dev = 0.0
-        for j in range(p):
-            dev += abs(buf[j] - avg)
+        avg = _sum4(buf, p) / p
+        dev = _abs_dev(buf, avg, p)
         d = last - avg
         out[i] = d / (0.015 * (dev / p)) if (d != 0.0 and dev != 0.0) else 0.0
     return chk == 0.0
@@ -685,10 +722,10 @@ def ultosc_into_nb(high, low, close, p1, p2, p3, out):
     out[:p3] = np.nan
     ring_a = np.empty(p3)
     ring_b = np.empty(p3)
-    chk = (high[0] + low[0] + close[0]) * 0.0
+    chk = high[0] + low[0] + close[0]
     a1 = a2 = a3 = b1 = b2 = b3 = 0.0
     for i in range(1, p3):
-        chk += (high[i] + low[i] + close[i]) * 0.0
+        chk += high[i] + low[i] + close[i]
         cm, tr = _ultosc_terms(high, low, close, i)
         ring_a[i] = cm
         ring_b[i] = tr
@@ -702,9 +739,22 @@ def ultosc_into_nb(high, low, close, p1, p2, p3, out):
         a3 += ring_a[i]
         b3 += ring_b[i]
     slot = 0  # ring slot of bar `today` (bar i lives in slot i % p3)
-    for today in range(p3, n):
-        chk += (high[today] + low[today] + close[today]) * 0.0
-        cm, tr = _ultosc_terms(high, low, close, today)
+    s1 = (p3 - p1 + 1) % p3  # slots of the bars leaving the two shorter windows: today - p + 1
+    s2 = (p3 - p2 + 1) % p3
+    hs = high[p3:]  # views indexed from 0
+    ls = low[p3:]
+    cs = close[p3:]
+    ps = close[p3 - 1:n - 1]
+    o = out[p3:]
+    for k in range(n - p3):
+        c = cs[k]
+        lo = ls[k]
+        hi = hs[k]
+        cy = ps[k]
+        chk += hi + lo + c
+        true_low = lo if lo < cy else cy
+        tr = max(hi - lo, abs(cy - hi), abs(cy - lo))
+        cm = c - true_low
         ring_a[slot] = cm
         ring_b[slot] = tr
         a1 += cm
@@ -720,20 +770,17 @@ def ultosc_into_nb(high, low, close, p1, p2, p3, out):
             value += 2.0 * (a2 / b2)
         if not (-1e-8 < b3 < 1e-8):
             value += a3 / b3
-        s = slot - p1 + 1
-        s = s + p3 if s < 0 else s
-        a1 -= ring_a[s]
-        b1 -= ring_b[s]
-        s = slot - p2 + 1
-        s = s + p3 if s < 0 else s
-        a2 -= ring_a[s]
-        b2 -= ring_b[s]
-        s = slot + 1 if slot + 1 < p3 else 0
-        a3 -= ring_a[s]
-        b3 -= ring_b[s]
-        slot = s
-        out[today] = 100.0 * (value / 7.0)
-    return chk == 0.0
+        a1 -= ring_a[s1]
+        b1 -= ring_b[s1]
+        a2 -= ring_a[s2]
+        b2 -= ring_b[s2]
+        slot = slot + 1 if slot + 1 < p3 else 0
+        a3 -= ring_a[slot]
+        b3 -= ring_b[slot]
+        s1 = s1 + 1 if s1 + 1 < p3 else 0
+        s2 = s2 + 1 if s2 + 1 < p3 else 0
+        o[k] = 100.0 * (value / 7.0)
+    return chk - chk == 0.0
 
 
 @njit(cache=True, nogil=True)

@@ -34,9 +34,10 @@ def _reseed(x, lo, hi, p):
 
 
 @njit(cache=True, nogil=True)
-def _window_moments_into(x, p, nbdev, sd, out):
-    """Population variance (``sd`` False) or nbdev * standard deviation (``sd`` True) of each trailing
-    window into *out*; True if every x is finite.
+def _window_moments_into(x, p, nbdev, mode, out, middle, lower, nbdevdn):
+    """Population variance (*mode* 0) or nbdev * standard deviation (1) of each trailing window into
+    *out*, or (2) Bollinger bands around *middle*: middle + nbdev * sd into *out*, middle - nbdevdn * sd
+    into *lower* (rows from p-1 on); True if every x is finite.
 
     Running sums of the deviations from a reference value and of their squares, restarted from an exact
     two-pass window (the reference becomes its mean) every 128 bars and wherever the window mean has
@@ -50,36 +51,41 @@ def _window_moments_into(x, p, nbdev, sd, out):
     out[:p - 1] = np.nan
     chk = 0.0
     for i in range(p - 1):
-        chk += x[i] * 0.0
+        chk += x[i]
     inv = 1.0 / p
-    ref = 0.0
-    s1 = 0.0
-    s2 = 0.0
-    age = _RESEED
-    for i in range(p - 1, n):
-        v = x[i]
-        chk += v * 0.0
-        if age >= _RESEED:
-            ref, s1, s2 = _reseed(x, i - p + 1, i + 1, p)
-            age = 0
-        else:
-            d = v - ref
-            s1 += d
-            s2 += d * d
-        mk = s1 * inv
-        var = s2 * inv - mk * mk
-        if not mk * mk <= _ILL * var:  # ill-conditioned, negative or NaN: restart exactly
-            ref, s1, s2 = _reseed(x, i - p + 1, i + 1, p)
-            age = 0
+    i = p - 1
+    while i < n:
+        ref, s1, s2 = _reseed(x, i - p + 1, i + 1, p)
+        stop = min(i + _RESEED, n)
+        xs = x[i:stop]
+        xo = x[i - p + 1:stop - p + 1]
+        o = out[i:stop]
+        for k in range(stop - i):
+            v = xs[k]
+            chk += v
+            if k:  # the window gains v and loses the bar before it: one add per sum on its chain
+                d = v - ref
+                e = xo[k - 1] - ref
+                s1 += d - e
+                s2 += d * d - e * e
             mk = s1 * inv
             var = s2 * inv - mk * mk
-            var = var if var > 0.0 else 0.0
-        out[i] = np.sqrt(var) * nbdev if sd else var
-        d = x[i - p + 1] - ref
-        s1 -= d
-        s2 -= d * d
-        age += 1
-    return chk == 0.0
+            if not mk * mk <= _ILL * var:  # ill-conditioned, negative or NaN: restart exactly
+                ref, s1, s2 = _reseed(x, i + k - p + 1, i + k + 1, p)
+                mk = s1 * inv
+                var = s2 * inv - mk * mk
+                var = var if var > 0.0 else 0.0
+            if mode == 0:
+                o[k] = var
+            elif mode == 1:
+                o[k] = np.sqrt(var) * nbdev
+            else:
+                sd = np.sqrt(var)
+                m = middle[i + k]
+                o[k] = m + sd * nbdev
+                lower[i + k] = m - sd * nbdevdn
+        i = stop
+    return chk - chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -87,7 +93,7 @@ def var_into_nb(x, timeperiod, out):
     """Population variance over a trailing window into *out* (see :func:`_window_moments_into`); True if
     every x is finite. Reference: TA-Lib ``VAR`` (0.8 computes it to full precision; this matches it to
     ~1e-12)."""
-    return _window_moments_into(x, timeperiod, 1.0, False, out)
+    return _window_moments_into(x, timeperiod, 1.0, 0, out, out, out, 0.0)
 
 
 @njit(cache=True, nogil=True)
@@ -102,7 +108,7 @@ def var_nb(x, timeperiod):
 def stddev_into_nb(x, timeperiod, nbdev, out):
     """Population standard deviation times nbdev into *out*; True if every x is finite. Reference:
     TA-Lib ``STDDEV`` (0.6+: not clamped to 0 below a variance of 1e-8 as older versions did)."""
-    return _window_moments_into(x, timeperiod, nbdev, True, out)
+    return _window_moments_into(x, timeperiod, nbdev, 1, out, out, out, 0.0)
 
 
 @njit(cache=True, nogil=True)
@@ -129,14 +135,10 @@ def bbands_into_nb(x, timeperiod, nbdevup, nbdevdn, matype, upper, middle, lower
     middle[:head] = np.nan
     lower[:head] = np.nan
     ok = ma_into_nb(x, timeperiod, matype, middle)
-    stddev_into_nb(x, timeperiod, 1.0, upper)
+    _window_moments_into(x, timeperiod, nbdevup, 2, upper, middle, lower, nbdevdn)
     middle[:head] = np.nan
     upper[:head] = np.nan
-    for i in range(head, n):
-        m = middle[i]
-        s = upper[i]
-        upper[i] = m + s * nbdevup
-        lower[i] = m - s * nbdevdn
+    lower[:head] = np.nan
     return ok
 
 

@@ -19,20 +19,22 @@ def obv_into_nb(real, volume, out):
     if n == 0:
         return False
     prev_obv = volume[0]
-    prev = real[0]
-    chk = (prev + prev_obv) * 0.0
     out[0] = prev_obv
-    for i in range(1, n):
-        v = real[i]
-        vol = volume[i]
-        chk += (v + vol) * 0.0
-        if v > prev:
-            prev_obv += vol
-        elif v < prev:
-            prev_obv -= vol
-        out[i] = prev_obv
-        prev = v
-    return chk == 0.0
+    chk = real[0] + prev_obv
+    rs = real[1:]  # views indexed from 0
+    rp = real[:n - 1]
+    vs = volume[1:]
+    o = out[1:]
+    for k in range(n - 1):
+        v = rs[k]
+        prev = rp[k]
+        vol = vs[k]
+        chk += v + vol
+        # branch-free (a random walk's up and down bars mispredict half the time): vol times +1, -1 or
+        # 0 is exact, and adding it is what TA-Lib's if/else adds
+        prev_obv += vol * (np.float64(v > prev) - np.float64(v < prev))
+        o[k] = prev_obv
+    return chk - chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -99,24 +101,37 @@ def adosc_into_nb(high, low, close, volume, fastperiod, slowperiod, out):
     lo = low[0]
     c = close[0]
     v = volume[0]
-    chk = (h + lo + c + v) * 0.0
+    chk = h + lo + c + v
     ad = _ad_step(0.0, h, lo, c, v)
     fast = ad
     slow = ad
-    for i in range(1, n):
+    for i in range(1, lb):
         h = high[i]
         lo = low[i]
         c = close[i]
         v = volume[i]
-        chk += (h + lo + c + v) * 0.0
+        chk += h + lo + c + v
         ad = _ad_step(ad, h, lo, c, v)
         fast = (fk * ad) + (fk1 * fast)
         slow = (sk * ad) + (sk1 * slow)
-        if i >= lb:
-            out[i] = fast - slow
+    hs = high[lb:]  # views indexed from 0
+    ls = low[lb:]
+    cs = close[lb:]
+    vs = volume[lb:]
+    o = out[lb:]
+    for k in range(1 if lb == 0 else 0, n - lb):
+        h = hs[k]
+        lo = ls[k]
+        c = cs[k]
+        v = vs[k]
+        chk += h + lo + c + v
+        ad = _ad_step(ad, h, lo, c, v)
+        fast = (fk * ad) + (fk1 * fast)
+        slow = (sk * ad) + (sk1 * slow)
+        o[k] = fast - slow
     if lb == 0:
         out[0] = 0.0
-    return chk == 0.0
+    return chk - chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -151,14 +166,12 @@ def mfi_into_nb(high, low, close, volume, timeperiod, out):
         d = tp - prev
         prev = tp
         tp *= vol
-        pos_buf[slot] = 0.0
-        neg_buf[slot] = 0.0
-        if d < 0:
-            neg_buf[slot] = tp
-            neg += tp
-        elif d > 0:
-            pos_buf[slot] = tp
-            pos += tp
+        up = tp if d > 0 else 0.0  # branch-free: adding 0.0 leaves a sum unchanged
+        down = tp if d < 0 else 0.0
+        pos_buf[slot] = up
+        neg_buf[slot] = down
+        pos += up
+        neg += down
         if i >= p:
             total = pos + neg
             out[i] = 100.0 * (pos / total) if not total < 1.0 else 0.0
