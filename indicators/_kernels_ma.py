@@ -201,7 +201,7 @@ def trima_into_nb(x, timeperiod, out):
     """Triangular moving average, an SMA of an SMA, in one pass (the inner SMA's last values in a ring);
     True if every x is finite. Reference: TA-Lib ``TRIMA`` (odd p: SMA((p+1)/2) twice; even p: SMA(p/2)
     then SMA(p/2+1); output from index timeperiod-1). Both running sums add and drop in
-    :func:`sma_into_nb`'s order, so the values equal the two chained SMAs bit for bit."""
+    :func:`sma_into_nb`'s order; the divisions are multiplications by 1/period (within an ulp)."""
     n = x.shape[0]
     p = timeperiod
     if p < 1 or n < p:
@@ -217,35 +217,40 @@ def trima_into_nb(x, timeperiod, out):
         b = a + 1
     out[:p - 1] = np.nan
     ring = np.empty(b)
+    inv_a = 1.0 / a
+    inv_b = 1.0 / b
     chk = 0.0
     t1 = 0.0
     for i in range(a - 1):
         v = x[i]
-        chk += v * 0.0
+        chk += v
         t1 += v
     t2 = 0.0
     slot = 0
     for i in range(a - 1, p - 1):  # the inner SMA's first b-1 values
         v = x[i]
-        chk += v * 0.0
+        chk += v
         t1 += v
-        s = t1 / a
+        s = t1 * inv_a
         t1 -= x[i - a + 1]
         ring[slot] = s
         slot += 1
         t2 += s
-    for i in range(p - 1, n):
-        v = x[i]
-        chk += v * 0.0
+    xs = x[p - 1:]  # views indexed from 0
+    xo = x[p - a:n - a + 1]
+    o = out[p - 1:]
+    for k in range(n - p + 1):
+        v = xs[k]
+        chk += v
         t1 += v
-        s = t1 / a
-        t1 -= x[i - a + 1]
+        s = t1 * inv_a
+        t1 -= xo[k]
         ring[slot] = s
         t2 += s
-        out[i] = t2 / b
+        o[k] = t2 * inv_b
         slot = slot + 1 if slot + 1 < b else 0
         t2 -= ring[slot]  # the oldest inner value of the window
-    return chk == 0.0
+    return chk - chk == 0.0
 
 
 @njit(cache=True, nogil=True)

@@ -300,7 +300,7 @@ def extreme_index_nb(x, window, is_max):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def rolling_hl_block_nb(high, low, w, b, e, sh_prev, sl_prev, sh, sl, hh, ll):
     """Highest high and lowest low of the *w* bars ending at each bar of the block [b, e) into hh/ll
     (``hh[k]`` for bar b+k; meaningful where b+k >= w-1), by van Herk / Gil-Werman: blocks of w bars
@@ -533,7 +533,8 @@ def stochrsi_into_nb(x, timeperiod, fastk_period, fastd_period, fastd_matype, fa
 def willr_into_nb(high, low, close, timeperiod, out):
     """Williams' %R into *out*, the window extremes by :func:`rolling_hl_block_nb`; True if every input is
     finite. Reference: TA-Lib ``WILLR`` ((highest - close)/((highest - lowest)/-100), 0 on a flat
-    range; output from index timeperiod-1)."""
+    range; output from index timeperiod-1), here with one division a bar: -100*(highest - close) /
+    (highest - lowest)."""
     n = close.shape[0]
     w = timeperiod
     lb = w - 1
@@ -552,15 +553,15 @@ def willr_into_nb(high, low, close, timeperiod, out):
             highest = hh[k]
             lowest = ll[k]
             chk += (high[i] + low[i] + c) * 0.0
-            diff = (highest - lowest) / (-100.0)
-            out[i] = (highest - c) / diff if diff != 0.0 else 0.0
+            rng = highest - lowest
+            out[i] = ((highest - c) * -100.0) / rng if rng != 0.0 else 0.0
         sh_prev, sh = sh, sh_prev
         sl_prev, sl = sl, sl_prev
     out[:lb] = np.nan
     return chk == 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _sum4(buf, p):
     """Sum of the p values of *buf* in four interleaved partial sums (a quarter of the dependency chain;
     a few ulps from the sum in buffer order)."""
@@ -581,7 +582,7 @@ def _sum4(buf, p):
     return (s0 + s1) + (s2 + s3)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _abs_dev(buf, avg, p):
     """Sum of |buf - avg| over the p values, in four interleaved partial sums (a quarter of the
     dependency chain; the order differs from TA-Lib's single sum by a few ulps of the deviation)."""

@@ -325,10 +325,9 @@ def _dm_into(high, low, close, p, kind, out):
             tr = tr * a + t
         else:
             tr += t
-        if dm > 0 and dp < dm:
-            mdm += dm
-        elif dp > 0 and dp > dm:
-            pdm += dp
+        # branch-free (the two moves of a random walk mispredict): each sum gains its move or 0.0
+        mdm += dm * np.float64((dm > 0) & (dp < dm))
+        pdm += dp * np.float64((dp > 0) & (dp > dm))
         if i < p:
             continue
         if kind < 2:
