@@ -12,6 +12,7 @@ Conventions
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import isfinite
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,11 @@ def leading(arrays: dict[str, np.ndarray]) -> int:
     """Index of the first row where every input is finite, from the leading NaNs only (no full scan)."""
     from ._kernels_scan import first_finite_nb
 
-    return max(first_finite_nb(arr) for arr in arrays.values())
+    start = 0
+    for arr in arrays.values():
+        if arr.shape[0] and not isfinite(arr[0]):  # the usual case, no leading NaN, needs no kernel call
+            start = max(start, first_finite_nb(arr))
+    return start
 
 
 def first_valid(arrays: dict[str, np.ndarray]) -> int:

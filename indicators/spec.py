@@ -144,6 +144,8 @@ class Indicator:
     def bind(self, args: tuple, kwargs: Mapping[str, Any]) -> tuple[tuple, tuple]:
         """``(inputs, parameter values)`` of a call, defaults filled in; TypeError as Python raises it."""
         n_in = len(self.inputs)
+        if not kwargs and n_in <= len(args) <= n_in + len(self.params):  # positional only: the usual call
+            return args[:n_in], args[n_in:] + tuple(p.default for p in self.params[len(args) - n_in:])
         names = (*self.inputs, *(p.name for p in self.params))
         if len(args) > len(names):
             raise TypeError(f"{self.name}() takes {len(names)} arguments, got {len(args)}")
