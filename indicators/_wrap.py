@@ -7,6 +7,10 @@ Conventions
 * leading NaNs are skipped as TA-Lib skips them: with several inputs, all are cut at the first row where
   every input is finite, and the output keeps NaN there; a NaN or inf after that row raises
   :class:`tradeforge.errors.DataError` naming the input and its position.
+* no copy of an input that is already a contiguous float64 array, outputs allocated once by numpy (the
+  kernel writes the NaN warm-up itself), and, for the kernels that check their inputs as they read them
+  (``Indicator.scans``), no pass over the inputs besides the kernel's own: the gap scan runs only when
+  the kernel reports a non-finite value.
 """
 
 from __future__ import annotations
