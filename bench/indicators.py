@@ -2,7 +2,8 @@
 
 Run: ``.venv/bin/python bench/indicators.py [--bars 1000000] [--bt-bars 20000] [--pta-bars 100000]``;
 ``--every`` instead times every indicator of the table that TA-Lib has (checked function, unchecked twin,
-TA-Lib, all with TA-Lib's defaults) and prints the ratios to TA-Lib.
+TA-Lib, all with TA-Lib's defaults, interleaved round by round) and prints the ratios to TA-Lib, their
+geometric means and the functions over 1.0x (``--only rsi,macd`` and ``--repeat N`` narrow it down).
 
 * Times are best of 3 after one warm-up call, so numba compilation (and loading its cache) is excluded.
 * pandas-ta is called with ``talib=False`` (otherwise it delegates to TA-Lib). Where its time on
@@ -125,7 +126,25 @@ def bt_indicator_time(df: pd.DataFrame, name: str, repeat: int = 3) -> float:
     return max(min(ind) - min(base), 0.0)
 
 
-def every_indicator(df: pd.DataFrame, repeat: int = 15) -> None:
+def interleaved_best(fns, repeat: int) -> list[float]:
+    """Best seconds of each of *fns* over *repeat* rounds, each round calling every function once in turn
+    (after one warm-up call each), so that a load change on a shared machine hits all of them alike."""
+    for fn in fns:
+        fn()
+    best = [float("inf")] * len(fns)
+    for _ in range(repeat):
+        for k, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            fn()
+            best[k] = min(best[k], time.perf_counter() - t0)
+    return best
+
+
+def _geo(values: list[float]) -> float:
+    return float(np.exp(np.mean(np.log(values))))
+
+
+def every_indicator(df: pd.DataFrame, repeat: int = 15, only: set[str] | None = None) -> None:
     """Per table indicator that TA-Lib has: seconds of ours, our unchecked twin and TA-Lib, and ratios."""
     import talib
     from talib import abstract
@@ -136,23 +155,26 @@ def every_indicator(df: pd.DataFrame, repeat: int = 15) -> None:
 
     cols = {k: np.ascontiguousarray(df[k].to_numpy()) for k in ("open", "high", "low", "close", "volume")}
     cols["real"] = cols["close"]
-    print(f"{len(df):,} bars; best of {repeat} after a warm-up call; seconds; TA-Lib's default parameters")
+    print(f"{len(df):,} bars; best of {repeat} interleaved rounds after a warm-up call; seconds; "
+          "TA-Lib's default parameters")
     print(f"{'indicator':<13}{'ours':>9}{'unchecked':>11}{'talib':>9}{'ours/talib':>12}{'unchk/talib':>13}")
-    ratios = []
+    ratios, fast_ratios = {}, {}
     for name, ind in INDICATORS.items():
-        if not hasattr(abstract, name.upper()):
+        if not hasattr(abstract, name.upper()) or (only and name not in only):
             continue
         args = [cols[i] for i in ind.inputs]
         ref = getattr(talib, name.upper())
         checked, fast = getattr(ta, name), getattr(tk, name)
-        t_ours = best_of(lambda f=checked, a=args: f(*a), repeat)
-        t_fast = best_of(lambda f=fast, a=args: f(*a), repeat)
-        t_ref = best_of(lambda f=ref, a=args: f(*a), repeat)
-        ratios.append(t_ours / t_ref)
+        t_ours, t_fast, t_ref = interleaved_best(
+            [lambda f=f, a=args: f(*a) for f in (checked, fast, ref)], repeat)
+        ratios[name], fast_ratios[name] = t_ours / t_ref, t_fast / t_ref
         print(f"{name:<13}{t_ours:>9.4f}{t_fast:>11.4f}{t_ref:>9.4f}"
-              f"{t_ours / t_ref:>12.2f}{t_fast / t_ref:>13.2f}")
-    geo = float(np.exp(np.mean(np.log(ratios))))
-    print(f"{len(ratios)} indicators: ours/talib geometric mean {geo:.2f}, max {max(ratios):.2f}")
+              f"{ratios[name]:>12.2f}{fast_ratios[name]:>13.2f}")
+    over = sorted((r, n) for n, r in ratios.items() if r > 1.0)
+    print(f"{len(ratios)} indicators: ours/talib geometric mean {_geo(list(ratios.values())):.2f}, "
+          f"max {max(ratios.values()):.2f}; unchecked/talib geometric mean "
+          f"{_geo(list(fast_ratios.values())):.2f}, max {max(fast_ratios.values()):.2f}")
+    print(f"ours over 1.0x TA-Lib: {', '.join(f'{n} {r:.2f}' for r, n in reversed(over)) or 'none'}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -161,10 +183,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--bt-bars", type=int, default=20_000)
     ap.add_argument("--pta-bars", type=int, default=100_000)
     ap.add_argument("--every", action="store_true", help="every table indicator against TA-Lib only")
+    ap.add_argument("--only", default="", help="with --every: comma-separated indicator names")
+    ap.add_argument("--repeat", type=int, default=15, help="with --every: timed rounds per indicator")
     args = ap.parse_args(argv)
     df = make_data(args.bars)
     if args.every:
-        every_indicator(df)
+        every_indicator(df, args.repeat, {n for n in args.only.split(",") if n} or None)
         return
     impls = implementations(df)
     small = implementations(df.iloc[: args.pta_bars])

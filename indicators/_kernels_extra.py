@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit
 
 from ._kernels import ema_nb, sma_nb
-from ._kernels_osc import extreme_index_nb
+from ._kernels_osc import rolling_hl_block_nb
 from ._kernels_vol import atr_nb, var_nb
 
 
@@ -50,18 +50,38 @@ def vwap_rolling_nb(high, low, close, volume, timeperiod):
     return out
 
 
+_RESEED = 128  # bars between direct re-summations of a running window sum
+
+
 @njit(cache=True, nogil=True)
 def rvol_into_nb(volume, timeperiod, out):
-    """Relative volume into *out*: volume / mean volume of the previous timeperiod bars. Reference: TA-Lib
-    0.8 ``RVOL`` (output from index timeperiod; NaN where the previous mean is 0)."""
+    """Relative volume into *out*: volume / mean volume of the previous timeperiod bars; True if every
+    volume is finite. Reference: TA-Lib 0.8 ``RVOL`` (output from index timeperiod; NaN where the
+    previous mean is 0). The window sum runs (one add of the difference per bar) and is summed afresh
+    every 128 bars, so its error stays at a few ulps however long the series."""
     n = volume.shape[0]
-    out[:min(n, timeperiod)] = np.nan
-    for i in range(timeperiod, n):
+    p = timeperiod
+    if n <= p:
+        out[:] = np.nan
+        return False
+    out[:p] = np.nan
+    chk = 0.0
+    for i in range(p):
+        chk += volume[i] * 0.0
+    i = p
+    while i < n:
         total = 0.0
-        for j in range(i - timeperiod, i):
+        for j in range(i - p, i):
             total += volume[j]
-        mean = total / timeperiod
-        out[i] = volume[i] / mean if mean != 0.0 else np.nan
+        stop = min(i + _RESEED, n)
+        for j in range(i, stop):
+            v = volume[j]
+            chk += v * 0.0
+            mean = total / p
+            out[j] = v / mean if mean != 0.0 else np.nan
+            total += v - volume[j - p]
+        i = stop
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -91,19 +111,48 @@ def keltner_nb(high, low, close, timeperiod, atrperiod, nbdev):
 
 
 @njit(cache=True, nogil=True)
-def donchian_nb(high, low, timeperiod):
-    """Donchian channel: highest high, (upper+lower)/2, lowest low over timeperiod bars. Reference:
-    TA-Lib 0.8 ``DONCHIAN`` and pandas-ta ``donchian`` (output from index timeperiod-1)."""
+def donchian_into_nb(high, low, timeperiod, upper, middle, lower):
+    """Donchian channel into upper/middle/lower: highest high, (upper+lower)/2, lowest low over timeperiod
+    bars (the extremes by :func:`rolling_hl_block_nb`); True if every input is finite. Reference: TA-Lib
+    0.8 ``DONCHIAN`` and pandas-ta ``donchian`` (output from index timeperiod-1)."""
     n = high.shape[0]
-    upper = np.full(n, np.nan)
-    middle = np.full(n, np.nan)
-    lower = np.full(n, np.nan)
-    hi = extreme_index_nb(high, timeperiod, True)
-    lo = extreme_index_nb(low, timeperiod, False)
-    for i in range(timeperiod - 1, n):
-        upper[i] = high[hi[i]]
-        lower[i] = low[lo[i]]
-        middle[i] = (upper[i] + lower[i]) / 2.0
+    w = timeperiod
+    lb = w - 1
+    if n <= lb:
+        upper[:] = np.nan
+        middle[:] = np.nan
+        lower[:] = np.nan
+        return False
+    bufs = np.zeros((6, w))
+    sh_prev, sl_prev, sh, sl, hh, ll = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], bufs[5]
+    chk = 0.0
+    for b in range(0, n, w):
+        e = min(b + w, n)
+        rolling_hl_block_nb(high, low, w, b, e, sh_prev, sl_prev, sh, sl, hh, ll)
+        for k in range(e - b):
+            i = b + k
+            chk += (high[i] + low[i]) * 0.0
+            highest = hh[k]
+            lowest = ll[k]
+            upper[i] = highest
+            lower[i] = lowest
+            middle[i] = (highest + lowest) / 2.0
+        sh_prev, sh = sh, sh_prev
+        sl_prev, sl = sl, sl_prev
+    upper[:lb] = np.nan
+    middle[:lb] = np.nan
+    lower[:lb] = np.nan
+    return chk == 0.0
+
+
+@njit(cache=True, nogil=True)
+def donchian_nb(high, low, timeperiod):
+    """Allocating form of :func:`donchian_into_nb`."""
+    n = high.shape[0]
+    upper = np.empty(n)
+    middle = np.empty(n)
+    lower = np.empty(n)
+    donchian_into_nb(high, low, timeperiod, upper, middle, lower)
     return upper, middle, lower
 
 

@@ -2,12 +2,14 @@
 
 Every kernel takes a float64 array whose leading NaNs were stripped by the caller and returns an array
 of the same length with TA-Lib's NaN warm-up. ``ma_nb`` dispatches on TA-Lib's ``matype`` codes.
+``*_into_nb`` kernels check their inputs as they read them and return True if all were finite
+(see :mod:`._kernels`).
 """
 
 import numpy as np
 from numba import njit
 
-from ._kernels import ema_nb, sma_nb
+from ._kernels import CONTRACT, ema_into_nb, sma_into_nb
 
 #: TA-Lib ``TA_MAType`` codes supported by :func:`ma_nb`.
 MA_SMA, MA_EMA, MA_WMA, MA_DEMA, MA_TEMA, MA_TRIMA, MA_KAMA, MA_T3 = 0, 1, 2, 3, 4, 5, 6, 8
@@ -30,33 +32,71 @@ def chain_nb(y, lookback):
 
 
 @njit(cache=True, nogil=True)
-def wma_into_nb(x, timeperiod, out):
-    """Linearly weighted moving average into *out*, weights 1..p summed directly over each window (no
-    running sum, so no drift on long series). Reference: TA-Lib ``WMA`` (output from index timeperiod-1).
+def copy_into_nb(x, out):
+    """out[:] = x; True if every x is finite (TA-Lib's MA of period 1)."""
+    chk = 0.0
+    for i in range(x.shape[0]):
+        v = x[i]
+        chk += v * 0.0
+        out[i] = v
+    return chk == 0.0
 
-    The loops are interchanged in blocks of outputs (window offset outside, outputs inside, which the
-    compiler vectorises); each output still receives the same additions in the same order.
-    """
+
+_WMA_RESEED = 128  # bars between exact recomputations of the WMA's running sums
+
+
+@njit(cache=True, nogil=True)
+def _wma_sums(x, lo, p):
+    """(weighted sum with weights 1..p, plain sum) of the window x[lo:lo+p], summed directly."""
+    s = 0.0
+    t = 0.0
+    for j in range(p):
+        v = x[lo + j]
+        s += v * (j + 1.0)
+        t += v
+    return s, t
+
+
+@njit(cache=True, nogil=True)
+def wma_into_nb(x, timeperiod, out):
+    """Linearly weighted moving average into *out*; True if every x is finite. Reference: TA-Lib ``WMA``
+    (weights 1..p, output from index timeperiod-1; a period of 1 copies the input).
+
+    Running sums with one add each on their dependency chains: the weighted sum S gains p times the new
+    value minus the previous window's plain sum T, T gains the new value minus the oldest. S integrates T's
+    rounding, so both are recomputed directly every 128 bars: the error stays at a few ulps however long
+    the series (without the restarts it grows like n^1.5: ~1e-7 on a 1M-bar random walk)."""
     n = x.shape[0]
     p = timeperiod
     if p < 1 or n < p:
         out[:] = np.nan
-        return
+        return False
+    if p == 1:
+        return copy_into_nb(x, out)
     out[:p - 1] = np.nan
-    divider = (p * (p + 1)) / 2.0
-    block = 2048
-    for start in range(p - 1, n, block):
-        stop = min(start + block, n)
-        acc = out[start:stop]
-        acc[:] = 0.0
-        m = stop - start
-        for j in range(p):
-            xs = x[start - p + 1 + j:start - p + 1 + j + m]
-            w = j + 1.0
-            for i in range(m):
-                acc[i] += xs[i] * w
-        for i in range(m):
-            acc[i] = acc[i] / divider
+    divider = float((p * (p + 1)) >> 1)
+    inv_div = 1.0 / divider
+    fp = float(p)
+    chk = 0.0
+    for i in range(p - 1):
+        chk += x[i]
+    i = p - 1
+    while i < n:
+        s, t = _wma_sums(x, i - p + 1, p)
+        chk += x[i]
+        out[i] = s * inv_div
+        stop = min(i + _WMA_RESEED, n)
+        xs = x[i + 1:stop]
+        xo = x[i + 1 - p:stop - p]
+        o = out[i + 1:stop]
+        for k in range(stop - i - 1):
+            v = xs[k]
+            chk += v
+            s += v * fp - t
+            t += v - xo[k]
+            o[k] = s * inv_div
+        i = stop
+    return chk - chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -67,9 +107,10 @@ def wma_nb(x, timeperiod):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def ema_stack_into_nb(x, timeperiod, kind, out):
-    """DEMA (*kind* 0), TEMA (1) or TRIX (2) of x into *out*, in one pass without intermediate arrays.
+    """DEMA (*kind* 0), TEMA (1) or TRIX (2) of x into *out*, in one pass without intermediate arrays;
+    True if every x is finite.
 
     The chain is TA-Lib's: EMA1 of x, EMA2 of EMA1's valid tail, EMA3 of EMA2's, each seeded with the mean
     of the first timeperiod values it is fed; the seeds are summed in the same order as
@@ -81,44 +122,62 @@ def ema_stack_into_nb(x, timeperiod, kind, out):
     p = timeperiod
     lb = p - 1
     first = 2 * lb if kind == 0 else (3 * lb if kind == 1 else 3 * lb + 1)
-    if p < 1 or n < p:
+    if p < 1 or n <= first:
         out[:] = np.nan
-        return
-    out[:min(n, first)] = np.nan
+        return False
+    out[:first] = np.nan
     k = 2.0 / (p + 1.0)
+    chk = 0.0
     e1 = 0.0
     for i in range(p):
-        e1 += x[i]
+        v = x[i]
+        chk += v * 0.0
+        e1 += v
     e1 /= p
-    e2 = 0.0
-    e3 = 0.0
-    prev3 = 0.0
-    for i in range(lb, n):
-        if i > lb:
-            e1 = (x[i] - e1) * k + e1
-        if i - lb < p:  # EMA2's seed: the mean of EMA1's first p values
-            e2 += e1
-            if i - lb < p - 1:
-                continue
-            e2 /= p
-        else:
+    e2 = e1
+    for i in range(p, 2 * lb + 1):  # EMA2's seed: the mean of EMA1's first p values
+        v = x[i]
+        chk += v * 0.0
+        e1 = (v - e1) * k + e1
+        e2 += e1
+    e2 /= p
+    if kind == 0:
+        out[first] = 2.0 * e1 - e2
+        for i in range(first + 1, n):
+            v = x[i]
+            chk += v * 0.0
+            e1 = (v - e1) * k + e1
             e2 = (e1 - e2) * k + e2
-        if kind == 0:
             out[i] = 2.0 * e1 - e2
-            continue
-        if i - 2 * lb < p:
-            e3 += e2
-            if i - 2 * lb < p - 1:
-                continue
-            e3 /= p
-        else:
+        return chk == 0.0
+    e3 = e2
+    for i in range(2 * lb + 1, 3 * lb + 1):  # EMA3's seed: the mean of EMA2's first p values
+        v = x[i]
+        chk += v * 0.0
+        e1 = (v - e1) * k + e1
+        e2 = (e1 - e2) * k + e2
+        e3 += e2
+    e3 /= p
+    if kind == 1:
+        out[first] = 3.0 * e1 - 3.0 * e2 + e3
+        for i in range(first + 1, n):
+            v = x[i]
+            chk += v * 0.0
+            e1 = (v - e1) * k + e1
+            e2 = (e1 - e2) * k + e2
             e3 = (e2 - e3) * k + e3
-        if kind == 1:
             out[i] = 3.0 * e1 - 3.0 * e2 + e3
-        else:
-            if i >= first:
-                out[i] = ((e3 / prev3) - 1.0) * 100.0 if prev3 != 0.0 else 0.0
-            prev3 = e3
+        return chk == 0.0
+    prev3 = e3
+    for i in range(first, n):
+        v = x[i]
+        chk += v * 0.0
+        e1 = (v - e1) * k + e1
+        e2 = (e1 - e2) * k + e2
+        e3 = (e2 - e3) * k + e3
+        out[i] = ((e3 / prev3) - 1.0) * 100.0 if prev3 != 0.0 else 0.0
+        prev3 = e3
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -138,50 +197,102 @@ def tema_nb(x, timeperiod):
 
 
 @njit(cache=True, nogil=True)
-def trima_nb(x, timeperiod):
-    """Triangular moving average, an SMA of an SMA. Reference: TA-Lib ``TRIMA`` (odd p: SMA((p+1)/2) twice;
-    even p: SMA(p/2) then SMA(p/2+1); output from index timeperiod-1)."""
+def trima_into_nb(x, timeperiod, out):
+    """Triangular moving average, an SMA of an SMA, in one pass (the inner SMA's last values in a ring);
+    True if every x is finite. Reference: TA-Lib ``TRIMA`` (odd p: SMA((p+1)/2) twice; even p: SMA(p/2)
+    then SMA(p/2+1); output from index timeperiod-1). Both running sums add and drop in
+    :func:`sma_into_nb`'s order; the divisions are multiplications by 1/period (within an ulp)."""
     n = x.shape[0]
     p = timeperiod
     if p < 1 or n < p:
-        return np.full(n, np.nan)
+        out[:] = np.nan
+        return False
     if p == 1:
-        return x.copy()
+        return copy_into_nb(x, out)
     if p % 2 == 1:
         a = (p + 1) // 2
         b = a
     else:
         a = p // 2
         b = a + 1
-    s1 = sma_nb(x, a)
-    return pad_nb(sma_nb(chain_nb(s1, a - 1), b), n)
+    out[:p - 1] = np.nan
+    ring = np.empty(b)
+    inv_a = 1.0 / a
+    inv_b = 1.0 / b
+    chk = 0.0
+    t1 = 0.0
+    for i in range(a - 1):
+        v = x[i]
+        chk += v
+        t1 += v
+    t2 = 0.0
+    slot = 0
+    for i in range(a - 1, p - 1):  # the inner SMA's first b-1 values
+        v = x[i]
+        chk += v
+        t1 += v
+        s = t1 * inv_a
+        t1 -= x[i - a + 1]
+        ring[slot] = s
+        slot += 1
+        t2 += s
+    xs = x[p - 1:]  # views indexed from 0
+    xo = x[p - a:n - a + 1]
+    o = out[p - 1:]
+    for k in range(n - p + 1):
+        v = xs[k]
+        chk += v
+        t1 += v
+        s = t1 * inv_a
+        t1 -= xo[k]
+        ring[slot] = s
+        t2 += s
+        o[k] = t2 * inv_b
+        slot = slot + 1 if slot + 1 < b else 0
+        t2 -= ring[slot]  # the oldest inner value of the window
+    return chk - chk == 0.0
 
 
 @njit(cache=True, nogil=True)
-def kama_nb(x, timeperiod):
-    """Kaufman adaptive moving average. Reference: TA-Lib ``KAMA`` (efficiency ratio over timeperiod
-    changes, fast 2 / slow 30 constants, seeded with x[timeperiod-1], output from index timeperiod)."""
+def trima_nb(x, timeperiod):
+    """Allocating form of :func:`trima_into_nb`."""
+    out = np.empty(x.shape[0])
+    trima_into_nb(x, timeperiod, out)
+    return out
+
+
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
+def kama_into_nb(x, timeperiod, out):
+    """Kaufman adaptive moving average; True if every x is finite. Reference: TA-Lib ``KAMA`` (efficiency
+    ratio over timeperiod changes, fast 2 / slow 30 constants, seeded with x[timeperiod-1], output from
+    index timeperiod)."""
     n = x.shape[0]
-    out = np.full(n, np.nan)
     p = timeperiod
     if p < 2 or n <= p:
-        return out
+        out[:] = np.nan
+        return False
+    out[:p] = np.nan
     const_max = 2.0 / (30.0 + 1.0)
     const_diff = 2.0 / (2.0 + 1.0) - const_max
+    chk = 0.0
     sum_roc1 = 0.0
     for t in range(p):
-        sum_roc1 += abs(x[t] - x[t + 1])
+        v = x[t]
+        chk += v
+        sum_roc1 += abs(v - x[t + 1])
     prev = x[p - 1]
-    trailing = 0
+    xs = x[p:]  # views indexed from 0: x[today], x[today - p], x[today - 1]
+    xb = x[:n - p]
+    xp = x[p - 1:n - 1]
     trailing_value = x[0]
-    for today in range(p, n):
-        v = x[today]
-        v2 = x[trailing]
-        trailing += 1
+    for k in range(n - p):
+        v = xs[k]
+        chk += v
+        v2 = xb[k]
         period_roc = v - v2
-        if today > p:
+        if k:
             sum_roc1 -= abs(trailing_value - v2)
-            sum_roc1 += abs(v - x[today - 1])
+            sum_roc1 += abs(v - xp[k])
         trailing_value = v2
         if sum_roc1 <= period_roc or (-1e-8 < sum_roc1 < 1e-8):
             er = 1.0
@@ -190,33 +301,47 @@ def kama_nb(x, timeperiod):
         sc = er * const_diff + const_max
         sc *= sc
         prev = (v - prev) * sc + prev
-        out[today] = prev
-    return out
+        out[p + k] = prev
+    return chk - chk == 0.0
 
 
 @njit(cache=True, nogil=True)
-def t3_nb(x, timeperiod, vfactor):
-    """Tillson T3. Reference: TA-Lib ``T3`` (six chained EMAs, each seeded with the mean of its first
-    timeperiod inputs, lookback 6*(timeperiod-1))."""
+def kama_nb(x, timeperiod):
+    """Allocating form of :func:`kama_into_nb`."""
+    out = np.empty(x.shape[0])
+    kama_into_nb(x, timeperiod, out)
+    return out
+
+
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
+def t3_into_nb(x, timeperiod, vfactor, out):
+    """Tillson T3 into *out*; True if every x is finite. Reference: TA-Lib ``T3`` (six chained EMAs, each
+    seeded with the mean of its first timeperiod inputs, lookback 6*(timeperiod-1))."""
     n = x.shape[0]
-    out = np.full(n, np.nan)
     p = timeperiod
     lb = 6 * (p - 1)
     if p < 1 or n <= lb:
-        return out
+        out[:] = np.nan
+        return False
+    out[:lb] = np.nan
     k = 2.0 / (p + 1.0)
     omk = 1.0 - k
     e = np.zeros(6)
+    chk = 0.0
     today = 0
     total = 0.0
     for _ in range(p):
-        total += x[today]
+        v = x[today]
+        chk += v * 0.0
+        total += v
         today += 1
     e[0] = total / p
     for stage in range(1, 6):
         total = e[stage - 1]
         for _ in range(p - 1):
-            e[0] = k * x[today] + omk * e[0]
+            v = x[today]
+            chk += v * 0.0
+            e[0] = k * v + omk * e[0]
             today += 1
             for s in range(1, stage):
                 e[s] = k * e[s - 1] + omk * e[s]
@@ -227,12 +352,26 @@ def t3_nb(x, timeperiod, vfactor):
     c2 = 3.0 * (v2 - c1)
     c3 = -6.0 * v2 - 3.0 * (vfactor - c1)
     c4 = 1.0 + 3.0 * vfactor - c1 + 3.0 * v2
-    out[lb] = c1 * e[5] + c2 * e[4] + c3 * e[3] + c4 * e[2]
+    e0, e1, e2, e3, e4, e5 = e[0], e[1], e[2], e[3], e[4], e[5]
+    out[lb] = c1 * e5 + c2 * e4 + c3 * e3 + c4 * e2
     for i in range(today, n):
-        e[0] = k * x[i] + omk * e[0]
-        for s in range(1, 6):
-            e[s] = k * e[s - 1] + omk * e[s]
-        out[i] = c1 * e[5] + c2 * e[4] + c3 * e[3] + c4 * e[2]
+        v = x[i]
+        chk += v * 0.0
+        e0 = k * v + omk * e0
+        e1 = k * e0 + omk * e1
+        e2 = k * e1 + omk * e2
+        e3 = k * e2 + omk * e3
+        e4 = k * e3 + omk * e4
+        e5 = k * e4 + omk * e5
+        out[i] = c1 * e5 + c2 * e4 + c3 * e3 + c4 * e2
+    return chk == 0.0
+
+
+@njit(cache=True, nogil=True)
+def t3_nb(x, timeperiod, vfactor):
+    """Allocating form of :func:`t3_into_nb`."""
+    out = np.empty(x.shape[0])
+    t3_into_nb(x, timeperiod, vfactor, out)
     return out
 
 
@@ -253,23 +392,32 @@ def ma_lookback_nb(timeperiod, matype):
 
 
 @njit(cache=True, nogil=True)
-def ma_nb(x, timeperiod, matype):
-    """Moving average of TA-Lib type *matype* (0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA, 6 KAMA,
-    8 T3 with vfactor 0.7). Reference: TA-Lib ``MA`` (a period of 1 returns a copy of the input)."""
+def ma_into_nb(x, timeperiod, matype, out):
+    """Moving average of TA-Lib type *matype* into *out* (0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA, 5 TRIMA,
+    6 KAMA, 8 T3 with vfactor 0.7); True if every x is finite. Reference: TA-Lib ``MA`` (a period of 1
+    returns a copy of the input)."""
     if timeperiod == 1:
-        return x.copy()
+        return copy_into_nb(x, out)
     if matype == MA_EMA:
-        return ema_nb(x, timeperiod)
+        return ema_into_nb(x, timeperiod, out)
     if matype == MA_WMA:
-        return wma_nb(x, timeperiod)
+        return wma_into_nb(x, timeperiod, out)
     if matype == MA_DEMA:
-        return dema_nb(x, timeperiod)
+        return ema_stack_into_nb(x, timeperiod, 0, out)
     if matype == MA_TEMA:
-        return tema_nb(x, timeperiod)
+        return ema_stack_into_nb(x, timeperiod, 1, out)
     if matype == MA_TRIMA:
-        return trima_nb(x, timeperiod)
+        return trima_into_nb(x, timeperiod, out)
     if matype == MA_KAMA:
-        return kama_nb(x, timeperiod)
+        return kama_into_nb(x, timeperiod, out)
     if matype == MA_T3:
-        return t3_nb(x, timeperiod, 0.7)
-    return sma_nb(x, timeperiod)
+        return t3_into_nb(x, timeperiod, 0.7, out)
+    return sma_into_nb(x, timeperiod, out)
+
+
+@njit(cache=True, nogil=True)
+def ma_nb(x, timeperiod, matype):
+    """Allocating form of :func:`ma_into_nb`."""
+    out = np.empty(x.shape[0])
+    ma_into_nb(x, timeperiod, matype, out)
+    return out

@@ -1,37 +1,44 @@
 """Numba kernels of momentum oscillators (numpy in, numpy out; no other import).
 
 Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-Lib's NaN warm-up.
+``*_into_nb`` kernels check their inputs as they read them and return True if all were finite
+(see :mod:`._kernels`).
 """
 
 import numpy as np
 from numba import njit
 
-from ._kernels import rsi_nb
-from ._kernels_ma import chain_nb, ema_stack_into_nb, ma_lookback_nb, ma_nb, pad_nb
+from ._kernels import CONTRACT, rsi_into_nb
+from ._kernels_ma import ema_stack_into_nb, ma_into_nb, ma_lookback_nb
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def macd_into_nb(x, fastperiod, slowperiod, signalperiod, line, sig, hist):
-    """MACD line, signal and histogram in one pass, written into the given arrays (length of x).
-    Reference: TA-Lib ``MACD`` (the fast EMA is seeded with the SMA of the fast period ending at the
-    slow EMA's first bar, slow-1; the signal EMA is seeded with the mean of the first signalperiod MACD
-    values; all outputs start at (slow-1)+(signal-1))."""
+    """MACD line, signal and histogram in one pass, written into the given arrays (length of x); True if
+    every x is finite. Reference: TA-Lib ``MACD`` (the fast EMA is seeded with the SMA of the fast period
+    ending at the slow EMA's first bar, slow-1; the signal EMA is seeded with the mean of the first
+    signalperiod MACD values; all outputs start at (slow-1)+(signal-1))."""
     n = x.shape[0]
     if slowperiod < fastperiod:
         fastperiod, slowperiod = slowperiod, fastperiod
     total = slowperiod - 1 + signalperiod - 1
-    head = min(n, total)
-    line[:head] = np.nan
-    sig[:head] = np.nan
-    hist[:head] = np.nan
     if n <= total:
-        return
+        line[:] = np.nan
+        sig[:] = np.nan
+        hist[:] = np.nan
+        return False
+    line[:total] = np.nan
+    sig[:total] = np.nan
+    hist[:total] = np.nan
     kf = 2.0 / (fastperiod + 1.0)
     ks = 2.0 / (slowperiod + 1.0)
     kg = 2.0 / (signalperiod + 1.0)
+    chk = 0.0
     s = 0.0
     for i in range(slowperiod):
-        s += x[i]
+        v = x[i]
+        chk += v * 0.0
+        s += v
     s /= slowperiod
     f = 0.0
     for i in range(slowperiod - fastperiod, slowperiod):
@@ -41,6 +48,7 @@ def macd_into_nb(x, fastperiod, slowperiod, signalperiod, line, sig, hist):
     g = m
     for i in range(slowperiod, total + 1):
         v = x[i]
+        chk += v * 0.0
         f = (v - f) * kf + f
         s = (v - s) * ks + s
         m = f - s
@@ -51,6 +59,7 @@ def macd_into_nb(x, fastperiod, slowperiod, signalperiod, line, sig, hist):
     hist[total] = m - g
     for i in range(total + 1, n):
         v = x[i]
+        chk += v * 0.0
         f = (v - f) * kf + f
         s = (v - s) * ks + s
         m = f - s
@@ -58,6 +67,7 @@ def macd_into_nb(x, fastperiod, slowperiod, signalperiod, line, sig, hist):
         line[i] = m
         sig[i] = g
         hist[i] = m - g
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -72,40 +82,84 @@ def macd_nb(x, fastperiod, slowperiod, signalperiod):
 
 
 @njit(cache=True, nogil=True)
-def po_nb(x, fastperiod, slowperiod, matype, percent):
-    """Price oscillator: fast MA minus slow MA (``percent``: divided by the slow MA, times 100).
-    Reference: TA-Lib ``APO`` / ``PPO`` (both MAs start at the first bar; 0 where the slow MA is ~0)."""
+def _po_value(f, s, percent):
+    if percent:
+        return ((f - s) / s) * 100.0 if not (-1e-8 < s < 1e-8) else 0.0
+    return f - s
+
+
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
+def _po_ema_into(x, fastperiod, slowperiod, percent, out):
+    """APO/PPO of two EMAs in one pass, each as :func:`ema_into_nb` computes it (bitwise the same)."""
     n = x.shape[0]
-    if slowperiod < fastperiod:
-        fastperiod, slowperiod = slowperiod, fastperiod
-    out = np.full(n, np.nan)
-    lb = ma_lookback_nb(slowperiod, matype)
-    if n <= lb:
-        return out
-    fast = ma_nb(x, fastperiod, matype)
-    slow = ma_nb(x, slowperiod, matype)
-    for i in range(lb, n):
-        if percent:
-            s = slow[i]
-            out[i] = ((fast[i] - s) / s) * 100.0 if not (-1e-8 < s < 1e-8) else 0.0
-        else:
-            out[i] = fast[i] - slow[i]
-    return out
+    lb = slowperiod - 1
+    out[:lb] = np.nan
+    kf = 2.0 / (fastperiod + 1.0)
+    ks = 2.0 / (slowperiod + 1.0)
+    chk = 0.0
+    s = 0.0
+    for i in range(fastperiod):
+        v = x[i]
+        chk += v * 0.0
+        s += v
+    f = s / fastperiod
+    for i in range(fastperiod, slowperiod):
+        v = x[i]
+        chk += v * 0.0
+        f = (v - f) * kf + f
+        s += v
+    s /= slowperiod
+    out[lb] = _po_value(f, s, percent)
+    for i in range(slowperiod, n):
+        v = x[i]
+        chk += v * 0.0
+        f = (v - f) * kf + f
+        s = (v - s) * ks + s
+        out[i] = _po_value(f, s, percent)
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
-def cmo_nb(x, timeperiod):
-    """Chande momentum oscillator. Reference: TA-Lib ``CMO`` (Wilder-smoothed gains/losses as in RSI,
-    100*(gain-loss)/(gain+loss), 0 when there was no movement; output from index timeperiod)."""
+def po_into_nb(x, fastperiod, slowperiod, matype, percent, out):
+    """Price oscillator into *out*: fast MA minus slow MA (``percent``: divided by the slow MA, times
+    100); True if every x is finite. Reference: TA-Lib ``APO`` / ``PPO`` (both MAs start at the first
+    bar; 0 where the slow MA is ~0)."""
     n = x.shape[0]
-    out = np.full(n, np.nan)
+    if slowperiod < fastperiod:
+        fastperiod, slowperiod = slowperiod, fastperiod
+    lb = ma_lookback_nb(slowperiod, matype)
+    if n <= lb:
+        out[:] = np.nan
+        return False
+    if matype == 1 and fastperiod > 1:
+        return _po_ema_into(x, fastperiod, slowperiod, percent, out)
+    slow = np.empty(n)
+    ok = ma_into_nb(x, slowperiod, matype, slow)
+    ma_into_nb(x, fastperiod, matype, out)
+    out[:lb] = np.nan
+    for i in range(lb, n):
+        out[i] = _po_value(out[i], slow[i], percent)
+    return ok
+
+
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
+def cmo_into_nb(x, timeperiod, out):
+    """Chande momentum oscillator into *out*; True if every x is finite. Reference: TA-Lib ``CMO``
+    (Wilder-smoothed gains/losses as in RSI, 100*(gain-loss)/(gain+loss), 0 when there was no movement;
+    output from index timeperiod). The smoothing is prev*(p-1)/p + new/p, as in :func:`rsi_into_nb`."""
+    n = x.shape[0]
     p = timeperiod
     if p < 2 or n <= p:
-        return out
+        out[:] = np.nan
+        return False
+    out[:p] = np.nan
+    chk = x[0] * 0.0
     gain = 0.0
     loss = 0.0
     for i in range(1, p + 1):
-        d = x[i] - x[i - 1]
+        v = x[i]
+        chk += v * 0.0
+        d = v - x[i - 1]
         if d < 0:
             loss -= d
         else:
@@ -114,41 +168,65 @@ def cmo_nb(x, timeperiod):
     loss /= p
     s = gain + loss
     out[p] = 100.0 * ((gain - loss) / s) if not (-1e-8 < s < 1e-8) else 0.0
+    a = (p - 1.0) / p
+    b = 1.0 / p
     for i in range(p + 1, n):
-        d = x[i] - x[i - 1]
-        gain *= p - 1
-        loss *= p - 1
-        if d < 0:
-            loss -= d
-        else:
-            gain += d
-        gain /= p
-        loss /= p
+        v = x[i]
+        chk += v * 0.0
+        d = v - x[i - 1]
+        gain = gain * a + (d * b if d > 0 else 0.0)
+        loss = loss * a - (d * b if d < 0 else 0.0)
         s = gain + loss
         out[i] = 100.0 * ((gain - loss) / s) if not (-1e-8 < s < 1e-8) else 0.0
-    return out
+    return chk == 0.0
+
+
+_BLOCK = 2048  # bars per block of the elementwise kernels (their finite check accumulates per lane)
 
 
 @njit(cache=True, nogil=True)
-def roc_nb(x, timeperiod):
-    """Rate of change in percent, (x/x[-p] - 1)*100. Reference: TA-Lib ``ROC`` (0 when x[-p] is 0)."""
+def _diff_into(x, p, ratio, out):
+    """MOM (x - x[-p]) or ROC ((x/x[-p] - 1)*100, 0 where x[-p] is 0) into *out*, in blocks of contiguous
+    views that the compiler vectorises; the finite check is summed per lane of a block-sized buffer
+    (a single accumulator would serialise the loop)."""
     n = x.shape[0]
-    out = np.full(n, np.nan)
-    p = timeperiod
-    for i in range(p, n):
-        prev = x[i - p]
-        out[i] = ((x[i] / prev) - 1.0) * 100.0 if prev != 0.0 else 0.0
-    return out
+    if n <= p:
+        out[:] = np.nan
+        return False
+    out[:p] = np.nan
+    acc = np.zeros(_BLOCK)
+    for i in range(p):
+        acc[0] += x[i] * 0.0
+    for b in range(p, n, _BLOCK):
+        e = min(b + _BLOCK, n)
+        cur = x[b:e]
+        old = x[b - p:e - p]
+        o = out[b:e]
+        if ratio:
+            for k in range(e - b):
+                v = cur[k]
+                prev = old[k]
+                acc[k] += v * 0.0
+                o[k] = ((v / prev) - 1.0) * 100.0 if prev != 0.0 else 0.0
+        else:
+            for k in range(e - b):
+                v = cur[k]
+                acc[k] += v * 0.0
+                o[k] = v - old[k]
+    return acc.sum() == 0.0
 
 
 @njit(cache=True, nogil=True)
-def mom_nb(x, timeperiod):
-    """Momentum, x - x[-p]. Reference: TA-Lib ``MOM``."""
-    n = x.shape[0]
-    out = np.full(n, np.nan)
-    for i in range(timeperiod, n):
-        out[i] = x[i] - x[i - timeperiod]
-    return out
+def roc_into_nb(x, timeperiod, out):
+    """Rate of change in percent, (x/x[-p] - 1)*100, into *out*; True if every x is finite.
+    Reference: TA-Lib ``ROC`` (0 when x[-p] is 0)."""
+    return _diff_into(x, timeperiod, True, out)
+
+
+@njit(cache=True, nogil=True)
+def mom_into_nb(x, timeperiod, out):
+    """Momentum, x - x[-p], into *out*; True if every x is finite. Reference: TA-Lib ``MOM``."""
+    return _diff_into(x, timeperiod, False, out)
 
 
 @njit(cache=True, nogil=True)
@@ -159,25 +237,53 @@ def trix_nb(x, timeperiod):
     return out
 
 
+@njit(cache=True, nogil=True, inline="always")
+def track_max_nb(x, today, trailing, idx, best):
+    """``(index, value)`` of the latest highest x over [trailing, today], from the previous bar's pair
+    (rescanning the window only when the previous highest left it)."""
+    if idx < trailing:
+        idx = trailing
+        best = x[trailing]
+        for i in range(trailing + 1, today + 1):
+            w = x[i]
+            if w >= best:
+                idx = i
+                best = w
+    else:
+        w = x[today]
+        if w >= best:
+            idx = today
+            best = w
+    return idx, best
+
+
+@njit(cache=True, nogil=True, inline="always")
+def track_min_nb(x, today, trailing, idx, best):
+    """``(index, value)`` of the latest lowest x over [trailing, today] (see :func:`track_max_nb`)."""
+    if idx < trailing:
+        idx = trailing
+        best = x[trailing]
+        for i in range(trailing + 1, today + 1):
+            w = x[i]
+            if w <= best:
+                idx = i
+                best = w
+    else:
+        w = x[today]
+        if w <= best:
+            idx = today
+            best = w
+    return idx, best
+
+
 @njit(cache=True, nogil=True)
 def track_extreme_nb(x, today, window, best_idx, best, is_max):
     """One step of TA-Lib's highest/lowest tracking: ``(index, value)`` of the latest highest
     (``is_max``) or lowest x over the *window* bars ending at *today*, from the previous step's pair
     (rescanning the window only when the previous extreme left it)."""
-    trailing = today - window + 1
-    v = x[today]
-    if best_idx < trailing:
-        best_idx = trailing
-        best = x[trailing]
-        for i in range(trailing + 1, today + 1):
-            w = x[i]
-            if (w >= best) if is_max else (w <= best):
-                best_idx = i
-                best = w
-    elif (v >= best) if is_max else (v <= best):
-        best_idx = today
-        best = v
-    return best_idx, best
+    if is_max:
+        return track_max_nb(x, today, today - window + 1, best_idx, best)
+    return track_min_nb(x, today, today - window + 1, best_idx, best)
 
 
 @njit(cache=True, nogil=True)
@@ -192,6 +298,42 @@ def extreme_index_nb(x, window, is_max):
         best_idx, best = track_extreme_nb(x, today, window, best_idx, best, is_max)
         out[today] = best_idx
     return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def rolling_hl_block_nb(high, low, w, b, e, sh_prev, sl_prev, sh, sl, hh, ll):
+    """Highest high and lowest low of the *w* bars ending at each bar of the block [b, e) into hh/ll
+    (``hh[k]`` for bar b+k; meaningful where b+k >= w-1), by van Herk / Gil-Werman: blocks of w bars
+    aligned at 0, the previous block's suffix extremes (*sh_prev*/*sl_prev*, from the previous call)
+    combined with the running prefix extremes of this one; this block's suffix extremes go to *sh*/*sl*.
+    Three comparisons per bar and input whatever the data, where rescanning a window after its extreme
+    leaves it costs up to w; the extremes are values of the window, so they equal the rescan's exactly."""
+    m = high[e - 1]
+    q = low[e - 1]
+    sh[e - 1 - b] = m
+    sl[e - 1 - b] = q
+    for k in range(e - 2 - b, -1, -1):
+        v = high[b + k]
+        m = v if v > m else m
+        sh[k] = m
+        v = low[b + k]
+        q = v if v < q else q
+        sl[k] = q
+    m = high[b]
+    q = low[b]
+    for k in range(e - b):
+        v = high[b + k]
+        m = v if v > m else m
+        v = low[b + k]
+        q = v if v < q else q
+        if k + 1 < w:
+            v = sh_prev[k + 1]
+            hh[k] = v if v > m else m
+            v = sl_prev[k + 1]
+            ll[k] = v if v < q else q
+        else:
+            hh[k] = m
+            ll[k] = q
 
 
 _FLAT_RANGE = 2e-14  # a window whose range is below this fraction of its extremes is flat (TA-Lib 0.6+)
@@ -210,101 +352,108 @@ def raw_k_nb(close, highest, lowest):
 
 
 @njit(cache=True, nogil=True)
-def fastk_nb(high, low, close, fastk_period):
-    """Raw stochastic %K, (close - lowest low)/((highest high - lowest low)/100). Reference: TA-Lib
-    ``STOCHF`` fast-K (0 on a flat window, see :func:`raw_k_nb`; output from index fastk_period-1)."""
+def fastk_into_nb(high, low, close, fastk_period, out):
+    """Raw stochastic %K into *out* (NaN before index fastk_period-1); True if every input is finite.
+    Reference: TA-Lib ``STOCHF`` fast-K (0 on a flat window, see :func:`raw_k_nb`; the window extremes
+    by :func:`rolling_hl_block_nb`)."""
     n = close.shape[0]
-    out = np.full(n, np.nan)
-    hi = extreme_index_nb(high, fastk_period, True)
-    lo = extreme_index_nb(low, fastk_period, False)
-    for i in range(fastk_period - 1, n):
-        out[i] = raw_k_nb(close[i], high[hi[i]], low[lo[i]])
-    return out
+    w = fastk_period
+    lb = w - 1
+    if n <= lb:
+        out[:] = np.nan
+        return False
+    bufs = np.zeros((6, w))
+    sh_prev, sl_prev, sh, sl, hh, ll = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], bufs[5]
+    chk = 0.0
+    for b in range(0, n, w):
+        e = min(b + w, n)
+        rolling_hl_block_nb(high, low, w, b, e, sh_prev, sl_prev, sh, sl, hh, ll)
+        for k in range(e - b):
+            i = b + k
+            c = close[i]
+            chk += (high[i] + low[i] + c) * 0.0
+            out[i] = raw_k_nb(c, hh[k], ll[k])
+        sh_prev, sh = sh, sh_prev
+        sl_prev, sl = sl, sl_prev
+    out[:lb] = np.nan
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
 def _stoch_sma_into(high, low, close, fastk_period, a, b, slowk, slowd):
-    """Fused STOCH for SMA/SMA smoothing: streaming fast %K, then two running-sum SMAs kept in ring
-    buffers with the same operation order as :func:`sma_nb` (so the values are identical)."""
+    """Fused STOCH for SMA/SMA smoothing: streaming fast %K (window extremes by
+    :func:`rolling_hl_block_nb`), then two running-sum SMAs kept in ring buffers with the same operation
+    order as :func:`sma_into_nb` (so the values are identical)."""
     n = close.shape[0]
-    lb_k = fastk_period - 1
+    w = fastk_period
+    lb_k = w - 1
     total_lb = lb_k + a - 1 + b - 1
-    head = min(n, total_lb)
-    slowk[:head] = np.nan
-    slowd[:head] = np.nan
+    bufs = np.zeros((6, w))
+    sh_prev, sl_prev, sh, sl, hh, ll = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], bufs[5]
+    chk = 0.0
     ring_k = np.zeros(a)
     ring_d = np.zeros(b)
     tk = 0.0
     td = 0.0
-    hi_idx = -1
-    lo_idx = -1
-    highest = 0.0
-    lowest = 0.0
-    for today in range(lb_k, n):
-        trailing = today - lb_k
-        v = high[today]
-        if hi_idx < trailing:
-            hi_idx = trailing
-            highest = high[trailing]
-            for i in range(trailing + 1, today + 1):
-                if high[i] >= highest:
-                    hi_idx = i
-                    highest = high[i]
-        elif v >= highest:
-            hi_idx = today
-            highest = v
-        v = low[today]
-        if lo_idx < trailing:
-            lo_idx = trailing
-            lowest = low[trailing]
-            for i in range(trailing + 1, today + 1):
-                if low[i] <= lowest:
-                    lo_idx = i
-                    lowest = low[i]
-        elif v <= lowest:
-            lo_idx = today
-            lowest = v
-        fk = raw_k_nb(close[today], highest, lowest)
-        j = today - lb_k
-        ring_k[j % a] = fk
-        tk += fk
-        if j < a - 1:
-            continue
-        sk = tk / a
-        tk -= ring_k[(j - a + 1) % a]
-        m = j - (a - 1)
-        ring_d[m % b] = sk
-        td += sk
-        if m < b - 1:
-            continue
-        sd = td / b
-        td -= ring_d[(m - b + 1) % b]
-        slowk[today] = sk
-        slowd[today] = sd
+    sk_slot = 0  # ring_k slot of the current fast %K
+    sd_slot = 0  # ring_d slot of the current slow %K
+    for blk in range(0, n, w):
+        e = min(blk + w, n)
+        rolling_hl_block_nb(high, low, w, blk, e, sh_prev, sl_prev, sh, sl, hh, ll)
+        sh_prev, sh = sh, sh_prev
+        sl_prev, sl = sl, sl_prev
+        for kk in range(e - blk):
+            today = blk + kk
+            c = close[today]
+            chk += (high[today] + low[today] + c) * 0.0
+            if today < lb_k:
+                continue
+            fk = raw_k_nb(c, hh[kk], ll[kk])
+            j = today - lb_k
+            ring_k[sk_slot] = fk
+            tk += fk
+            sk_slot = sk_slot + 1 if sk_slot + 1 < a else 0
+            if j < a - 1:
+                continue
+            sk = tk / a
+            tk -= ring_k[sk_slot]  # the oldest fast %K of the window (its slot is written next)
+            ring_d[sd_slot] = sk
+            td += sk
+            sd_slot = sd_slot + 1 if sd_slot + 1 < b else 0
+            if j - (a - 1) < b - 1:
+                continue
+            sd = td / b
+            td -= ring_d[sd_slot]
+            slowk[today] = sk
+            slowd[today] = sd
+    slowk[:total_lb] = np.nan
+    slowd[:total_lb] = np.nan
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
 def stoch_into_nb(high, low, close, fastk_period, slowk_period, slowk_matype, slowd_period, slowd_matype,
                   slowk, slowd):
-    """Slow stochastic written into slowk/slowd (slow %K = MA of fast %K, slow %D = MA of slow %K).
-    Reference: TA-Lib ``STOCH``."""
-    if slowk_matype == 0 and slowd_matype == 0:
-        _stoch_sma_into(high, low, close, fastk_period, slowk_period, slowd_period, slowk, slowd)
-        return
+    """Slow stochastic written into slowk/slowd (slow %K = MA of fast %K, slow %D = MA of slow %K); True
+    if every input is finite. Reference: TA-Lib ``STOCH``."""
     n = close.shape[0]
     lb_k = fastk_period - 1
     lb_ks = ma_lookback_nb(slowk_period, slowk_matype)
     total = lb_k + lb_ks + ma_lookback_nb(slowd_period, slowd_matype)
-    slowk[: min(n, total)] = np.nan
-    slowd[: min(n, total)] = np.nan
     if n <= total:
-        return
-    fk = fastk_nb(high, low, close, fastk_period)
-    sk = ma_nb(chain_nb(fk, lb_k), slowk_period, slowk_matype)
-    sd = ma_nb(chain_nb(sk, lb_ks), slowd_period, slowd_matype)
-    for i in range(total, n):
-        slowk[i] = sk[i - lb_k]
-        slowd[i] = sd[i - lb_k - lb_ks]
+        slowk[:] = np.nan
+        slowd[:] = np.nan
+        return False
+    if slowk_matype == 0 and slowd_matype == 0 and slowk_period > 1 and slowd_period > 1:
+        return _stoch_sma_into(high, low, close, fastk_period, slowk_period, slowd_period, slowk, slowd)
+    ok = fastk_into_nb(high, low, close, fastk_period, slowk)
+    sk = np.empty(n - lb_k)
+    ma_into_nb(slowk[lb_k:], slowk_period, slowk_matype, sk)
+    ma_into_nb(sk[lb_ks:], slowd_period, slowd_matype, slowd[lb_k + lb_ks:])
+    slowk[lb_k:] = sk
+    slowk[:total] = np.nan
+    slowd[:total] = np.nan
+    return ok
 
 
 @njit(cache=True, nogil=True)
@@ -319,76 +468,174 @@ def stoch_nb(high, low, close, fastk_period, slowk_period, slowk_matype, slowd_p
 
 
 @njit(cache=True, nogil=True)
-def stochf_nb(high, low, close, fastk_period, fastd_period, fastd_matype):
-    """Fast stochastic (%K and its MA %D). Reference: TA-Lib ``STOCHF``."""
+def _sma_tail_into(x, start, p, out):
+    """Running-sum SMA (:func:`sma_into_nb`'s order) of x[start:] written into out[start + p - 1:]."""
+    total = 0.0
+    for i in range(start, start + p - 1):
+        total += x[i]
+    for i in range(start + p - 1, x.shape[0]):
+        total += x[i]
+        out[i] = total / p
+        total -= x[i - p + 1]
+
+
+@njit(cache=True, nogil=True)
+def stochf_into_nb(high, low, close, fastk_period, fastd_period, fastd_matype, fastk, fastd):
+    """Fast stochastic (%K and its MA %D) into fastk/fastd; True if every input is finite. Reference:
+    TA-Lib ``STOCHF``."""
     n = close.shape[0]
     lb_k = fastk_period - 1
     total = lb_k + ma_lookback_nb(fastd_period, fastd_matype)
-    fastk = np.full(n, np.nan)
-    fastd = np.full(n, np.nan)
     if n <= total:
-        return fastk, fastd
-    fk = fastk_nb(high, low, close, fastk_period)
-    fd = ma_nb(chain_nb(fk, lb_k), fastd_period, fastd_matype)
-    for i in range(total, n):
-        fastk[i] = fk[i]
-        fastd[i] = fd[i - lb_k]
+        fastk[:] = np.nan
+        fastd[:] = np.nan
+        return False
+    ok = fastk_into_nb(high, low, close, fastk_period, fastk)
+    if fastd_matype == 0 and fastd_period > 1:
+        _sma_tail_into(fastk, lb_k, fastd_period, fastd)
+    else:
+        ma_into_nb(fastk[lb_k:], fastd_period, fastd_matype, fastd[lb_k:])
+    fastk[:total] = np.nan
+    fastd[:total] = np.nan
+    return ok
+
+
+@njit(cache=True, nogil=True)
+def stochf_nb(high, low, close, fastk_period, fastd_period, fastd_matype):
+    """Allocating form of :func:`stochf_into_nb`."""
+    n = close.shape[0]
+    fastk = np.empty(n)
+    fastd = np.empty(n)
+    stochf_into_nb(high, low, close, fastk_period, fastd_period, fastd_matype, fastk, fastd)
     return fastk, fastd
 
 
 @njit(cache=True, nogil=True)
-def stochrsi_nb(x, timeperiod, fastk_period, fastd_period, fastd_matype):
-    """Stochastic of the RSI. Reference: TA-Lib ``STOCHRSI`` (``STOCHF`` over ``RSI`` as high, low, close)."""
+def stochrsi_into_nb(x, timeperiod, fastk_period, fastd_period, fastd_matype, fastk, fastd):
+    """Stochastic of the RSI into fastk/fastd; True if every x is finite. Reference: TA-Lib ``STOCHRSI``
+    (``STOCHF`` over ``RSI`` as high, low, close)."""
     n = x.shape[0]
-    r = chain_nb(rsi_nb(x, timeperiod), timeperiod)
-    k, d = stochf_nb(r, r, r, fastk_period, fastd_period, fastd_matype)
-    return pad_nb(k, n), pad_nb(d, n)
+    r = np.empty(n)
+    ok = rsi_into_nb(x, timeperiod, r)
+    if n <= timeperiod:
+        fastk[:] = np.nan
+        fastd[:] = np.nan
+        return False
+    fastk[:timeperiod] = np.nan
+    fastd[:timeperiod] = np.nan
+    tail = r[timeperiod:]
+    stochf_into_nb(tail, tail, tail, fastk_period, fastd_period, fastd_matype, fastk[timeperiod:],
+                   fastd[timeperiod:])
+    return ok
 
 
 @njit(cache=True, nogil=True)
 def willr_into_nb(high, low, close, timeperiod, out):
-    """Williams' %R into *out*, the highest high and lowest low tracked in the same pass. Reference:
-    TA-Lib ``WILLR`` ((highest - close)/((highest - lowest)/-100), 0 on a flat range; output from index
-    timeperiod-1)."""
+    """Williams' %R into *out*, the window extremes by :func:`rolling_hl_block_nb`; True if every input is
+    finite. Reference: TA-Lib ``WILLR`` ((highest - close)/((highest - lowest)/-100), 0 on a flat
+    range; output from index timeperiod-1), here with one division a bar: -100*(highest - close) /
+    (highest - lowest)."""
     n = close.shape[0]
-    out[:min(n, timeperiod - 1)] = np.nan
-    hi_idx = -1
-    lo_idx = -1
-    highest = 0.0
-    lowest = 0.0
-    for i in range(timeperiod - 1, n):
-        hi_idx, highest = track_extreme_nb(high, i, timeperiod, hi_idx, highest, True)
-        lo_idx, lowest = track_extreme_nb(low, i, timeperiod, lo_idx, lowest, False)
-        diff = (highest - lowest) / (-100.0)
-        out[i] = (highest - close[i]) / diff if diff != 0.0 else 0.0
+    w = timeperiod
+    lb = w - 1
+    if n <= lb:
+        out[:] = np.nan
+        return False
+    bufs = np.zeros((6, w))
+    sh_prev, sl_prev, sh, sl, hh, ll = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], bufs[5]
+    chk = 0.0
+    for b in range(0, n, w):
+        e = min(b + w, n)
+        rolling_hl_block_nb(high, low, w, b, e, sh_prev, sl_prev, sh, sl, hh, ll)
+        for k in range(e - b):
+            i = b + k
+            c = close[i]
+            highest = hh[k]
+            lowest = ll[k]
+            chk += (high[i] + low[i] + c) * 0.0
+            rng = highest - lowest
+            out[i] = ((highest - c) * -100.0) / rng if rng != 0.0 else 0.0
+        sh_prev, sh = sh, sh_prev
+        sl_prev, sl = sl, sl_prev
+    out[:lb] = np.nan
+    return chk == 0.0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _sum4(buf, p):
+    """Sum of the p values of *buf* in four interleaved partial sums (a quarter of the dependency chain;
+    a few ulps from the sum in buffer order)."""
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    j = 0
+    while j + 4 <= p:
+        s0 += buf[j]
+        s1 += buf[j + 1]
+        s2 += buf[j + 2]
+        s3 += buf[j + 3]
+        j += 4
+    while j < p:
+        s0 += buf[j]
+        j += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _abs_dev(buf, avg, p):
+    """Sum of |buf - avg| over the p values, in four interleaved partial sums (a quarter of the
+    dependency chain; the order differs from TA-Lib's single sum by a few ulps of the deviation)."""
+    d0 = 0.0
+    d1 = 0.0
+    d2 = 0.0
+    d3 = 0.0
+    j = 0
+    while j + 4 <= p:
+        d0 += abs(buf[j] - avg)
+        d1 += abs(buf[j + 1] - avg)
+        d2 += abs(buf[j + 2] - avg)
+        d3 += abs(buf[j + 3] - avg)
+        j += 4
+    while j < p:
+        d0 += abs(buf[j] - avg)
+        j += 1
+    return (d0 + d1) + (d2 + d3)
 
 
 @njit(cache=True, nogil=True)
 def cci_into_nb(high, low, close, timeperiod, out):
-    """Commodity channel index. Reference: TA-Lib ``CCI`` (typical price in a circular buffer summed in
-    buffer order, mean deviation, constant 0.015; 0 when either deviation is 0)."""
+    """Commodity channel index; True if every input is finite. Reference: TA-Lib ``CCI`` (typical price in
+    a circular buffer, its mean and mean deviation summed in four partial sums (:func:`_sum4`,
+    :func:`_abs_dev`) where TA-Lib sums in buffer order, constant 0.015; 0 when either deviation is 0)."""
     n = close.shape[0]
-    out[:] = np.nan
     p = timeperiod
     if n < p:
-        return
+        out[:] = np.nan
+        return False
+    out[:p - 1] = np.nan
     buf = np.empty(p)
-    slot = 0
-    for i in range(n):
-        last = (high[i] + low[i] + close[i]) / 3.0
+    chk = 0.0
+    for i in range(p - 1):
+        h = high[i]
+        lo = low[i]
+        c = close[i]
+        chk += (h + lo + c) * 0.0
+        buf[i] = (h + lo + c) / 3.0
+    slot = p - 1
+    for i in range(p - 1, n):
+        h = high[i]
+        lo = low[i]
+        c = close[i]
+        chk += (h + lo + c) * 0.0
+        last = (h + lo + c) / 3.0
         buf[slot] = last
         slot = slot + 1 if slot + 1 < p else 0
-        if i < p - 1:
-            continue
-        avg = 0.0
-        for j in range(p):
-            avg += buf[j]
-        avg /= p
-        dev = 0.0
-        for j in range(p):
-            dev += abs(buf[j] - avg)
+        avg = _sum4(buf, p) / p
+        dev = _abs_dev(buf, avg, p)
         d = last - avg
         out[i] = d / (0.015 * (dev / p)) if (d != 0.0 and dev != 0.0) else 0.0
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -400,34 +647,50 @@ def cci_nb(high, low, close, timeperiod):
 
 
 @njit(cache=True, nogil=True)
-def aroon_nb(high, low, timeperiod):
-    """Aroon down and up over timeperiod+1 bars. Reference: TA-Lib ``AROON`` (latest extreme wins ties,
-    100/p * (p - bars since extreme); output from index timeperiod)."""
+def _aroon_into(high, low, p, down, up, osc):
+    """Aroon over p+1 bars: down and up (``osc`` False) or up - down into *up* (``osc`` True)."""
     n = high.shape[0]
-    down = np.full(n, np.nan)
-    up = np.full(n, np.nan)
-    p = timeperiod
-    hi = extreme_index_nb(high, p + 1, True)
-    lo = extreme_index_nb(low, p + 1, False)
+    if n <= p:
+        up[:] = np.nan
+        if not osc:
+            down[:] = np.nan
+        return False
+    up[:p] = np.nan
+    if not osc:
+        down[:p] = np.nan
+    chk = 0.0
+    for i in range(p):
+        chk += (high[i] + low[i]) * 0.0
+    hi_idx = -1
+    lo_idx = -1
+    highest = 0.0
+    lowest = 0.0
     factor = 100.0 / p
     for i in range(p, n):
-        up[i] = factor * (p - (i - hi[i]))
-        down[i] = factor * (p - (i - lo[i]))
-    return down, up
+        chk += (high[i] + low[i]) * 0.0
+        hi_idx, highest = track_max_nb(high, i, i - p, hi_idx, highest)
+        lo_idx, lowest = track_min_nb(low, i, i - p, lo_idx, lowest)
+        if osc:
+            up[i] = factor * (hi_idx - lo_idx)
+        else:
+            up[i] = factor * (p - (i - hi_idx))
+            down[i] = factor * (p - (i - lo_idx))
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
-def aroonosc_nb(high, low, timeperiod):
-    """Aroon oscillator, up minus down. Reference: TA-Lib ``AROONOSC`` (100/p * (highIdx - lowIdx))."""
-    n = high.shape[0]
-    out = np.full(n, np.nan)
-    p = timeperiod
-    hi = extreme_index_nb(high, p + 1, True)
-    lo = extreme_index_nb(low, p + 1, False)
-    factor = 100.0 / p
-    for i in range(p, n):
-        out[i] = factor * (hi[i] - lo[i])
-    return out
+def aroon_into_nb(high, low, timeperiod, down, up):
+    """Aroon down and up over timeperiod+1 bars; True if every input is finite. Reference: TA-Lib
+    ``AROON`` (latest extreme wins ties, 100/p * (p - bars since extreme); output from index
+    timeperiod)."""
+    return _aroon_into(high, low, timeperiod, down, up, False)
+
+
+@njit(cache=True, nogil=True)
+def aroonosc_into_nb(high, low, timeperiod, out):
+    """Aroon oscillator, up minus down; True if every input is finite. Reference: TA-Lib ``AROONOSC``
+    (100/p * (highIdx - lowIdx))."""
+    return _aroon_into(high, low, timeperiod, out, out, True)
 
 
 @njit(cache=True, nogil=True)
@@ -448,49 +711,102 @@ def _ultosc_terms(high, low, close, i):
 
 
 @njit(cache=True, nogil=True)
-def ultosc_nb(high, low, close, p1, p2, p3):
-    """Ultimate oscillator with periods p1 < p2 < p3 (weights 4, 2, 1). Reference: TA-Lib ``ULTOSC``
-    (running sums; output from index p3)."""
+def ultosc_into_nb(high, low, close, p1, p2, p3, out):
+    """Ultimate oscillator with periods p1 <= p2 <= p3 (weights 4, 2, 1) into *out*; True if every input
+    is finite. Reference: TA-Lib ``ULTOSC`` (running sums; output from index p3). Each bar's terms are
+    computed once and kept in a ring for the three trailing subtractions (the same values TA-Lib
+    recomputes), so the sums are TA-Lib's."""
     n = close.shape[0]
-    out = np.full(n, np.nan)
     if n <= p3:
-        return out
-    periods = (p1, p2, p3)
-    a = np.zeros(3)
-    b = np.zeros(3)
-    for k in range(3):
-        for i in range(p3 - periods[k] + 1, p3):
-            cm, tr = _ultosc_terms(high, low, close, i)
-            a[k] += cm
-            b[k] += tr
-    for today in range(p3, n):
-        cm, tr = _ultosc_terms(high, low, close, today)
-        for k in range(3):
-            a[k] += cm
-            b[k] += tr
+        out[:] = np.nan
+        return False
+    out[:p3] = np.nan
+    ring_a = np.empty(p3)
+    ring_b = np.empty(p3)
+    chk = high[0] + low[0] + close[0]
+    a1 = a2 = a3 = b1 = b2 = b3 = 0.0
+    for i in range(1, p3):
+        chk += high[i] + low[i] + close[i]
+        cm, tr = _ultosc_terms(high, low, close, i)
+        ring_a[i] = cm
+        ring_b[i] = tr
+    for i in range(p3 - p1 + 1, p3):
+        a1 += ring_a[i]
+        b1 += ring_b[i]
+    for i in range(p3 - p2 + 1, p3):
+        a2 += ring_a[i]
+        b2 += ring_b[i]
+    for i in range(1, p3):
+        a3 += ring_a[i]
+        b3 += ring_b[i]
+    slot = 0  # ring slot of bar `today` (bar i lives in slot i % p3)
+    s1 = (p3 - p1 + 1) % p3  # slots of the bars leaving the two shorter windows: today - p + 1
+    s2 = (p3 - p2 + 1) % p3
+    hs = high[p3:]  # views indexed from 0
+    ls = low[p3:]
+    cs = close[p3:]
+    ps = close[p3 - 1:n - 1]
+    o = out[p3:]
+    for k in range(n - p3):
+        c = cs[k]
+        lo = ls[k]
+        hi = hs[k]
+        cy = ps[k]
+        chk += hi + lo + c
+        true_low = lo if lo < cy else cy
+        tr = max(hi - lo, abs(cy - hi), abs(cy - lo))
+        cm = c - true_low
+        ring_a[slot] = cm
+        ring_b[slot] = tr
+        a1 += cm
+        a2 += cm
+        a3 += cm
+        b1 += tr
+        b2 += tr
+        b3 += tr
         value = 0.0
-        if not (-1e-8 < b[0] < 1e-8):
-            value += 4.0 * (a[0] / b[0])
-        if not (-1e-8 < b[1] < 1e-8):
-            value += 2.0 * (a[1] / b[1])
-        if not (-1e-8 < b[2] < 1e-8):
-            value += a[2] / b[2]
-        for k in range(3):
-            cm, tr = _ultosc_terms(high, low, close, today - periods[k] + 1)
-            a[k] -= cm
-            b[k] -= tr
-        out[today] = 100.0 * (value / 7.0)
-    return out
+        if not (-1e-8 < b1 < 1e-8):
+            value += 4.0 * (a1 / b1)
+        if not (-1e-8 < b2 < 1e-8):
+            value += 2.0 * (a2 / b2)
+        if not (-1e-8 < b3 < 1e-8):
+            value += a3 / b3
+        a1 -= ring_a[s1]
+        b1 -= ring_b[s1]
+        a2 -= ring_a[s2]
+        b2 -= ring_b[s2]
+        slot = slot + 1 if slot + 1 < p3 else 0
+        a3 -= ring_a[slot]
+        b3 -= ring_b[slot]
+        s1 = s1 + 1 if s1 + 1 < p3 else 0
+        s2 = s2 + 1 if s2 + 1 < p3 else 0
+        o[k] = 100.0 * (value / 7.0)
+    return chk - chk == 0.0
 
 
 @njit(cache=True, nogil=True)
-def bop_nb(open_, high, low, close):
-    """Balance of power, (close - open)/(high - low).
+def bop_into_nb(open_, high, low, close, out):
+    """Balance of power, (close - open)/(high - low), into *out*; True if every input is finite (blocks
+    and per-lane check as in :func:`_diff_into`).
 
     Reference: TA-Lib ``BOP`` (0 when the range is < 1e-8)."""
     n = close.shape[0]
-    out = np.empty(n)
-    for i in range(n):
-        r = high[i] - low[i]
-        out[i] = (close[i] - open_[i]) / r if not r < 1e-8 else 0.0
-    return out
+    if n == 0:
+        return False
+    acc = np.zeros(_BLOCK)
+    for b in range(0, n, _BLOCK):
+        e = min(b + _BLOCK, n)
+        os_ = open_[b:e]
+        hs = high[b:e]
+        ls = low[b:e]
+        cs = close[b:e]
+        o = out[b:e]
+        for k in range(e - b):
+            op = os_[k]
+            h = hs[k]
+            lo = ls[k]
+            c = cs[k]
+            acc[k] += (op + h + lo + c) * 0.0
+            r = h - lo
+            o[k] = (c - op) / r if not r < 1e-8 else 0.0
+    return acc.sum() == 0.0

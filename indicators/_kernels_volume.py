@@ -1,29 +1,40 @@
 """Numba kernels of volume indicators (numpy in, numpy out; no other import).
 
 Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-Lib's NaN warm-up.
+``*_into_nb`` kernels check their inputs as they read them and return True if all were finite
+(see :mod:`._kernels`).
 """
 
 import numpy as np
 from numba import njit
 
+from ._kernels import CONTRACT
+
 
 @njit(cache=True, nogil=True)
 def obv_into_nb(real, volume, out):
-    """On-balance volume. Reference: TA-Lib ``OBV`` (starts at the first bar's volume)."""
+    """On-balance volume; True if every input is finite. Reference: TA-Lib ``OBV`` (starts at the first
+    bar's volume)."""
     n = real.shape[0]
     if n == 0:
-        return
+        return False
     prev_obv = volume[0]
-    prev = real[0]
     out[0] = prev_obv
-    for i in range(1, n):
-        v = real[i]
-        if v > prev:
-            prev_obv += volume[i]
-        elif v < prev:
-            prev_obv -= volume[i]
-        out[i] = prev_obv
-        prev = v
+    chk = real[0] + prev_obv
+    rs = real[1:]  # views indexed from 0
+    rp = real[:n - 1]
+    vs = volume[1:]
+    o = out[1:]
+    for k in range(n - 1):
+        v = rs[k]
+        prev = rp[k]
+        vol = vs[k]
+        chk += v + vol
+        # branch-free (a random walk's up and down bars mispredict half the time): vol times +1, -1 or
+        # 0 is exact, and adding it is what TA-Lib's if/else adds
+        prev_obv += vol * (np.float64(v > prev) - np.float64(v < prev))
+        o[k] = prev_obv
+    return chk - chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -44,56 +55,101 @@ def _ad_step(ad, high, low, close, volume):
 
 
 @njit(cache=True, nogil=True)
-def ad_nb(high, low, close, volume):
-    """Chaikin accumulation/distribution line. Reference: TA-Lib ``AD`` (bars with high == low add 0)."""
+def ad_into_nb(high, low, close, volume, out):
+    """Chaikin accumulation/distribution line into *out*; True if every input is finite. Reference:
+    TA-Lib ``AD`` (bars with high == low add 0)."""
     n = close.shape[0]
-    out = np.empty(n)
+    if n == 0:
+        return False
     ad = 0.0
+    chk = 0.0
     for i in range(n):
-        ad = _ad_step(ad, high[i], low[i], close[i], volume[i])
+        h = high[i]
+        lo = low[i]
+        c = close[i]
+        v = volume[i]
+        chk += (h + lo + c + v) * 0.0
+        ad = _ad_step(ad, h, lo, c, v)
         out[i] = ad
-    return out
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
-def adosc_nb(high, low, close, volume, fastperiod, slowperiod):
-    """Chaikin A/D oscillator, EMA(AD, fast) - EMA(AD, slow). Reference: TA-Lib ``ADOSC`` (both EMAs seeded
-    with the first AD value, k*ad + (1-k)*ema; output from index max(fast, slow)-1)."""
+def ad_nb(high, low, close, volume):
+    """Allocating form of :func:`ad_into_nb`."""
+    out = np.empty(close.shape[0])
+    ad_into_nb(high, low, close, volume, out)
+    return out
+
+
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
+def adosc_into_nb(high, low, close, volume, fastperiod, slowperiod, out):
+    """Chaikin A/D oscillator, EMA(AD, fast) - EMA(AD, slow), into *out*; True if every input is finite.
+    Reference: TA-Lib ``ADOSC`` (both EMAs seeded with the first AD value, k*ad + (1-k)*ema; output
+    from index max(fast, slow)-1)."""
     n = close.shape[0]
-    out = np.full(n, np.nan)
     lb = max(fastperiod, slowperiod) - 1
     if n <= lb:
-        return out
+        out[:] = np.nan
+        return False
+    out[:lb] = np.nan
     fk = 2.0 / (fastperiod + 1.0)
     sk = 2.0 / (slowperiod + 1.0)
-    ad = _ad_step(0.0, high[0], low[0], close[0], volume[0])
+    fk1 = 1.0 - fk
+    sk1 = 1.0 - sk
+    h = high[0]
+    lo = low[0]
+    c = close[0]
+    v = volume[0]
+    chk = h + lo + c + v
+    ad = _ad_step(0.0, h, lo, c, v)
     fast = ad
     slow = ad
-    for i in range(1, n):
-        ad = _ad_step(ad, high[i], low[i], close[i], volume[i])
-        fast = (fk * ad) + ((1.0 - fk) * fast)
-        slow = (sk * ad) + ((1.0 - sk) * slow)
-        if i >= lb:
-            out[i] = fast - slow
+    for i in range(1, lb):
+        h = high[i]
+        lo = low[i]
+        c = close[i]
+        v = volume[i]
+        chk += h + lo + c + v
+        ad = _ad_step(ad, h, lo, c, v)
+        fast = (fk * ad) + (fk1 * fast)
+        slow = (sk * ad) + (sk1 * slow)
+    hs = high[lb:]  # views indexed from 0
+    ls = low[lb:]
+    cs = close[lb:]
+    vs = volume[lb:]
+    o = out[lb:]
+    for k in range(1 if lb == 0 else 0, n - lb):
+        h = hs[k]
+        lo = ls[k]
+        c = cs[k]
+        v = vs[k]
+        chk += h + lo + c + v
+        ad = _ad_step(ad, h, lo, c, v)
+        fast = (fk * ad) + (fk1 * fast)
+        slow = (sk * ad) + (sk1 * slow)
+        o[k] = fast - slow
     if lb == 0:
         out[0] = 0.0
-    return out
+    return chk - chk == 0.0
 
 
 @njit(cache=True, nogil=True)
 def mfi_into_nb(high, low, close, volume, timeperiod, out):
-    """Money flow index. Reference: TA-Lib ``MFI`` (typical-price money flow split by the sign of the
-    typical-price change, running sums over a timeperiod-bar circular buffer; 0 when the total flow < 1;
-    output from index timeperiod)."""
+    """Money flow index; True if every input is finite. Reference: TA-Lib ``MFI`` (typical-price money
+    flow split by the sign of the typical-price change, running sums over a timeperiod-bar circular
+    buffer; 0 when the total flow < 1; output from index timeperiod)."""
     n = close.shape[0]
     p = timeperiod
-    out[: min(n, p)] = np.nan
     if n <= p:
-        return
+        out[:] = np.nan
+        return False
+    out[:p] = np.nan
     pos_buf = np.zeros(p)
     neg_buf = np.zeros(p)
     pos = 0.0
     neg = 0.0
+    chk = (high[0] + low[0] + close[0] + volume[0]) * 0.0
     prev = ((high[0] + low[0]) + close[0]) / 3.0
     slot = -1
     for i in range(1, n):
@@ -101,21 +157,25 @@ def mfi_into_nb(high, low, close, volume, timeperiod, out):
         if i > p:
             pos -= pos_buf[slot]
             neg -= neg_buf[slot]
-        tp = ((high[i] + low[i]) + close[i]) / 3.0
+        h = high[i]
+        lo = low[i]
+        c = close[i]
+        vol = volume[i]
+        chk += (h + lo + c + vol) * 0.0
+        tp = ((h + lo) + c) / 3.0
         d = tp - prev
         prev = tp
-        tp *= volume[i]
-        pos_buf[slot] = 0.0
-        neg_buf[slot] = 0.0
-        if d < 0:
-            neg_buf[slot] = tp
-            neg += tp
-        elif d > 0:
-            pos_buf[slot] = tp
-            pos += tp
+        tp *= vol
+        up = tp if d > 0 else 0.0  # branch-free: adding 0.0 leaves a sum unchanged
+        down = tp if d < 0 else 0.0
+        pos_buf[slot] = up
+        neg_buf[slot] = down
+        pos += up
+        neg += down
         if i >= p:
             total = pos + neg
             out[i] = 100.0 * (pos / total) if not total < 1.0 else 0.0
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -124,5 +184,3 @@ def mfi_nb(high, low, close, volume, timeperiod):
     out = np.empty(high.shape[0])
     mfi_into_nb(high, low, close, volume, timeperiod, out)
     return out
-
-

@@ -7,11 +7,16 @@ Conventions
 * leading NaNs are skipped as TA-Lib skips them: with several inputs, all are cut at the first row where
   every input is finite, and the output keeps NaN there; a NaN or inf after that row raises
   :class:`tradeforge.errors.DataError` naming the input and its position.
+* no copy of an input that is already a contiguous float64 array, outputs allocated once by numpy (the
+  kernel writes the NaN warm-up itself), and, for the kernels that check their inputs as they read them
+  (``Indicator.scans``), no pass over the inputs besides the kernel's own: the gap scan runs only when
+  the kernel reports a non-finite value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import isfinite
 from typing import Any
 
 import numpy as np
@@ -36,12 +41,23 @@ def as_array(values: Any, arg: str) -> tuple[np.ndarray, Any]:
     return arr, index
 
 
+def leading(arrays: dict[str, np.ndarray]) -> int:
+    """Index of the first row where every input is finite, from the leading NaNs only (no full scan)."""
+    from ._kernels_scan import first_finite_nb
+
+    start = 0
+    for arr in arrays.values():
+        if arr.shape[0] and not isfinite(arr[0]):  # the usual case, no leading NaN, needs no kernel call
+            start = max(start, first_finite_nb(arr))
+    return start
+
+
 def first_valid(arrays: dict[str, np.ndarray]) -> int:
     """Index of the first row where every input is finite; raise if a NaN/inf follows it."""
-    from ._kernels_scan import first_finite_nb, first_nonfinite_from_nb
+    from ._kernels_scan import first_nonfinite_from_nb
 
     n = len(next(iter(arrays.values())))
-    start = max(first_finite_nb(arr) for arr in arrays.values())
+    start = leading(arrays)
     for name, arr in arrays.items():
         pos = first_nonfinite_from_nb(arr, start)
         if pos >= 0:
@@ -80,8 +96,8 @@ def check_matype(name: str, value: Any) -> int:
     return int(value)
 
 
-def prepare(inputs: dict[str, Any], fname: str) -> tuple[list[np.ndarray], Any, int, int]:
-    """Convert *inputs*; return (the arrays stripped of common leading NaNs, index-or-None, n, start)."""
+def convert(inputs: dict[str, Any], fname: str) -> tuple[dict[str, np.ndarray], Any, int]:
+    """Convert *inputs* (no copy for contiguous float64 arrays); return (arrays, index-or-None, n)."""
     arrays: dict[str, np.ndarray] = {}
     index = None
     for arg, values in inputs.items():
@@ -91,7 +107,12 @@ def prepare(inputs: dict[str, Any], fname: str) -> tuple[list[np.ndarray], Any, 
     lengths = {len(a) for a in arrays.values()}
     if len(lengths) != 1:
         raise DataError(f"{fname}: inputs have different lengths {sorted(lengths)}; align them first")
-    n = lengths.pop()
+    return arrays, index, lengths.pop()
+
+
+def prepare(inputs: dict[str, Any], fname: str) -> tuple[list[np.ndarray], Any, int, int]:
+    """Convert *inputs*; return (the arrays stripped of common leading NaNs, index-or-None, n, start)."""
+    arrays, index, n = convert(inputs, fname)
     start = first_valid(arrays) if n else 0
     return [np.ascontiguousarray(a[start:]) for a in arrays.values()], index, n, start
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from tradeforge.errors import ConfigError, DataError
 
-from ._wrap import check_float, check_matype, check_period, finish, prepare
+from ._wrap import check_float, check_matype, check_period, convert, finish, first_valid, leading
 
 #: Parameter kinds a :class:`Param` may declare.
 KINDS = ("period", "float", "positive", "matype")
@@ -89,6 +89,10 @@ class Indicator:
         its periods; var drops the nbdev that TA-Lib accepts and ignores).
     positive : bool
         Whether every input must be > 0 (log returns).
+    scans : bool
+        Whether the (``into``) kernel checks its inputs as it reads them: it returns True only if it read
+        every value of every input and found them all finite, so the checked function needs no separate
+        pass over the inputs (on False it scans them, and raises naming the first non-finite value).
     """
 
     name: str
@@ -102,6 +106,7 @@ class Indicator:
     extra: tuple = ()
     adapt: Callable[[tuple], tuple] | None = None
     positive: bool = False
+    scans: bool = False
 
     @property
     def defaults(self) -> dict[str, int | float]:
@@ -139,6 +144,8 @@ class Indicator:
     def bind(self, args: tuple, kwargs: Mapping[str, Any]) -> tuple[tuple, tuple]:
         """``(inputs, parameter values)`` of a call, defaults filled in; TypeError as Python raises it."""
         n_in = len(self.inputs)
+        if not kwargs and n_in <= len(args) <= n_in + len(self.params):  # positional only: the usual call
+            return args[:n_in], args[n_in:] + tuple(p.default for p in self.params[len(args) - n_in:])
         names = (*self.inputs, *(p.name for p in self.params))
         if len(args) > len(names):
             raise TypeError(f"{self.name}() takes {len(names)} arguments, got {len(args)}")
@@ -192,14 +199,18 @@ def checked(ind: Indicator, module: str = "tradeforge.indicators") -> Callable[.
     def fn(*args: Any, **kwargs: Any) -> Any:
         data, values = ind.bind(args, kwargs)
         values = ind.check_params(values)
-        stripped, index, n, start = prepare(dict(zip(ind.inputs, data, strict=True)), ind.name)
+        arrays, index, n = convert(dict(zip(ind.inputs, data, strict=True)), ind.name)
+        start = min(leading(arrays) if ind.scans else first_valid(arrays), n) if n else 0
+        stripped = [np.ascontiguousarray(a[start:]) for a in arrays.values()]
         if ind.positive:
             _check_positive(ind, stripped, start)
         if ind.into:  # the kernel fills the rows after the leading NaNs through contiguous views
             outs = tuple(np.empty(n) for _ in ind.outputs)
             for o in outs:
                 o[:start] = np.nan
-            ind.kernel(*stripped, *ind.kernel_args(values), *(o[start:] for o in outs))
+            ok = ind.kernel(*stripped, *ind.kernel_args(values), *(o[start:] if start else o for o in outs))
+            if ind.scans and not ok:
+                first_valid(arrays)  # raises DataError naming the first non-finite value, if there is one
         else:
             outs = ind.compute(tuple(stripped), values)
             if start:

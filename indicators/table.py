@@ -54,7 +54,7 @@ def _sorted(values: tuple) -> tuple:
 SMA = Indicator(
     "sma", k.sma_into_nb, ("real",), (Param("timeperiod", 30),),
     ("sma",), lambda p: p["timeperiod"] - 1,
-    into=True,
+    into=True, scans=True,
     doc="""Simple moving average (TA-Lib ``SMA``).
 
     Examples
@@ -67,7 +67,7 @@ SMA = Indicator(
 EMA = Indicator(
     "ema", k.ema_into_nb, ("real",), (Param("timeperiod", 30),),
     ("ema",), lambda p: p["timeperiod"] - 1,
-    into=True,
+    into=True, scans=True,
     doc="""Exponential moving average (TA-Lib ``EMA``), seeded with the first period's SMA.
 
     Examples
@@ -80,7 +80,7 @@ EMA = Indicator(
 WMA = Indicator(
     "wma", km.wma_into_nb, ("real",), (Param("timeperiod", 30),),
     ("wma",), lambda p: p["timeperiod"] - 1,
-    into=True,
+    into=True, scans=True,
     doc="""Linearly weighted moving average (TA-Lib ``WMA``).
 
     Examples
@@ -93,7 +93,7 @@ WMA = Indicator(
 DEMA = Indicator(
     "dema", km.ema_stack_into_nb, ("real",), (Param("timeperiod", 30, minimum=2),),
     ("dema",), lambda p: 2 * (p["timeperiod"] - 1),
-    into=True, extra=(0,),
+    into=True, scans=True, extra=(0,),
     doc="""Double exponential moving average (TA-Lib ``DEMA``), warm-up 2*(timeperiod-1).
 
     Examples
@@ -106,7 +106,7 @@ DEMA = Indicator(
 TEMA = Indicator(
     "tema", km.ema_stack_into_nb, ("real",), (Param("timeperiod", 30, minimum=2),),
     ("tema",), lambda p: 3 * (p["timeperiod"] - 1),
-    into=True, extra=(1,),
+    into=True, scans=True, extra=(1,),
     doc="""Triple exponential moving average (TA-Lib ``TEMA``), warm-up 3*(timeperiod-1).
 
     Examples
@@ -117,8 +117,9 @@ TEMA = Indicator(
 )
 
 TRIMA = Indicator(
-    "trima", km.trima_nb, ("real",), (Param("timeperiod", 30, minimum=2),),
+    "trima", km.trima_into_nb, ("real",), (Param("timeperiod", 30, minimum=2),),
     ("trima",), lambda p: p["timeperiod"] - 1,
+    into=True, scans=True,
     doc="""Triangular moving average (TA-Lib ``TRIMA``).
 
     Examples
@@ -129,8 +130,9 @@ TRIMA = Indicator(
 )
 
 KAMA = Indicator(
-    "kama", km.kama_nb, ("real",), (Param("timeperiod", 30, minimum=2),),
+    "kama", km.kama_into_nb, ("real",), (Param("timeperiod", 30, minimum=2),),
     ("kama",), lambda p: p["timeperiod"],
+    into=True, scans=True,
     doc="""Kaufman adaptive moving average (TA-Lib ``KAMA``), warm-up timeperiod.
 
     Examples
@@ -141,8 +143,9 @@ KAMA = Indicator(
 )
 
 T3 = Indicator(
-    "t3", km.t3_nb, ("real",), (Param("timeperiod", 5, minimum=2), Param("vfactor", 0.7, "float"),),
+    "t3", km.t3_into_nb, ("real",), (Param("timeperiod", 5, minimum=2), Param("vfactor", 0.7, "float"),),
     ("t3",), lambda p: 6 * (p["timeperiod"] - 1),
+    into=True, scans=True,
     doc="""Tillson T3 moving average (TA-Lib ``T3``), warm-up 6*(timeperiod-1).
 
     Examples
@@ -153,8 +156,9 @@ T3 = Indicator(
 )
 
 MA = Indicator(
-    "ma", km.ma_nb, ("real",), (Param("timeperiod", 30), Param("matype", 0, "matype"),),
+    "ma", km.ma_into_nb, ("real",), (Param("timeperiod", 30), Param("matype", 0, "matype"),),
     ("ma",), lambda p: ma_lookback(p["timeperiod"], p["matype"]),
+    into=True, scans=True,
     doc="""Moving average of TA-Lib type *matype* (TA-Lib ``MA``): 0 SMA, 1 EMA, 2 WMA, 3 DEMA, 4 TEMA,
     5 TRIMA, 6 KAMA, 8 T3 (vfactor 0.7). Other codes raise ConfigError.
 
@@ -171,7 +175,7 @@ BBANDS = Indicator(
         Param("matype", 0, "matype"),
     ),
     ("upperband", "middleband", "lowerband"), lambda p: ma_lookback(p["timeperiod"], p["matype"]),
-    into=True,
+    into=True, scans=True,
     doc="""Bollinger bands (TA-Lib ``BBANDS``): ``(upperband, middleband, lowerband)``.
 
     The middle band is a TA-Lib MA of type *matype*; the bands add/subtract the population standard
@@ -193,7 +197,7 @@ MACD = Indicator(
     lambda p: (
         max(p["fastperiod"], p["slowperiod"]) - 1 + p["signalperiod"] - 1
     ),
-    into=True,
+    into=True, scans=True,
     doc="""Moving average convergence/divergence (TA-Lib ``MACD``): ``(macd, macdsignal, macdhist)``.
 
     All three start at (slowperiod-1)+(signalperiod-1); the periods are swapped if slow < fast.
@@ -207,11 +211,11 @@ MACD = Indicator(
 )
 
 PPO = Indicator(
-    "ppo", ko.po_nb, ("real",), (
+    "ppo", ko.po_into_nb, ("real",), (
         Param("fastperiod", 12, minimum=2), Param("slowperiod", 26, minimum=2), Param("matype", 1, "matype"),
     ),
     ("ppo",), lambda p: ma_lookback(max(p["fastperiod"], p["slowperiod"]), p["matype"]),
-    extra=(True,),
+    into=True, scans=True, extra=(True,),
     doc="""Percentage price oscillator, 100*(fast MA - slow MA)/slow MA (TA-Lib ``PPO``).
 
     The default matype 1 (EMA) is TA-Lib 0.8's.
@@ -224,11 +228,11 @@ PPO = Indicator(
 )
 
 APO = Indicator(
-    "apo", ko.po_nb, ("real",), (
+    "apo", ko.po_into_nb, ("real",), (
         Param("fastperiod", 12, minimum=2), Param("slowperiod", 26, minimum=2), Param("matype", 1, "matype"),
     ),
     ("apo",), lambda p: ma_lookback(max(p["fastperiod"], p["slowperiod"]), p["matype"]),
-    extra=(False,),
+    into=True, scans=True, extra=(False,),
     doc="""Absolute price oscillator, fast MA - slow MA (TA-Lib ``APO``).
 
     The default matype 1 (EMA) is TA-Lib 0.8's.
@@ -243,7 +247,7 @@ APO = Indicator(
 RSI = Indicator(
     "rsi", k.rsi_into_nb, ("real",), (Param("timeperiod", 14, minimum=2),),
     ("rsi",), lambda p: p["timeperiod"],
-    into=True,
+    into=True, scans=True,
     doc="""Relative strength index (TA-Lib ``RSI``) with Wilder smoothing.
 
     Examples
@@ -254,8 +258,9 @@ RSI = Indicator(
 )
 
 CMO = Indicator(
-    "cmo", ko.cmo_nb, ("real",), (Param("timeperiod", 14, minimum=2),),
+    "cmo", ko.cmo_into_nb, ("real",), (Param("timeperiod", 14, minimum=2),),
     ("cmo",), lambda p: p["timeperiod"],
+    into=True, scans=True,
     doc="""Chande momentum oscillator (TA-Lib ``CMO``).
 
     Examples
@@ -266,8 +271,9 @@ CMO = Indicator(
 )
 
 ROC = Indicator(
-    "roc", ko.roc_nb, ("real",), (Param("timeperiod", 10),),
+    "roc", ko.roc_into_nb, ("real",), (Param("timeperiod", 10),),
     ("roc",), lambda p: p["timeperiod"],
+    into=True, scans=True,
     doc="""Rate of change in percent, (real/real[-timeperiod] - 1)*100 (TA-Lib ``ROC``).
 
     Examples
@@ -278,8 +284,9 @@ ROC = Indicator(
 )
 
 MOM = Indicator(
-    "mom", ko.mom_nb, ("real",), (Param("timeperiod", 10),),
+    "mom", ko.mom_into_nb, ("real",), (Param("timeperiod", 10),),
     ("mom",), lambda p: p["timeperiod"],
+    into=True, scans=True,
     doc="""Momentum, real - real[-timeperiod] (TA-Lib ``MOM``).
 
     Examples
@@ -292,7 +299,7 @@ MOM = Indicator(
 TRIX = Indicator(
     "trix", km.ema_stack_into_nb, ("real",), (Param("timeperiod", 30),),
     ("trix",), lambda p: 3 * (p["timeperiod"] - 1) + 1,
-    into=True, extra=(2,),
+    into=True, scans=True, extra=(2,),
     doc="""One-bar rate of change of a triple EMA (TA-Lib ``TRIX``), warm-up 3*(timeperiod-1)+1.
 
     Examples
@@ -312,7 +319,7 @@ STOCH = Indicator(
         p["fastk_period"] - 1 + ma_lookback(p["slowk_period"], p["slowk_matype"])
         + ma_lookback(p["slowd_period"], p["slowd_matype"])
     ),
-    into=True,
+    into=True, scans=True,
     doc="""Slow stochastic (TA-Lib ``STOCH``): ``(slowk, slowd)``.
 
     Examples
@@ -324,10 +331,11 @@ STOCH = Indicator(
 )
 
 STOCHF = Indicator(
-    "stochf", ko.stochf_nb, ("high", "low", "close"), (
+    "stochf", ko.stochf_into_nb, ("high", "low", "close"), (
         Param("fastk_period", 5), Param("fastd_period", 3), Param("fastd_matype", 0, "matype"),
     ),
     ("fastk", "fastd"), lambda p: p["fastk_period"] - 1 + ma_lookback(p["fastd_period"], p["fastd_matype"]),
+    into=True, scans=True,
     doc="""Fast stochastic (TA-Lib ``STOCHF``): ``(fastk, fastd)``.
 
     Examples
@@ -339,7 +347,7 @@ STOCHF = Indicator(
 )
 
 STOCHRSI = Indicator(
-    "stochrsi", ko.stochrsi_nb, ("real",), (
+    "stochrsi", ko.stochrsi_into_nb, ("real",), (
         Param("timeperiod", 14, minimum=2), Param("fastk_period", 5), Param("fastd_period", 3),
         Param("fastd_matype", 0, "matype"),
     ),
@@ -347,6 +355,7 @@ STOCHRSI = Indicator(
     lambda p: (
         p["timeperiod"] + p["fastk_period"] - 1 + ma_lookback(p["fastd_period"], p["fastd_matype"])
     ),
+    into=True, scans=True,
     doc="""Stochastic RSI (TA-Lib ``STOCHRSI``): ``(fastk, fastd)`` of ``STOCHF`` over ``RSI``.
 
     Examples
@@ -360,7 +369,7 @@ STOCHRSI = Indicator(
 WILLR = Indicator(
     "willr", ko.willr_into_nb, ("high", "low", "close"), (Param("timeperiod", 14, minimum=2),),
     ("willr",), lambda p: p["timeperiod"] - 1,
-    into=True,
+    into=True, scans=True,
     doc="""Williams' %R, from -100 (close at the low) to 0 (close at the high) (TA-Lib ``WILLR``).
 
     Examples
@@ -373,7 +382,7 @@ WILLR = Indicator(
 CCI = Indicator(
     "cci", ko.cci_into_nb, ("high", "low", "close"), (Param("timeperiod", 14, minimum=2),),
     ("cci",), lambda p: p["timeperiod"] - 1,
-    into=True,
+    into=True, scans=True,
     doc="""Commodity channel index (TA-Lib ``CCI``).
 
     Examples
@@ -385,8 +394,9 @@ CCI = Indicator(
 )
 
 AROON = Indicator(
-    "aroon", ko.aroon_nb, ("high", "low"), (Param("timeperiod", 14, minimum=2),),
+    "aroon", ko.aroon_into_nb, ("high", "low"), (Param("timeperiod", 14, minimum=2),),
     ("aroondown", "aroonup"), lambda p: p["timeperiod"],
+    into=True, scans=True,
     doc="""Aroon (TA-Lib ``AROON``): ``(aroondown, aroonup)`` over timeperiod+1 bars.
 
     Examples
@@ -398,8 +408,9 @@ AROON = Indicator(
 )
 
 AROONOSC = Indicator(
-    "aroonosc", ko.aroonosc_nb, ("high", "low"), (Param("timeperiod", 14, minimum=2),),
+    "aroonosc", ko.aroonosc_into_nb, ("high", "low"), (Param("timeperiod", 14, minimum=2),),
     ("aroonosc",), lambda p: p["timeperiod"],
+    into=True, scans=True,
     doc="""Aroon oscillator, aroonup - aroondown (TA-Lib ``AROONOSC``).
 
     Examples
@@ -411,11 +422,11 @@ AROONOSC = Indicator(
 )
 
 ULTOSC = Indicator(
-    "ultosc", ko.ultosc_nb, ("high", "low", "close"), (
+    "ultosc", ko.ultosc_into_nb, ("high", "low", "close"), (
         Param("timeperiod1", 7), Param("timeperiod2", 14), Param("timeperiod3", 28),
     ),
     ("ultosc",), lambda p: max(p["timeperiod1"], p["timeperiod2"], p["timeperiod3"]),
-    adapt=_sorted,
+    into=True, scans=True, adapt=_sorted,
     doc="""Ultimate oscillator (TA-Lib ``ULTOSC``); like TA-Lib the periods are sorted so that the shortest
     gets weight 4 and the longest weight 1.
 
@@ -428,8 +439,9 @@ ULTOSC = Indicator(
 )
 
 BOP = Indicator(
-    "bop", ko.bop_nb, ("open", "high", "low", "close"), (),
+    "bop", ko.bop_into_nb, ("open", "high", "low", "close"), (),
     ("bop",), lambda p: 0,
+    into=True, scans=True,
     doc="""Balance of power, (close - open)/(high - low) (TA-Lib ``BOP``).
 
     Examples

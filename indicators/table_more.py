@@ -20,8 +20,8 @@ def _period_only(values: tuple) -> tuple:
 STDDEV = Indicator(
     "stddev", kv.stddev_into_nb, ("real",), (Param("timeperiod", 5), Param("nbdev", 1.0, "float"),),
     ("stddev",), lambda p: p["timeperiod"] - 1,
-    into=True,
-    doc="""Population standard deviation times nbdev (TA-Lib ``STDDEV``); 0 where the variance < 1e-8.
+    into=True, scans=True,
+    doc="""Population standard deviation times nbdev (TA-Lib ``STDDEV``).
 
     Examples
     --------
@@ -33,7 +33,7 @@ STDDEV = Indicator(
 VAR = Indicator(
     "var", kv.var_into_nb, ("real",), (Param("timeperiod", 5), Param("nbdev", 1.0, "float"),),
     ("var",), lambda p: p["timeperiod"] - 1,
-    into=True, adapt=_period_only,
+    into=True, scans=True, adapt=_period_only,
     doc="""Population variance (TA-Lib ``VAR``; like TA-Lib, nbdev is accepted and ignored).
 
     Examples
@@ -44,8 +44,9 @@ VAR = Indicator(
 )
 
 TRANGE = Indicator(
-    "trange", kv.trange_nb, ("high", "low", "close"), (),
+    "trange", kv.trange_into_nb, ("high", "low", "close"), (),
     ("trange",), lambda p: 1,
+    into=True, scans=True,
     doc="""True range (TA-Lib ``TRANGE``), NaN at the first bar.
 
     Examples
@@ -58,7 +59,7 @@ TRANGE = Indicator(
 ATR = Indicator(
     "atr", kv.atr_into_nb, ("high", "low", "close"), (Param("timeperiod", 14),),
     ("atr",), lambda p: p["timeperiod"],
-    into=True,
+    into=True, scans=True,
     doc="""Average true range (TA-Lib ``ATR``): SMA seed of the first timeperiod true ranges, then Wilder.
 
     Examples
@@ -72,7 +73,7 @@ ATR = Indicator(
 NATR = Indicator(
     "natr", kv.natr_into_nb, ("high", "low", "close"), (Param("timeperiod", 14),),
     ("natr",), lambda p: p["timeperiod"],
-    into=True,
+    into=True, scans=True,
     doc="""Normalised ATR, 100 * ATR / close (TA-Lib ``NATR``).
 
     Examples
@@ -84,9 +85,9 @@ NATR = Indicator(
 )
 
 PLUS_DI = Indicator(
-    "plus_di", kv.di_nb, ("high", "low", "close"), (Param("timeperiod", 14, minimum=2),),
+    "plus_di", kv.di_into_nb, ("high", "low", "close"), (Param("timeperiod", 14, minimum=2),),
     ("plus_di",), lambda p: p["timeperiod"],
-    extra=(True,),
+    into=True, scans=True, extra=(True,),
     doc="""Plus directional indicator (TA-Lib ``PLUS_DI``); timeperiod >= 2.
 
     Examples
@@ -98,9 +99,9 @@ PLUS_DI = Indicator(
 )
 
 MINUS_DI = Indicator(
-    "minus_di", kv.di_nb, ("high", "low", "close"), (Param("timeperiod", 14, minimum=2),),
+    "minus_di", kv.di_into_nb, ("high", "low", "close"), (Param("timeperiod", 14, minimum=2),),
     ("minus_di",), lambda p: p["timeperiod"],
-    extra=(False,),
+    into=True, scans=True, extra=(False,),
     doc="""Minus directional indicator (TA-Lib ``MINUS_DI``); timeperiod >= 2.
 
     Examples
@@ -112,8 +113,9 @@ MINUS_DI = Indicator(
 )
 
 DX = Indicator(
-    "dx", kv.dx_nb, ("high", "low", "close"), (Param("timeperiod", 14, minimum=2),),
+    "dx", kv.dx_into_nb, ("high", "low", "close"), (Param("timeperiod", 14, minimum=2),),
     ("dx",), lambda p: p["timeperiod"],
+    into=True, scans=True,
     doc="""Directional movement index (TA-Lib ``DX``).
 
     Examples
@@ -127,7 +129,7 @@ DX = Indicator(
 ADX = Indicator(
     "adx", kv.adx_into_nb, ("high", "low", "close"), (Param("timeperiod", 14, minimum=2),),
     ("adx",), lambda p: 2 * p["timeperiod"] - 1,
-    into=True,
+    into=True, scans=True,
     doc="""Average directional movement index (TA-Lib ``ADX``), warm-up 2*timeperiod-1.
 
     Examples
@@ -139,8 +141,9 @@ ADX = Indicator(
 )
 
 ADXR = Indicator(
-    "adxr", kv.adxr_nb, ("high", "low", "close"), (Param("timeperiod", 14, minimum=2),),
+    "adxr", kv.adxr_into_nb, ("high", "low", "close"), (Param("timeperiod", 14, minimum=2),),
     ("adxr",), lambda p: 3 * p["timeperiod"] - 2,
+    into=True, scans=True,
     doc="""ADX rating, mean of ADX now and timeperiod-1 bars ago (TA-Lib ``ADXR``), warm-up 3*timeperiod-2.
 
     Examples
@@ -154,7 +157,7 @@ ADXR = Indicator(
 OBV = Indicator(
     "obv", kvo.obv_into_nb, ("real", "volume"), (),
     ("obv",), lambda p: 0,
-    into=True,
+    into=True, scans=True,
     doc="""On-balance volume (TA-Lib ``OBV``), starting at the first bar's volume.
 
     Examples
@@ -165,8 +168,9 @@ OBV = Indicator(
 )
 
 AD = Indicator(
-    "ad", kvo.ad_nb, ("high", "low", "close", "volume"), (),
+    "ad", kvo.ad_into_nb, ("high", "low", "close", "volume"), (),
     ("ad",), lambda p: 0,
+    into=True, scans=True,
     doc="""Chaikin accumulation/distribution line (TA-Lib ``AD``).
 
     Examples
@@ -177,10 +181,11 @@ AD = Indicator(
 )
 
 ADOSC = Indicator(
-    "adosc", kvo.adosc_nb, ("high", "low", "close", "volume"), (
+    "adosc", kvo.adosc_into_nb, ("high", "low", "close", "volume"), (
         Param("fastperiod", 3, minimum=2), Param("slowperiod", 10, minimum=2),
     ),
     ("adosc",), lambda p: max(p["fastperiod"], p["slowperiod"]) - 1,
+    into=True, scans=True,
     doc="""Chaikin A/D oscillator, EMA(AD, fast) - EMA(AD, slow) (TA-Lib ``ADOSC``).
 
     Examples
@@ -194,7 +199,7 @@ ADOSC = Indicator(
 MFI = Indicator(
     "mfi", kvo.mfi_into_nb, ("high", "low", "close", "volume"), (Param("timeperiod", 14, minimum=2),),
     ("mfi",), lambda p: p["timeperiod"],
-    into=True,
+    into=True, scans=True,
     doc="""Money flow index (TA-Lib ``MFI``).
 
     Examples
@@ -221,7 +226,7 @@ ROLLING_VWAP = Indicator(
 RVOL = Indicator(
     "rvol", kx.rvol_into_nb, ("volume",), (Param("timeperiod", 20),),
     ("rvol",), lambda p: p["timeperiod"],
-    into=True,
+    into=True, scans=True,
     doc="""Relative volume, volume / mean volume of the previous timeperiod bars (TA-Lib 0.8 ``RVOL``).
 
     Examples
@@ -250,8 +255,9 @@ KELTNER = Indicator(
 )
 
 DONCHIAN = Indicator(
-    "donchian", kx.donchian_nb, ("high", "low"), (Param("timeperiod", 20),),
+    "donchian", kx.donchian_into_nb, ("high", "low"), (Param("timeperiod", 20),),
     ("upperband", "middleband", "lowerband"), lambda p: p["timeperiod"] - 1,
+    into=True, scans=True,
     doc="""Donchian channel ``(upperband, middleband, lowerband)`` (TA-Lib 0.8 ``DONCHIAN``, pandas-ta
     ``donchian`` with equal lengths).
 

@@ -127,3 +127,18 @@ def test_defaults_match_talib():
     assert_parity(ta.macd(c), talib.MACD(c), "macd defaults")
     assert_parity(ta.ultosc(h, low, c), talib.ULTOSC(h, low, c), "ultosc defaults")
     assert_parity(ta.mfi(h, low, c, v), talib.MFI(h, low, c, v), "mfi defaults")
+
+
+def test_deviations_match_talib_on_tiny_spreads_and_large_prices():
+    """TA-Lib 0.6+ computes STDDEV/VAR/BBANDS to full precision: no clamp of variances below 1e-8 to 0, no
+    digits lost to running sums of squares on prices around 1e6 (hypothesis found the first case)."""
+    rng = np.random.default_rng(5)
+    tiny = 2.0 + rng.choice([0.0, 1e-5], 60)
+    large = 1e6 + rng.normal(0.0, 1.0, 300)
+    for x in (np.array([2.0, 2.00001]), tiny, large):
+        for p in (2, 5, 20):
+            assert_parity(ta.stddev(x, p), talib.STDDEV(x, p), f"stddev {p} on {x[:2]}")
+            assert_parity(ta.var(x, p), talib.VAR(x, p), f"var {p} on {x[:2]}")
+            for m in (0, 1):
+                want = talib.BBANDS(x, p, 2.0, 1.0, m)
+                assert_parity(ta.bbands(x, p, 2.0, 1.0, m), want, f"bbands {p} {m}")
