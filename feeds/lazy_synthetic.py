@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 
 from tradeforge.errors import ConfigError
-from tradeforge.timeframes import TIMEFRAMES
 
 __all__ = ["LazyUniverse", "lazy_universe", "synth_from_spec"]
 
@@ -221,19 +220,13 @@ def lazy_universe(symbols: int | Sequence[str] = 5, bars: int = 2000, freq: str 
     >>> bool((mats["close"][1] == u["SYN01"]["close"].to_numpy()[-10:]).all())
     True
     """
-    from .synthetic import _SESSION, _check_args, _timestamps
+    from .synthetic import _check_args, _time_axis
 
     names = _check_args(symbols, bars, freq, edge, corr, vol, edge_kind, edge_lookback)
     for name, value in (("cache", cache), ("tail", tail)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"{name}: expected an integer >= 1, got {value!r}")
-    bar = TIMEFRAMES[freq]
-    try:
-        first = pd.Timestamp(start)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"start: cannot parse {start!r} as a date ({exc}); use YYYY-MM-DD") from None
-    index = _timestamps(first, int(bars), bar)
-    variance = vol**2 * min(1.0, bar / _SESSION)
+    index, bar, variance = _time_axis(start, bars, freq, vol)
     return LazyUniverse(names, index, bar, seed=seed, edge=edge, corr=corr, variance=variance,
                         edge_kind=edge_kind, edge_lookback=edge_lookback, cache=cache, tail=tail)
 

@@ -62,6 +62,17 @@ _SESSION = pd.Timedelta(hours=6, minutes=30)
 _GARCH = (0.08, 0.90, 6.0)  # alpha, beta, Student-t degrees of freedom
 
 
+def _time_axis(start: object, bars: int, freq: str, vol: float
+               ) -> tuple[pd.DatetimeIndex, pd.Timedelta, float]:
+    """The bars' timestamps, the bar size and the per-bar variance of a universe (checked *start*)."""
+    bar = TIMEFRAMES[freq]
+    try:
+        first = pd.Timestamp(start)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"start: cannot parse {start!r} as a date ({exc}); use YYYY-MM-DD") from None
+    return _timestamps(first, int(bars), bar), bar, vol**2 * min(1.0, bar / _SESSION)
+
+
 def _timestamps(start: pd.Timestamp, bars: int, bar: pd.Timedelta) -> pd.DatetimeIndex:
     """*bars* timestamps from *start*: business days, or intraday bars inside the session."""
     if bar >= pd.Timedelta(days=1):
@@ -245,13 +256,7 @@ def synthetic_universe(
     (['SYN00', 'SYN01'], 50, '2020-01-01 09:30:00')
     """
     names = _check_args(symbols, bars, freq, edge, corr, vol, edge_kind, edge_lookback)
-    bar = TIMEFRAMES[freq]
-    try:
-        first = pd.Timestamp(start)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"start: cannot parse {start!r} as a date ({exc}); use YYYY-MM-DD") from None
-    index = _timestamps(first, int(bars), bar)
-    variance = vol**2 * min(1.0, bar / _SESSION)
+    index, bar, variance = _time_axis(start, bars, freq, vol)
     market_seed, *symbol_seeds = np.random.SeedSequence(int(seed)).spawn(len(names) + 1)
     m, sm = _garch(int(bars), variance, market_seed)
     base, sigma, rngs, shocks = [], [], [], []
