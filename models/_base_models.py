@@ -1,10 +1,11 @@
-"""Base learners of the stacked ensemble: factories, a Platt-scaled SVM and native-format persistence.
+"""Base learners of the stacked ensemble: factories, a sparse logit, a Platt-scaled SVM, persistence.
 
 Every factory sets its seed and thread count explicitly. ``fast=True`` gives small models for tests.
 Persistence uses each library's native format where one exists (XGBoost JSON, LightGBM text model); the
-scikit-learn models (random forest, MLP, SVM, logistic regression, isotonic) have no native format and are
-pickled. A pickle runs code when loaded, so these files must only be read after their SHA-256 was checked
-against a manifest: :class:`tradeforge.models.registry.ModelRegistry` does that before calling ``load``.
+scikit-learn models (sparse logit, random forest, MLP, SVM, logistic regression, isotonic) have no native
+format and are pickled. A pickle runs code when loaded, so these files must only be read after their
+SHA-256 was checked against a manifest: :class:`tradeforge.models.registry.ModelRegistry` does that
+before calling ``load``.
 """
 
 from __future__ import annotations
@@ -81,6 +82,54 @@ class PlattSVC(ClassifierMixin, BaseEstimator):
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
 
+class SparseLogit(ClassifierMixin, BaseEstimator):
+    """L1-penalised logistic regression on standardised features: a linear model that selects its features.
+
+    The features are standardised with the training rows' mean and standard deviation (a constant column
+    gets scale 1), then scikit-learn's ``LogisticRegression`` (liblinear, ``l1_ratio=1``) is fitted with
+    inverse penalty ``C``: on a window of a few thousand noisy rows most coefficients are exactly zero, so
+    the selection of the few informative columns happens inside the training window only. Probabilities
+    are ``sigmoid(sum_j coef_j * z_j + intercept)`` computed row by row (an elementwise product summed per
+    row, not a matrix product), so a row gets the same bits alone or in a batch.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(400, 6)); y = (X[:, 0] + rng.normal(size=400) > 0).astype(int)
+    >>> m = SparseLogit().fit(X, y)
+    >>> int(np.argmax(np.abs(m.coef_))), m.predict_proba(X[:2]).shape
+    (0, (2, 2))
+    """
+
+    def __init__(self, C: float = 0.05, random_state: int | None = 0) -> None:
+        self.C = C
+        self.random_state = random_state
+
+    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> SparseLogit:
+        from sklearn.linear_model import LogisticRegression
+
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y)
+        self.classes_ = np.unique(y)
+        self.mean_ = X.mean(axis=0)
+        std = X.std(axis=0)
+        self.scale_ = np.where(std > 0, std, 1.0)
+        model = LogisticRegression(C=self.C, l1_ratio=1.0, solver="liblinear", max_iter=1000,
+                                   random_state=self.random_state)
+        model.fit((X - self.mean_) / self.scale_, y, sample_weight=sample_weight)
+        self.coef_ = model.coef_[0].astype(np.float64)
+        self.intercept_ = float(model.intercept_[0])
+        return self
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        z = (((np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_) * self.coef_).sum(axis=1)
+        p = 1.0 / (1.0 + np.exp(-(z + self.intercept_)))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+
 class RowInvariantProba(ClassifierMixin, BaseEstimator):
     """Wrap a classifier whose batched prediction depends on the batch (BLAS blocking in the MLP's matrix
     products changes the last bits with the number of rows) so that each row is predicted on its own.
@@ -124,6 +173,8 @@ class BoosterProba:
 
 def make_base(name: str, *, random_state: int, n_jobs: int, fast: bool) -> Any:
     """Build an unfitted base learner by short name (one of :data:`BASE_MODELS`)."""
+    if name == "logit":
+        return SparseLogit(random_state=random_state)
     if name == "rf":
         from sklearn.ensemble import RandomForestClassifier
 

@@ -7,7 +7,9 @@ How a fit works (rows are in time order):
 2. Level 1: every base model (random forest, XGBoost, LightGBM, MLP, Platt-scaled RBF SVM) produces
    walk-forward out-of-fold probabilities (anchored :class:`WalkForwardSplit`, ``n_splits`` blocks, with
    ``purge``/``embargo``). Each OOF value comes from a model fitted only on earlier rows.
-3. Level 2: the logistic-regression meta-learner takes the log-odds of those OOF probabilities. Its own
+3. Level 2: the logistic-regression meta-learner takes the log-odds of those OOF probabilities, with
+   non-negative weights (:class:`~tradeforge.models._meta.NonNegativeLogit`: a base model can be dropped,
+   never inverted). Its own
    out-of-fold predictions (a second anchored walk-forward over the OOF rows, with the same purge and
    embargo) fit the calibrator, so no row's calibration uses a base model or a meta-learner that saw that
    row or a label overlapping it.
@@ -35,12 +37,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from tradeforge.errors import DataError, ModelError
+from tradeforge.errors import ConfigError, DataError, ModelError, unknown_name_error
 
 from . import _base_models as bm
 from ._calibration import CALIBRATIONS, Calibrator, chronological_calibration, logit, scores, sigmoid
+from ._meta import NonNegativeLogit
 from ._sklearn import ModelValueError, NotFittedModelError, check_input
-from .params import check_ensemble_params
 from .validation import WalkForwardSplit, fit_with_weight, oof_predict
 
 __all__ = ["StackedEnsemble"]
@@ -55,7 +57,8 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     base_models : tuple of str
-        Any of ``"rf", "xgb", "lgbm", "mlp", "svm"``.
+        Any of ``"logit", "rf", "xgb", "lgbm", "mlp", "svm"`` (``"logit"``: L1-penalised logistic regression
+        on standardised features, :class:`~tradeforge.models._base_models.SparseLogit`).
     meta : str
         Meta-learner; ``"logreg"`` (logistic regression on the base models' OOF log-odds).
     calibration : str
@@ -128,8 +131,32 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ validation helpers
     def _check_params(self) -> tuple[str, ...]:
-        return check_ensemble_params(self.base_models, self.meta, self.calibration, self.embargo,
-                                     self.sell_threshold, self.buy_threshold)
+        if isinstance(self.base_models, str):
+            raise ConfigError(f"base_models: expected a tuple of names, got the string {self.base_models!r}; "
+                              f"write ({self.base_models!r},)")
+        names = tuple(self.base_models)
+        if not names:
+            raise ConfigError("base_models: expected at least one of " + ", ".join(bm.BASE_MODELS))
+        for name in names:
+            if name not in bm.BASE_MODELS:
+                raise unknown_name_error("base model", name, bm.BASE_MODELS)
+        if len(set(names)) != len(names):
+            raise ConfigError(f"base_models: duplicate names in {names!r}")
+        if self.meta != "logreg":
+            raise unknown_name_error("meta-learner", str(self.meta), ["logreg"])
+        if self.calibration != "auto":
+            Calibrator(self.calibration)
+        embargo = self.embargo
+        if embargo is not None and (isinstance(embargo, bool) or not isinstance(embargo, int | np.integer)
+                                    or embargo < 0):
+            raise ConfigError(f"embargo: expected None (the label horizon) or an integer >= 0, got "
+                              f"{embargo!r}")
+        if not 0.0 < self.sell_threshold <= self.buy_threshold < 1.0:
+            raise ConfigError(
+                f"thresholds: expected 0 < sell_threshold <= buy_threshold < 1, got sell_threshold="
+                f"{self.sell_threshold!r}, buy_threshold={self.buy_threshold!r}"
+            )
+        return names
 
     def _min_rows(self) -> int:
         return 4 * (int(self.n_splits) + 1)
@@ -265,19 +292,17 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         return WalkForwardSplit(purge=self.purge, embargo=self.embargo).resolved_embargo()
 
     def _level2(self, names, oof, mask, yb) -> None:
-        from sklearn.linear_model import LogisticRegression
-
         Z, yz = logit(oof[mask]), yb[mask]
         purge, gap = self._meta_purge(mask)
         meta_split = WalkForwardSplit(n_splits=_META_SPLITS, anchored=True, purge=purge,
                                       embargo=self._embargo())
-        meta_oof, meta_mask = oof_predict(LogisticRegression(C=1.0), Z, yz, meta_split)
+        meta_oof, meta_mask = oof_predict(NonNegativeLogit(C=1.0), Z, yz, meta_split)
         if np.unique(yz[meta_mask]).size < 2:
             raise ModelValueError("fit: the meta-learner's out-of-fold rows hold one class; use more data")
         p_meta, y_meta = meta_oof[meta_mask], yz[meta_mask]
         honest, self.calibration_, scored = self._honest_calibration(p_meta, y_meta, gap)
         self.calibrator_ = Calibrator(self.calibration_).fit(p_meta, y_meta)
-        meta = LogisticRegression(C=1.0).fit(Z, yz)
+        meta = NonNegativeLogit(C=1.0).fit(Z, yz)
         self.meta_coef_ = meta.coef_[0].astype(np.float64)
         self.meta_intercept_ = float(meta.intercept_[0])
         # every row of the report is measured on the same rows: those with an honest calibrated OOF value
