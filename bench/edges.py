@@ -11,7 +11,8 @@ walk-forward defaults (``train_bars=1000, test_bars=250``, commission 0.001; ``-
 models of the tests), and the rule ``planted_rule`` is traded on the same out-of-sample bars (equal weight,
 held from the next open, the same commission on every position change). Prints one row per kind: rule
 Sharpe, tradeforge Sharpe, their ratio, the trades, the standard error of a Sharpe ratio over the
-out-of-sample bars (``n_eff = n / label horizon``) and the verdict (>= half the rule or not). The intraday
+out-of-sample bars (``n_eff = n / label horizon``), the rule's own entries and the verdict (>= half the
+rule's Sharpe ratio from at least half as many trades as the rule enters, or not). The intraday
 row (5-minute bars) runs without commission (a 5-minute bar moves less than a 0.2 % round trip costs, so
 no rule pays there after costs) and with ``timeframes=5m`` (the default multi-timeframe features, up to
 daily bars, need more warm-up than 1,000 five-minute bars hold: no training row would remain).
@@ -30,7 +31,7 @@ EDGE = {"momentum": 0.2, "reversal": 0.2, "volume": 0.3, "noise": 0.0, "intraday
 def run_kind(name: str, lookback: int, args) -> dict:
     from tradeforge.engine.report import periods_per_year
     from tradeforge.engine.walkforward import run_walkforward
-    from tradeforge.feeds.synthetic import planted_rule_sharpe, synthetic_universe
+    from tradeforge.feeds.synthetic import planted_rule, planted_rule_sharpe, synthetic_universe
     from tradeforge.models.pipeline import MLPipeline
 
     kind = {"noise": "momentum", "intraday": "momentum"}.get(name, name)
@@ -59,6 +60,9 @@ def run_kind(name: str, lookback: int, args) -> dict:
     seconds = time.perf_counter() - clock
     periods = periods_per_year(res.equity.index)
     rule, n = planted_rule_sharpe(frames, kind, lookback, res.equity.index[0], commission, periods)
+    start = res.equity.index[0]
+    entries = sum(int(np.sum(np.diff(np.r_[0.0, planted_rule(df, kind, lookback)[df.index >= start]]) > 0))
+                  for df in frames.values())
     se = float(np.sqrt(periods / (n / MLPipeline().label_horizon)))
     tf = float(res.metrics["sharpe"] or 0.0)
     if name == "noise":
@@ -66,7 +70,9 @@ def run_kind(name: str, lookback: int, args) -> dict:
     elif rule <= 2 * se:
         verdict = "rule not significant"
     else:
-        verdict = ">= half" if tf >= 0.5 * rule else "below half"
+        verdict = "below half"
+        if tf >= 0.5 * rule:  # and from enough trades: at least half as many as the rule's own entries
+            verdict = ">= half" if res.metrics["n_trades"] >= 0.5 * entries else ">= half, too few trades"
     return dict(
         kind=name,
         horizon=lookback,
@@ -77,6 +83,7 @@ def run_kind(name: str, lookback: int, args) -> dict:
         tf=tf,
         ratio=tf / rule if rule else float("nan"),
         trades=int(res.metrics["n_trades"]),
+        entries=entries,
         se=se,
         bars=n,
         verdict=verdict,
@@ -95,7 +102,7 @@ def main() -> None:
     args = parser.parse_args()
     head = (
         f"{'edge kind':<10} {'horizon':>7} {'freq':>4} {'edge':>5} {'comm':>6} {'rule SR':>8} {'tf SR':>7} "
-        f"{'ratio':>6} {'trades':>7} {'se':>5} {'oos bars':>8}  verdict"
+        f"{'ratio':>6} {'trades':>7} {'rule in':>7} {'se':>5} {'oos bars':>8}  verdict"
     )
     print(f"symbols={args.symbols} bars={args.bars} seed={args.seed} fast={args.fast}")
     print(head)
@@ -105,7 +112,7 @@ def main() -> None:
         print(
             f"{row['kind']:<10} {row['horizon']:>7} {row['freq']:>4} {row['edge']:>5.2f} "
             f"{row['commission']:>6.3f} {row['rule']:>8.2f} {row['tf']:>7.2f} {row['ratio']:>6.2f} "
-            f"{row['trades']:>7} {row['se']:>5.2f} "
+            f"{row['trades']:>7} {row['entries']:>7} {row['se']:>5.2f} "
             f"{row['bars']:>8}  {row['verdict']} ({row['seconds']:.0f} s)",
             flush=True,
         )

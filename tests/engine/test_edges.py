@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tradeforge.engine.walkforward import run_walkforward
-from tradeforge.feeds.synthetic import planted_rule_sharpe, synthetic_universe
+from tradeforge.feeds.synthetic import planted_rule, planted_rule_sharpe, synthetic_universe
 from tradeforge.models.pipeline import MLPipeline
 
 SETTINGS = dict(train_bars=1000, test_bars=250, workers=2, seed=0)   # the walk-forward defaults, 2 folds
@@ -27,6 +27,15 @@ def _rule_sharpe(frames, kind, lookback, start, commission):
     return planted_rule_sharpe(frames, kind, lookback, start, commission, PERIODS)
 
 
+def _rule_entries(frames, kind, lookback, start) -> int:
+    """How many times the one-line rule enters (flat -> long) over the out-of-sample bars, all symbols."""
+    total = 0
+    for df in frames.values():
+        pos = planted_rule(df, kind, lookback)[df.index >= start]
+        total += int(np.sum(np.diff(np.r_[0.0, pos]) > 0))
+    return total
+
+
 def _se(n_bars: int) -> float:
     return float(np.sqrt(PERIODS / (n_bars / HORIZON)))
 
@@ -38,18 +47,22 @@ def momentum():
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "the default ML walk-forward reaches about 0.3-0.5 of the rule's Sharpe ratio on this planted momentum "
-    "(1.31 vs 2.87 here): the stacked ensemble ranks the bars less well than the rule's own signal (fold "
-    "AUCs 0.40-0.59 vs the rule's ~0.6 on ~1,000 training rows of ~90 features); the bound stays as the "
-    "target, strict so that reaching it fails this marker"))
+    "the default ML walk-forward makes no trade on this planted momentum (rule Sharpe 2.87 with 68 entries "
+    "over these 2 x 500 out-of-sample bars): its stacked probabilities stay near the base rate, so the "
+    "trade's expected value never clears the round trip plus the margin (fold AUCs ~0.5-0.6 on ~1,000 "
+    "training rows of ~90 features; with non-negative stacking weights it no longer trades on inverted "
+    "models either); the bound stays as the target, strict so that reaching it fails this marker"))
 def test_planted_momentum_reaches_half_the_rule_sharpe(momentum):
     frames, res = momentum
     start = res.equity.index[0]
     rule, n = _rule_sharpe(frames, "momentum", 5, start, SETTINGS.get("commission", 0.001))
     assert rule > 4 * _se(n)                       # the edge is there to find (the rule is significant)
-    sharpe = res.metrics["sharpe"]
+    sharpe = res.metrics["sharpe"] or 0.0           # None: no trade at all
     assert sharpe >= 0.5 * rule, (sharpe, rule)
-    assert res.metrics["n_trades"] >= 100          # a Sharpe ratio from enough trades to mean something
+    # enough trades to mean something: at least half as many entries as the rule itself makes (it holds
+    # while its signal lasts, ~9 bars a trade here, so a fixed count would ask for more than the edge offers)
+    trades = res.metrics["n_trades"]
+    assert trades >= 0.5 * _rule_entries(frames, "momentum", 5, start), trades
 
 
 def test_pure_noise_stays_flat():
