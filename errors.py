@@ -18,6 +18,7 @@ __all__ = [
     "TransientBrokerError",
     "did_you_mean",
     "unknown_name_error",
+    "number_arg",
 ]
 
 
@@ -68,3 +69,25 @@ def unknown_name_error(kind: str, name: str, choices: Iterable[str], error=Confi
     choices = sorted(choices)
     known = ", ".join(choices) if choices else "(none)"
     return error(f"unknown {kind} '{name}'.{did_you_mean(name, choices)} Known: {known}.")
+
+
+def number_arg(name: str, value: object, hint: str) -> float:
+    """*value* as a float, or a :class:`ConfigError` naming *name* and the *hint* (booleans are refused).
+
+    Finiteness and ranges are the caller's check (their messages differ by use).
+
+    Examples
+    --------
+    >>> number_arg("cash", "1e5", "pass e.g. 100000")
+    100000.0
+    >>> number_arg("cash", True, "pass e.g. 100000")
+    Traceback (most recent call last):
+    ...
+    tradeforge.errors.ConfigError: cash: expected a number, got True; pass e.g. 100000
+    """
+    if isinstance(value, bool):
+        raise ConfigError(f"{name}: expected a number, got {value!r}; {hint}")
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name}: expected a number, got {value!r}; {hint}") from None

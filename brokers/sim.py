@@ -22,18 +22,13 @@ import math
 import backtrader as bt
 import numpy as np
 
-from tradeforge.errors import ConfigError
+from tradeforge.errors import ConfigError, number_arg
 
 __all__ = ["configure_broker", "make_broker", "VolumeCap", "ImpactCommission", "attach_impact"]
 
 
 def _check(name: str, value: float, *, lower: float, upper: float, hint: str) -> float:
-    if isinstance(value, bool):
-        raise ConfigError(f"{name}: expected a number, got {value!r}; {hint}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name}: expected a number, got {value!r}; {hint}") from None
+    number = number_arg(name, value, hint)
     if not math.isfinite(number) or not lower <= number <= upper:
         raise ConfigError(f"{name}: {value!r} is outside [{lower:g}, {upper:g}]; {hint}")
     return number

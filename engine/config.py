@@ -19,7 +19,7 @@ import math
 from collections.abc import Mapping
 from typing import Any, Self
 
-from tradeforge.errors import ConfigError, unknown_name_error
+from tradeforge.errors import ConfigError, number_arg, unknown_name_error
 
 __all__ = ["BacktestConfig", "WalkForwardConfig", "check_int", "coerce_param", "model_defaults",
            "model_params", "split_params", "WALKFORWARD_FIXED", "ML_FILLS"]
@@ -46,12 +46,7 @@ def check_int(name: str, value: Any, low: int, hint: str) -> int:
 
 
 def _number(name: str, value: Any, hint: str) -> float:
-    if isinstance(value, bool):
-        raise ConfigError(f"{name}: expected a number, got {value!r}; {hint}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name}: expected a number, got {value!r}; {hint}") from None
+    number = number_arg(name, value, hint)
     if not math.isfinite(number):
         raise ConfigError(f"{name}: expected a finite number, got {value!r}; {hint}")
     return number
