@@ -35,7 +35,6 @@ from tradeforge.errors import ConfigError
 __all__ = ["LazyUniverse", "lazy_universe", "synth_from_spec"]
 
 _BURN = 500
-_EDGE_CODES = {"momentum": 0, "reversal": 1, "volume": 2}
 _OHLCV = ("open", "high", "low", "close", "volume")
 
 
@@ -115,7 +114,7 @@ class LazyUniverse(Mapping):
     def _returns(self, symbol: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, float, float]:
         """``(log returns, sigma, volume shocks or None, price0, scale)`` of one symbol's whole history."""
         from ._synth_nb import plant_edge_nb
-        from .synthetic import _VOLUME_GATE
+        from .synthetic import _EDGE_CODES, _VOLUME_GATE
 
         if self._market is None:
             self._market = self._garch_draw(self._seq(0))

@@ -50,6 +50,7 @@ __all__ = ["EDGE_KINDS", "SYNTH_DEFAULTS", "parse_synth_spec", "planted_rule", "
 
 #: Kinds of planted edge (see the module notes).
 EDGE_KINDS = ("momentum", "reversal", "volume")
+_EDGE_CODES = {"momentum": 0, "reversal": 1, "volume": 2}  # the kinds as plant_edge_nb numbers them
 _VOLUME_GATE = 0.5  # volume shock above which a move continues (edge_kind="volume")
 
 #: Keys of a ``synth:`` spec and their defaults (``lazy=1``: :mod:`tradeforge.feeds.lazy_synthetic`).
@@ -105,16 +106,17 @@ def _plant_edge(base: np.ndarray, sigma: np.ndarray, edge: float, lookback: int 
     """Add ``edge * sigma_t * s_t-1`` bar by bar (causal; ``s`` as in the module notes).
 
     *base*, *sigma* and *shock* (the volume shocks, kind "volume") are (bars, symbols); the loop runs over
-    time, vectorised over symbols.
+    time, one symbol at a time (:func:`~tradeforge.feeds._synth_nb.plant_edge_nb`, shared with the lazy
+    universe).
     """
-    r = base.copy()
-    for t in range(1, len(r)):
-        signal = np.sign(r[max(0, t - lookback):t].sum(axis=0))
-        if kind == "reversal":
-            signal = -signal
-        elif kind == "volume":
-            signal = signal * (shock[t - 1] > _VOLUME_GATE)
-        r[t] += edge * sigma[t] * signal
+    from ._synth_nb import plant_edge_nb
+
+    r = np.empty_like(base)
+    no_shock = np.zeros(1)
+    for j in range(base.shape[1]):  # one symbol at a time: the kernel of the lazy universe
+        column_shock = np.ascontiguousarray(shock[:, j]) if shock is not None else no_shock
+        r[:, j] = plant_edge_nb(np.ascontiguousarray(base[:, j]), np.ascontiguousarray(sigma[:, j]), edge,
+                                lookback, _EDGE_CODES[kind], column_shock, _VOLUME_GATE)
     return r
 
 
