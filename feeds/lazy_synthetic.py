@@ -147,22 +147,19 @@ class LazyUniverse(Mapping):
         return block[lo - starts[d0]: hi - starts[d0]]
 
     def _columns(self, symbol: str, lo: int, hi: int) -> dict[str, np.ndarray]:
-        """OHLCV arrays of bars lo..hi-1 (the construction of ``synthetic._bars_from_returns``)."""
+        """OHLCV arrays of bars lo..hi-1 (shaped as ``synthetic._bars_from_returns`` shapes them)."""
+        from .synthetic import _shape_bars
+
         r, sigma, shock, price0, _ = self._returns(symbol)
         j = self._pos[symbol] + 1
         noise = self._noise(j, lo, hi)
         logc = np.log(price0) + np.cumsum(r)
         close = np.exp(logc[lo:hi])
         prev = np.exp(np.r_[np.log(price0), logc[:-1]][lo:hi])
-        rr, ss = r[lo:hi], sigma[lo:hi]
-        open_ = prev * np.exp(0.3 * rr + 0.1 * ss * noise[:, 0])
-        top, bottom = np.maximum(open_, close), np.minimum(open_, close)
-        high = top * np.exp(0.5 * ss * np.abs(noise[:, 1]))
-        low = bottom * np.exp(-0.5 * ss * np.abs(noise[:, 2]))
-        volume = np.round(self._volume0 * np.exp(0.5 * np.abs(rr) / ss + 0.3 * noise[:, 3])) + 1.0
+        bars = _shape_bars(prev, close, r[lo:hi], sigma[lo:hi], noise, self._volume0)
         if shock is not None:
-            volume = np.round(volume * np.exp(0.7 * shock[lo:hi])) + 1.0
-        return {"open": open_, "high": high, "low": low, "close": close, "volume": volume}
+            bars["volume"] = np.round(bars["volume"] * np.exp(0.7 * shock[lo:hi])) + 1.0
+        return bars
 
     def _frame(self, symbol: str) -> pd.DataFrame:
         frame = pd.DataFrame(self._columns(symbol, 0, len(self.index)), index=self.index)

@@ -173,6 +173,12 @@ def _bars_from_returns(r: np.ndarray, sigma: np.ndarray, price0: float, volume0:
     noise = rng.standard_normal((n, 4))
     close = price0 * np.exp(np.cumsum(r))
     prev = np.concatenate(([price0], close[:-1]))
+    return _shape_bars(prev, close, r, sigma, noise, volume0)
+
+
+def _shape_bars(prev: np.ndarray, close: np.ndarray, r: np.ndarray, sigma: np.ndarray, noise: np.ndarray,
+                volume0: float) -> dict[str, np.ndarray]:
+    """OHLCV columns from each bar's previous and own close, log return, sigma and 4 shape noises."""
     open_ = prev * np.exp(0.3 * r + 0.1 * sigma * noise[:, 0])
     top, bottom = np.maximum(open_, close), np.minimum(open_, close)
     high = top * np.exp(0.5 * sigma * np.abs(noise[:, 1]))
