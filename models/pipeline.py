@@ -19,7 +19,10 @@
 5. **ensemble** - :class:`~tradeforge.models.ensemble.StackedEnsemble` with ``purge=label_end``; the
    training trades' mean win and mean loss (before costs, in units of the trade's ``scale``) give the
    payoff and loss of the decision rule: ``ml_expected_return = p * payoff - (1 - p) * loss - cost`` and
-   ``ml_decision = +1`` when it is above ``min_edge * loss`` (``0`` otherwise; never SELL);
+   ``ml_decision = +1`` when it is above ``min_edge * loss`` (``0`` otherwise; never SELL); ``cost``
+   (the ``ml_cost`` line) is the round trip spread over the legs a position is expected to be rolled
+   for, measured on the window's out-of-fold predictions (``legs_``, see ``_expected_legs``): a
+   position is entered once and rolled while its edge lasts, so one leg need not pay the whole round trip;
 6. **risk** - a GARCH(1,1)-t refitted on the window's returns and frozen, beta and lower-tail dependence
    against ``benchmark`` (:class:`~tradeforge.models.risk.SymbolRisk`), giving ``ml_sigma`` and ``ml_risk``.
 
@@ -264,7 +267,7 @@ class MLPipeline(PipelineParams, BaseEstimator):
         self.report_ = {"auc": float(rep["auc"]), "brier": float(rep["brier"]), "ece": float(rep["ece"]),
                         "auc_stack": float(raw["auc"]), "n_scored": int(rep["n"]),
                         "positive_rate": float(self.train_rows_["label"].mean()),
-                        "n_train": int(len(self.train_rows_)),
+                        "n_train": int(len(self.train_rows_)), "expected_legs": round(self.legs_, 4),
                         "timings": {k: round(v, 4) for k, v in timings.items()}}
         return self
 
@@ -339,6 +342,39 @@ class MLPipeline(PipelineParams, BaseEstimator):
         win = ens["label"].to_numpy() == 1
         self.payoff_ = float(units[win].mean()) if win.any() else 0.0
         self.loss_ = float(-units[~win].mean()) if (~win).any() else 0.0
+        self.legs_ = self._expected_legs(ens, self.ensemble_.oof_rows_, self.ensemble_.oof_proba_)
+
+    def _expected_legs(self, ens: pd.DataFrame, rows: np.ndarray, proba: np.ndarray) -> float:
+        """Legs a position is expected to be held for, measured on the training window's honest OOF rows.
+
+        ``MLStrategy`` rolls a position into its next leg while the trade's expected value before costs
+        stays above the margin (``p * payoff - (1 - p) * loss > min_edge * loss``, no new round trip to
+        pay). On the scored out-of-fold rows of each symbol (each predicted by models that never saw it),
+        the bars that meet that condition form runs; the mean run length in bars over ``label_horizon``
+        is the expected number of legs (at least 1). The entry's round-trip cost is spread over them
+        (:meth:`_trade_lines`): a persistent edge is worth entering even when one leg alone does not
+        pay the round trip, as the rule that holds it does.
+        """
+        hold = proba * self.payoff_ - (1.0 - proba) * self.loss_ > float(self.min_edge) * self.loss_
+        runs: list[int] = []
+        sym = ens["symbol"].to_numpy()[rows]
+        pos = ens["pos"].to_numpy()[rows]
+        for name in np.unique(sym):
+            mine = sym == name
+            order = np.argsort(pos[mine], kind="stable")
+            p_sym, h_sym = pos[mine][order], hold[mine][order]
+            length = 0
+            for i in range(len(p_sym)):
+                if h_sym[i] and length and p_sym[i] == p_sym[i - 1] + 1:
+                    length += 1
+                    continue
+                if length:
+                    runs.append(length)
+                length = 1 if h_sym[i] else 0
+            if length:
+                runs.append(length)
+        bars = float(np.mean(runs)) if runs else 1.0
+        return max(1.0, bars / float(self.trade.horizon))
 
     def _first_valid(self, inputs: pd.DataFrame, df: pd.DataFrame, datas) -> int:
         full = inputs.join(predict_frames(self.lstm_, datas, df.index))[self.columns_]
@@ -450,7 +486,7 @@ class MLPipeline(PipelineParams, BaseEstimator):
     def _trade_lines(self, p: np.ndarray, scale: np.ndarray, take: np.ndarray,
                      stop: np.ndarray) -> dict[str, np.ndarray]:
         """The trade's widths and horizon, its payoff/loss/cost and the expected-value decision."""
-        cost = self.trade.cost
+        cost = self.trade.cost / float(getattr(self, "legs_", 1.0))  # spread over the expected legs
         payoff = self.payoff_ * scale
         loss = self.loss_ * scale
         ev = p * payoff - (1.0 - p) * loss - cost
@@ -506,7 +542,8 @@ class MLPipeline(PipelineParams, BaseEstimator):
         params["benchmark"] = None
         state = {"format": _FORMAT, "params": params, "bar": str(self.bar_), "timeframes": self.timeframes_,
                  "symbols": self.symbols_, "columns": self.columns_, "warmup": self.warmup_,
-                 "risk": risk, "report": self.report_, "payoff": self.payoff_, "loss": self.loss_}
+                 "risk": risk, "report": self.report_, "payoff": self.payoff_, "loss": self.loss_,
+                 "legs": self.legs_}
         path = directory / "pipeline.json"
         path.write_text(json.dumps(state, indent=1))
         return [path, *files]
@@ -540,6 +577,7 @@ class MLPipeline(PipelineParams, BaseEstimator):
         model.warmup_ = int(state["warmup"])
         model.report_ = state["report"]
         model.payoff_, model.loss_ = float(state["payoff"]), float(state["loss"])
+        model.legs_ = float(state.get("legs", 1.0))
         model.ensemble_ = StackedEnsemble.load(directory / "ensemble")
         model.lstm_ = model._lstm()
         model.lstm_.models_ = {tf: LSTMPredictor.load(directory / f"lstm_{tf}") for tf in model.timeframes_}

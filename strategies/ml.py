@@ -11,7 +11,8 @@ Each data feed carries float64 lines aligned to its bars, NaN where there is no 
 ``ml_risk``             risk score 1-10
 ``ml_sigma``            GARCH one-step sigma forecast of log returns (needed by ``bracket="sigma"``)
 ``ml_payoff``, ``ml_loss``  the trade's expected gain if it wins, loss if it loses (fractions, before costs)
-``ml_cost``             the trade's round-trip cost (fraction)
+``ml_cost``             the entry's cost charged to one leg (fraction): the round trip, or with
+                        ``MLPipeline`` the round trip over the legs a position is expected to roll
 ``ml_take``, ``ml_stop``  target and stop distances from the entry price (fractions; ``bracket="trade"``)
 ``ml_horizon``          bars the trade is held at most (``bracket="trade"``)
 ``pred_<tf>``           per-timeframe predicted returns, e.g. ``pred_1d`` (informational)
