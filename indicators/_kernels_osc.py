@@ -300,40 +300,121 @@ def extreme_index_nb(x, window, is_max):
     return out
 
 
+HL_CHUNK = 2048  # output bars per call of rolling_hl_nb (its work rows stay in L1/L2)
+_HL_DOUBLING_MAX = 64  # windows up to this many bars by doubling (log2(w) passes), longer by van Herk
+
+
+@njit(cache=True, nogil=True)
+def hl_work(w):
+    """Work rows of :func:`rolling_hl_nb` for a window of *w* bars (rows 4 and 5 receive the extremes)."""
+    return np.empty((6, HL_CHUNK + w - 1))
+
+
 @njit(cache=True, nogil=True, inline="always")
-def rolling_hl_block_nb(high, low, w, b, e, sh_prev, sl_prev, sh, sl, hh, ll):
-    """Highest high and lowest low of the *w* bars ending at each bar of the block [b, e) into hh/ll
-    (``hh[k]`` for bar b+k; meaningful where b+k >= w-1), by van Herk / Gil-Werman: blocks of w bars
-    aligned at 0, the previous block's suffix extremes (*sh_prev*/*sl_prev*, from the previous call)
-    combined with the running prefix extremes of this one; this block's suffix extremes go to *sh*/*sl*.
-    Three comparisons per bar and input whatever the data, where rescanning a window after its extreme
-    leaves it costs up to w; the extremes are values of the window, so they equal the rescan's exactly."""
-    m = high[e - 1]
-    q = low[e - 1]
-    sh[e - 1 - b] = m
-    sl[e - 1 - b] = q
-    for k in range(e - 2 - b, -1, -1):
-        v = high[b + k]
-        m = v if v > m else m
-        sh[k] = m
-        v = low[b + k]
-        q = v if v < q else q
-        sl[k] = q
-    m = high[b]
-    q = low[b]
-    for k in range(e - b):
-        v = high[b + k]
-        m = v if v > m else m
-        v = low[b + k]
-        q = v if v < q else q
-        if k + 1 < w:
-            v = sh_prev[k + 1]
-            hh[k] = v if v > m else m
-            v = sl_prev[k + 1]
-            ll[k] = v if v < q else q
-        else:
-            hh[k] = m
-            ll[k] = q
+def _hl_step(src_h, src_l, s, m, dst_h, dst_l):
+    """``dst[j] = max(src[j], src[j - s])`` for high, ``min`` for low, j in [s, m) (contiguous views
+    indexed from 0, so that the loop vectorises)."""
+    h1 = src_h[s:m]
+    h0 = src_h[0:m - s]
+    l1 = src_l[s:m]
+    l0 = src_l[0:m - s]
+    dh = dst_h[s:m]
+    dl = dst_l[s:m]
+    for k in range(m - s):
+        u = h1[k]
+        v = h0[k]
+        dh[k] = u if u > v else v
+        u = l1[k]
+        v = l0[k]
+        dl[k] = u if u < v else v
+
+
+@njit(cache=True, nogil=True)
+def rolling_hl_nb(high, low, w, b, e, work):
+    """Highest high and lowest low of the *w* bars ending at each bar of [b, e) into ``work[4][k]`` /
+    ``work[5][k]`` for bar b+k (needs b >= w-1, e - b <= ``HL_CHUNK``; *work* from :func:`hl_work`).
+
+    Windows up to ``_HL_DOUBLING_MAX`` bars by doubling: extremes of 2, 4, 8, ... bars, each pass an
+    elementwise max/min of a row and its shift that the compiler vectorises, and the window as two
+    overlapping power-of-two spans (floor(log2 w) + 1 passes); longer windows by van Herk / Gil-Werman
+    (blocks of w bars, their suffix and prefix extremes: three comparisons a bar whatever w). Either way
+    the extremes are values of the window, so they equal a rescan's exactly."""
+    lb = w - 1
+    base = b - lb
+    m = e - base
+    hs = high[base:e]
+    ls = low[base:e]
+    hh = work[4]
+    ll = work[5]
+    if w == 1:
+        for k in range(m):
+            hh[k] = hs[k]
+            ll[k] = ls[k]
+        return
+    if w <= _HL_DOUBLING_MAX:
+        a = work[0]
+        c = work[1]
+        a2 = work[2]
+        c2 = work[3]
+        _hl_step(hs, ls, 1, m, a, c)
+        s = 2
+        while 2 * s <= w:
+            _hl_step(a, c, s, m, a2, c2)
+            a, a2 = a2, a
+            c, c2 = c2, c
+            s *= 2
+        r = w - s  # the window ending at j: spans [j - s + 1, j] and [j - r - s + 1, j - r], 0 <= r < s
+        h1 = a[lb:m]
+        h0 = a[lb - r:m - r]
+        l1 = c[lb:m]
+        l0 = c[lb - r:m - r]
+        for k in range(m - lb):
+            u = h1[k]
+            v = h0[k]
+            hh[k] = u if u > v else v
+            u = l1[k]
+            v = l0[k]
+            ll[k] = u if u < v else v
+        return
+    sh = work[0]  # suffix extremes of blocks of w bars aligned at base
+    sl = work[1]
+    ph = work[2]  # prefix extremes
+    pl = work[3]
+    for t in range(0, m, w):
+        te = min(t + w, m)
+        u = hs[te - 1]
+        v = ls[te - 1]
+        sh[te - 1] = u
+        sl[te - 1] = v
+        for j in range(te - 2, t - 1, -1):
+            x = hs[j]
+            u = x if x > u else u
+            sh[j] = u
+            x = ls[j]
+            v = x if x < v else v
+            sl[j] = v
+        u = hs[t]
+        v = ls[t]
+        for j in range(t, te):
+            x = hs[j]
+            u = x if x > u else u
+            ph[j] = u
+            x = ls[j]
+            v = x if x < v else v
+            pl[j] = v
+    # the window [j - lb, j] is the suffix of its first bar's block and the prefix of its last bar's
+    # (the whole block when j - lb starts one: then both are that block's extreme)
+    s1 = sh[0:m - lb]
+    l1 = sl[0:m - lb]
+    p1 = ph[lb:m]
+    q1 = pl[lb:m]
+    for k in range(m - lb):
+        u = s1[k]
+        v = p1[k]
+        hh[k] = u if u > v else v
+        u = l1[k]
+        v = q1[k]
+        ll[k] = u if u < v else v
 
 
 _FLAT_RANGE = 2e-14  # a window whose range is below this fraction of its extremes is flat (TA-Lib 0.6+)
@@ -346,69 +427,84 @@ def raw_k_nb(close, highest, lowest):
     0.6+ C library does; a flat RSI under ``STOCHRSI`` is the case that matters, where the RSI's own
     rounding would otherwise give an arbitrary value between 0 and 100)."""
     span = highest - lowest
-    if span <= _FLAT_RANGE * max(abs(highest), abs(lowest)):
-        return 0.0
-    return (close - lowest) / (span / 100.0)
+    d = span / 100.0
+    # a select, not a branch (so that the loops calling it vectorise); d == 0 (a subnormal range, a
+    # window of subnormal extremes) is 0 rather than a ZeroDivisionError
+    return 0.0 if (span <= _FLAT_RANGE * max(abs(highest), abs(lowest)) or d == 0.0) else (close - lowest) / d
+
+
+@njit(cache=True, nogil=True)
+def _head_check(high, low, close, lb):
+    """The finite-check sum (0 when finite) of the first *lb* bars, which no output row reads alone."""
+    chk = 0.0
+    for i in range(lb):
+        chk += (high[i] + low[i] + close[i]) * 0.0
+    return chk
 
 
 @njit(cache=True, nogil=True)
 def fastk_into_nb(high, low, close, fastk_period, out):
     """Raw stochastic %K into *out* (NaN before index fastk_period-1); True if every input is finite.
     Reference: TA-Lib ``STOCHF`` fast-K (0 on a flat window, see :func:`raw_k_nb`; the window extremes
-    by :func:`rolling_hl_block_nb`)."""
+    by :func:`rolling_hl_nb`)."""
     n = close.shape[0]
     w = fastk_period
     lb = w - 1
     if n <= lb:
         out[:] = np.nan
         return False
-    bufs = np.zeros((6, w))
-    sh_prev, sl_prev, sh, sl, hh, ll = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], bufs[5]
-    chk = 0.0
-    for b in range(0, n, w):
-        e = min(b + w, n)
-        rolling_hl_block_nb(high, low, w, b, e, sh_prev, sl_prev, sh, sl, hh, ll)
+    work = hl_work(w)
+    hh = work[4]
+    ll = work[5]
+    acc = np.zeros(HL_CHUNK)  # the finite check per lane (a single accumulator would serialise the loop)
+    for b in range(lb, n, HL_CHUNK):
+        e = min(b + HL_CHUNK, n)
+        rolling_hl_nb(high, low, w, b, e, work)
+        hs = high[b:e]
+        ls = low[b:e]
+        cs = close[b:e]
+        o = out[b:e]
         for k in range(e - b):
-            i = b + k
-            c = close[i]
-            chk += (high[i] + low[i] + c) * 0.0
-            out[i] = raw_k_nb(c, hh[k], ll[k])
-        sh_prev, sh = sh, sh_prev
-        sl_prev, sl = sl, sl_prev
+            c = cs[k]
+            acc[k] += (hs[k] + ls[k] + c) * 0.0
+            o[k] = raw_k_nb(c, hh[k], ll[k])
     out[:lb] = np.nan
-    return chk == 0.0
+    return _head_check(high, low, close, lb) + acc.sum() == 0.0
 
 
 @njit(cache=True, nogil=True)
 def _stoch_sma_into(high, low, close, fastk_period, a, b, slowk, slowd):
-    """Fused STOCH for SMA/SMA smoothing: streaming fast %K (window extremes by
-    :func:`rolling_hl_block_nb`), then two running-sum SMAs kept in ring buffers with the same operation
+    """Fused STOCH for SMA/SMA smoothing: fast %K chunk by chunk (window extremes by
+    :func:`rolling_hl_nb`), then two running-sum SMAs kept in ring buffers with the same operation
     order as :func:`sma_into_nb` (so the values are identical)."""
     n = close.shape[0]
     w = fastk_period
     lb_k = w - 1
     total_lb = lb_k + a - 1 + b - 1
-    bufs = np.zeros((6, w))
-    sh_prev, sl_prev, sh, sl, hh, ll = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], bufs[5]
-    chk = 0.0
+    work = hl_work(w)
+    hh = work[4]
+    ll = work[5]
+    acc = np.zeros(HL_CHUNK)
+    fks = np.empty(HL_CHUNK)
     ring_k = np.zeros(a)
     ring_d = np.zeros(b)
     tk = 0.0
     td = 0.0
     sk_slot = 0  # ring_k slot of the current fast %K
     sd_slot = 0  # ring_d slot of the current slow %K
-    for blk in range(0, n, w):
-        e = min(blk + w, n)
-        rolling_hl_block_nb(high, low, w, blk, e, sh_prev, sl_prev, sh, sl, hh, ll)
-        sh_prev, sh = sh, sh_prev
-        sl_prev, sl = sl, sl_prev
+    for blk in range(lb_k, n, HL_CHUNK):
+        e = min(blk + HL_CHUNK, n)
+        rolling_hl_nb(high, low, w, blk, e, work)
+        hs = high[blk:e]
+        ls = low[blk:e]
+        cs = close[blk:e]
+        for kk in range(e - blk):  # fast %K of the chunk (vectorised), then the two SMAs (serial)
+            c = cs[kk]
+            acc[kk] += (hs[kk] + ls[kk] + c) * 0.0
+            fks[kk] = raw_k_nb(c, hh[kk], ll[kk])
         for kk in range(e - blk):
             today = blk + kk
-            c = close[today]
-            chk += (high[today] + low[today] + c) * 0.0
-            if today < lb_k:
-                continue
-            fk = raw_k_nb(c, hh[kk], ll[kk])
+            fk = fks[kk]
             j = today - lb_k
             ring_k[sk_slot] = fk
             tk += fk
@@ -428,7 +524,7 @@ def _stoch_sma_into(high, low, close, fastk_period, a, b, slowk, slowd):
             slowd[today] = sd
     slowk[:total_lb] = np.nan
     slowd[:total_lb] = np.nan
-    return chk == 0.0
+    return _head_check(high, low, close, lb_k) + acc.sum() == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -531,7 +627,7 @@ def stochrsi_into_nb(x, timeperiod, fastk_period, fastd_period, fastd_matype, fa
 
 @njit(cache=True, nogil=True)
 def willr_into_nb(high, low, close, timeperiod, out):
-    """Williams' %R into *out*, the window extremes by :func:`rolling_hl_block_nb`; True if every input is
+    """Williams' %R into *out*, the window extremes by :func:`rolling_hl_nb`; True if every input is
     finite. Reference: TA-Lib ``WILLR`` ((highest - close)/((highest - lowest)/-100), 0 on a flat
     range; output from index timeperiod-1), here with one division a bar: -100*(highest - close) /
     (highest - lowest)."""
@@ -541,24 +637,25 @@ def willr_into_nb(high, low, close, timeperiod, out):
     if n <= lb:
         out[:] = np.nan
         return False
-    bufs = np.zeros((6, w))
-    sh_prev, sl_prev, sh, sl, hh, ll = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], bufs[5]
-    chk = 0.0
-    for b in range(0, n, w):
-        e = min(b + w, n)
-        rolling_hl_block_nb(high, low, w, b, e, sh_prev, sl_prev, sh, sl, hh, ll)
+    work = hl_work(w)
+    hh = work[4]
+    ll = work[5]
+    acc = np.zeros(HL_CHUNK)
+    for b in range(lb, n, HL_CHUNK):
+        e = min(b + HL_CHUNK, n)
+        rolling_hl_nb(high, low, w, b, e, work)
+        hs = high[b:e]
+        ls = low[b:e]
+        cs = close[b:e]
+        o = out[b:e]
         for k in range(e - b):
-            i = b + k
-            c = close[i]
+            c = cs[k]
             highest = hh[k]
-            lowest = ll[k]
-            chk += (high[i] + low[i] + c) * 0.0
-            rng = highest - lowest
-            out[i] = ((highest - c) * -100.0) / rng if rng != 0.0 else 0.0
-        sh_prev, sh = sh, sh_prev
-        sl_prev, sl = sl, sl_prev
+            acc[k] += (hs[k] + ls[k] + c) * 0.0
+            rng = highest - ll[k]
+            o[k] = ((highest - c) * -100.0) / rng if rng != 0.0 else 0.0
     out[:lb] = np.nan
-    return chk == 0.0
+    return _head_check(high, low, close, lb) + acc.sum() == 0.0
 
 
 @njit(cache=True, nogil=True, inline="always")
