@@ -301,7 +301,7 @@ def extreme_index_nb(x, window, is_max):
 
 
 HL_CHUNK = 2048  # output bars per call of rolling_hl_nb (its work rows stay in L1/L2)
-_HL_DOUBLING_MAX = 64  # windows up to this many bars by doubling (log2(w) passes), longer by van Herk
+HL_DOUBLING_MAX = 64  # windows up to this many bars by doubling (log2(w) passes), longer by van Herk
 
 
 @njit(cache=True, nogil=True)
@@ -334,7 +334,7 @@ def rolling_hl_nb(high, low, w, b, e, work):
     """Highest high and lowest low of the *w* bars ending at each bar of [b, e) into ``work[4][k]`` /
     ``work[5][k]`` for bar b+k (needs b >= w-1, e - b <= ``HL_CHUNK``; *work* from :func:`hl_work`).
 
-    Windows up to ``_HL_DOUBLING_MAX`` bars by doubling: extremes of 2, 4, 8, ... bars, each pass an
+    Windows up to ``HL_DOUBLING_MAX`` bars by doubling: extremes of 2, 4, 8, ... bars, each pass an
     elementwise max/min of a row and its shift that the compiler vectorises, and the window as two
     overlapping power-of-two spans (floor(log2 w) + 1 passes); longer windows by van Herk / Gil-Werman
     (blocks of w bars, their suffix and prefix extremes: three comparisons a bar whatever w). Either way
@@ -351,7 +351,7 @@ def rolling_hl_nb(high, low, w, b, e, work):
             hh[k] = hs[k]
             ll[k] = ls[k]
         return
-    if w <= _HL_DOUBLING_MAX:
+    if w <= HL_DOUBLING_MAX:
         a = work[0]
         c = work[1]
         a2 = work[2]
@@ -415,6 +415,84 @@ def rolling_hl_nb(high, low, w, b, e, work):
         u = l1[k]
         v = q1[k]
         ll[k] = u if u < v else v
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _idx_step(src, src_i, s, m, is_max, dst, dst_i):
+    """``dst[j]`` the max (``is_max``) or min of ``src[j]`` and ``src[j - s]``, ``dst_i[j]`` its index
+    (the later, ``src_i[j]``, on a tie), j in [s, m). One input per loop: two arrays written, two read,
+    few enough for the compiler's runtime alias checks, so the loop vectorises; the index is picked
+    arithmetically (``i0 + (i1 - i0) * t``, exact on integers), as a select of two loads would become a
+    load through a selected pointer, which does not vectorise."""
+    v1 = src[s:m]
+    v0 = src[0:m - s]
+    i1 = src_i[s:m]
+    i0 = src_i[0:m - s]
+    d = dst[s:m]
+    di = dst_i[s:m]
+    if is_max:  # two loops rather than a test inside one
+        for k in range(m - s):
+            u = v1[k]
+            v = v0[k]
+            c = i0[k]
+            d[k] = u if u >= v else v
+            di[k] = c + (i1[k] - c) * (1.0 if u >= v else 0.0)
+    else:
+        for k in range(m - s):
+            u = v1[k]
+            v = v0[k]
+            c = i0[k]
+            d[k] = u if u <= v else v
+            di[k] = c + (i1[k] - c) * (1.0 if u <= v else 0.0)
+
+
+@njit(cache=True, nogil=True)
+def _rolling_index(x, w, b, e, is_max, pos, v, iv, v2, iv2, out):
+    """Index of the latest max (``is_max``) or min of the *w* bars ending at each bar of [b, e) into
+    ``out[k]`` (see :func:`rolling_hl_index_nb`; *pos* holds the segment's bar indices)."""
+    lb = w - 1
+    m = e - (b - lb)
+    _idx_step(x[b - lb:e], pos, 1, m, is_max, v, iv)
+    s = 2
+    while 2 * s <= w:
+        _idx_step(v, iv, s, m, is_max, v2, iv2)
+        v, v2 = v2, v
+        iv, iv2 = iv2, iv
+        s *= 2
+    r = w - s  # the two overlapping spans of :func:`rolling_hl_nb`; the later wins ties
+    u1 = v[lb:m]
+    u0 = v[lb - r:m - r]
+    j1 = iv[lb:m]
+    j0 = iv[lb - r:m - r]
+    if is_max:
+        for k in range(m - lb):
+            c = j0[k]
+            out[k] = c + (j1[k] - c) * (1.0 if u1[k] >= u0[k] else 0.0)
+    else:
+        for k in range(m - lb):
+            c = j0[k]
+            out[k] = c + (j1[k] - c) * (1.0 if u1[k] <= u0[k] else 0.0)
+
+
+@njit(cache=True, nogil=True)
+def hl_index_work(w):
+    """Work rows of :func:`rolling_hl_index_nb` (rows 9 and 10 receive the indices)."""
+    return np.empty((11, HL_CHUNK + w - 1))
+
+
+@njit(cache=True, nogil=True)
+def rolling_hl_index_nb(high, low, w, b, e, work):
+    """Index (as a float) of the latest highest high and of the latest lowest low of the *w* bars ending
+    at each bar of [b, e) into ``work[9][k]`` / ``work[10][k]`` for bar b+k (needs 2 <= w <=
+    ``HL_DOUBLING_MAX``, b >= w-1, e - b <= ``HL_CHUNK``; *work* from :func:`hl_index_work`): the
+    doubling of :func:`rolling_hl_nb` with each extreme's index carried along, the later one winning
+    ties, so the index is the one TA-Lib's tracking of the latest extreme finds (``AROON``)."""
+    base = b - w + 1
+    pos = work[0]
+    for j in range(e - base):
+        pos[j] = base + j
+    _rolling_index(high, w, b, e, True, pos, work[1], work[2], work[3], work[4], work[9])
+    _rolling_index(low, w, b, e, False, pos, work[5], work[6], work[7], work[8], work[10])
 
 
 _FLAT_RANGE = 2e-14  # a window whose range is below this fraction of its extremes is flat (TA-Lib 0.6+)
@@ -745,7 +823,9 @@ def cci_nb(high, low, close, timeperiod):
 
 @njit(cache=True, nogil=True)
 def _aroon_into(high, low, p, down, up, osc):
-    """Aroon over p+1 bars: down and up (``osc`` False) or up - down into *up* (``osc`` True)."""
+    """Aroon over p+1 bars: down and up (``osc`` False) or up - down into *up* (``osc`` True); the
+    extremes' indices by :func:`rolling_hl_index_nb` chunk by chunk where p+1 <= ``HL_DOUBLING_MAX``,
+    else by TA-Lib's tracking (:func:`track_max_nb`)."""
     n = high.shape[0]
     if n <= p:
         up[:] = np.nan
@@ -758,11 +838,32 @@ def _aroon_into(high, low, p, down, up, osc):
     chk = 0.0
     for i in range(p):
         chk += (high[i] + low[i]) * 0.0
+    factor = 100.0 / p
+    if p + 1 <= HL_DOUBLING_MAX:
+        work = hl_index_work(p + 1)
+        ih = work[9]
+        il = work[10]
+        acc = np.zeros(HL_CHUNK)
+        for b in range(p, n, HL_CHUNK):
+            e = min(b + HL_CHUNK, n)
+            rolling_hl_index_nb(high, low, p + 1, b, e, work)
+            hs = high[b:e]
+            ls = low[b:e]
+            u = up[b:e]
+            d = down[b:e]
+            for k in range(e - b):
+                acc[k] += (hs[k] + ls[k]) * 0.0
+                if osc:
+                    u[k] = factor * (ih[k] - il[k])
+                else:
+                    today = b + k
+                    u[k] = factor * (p - (today - ih[k]))
+                    d[k] = factor * (p - (today - il[k]))
+        return chk + acc.sum() == 0.0
     hi_idx = -1
     lo_idx = -1
     highest = 0.0
     lowest = 0.0
-    factor = 100.0 / p
     for i in range(p, n):
         chk += (high[i] + low[i]) * 0.0
         hi_idx, highest = track_max_nb(high, i, i - p, hi_idx, highest)
