@@ -197,6 +197,16 @@ def trange_nb(high, low, close):
     return out
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def _normalise(o, cs, acc):
+    """``o[k] = (o[k] / c) * 100`` (0 where c is ~0, so no zero division) for the closes c of *cs*,
+    ``c * 0.0`` added to ``acc[k]`` (the finite check); a loop the compiler vectorises."""
+    for k in range(o.shape[0]):
+        c = cs[k]
+        acc[k] += c * 0.0
+        o[k] = (o[k] / c) * 100.0 if not (-1e-8 < c < 1e-8) else 0.0
+
+
 @njit(cache=True, nogil=True, fastmath=CONTRACT)
 def _atr_into(high, low, close, p, normalise, out):
     """ATR (or 100*ATR/close with *normalise*) for p >= 2 into *out*; True if every input is finite.
@@ -228,15 +238,20 @@ def _atr_into(high, low, close, p, normalise, out):
     cs = close[p + 1:]
     ps = close[p:n - 1]
     o = out[p + 1:]
-    for k in range(n - p - 1):
-        c = cs[k]
-        chk += c
-        prev = prev * a + _true_range(hs[k], ls[k], ps[k]) * b
-        if normalise:
-            o[k] = (prev / c) * 100.0 if not (-1e-8 < c < 1e-8) else 0.0
-        else:
+    if not normalise:
+        for k in range(n - p - 1):
+            chk += cs[k]
+            prev = prev * a + _true_range(hs[k], ls[k], ps[k]) * b
             o[k] = prev
-    return chk - chk == 0.0 and prev - prev == 0.0
+        return chk - chk == 0.0 and prev - prev == 0.0
+    acc = np.zeros(_BLOCK)
+    for b0 in range(0, n - p - 1, _BLOCK):  # the ATRs of a block (serial), then their division (vectorised)
+        e0 = min(b0 + _BLOCK, n - p - 1)
+        for k in range(b0, e0):
+            prev = prev * a + _true_range(hs[k], ls[k], ps[k]) * b
+            o[k] = prev
+        _normalise(o[b0:e0], cs[b0:e0], acc)
+    return chk - chk == 0.0 and acc.sum() == 0.0 and prev - prev == 0.0
 
 
 @njit(cache=True, nogil=True)
