@@ -8,7 +8,7 @@ Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-
 import numpy as np
 from numba import njit
 
-from ._kernels import CONTRACT, rsi_into_nb
+from ._kernels import CONTRACT, nonfinite_bit, rsi_into_nb
 from ._kernels_ma import ema_stack_into_nb, ma_into_nb, ma_lookback_nb
 
 
@@ -181,39 +181,34 @@ def cmo_into_nb(x, timeperiod, out):
     return chk == 0.0
 
 
-_BLOCK = 2048  # bars per block of the elementwise kernels (their finite check accumulates per lane)
-
-
 @njit(cache=True, nogil=True)
 def _diff_into(x, p, ratio, out):
-    """MOM (x - x[-p]) or ROC ((x/x[-p] - 1)*100, 0 where x[-p] is 0) into *out*, in blocks of contiguous
-    views that the compiler vectorises; the finite check is summed per lane of a block-sized buffer
-    (a single accumulator would serialise the loop)."""
+    """MOM (x - x[-p]) or ROC ((x/x[-p] - 1)*100, 0 where x[-p] is 0) into *out*, over contiguous views
+    that the compiler vectorises, the finite check an OR of :func:`nonfinite_bit` (a vector reduction)."""
     n = x.shape[0]
     if n <= p:
         out[:] = np.nan
         return False
     out[:p] = np.nan
-    acc = np.zeros(_BLOCK)
+    bits = x.view(np.int64)
+    acc = np.int64(0)
     for i in range(p):
-        acc[0] += x[i] * 0.0
-    for b in range(p, n, _BLOCK):
-        e = min(b + _BLOCK, n)
-        cur = x[b:e]
-        old = x[b - p:e - p]
-        o = out[b:e]
-        if ratio:
-            for k in range(e - b):
-                v = cur[k]
-                prev = old[k]
-                acc[k] += v * 0.0
-                o[k] = ((v / prev) - 1.0) * 100.0 if prev != 0.0 else 0.0
-        else:
-            for k in range(e - b):
-                v = cur[k]
-                acc[k] += v * 0.0
-                o[k] = v - old[k]
-    return acc.sum() == 0.0
+        acc |= nonfinite_bit(bits[i])
+    cur = x[p:]
+    old = x[:n - p]
+    cb = bits[p:]
+    o = out[p:]
+    if ratio:
+        for k in range(n - p):
+            v = cur[k]
+            prev = old[k]
+            acc |= nonfinite_bit(cb[k])
+            o[k] = ((v / prev) - 1.0) * 100.0 if prev != 0.0 else 0.0
+    else:
+        for k in range(n - p):
+            acc |= nonfinite_bit(cb[k])
+            o[k] = cur[k] - old[k]
+    return acc >= 0
 
 
 @njit(cache=True, nogil=True)
@@ -982,29 +977,27 @@ def ultosc_into_nb(high, low, close, p1, p2, p3, out):
     return chk - chk == 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def bop_into_nb(open_, high, low, close, out):
-    """Balance of power, (close - open)/(high - low), into *out*; True if every input is finite (blocks
-    and per-lane check as in :func:`_diff_into`).
+    """Balance of power, (close - open)/(high - low), into *out*; True if every input is finite (one
+    vectorised loop, the check an OR of :func:`nonfinite_bit` as in :func:`_diff_into`; numpy's error
+    model, so no zero-division branch: the range divided by is never 0, >= 1e-8 or NaN).
 
     Reference: TA-Lib ``BOP`` (0 when the range is < 1e-8)."""
     n = close.shape[0]
     if n == 0:
         return False
-    acc = np.zeros(_BLOCK)
-    for b in range(0, n, _BLOCK):
-        e = min(b + _BLOCK, n)
-        os_ = open_[b:e]
-        hs = high[b:e]
-        ls = low[b:e]
-        cs = close[b:e]
-        o = out[b:e]
-        for k in range(e - b):
-            op = os_[k]
-            h = hs[k]
-            lo = ls[k]
-            c = cs[k]
-            acc[k] += (op + h + lo + c) * 0.0
-            r = h - lo
-            o[k] = (c - op) / r if not r < 1e-8 else 0.0
-    return acc.sum() == 0.0
+    ob = open_.view(np.int64)
+    hb = high.view(np.int64)
+    lb = low.view(np.int64)
+    cb = close.view(np.int64)
+    acc = np.int64(0)
+    for k in range(n):
+        op = open_[k]
+        h = high[k]
+        lo = low[k]
+        c = close[k]
+        acc |= nonfinite_bit(ob[k]) | nonfinite_bit(hb[k]) | nonfinite_bit(lb[k]) | nonfinite_bit(cb[k])
+        r = h - lo
+        out[k] = (c - op) / r if not r < 1e-8 else 0.0
+    return acc >= 0
