@@ -903,78 +903,119 @@ def _ultosc_terms(high, low, close, i):
     return close[i] - true_low, tr
 
 
+_ULT_BLOCK = 1024  # bars per block of ULTOSC: sums serially, then the divisions vectorised
+
+
+@njit(cache=True, nogil=True)
+def _ultosc_block_terms(high, low, close, b, e, ta, tb):
+    """(close - true low, true range) of bars [b, e) into ta[k]/tb[k] for bar b+k, as
+    :func:`_ultosc_terms` computes them, in a loop the compiler vectorises; returns the OR of
+    :func:`nonfinite_bit` over the bars' inputs (negative iff one is NaN or inf)."""
+    hs = high[b:e]
+    ls = low[b:e]
+    cs = close[b:e]
+    ps = close[b - 1:e - 1]
+    hb = hs.view(np.int64)
+    lb = ls.view(np.int64)
+    cb = cs.view(np.int64)
+    bad = np.int64(0)
+    for k in range(e - b):
+        hi = hs[k]
+        lo = ls[k]
+        cy = ps[k]
+        bad |= nonfinite_bit(hb[k]) | nonfinite_bit(lb[k]) | nonfinite_bit(cb[k])
+        true_low = lo if lo < cy else cy
+        tr = hi - lo
+        d = abs(cy - hi)
+        tr = d if d > tr else tr
+        d = abs(cy - lo)
+        tr = d if d > tr else tr
+        ta[k] = cs[k] - true_low
+        tb[k] = tr
+    return bad
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _ultosc_values(a1, b1, a2, b2, a3, b3, o):
+    """ULTOSC of a block from its sums: 100 * (4*a1/b1 + 2*a2/b2 + a3/b3) / 7, each term 0 where its
+    b is ~0 (selects adding 0.0 to a sum that is never -0.0, so the value is the if/else one's); a
+    loop the compiler vectorises (numpy's error model: no zero-division branch, the divisors are not
+    ~0 where their quotient is used)."""
+    for k in range(o.shape[0]):
+        x1 = b1[k]
+        x2 = b2[k]
+        x3 = b3[k]
+        value = 0.0 + (4.0 * (a1[k] / x1) if not (-1e-8 < x1 < 1e-8) else 0.0)
+        value += 2.0 * (a2[k] / x2) if not (-1e-8 < x2 < 1e-8) else 0.0
+        value += a3[k] / x3 if not (-1e-8 < x3 < 1e-8) else 0.0
+        o[k] = 100.0 * (value / 7.0)
+
+
 @njit(cache=True, nogil=True)
 def ultosc_into_nb(high, low, close, p1, p2, p3, out):
     """Ultimate oscillator with periods p1 <= p2 <= p3 (weights 4, 2, 1) into *out*; True if every input
     is finite. Reference: TA-Lib ``ULTOSC`` (running sums; output from index p3). Each bar's terms are
-    computed once and kept in a ring for the three trailing subtractions (the same values TA-Lib
-    recomputes), so the sums are TA-Lib's."""
+    computed once (the same values TA-Lib recomputes for its trailing subtractions), so the sums are
+    TA-Lib's. Block by block: the terms and the finite check vectorised (:func:`_ultosc_block_terms`)
+    into rows that keep the previous p3 bars in front, the six running sums serially, the divisions
+    vectorised (:func:`_ultosc_values`)."""
     n = close.shape[0]
     if n <= p3:
         out[:] = np.nan
         return False
     out[:p3] = np.nan
-    ring_a = np.empty(p3)
-    ring_b = np.empty(p3)
+    m = _ULT_BLOCK
+    ta = np.empty(p3 + m)  # row q: the terms of bar (block start - p3 + q)
+    tb = np.empty(p3 + m)
     chk = high[0] + low[0] + close[0]
     a1 = a2 = a3 = b1 = b2 = b3 = 0.0
     for i in range(1, p3):
         chk += high[i] + low[i] + close[i]
         cm, tr = _ultosc_terms(high, low, close, i)
-        ring_a[i] = cm
-        ring_b[i] = tr
+        ta[i] = cm
+        tb[i] = tr
     for i in range(p3 - p1 + 1, p3):
-        a1 += ring_a[i]
-        b1 += ring_b[i]
+        a1 += ta[i]
+        b1 += tb[i]
     for i in range(p3 - p2 + 1, p3):
-        a2 += ring_a[i]
-        b2 += ring_b[i]
+        a2 += ta[i]
+        b2 += tb[i]
     for i in range(1, p3):
-        a3 += ring_a[i]
-        b3 += ring_b[i]
-    slot = 0  # ring slot of bar `today` (bar i lives in slot i % p3)
-    s1 = (p3 - p1 + 1) % p3  # slots of the bars leaving the two shorter windows: today - p + 1
-    s2 = (p3 - p2 + 1) % p3
-    hs = high[p3:]  # views indexed from 0
-    ls = low[p3:]
-    cs = close[p3:]
-    ps = close[p3 - 1:n - 1]
-    o = out[p3:]
-    for k in range(n - p3):
-        c = cs[k]
-        lo = ls[k]
-        hi = hs[k]
-        cy = ps[k]
-        chk += hi + lo + c
-        true_low = lo if lo < cy else cy
-        tr = max(hi - lo, abs(cy - hi), abs(cy - lo))
-        cm = c - true_low
-        ring_a[slot] = cm
-        ring_b[slot] = tr
-        a1 += cm
-        a2 += cm
-        a3 += cm
-        b1 += tr
-        b2 += tr
-        b3 += tr
-        value = 0.0
-        if not (-1e-8 < b1 < 1e-8):
-            value += 4.0 * (a1 / b1)
-        if not (-1e-8 < b2 < 1e-8):
-            value += 2.0 * (a2 / b2)
-        if not (-1e-8 < b3 < 1e-8):
-            value += a3 / b3
-        a1 -= ring_a[s1]
-        b1 -= ring_b[s1]
-        a2 -= ring_a[s2]
-        b2 -= ring_b[s2]
-        slot = slot + 1 if slot + 1 < p3 else 0
-        a3 -= ring_a[slot]
-        b3 -= ring_b[slot]
-        s1 = s1 + 1 if s1 + 1 < p3 else 0
-        s2 = s2 + 1 if s2 + 1 < p3 else 0
-        o[k] = 100.0 * (value / 7.0)
-    return chk - chk == 0.0
+        a3 += ta[i]
+        b3 += tb[i]
+    sums = np.empty((6, m))  # the six sums of each bar of a block, for the vectorised divisions
+    bad = np.int64(0)
+    d1 = p3 - p1 + 1  # row offsets of the bars leaving the windows (today - p + 1) from today's row - p3
+    d2 = p3 - p2 + 1
+    for b in range(p3, n, m):
+        e = min(b + m, n)
+        bad |= _ultosc_block_terms(high, low, close, b, e, ta[p3:], tb[p3:])
+        for j in range(e - b):
+            cm = ta[p3 + j]
+            tr = tb[p3 + j]
+            a1 += cm
+            a2 += cm
+            a3 += cm
+            b1 += tr
+            b2 += tr
+            b3 += tr
+            sums[0, j] = a1
+            sums[1, j] = b1
+            sums[2, j] = a2
+            sums[3, j] = b2
+            sums[4, j] = a3
+            sums[5, j] = b3
+            a1 -= ta[d1 + j]
+            b1 -= tb[d1 + j]
+            a2 -= ta[d2 + j]
+            b2 -= tb[d2 + j]
+            a3 -= ta[1 + j]
+            b3 -= tb[1 + j]
+        _ultosc_values(sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], out[b:e])
+        if e - b == m:  # the last p3 bars' terms to the front, for the next block's subtractions
+            ta[:p3] = ta[m:]
+            tb[:p3] = tb[m:]
+    return chk - chk == 0.0 and bad >= 0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
