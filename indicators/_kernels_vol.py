@@ -57,10 +57,11 @@ def _window_moments_into(x, p, nbdev, mode, out, middle, lower, nbdevdn):
     while i < n:
         ref, s1, s2 = _reseed(x, i - p + 1, i + 1, p)
         stop = min(i + _RESEED, n)
+        m = stop - i
         xs = x[i:stop]
         xo = x[i - p + 1:stop - p + 1]
         o = out[i:stop]
-        for k in range(stop - i):
+        for k in range(m):
             v = xs[k]
             chk += v
             if k:  # the window gains v and loses the bar before it: one add per sum on its chain
@@ -75,15 +76,19 @@ def _window_moments_into(x, p, nbdev, mode, out, middle, lower, nbdevdn):
                 mk = s1 * inv
                 var = s2 * inv - mk * mk
                 var = var if var > 0.0 else 0.0
-            if mode == 0:
-                o[k] = var
-            elif mode == 1:
-                o[k] = np.sqrt(var) * nbdev
-            else:
-                sd = np.sqrt(var)
-                m = middle[i + k]
-                o[k] = m + sd * nbdev
-                lower[i + k] = m - sd * nbdevdn
+            o[k] = var
+        # the deviations or bands of the segment from its variances, in loops the compiler vectorises
+        if mode == 1:
+            for k in range(m):
+                o[k] = np.sqrt(o[k]) * nbdev
+        elif mode == 2:
+            mid = middle[i:stop]
+            lo = lower[i:stop]
+            for k in range(m):
+                sd = np.sqrt(o[k])
+                mm = mid[k]
+                o[k] = mm + sd * nbdev
+                lo[k] = mm - sd * nbdevdn
         i = stop
     return chk - chk == 0.0
 
