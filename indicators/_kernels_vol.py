@@ -9,7 +9,7 @@ Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-
 import numpy as np
 from numba import njit
 
-from ._kernels import CONTRACT
+from ._kernels import CONTRACT, nonfinite_bit
 from ._kernels_ma import ma_into_nb, ma_lookback_nb
 
 _RESEED = 128  # bars between exact restarts of the running moments
@@ -164,34 +164,34 @@ def _true_range(high, low, prev_close):
     return max(high - low, abs(prev_close - high), abs(prev_close - low))
 
 
-_BLOCK = 2048  # bars per block of TRANGE (its finite check accumulates per lane)
+_BLOCK = 2048  # bars per block of NATR's vectorised division
 
 
 @njit(cache=True, nogil=True)
 def trange_into_nb(high, low, close, out):
     """True range into *out*; True if every input is finite. Reference: TA-Lib ``TRANGE`` (max of
-    high-low and the gaps to the previous close; output from index 1). In blocks of contiguous views that
-    the compiler vectorises, the finite check summed per lane of a block-sized buffer."""
+    high-low and the gaps to the previous close; output from index 1). One loop over contiguous views
+    that the compiler vectorises, the finite check an OR of :func:`nonfinite_bit`."""
     n = close.shape[0]
     if n < 2:
         out[:] = np.nan
         return False
     out[0] = np.nan
-    acc = np.zeros(_BLOCK)
-    acc[0] = (high[0] + low[0] + close[0]) * 0.0
-    for b in range(1, n, _BLOCK):
-        e = min(b + _BLOCK, n)
-        hs = high[b:e]
-        ls = low[b:e]
-        cs = close[b:e]
-        ps = close[b - 1:e - 1]
-        o = out[b:e]
-        for k in range(e - b):
-            h = hs[k]
-            lo = ls[k]
-            acc[k] += (h + lo + cs[k]) * 0.0
-            o[k] = _true_range(h, lo, ps[k])
-    return acc.sum() == 0.0
+    hb = high.view(np.int64)
+    lb = low.view(np.int64)
+    cb = close.view(np.int64)
+    bad = nonfinite_bit(hb[0]) | nonfinite_bit(lb[0]) | nonfinite_bit(cb[0])
+    hs = high[1:]
+    ls = low[1:]
+    ps = close[:n - 1]
+    hbs = hb[1:]
+    lbs = lb[1:]
+    cbs = cb[1:]
+    o = out[1:]
+    for k in range(n - 1):
+        bad |= nonfinite_bit(hbs[k]) | nonfinite_bit(lbs[k]) | nonfinite_bit(cbs[k])
+        o[k] = _true_range(hs[k], ls[k], ps[k])
+    return bad >= 0
 
 
 @njit(cache=True, nogil=True)
