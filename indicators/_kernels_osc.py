@@ -731,81 +731,68 @@ def willr_into_nb(high, low, close, timeperiod, out):
     return _head_check(high, low, close, lb) + acc.sum() == 0.0
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _sum4(buf, p):
-    """Sum of the p values of *buf* in four interleaved partial sums (a quarter of the dependency chain;
-    a few ulps from the sum in buffer order)."""
-    s0 = 0.0
-    s1 = 0.0
-    s2 = 0.0
-    s3 = 0.0
-    j = 0
-    while j + 4 <= p:
-        s0 += buf[j]
-        s1 += buf[j + 1]
-        s2 += buf[j + 2]
-        s3 += buf[j + 3]
-        j += 4
-    while j < p:
-        s0 += buf[j]
-        j += 1
-    return (s0 + s1) + (s2 + s3)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _abs_dev(buf, avg, p):
-    """Sum of |buf - avg| over the p values, in four interleaved partial sums (a quarter of the
-    dependency chain; the order differs from TA-Lib's single sum by a few ulps of the deviation)."""
-    d0 = 0.0
-    d1 = 0.0
-    d2 = 0.0
-    d3 = 0.0
-    j = 0
-    while j + 4 <= p:
-        d0 += abs(buf[j] - avg)
-        d1 += abs(buf[j + 1] - avg)
-        d2 += abs(buf[j + 2] - avg)
-        d3 += abs(buf[j + 3] - avg)
-        j += 4
-    while j < p:
-        d0 += abs(buf[j] - avg)
-        j += 1
-    return (d0 + d1) + (d2 + d3)
+_CCI_BLOCK = 1024  # bars per block of CCI (its rows stay in L1)
 
 
 @njit(cache=True, nogil=True)
 def cci_into_nb(high, low, close, timeperiod, out):
-    """Commodity channel index; True if every input is finite. Reference: TA-Lib ``CCI`` (typical price in
-    a circular buffer, its mean and mean deviation summed in four partial sums (:func:`_sum4`,
-    :func:`_abs_dev`) where TA-Lib sums in buffer order, constant 0.015; 0 when either deviation is 0)."""
+    """Commodity channel index; True if every input is finite. Reference: TA-Lib ``CCI`` (typical price,
+    its mean and mean deviation over the window, constant 0.015; 0 when either deviation is 0).
+
+    Block by block, vectorised across the bars of a block: the window sums as p passes adding the
+    typical price j bars back to every bar's sum (so each window is summed oldest first, where TA-Lib
+    sums in its circular buffer's order: a few ulps apart), then the absolute deviations the same way."""
     n = close.shape[0]
     p = timeperiod
     if n < p:
         out[:] = np.nan
         return False
     out[:p - 1] = np.nan
-    buf = np.empty(p)
-    chk = 0.0
-    for i in range(p - 1):
-        h = high[i]
-        lo = low[i]
-        c = close[i]
-        chk += (h + lo + c) * 0.0
-        buf[i] = (h + lo + c) / 3.0
-    slot = p - 1
-    for i in range(p - 1, n):
-        h = high[i]
-        lo = low[i]
-        c = close[i]
-        chk += (h + lo + c) * 0.0
-        last = (h + lo + c) / 3.0
-        buf[slot] = last
-        slot = slot + 1 if slot + 1 < p else 0
-        avg = _sum4(buf, p) / p
-        dev = _abs_dev(buf, avg, p)
-        d = last - avg
-        out[i] = d / (0.015 * (dev / p)) if (d != 0.0 and dev != 0.0) else 0.0
-    return chk == 0.0
+    m = _CCI_BLOCK
+    tp = np.empty(m + p - 1)  # row q: the typical price of bar (block start - p + 1 + q)
+    avg = np.empty(m)
+    dev = np.empty(m)
+    hb = high.view(np.int64)
+    lb = low.view(np.int64)
+    cb = close.view(np.int64)
+    bad = np.int64(0)
+    for b in range(p - 1, n, m):
+        e = min(b + m, n)
+        w = e - b
+        base = b - p + 1
+        hs = high[base:e]
+        ls = low[base:e]
+        cs = close[base:e]
+        hbs = hb[base:e]
+        lbs = lb[base:e]
+        cbs = cb[base:e]
+        for q in range(w + p - 1):
+            bad |= nonfinite_bit(hbs[q]) | nonfinite_bit(lbs[q]) | nonfinite_bit(cbs[q])
+            tp[q] = (hs[q] + ls[q] + cs[q]) / 3.0
+        av = avg[:w]
+        dv = dev[:w]
+        t0 = tp[0:w]
+        for k in range(w):
+            av[k] = t0[k]
+        for j in range(1, p):
+            tj = tp[j:j + w]
+            for k in range(w):
+                av[k] += tj[k]
+        for k in range(w):
+            av[k] /= p
+        for k in range(w):
+            dv[k] = abs(t0[k] - av[k])
+        for j in range(1, p):
+            tj = tp[j:j + w]
+            for k in range(w):
+                dv[k] += abs(tj[k] - av[k])
+        last = tp[p - 1:p - 1 + w]
+        o = out[b:e]
+        for k in range(w):
+            d = last[k] - av[k]
+            x = dv[k]
+            o[k] = d / (0.015 * (x / p)) if (d != 0.0 and x != 0.0) else 0.0
+    return bad >= 0
 
 
 @njit(cache=True, nogil=True)
