@@ -7,7 +7,7 @@ log returns and realized volatility. Inputs have leading NaNs stripped by the ca
 import numpy as np
 from numba import njit
 
-from ._kernels import ema_nb, sma_nb
+from ._kernels import ema_nb, nonfinite_bit, sma_nb
 from ._kernels_osc import HL_CHUNK, hl_work, rolling_hl_nb
 from ._kernels_vol import atr_nb, var_nb
 
@@ -65,9 +65,11 @@ def rvol_into_nb(volume, timeperiod, out):
         out[:] = np.nan
         return False
     out[:p] = np.nan
-    chk = 0.0
+    bits = volume.view(np.int64)
+    bad = np.int64(0)
     for i in range(p):
-        chk += volume[i] * 0.0
+        bad |= nonfinite_bit(bits[i])
+    totals = np.empty(_RESEED)  # the window sum before each bar of a segment (serial), then divided
     i = p
     while i < n:
         total = 0.0
@@ -75,13 +77,25 @@ def rvol_into_nb(volume, timeperiod, out):
             total += volume[j]
         stop = min(i + _RESEED, n)
         for j in range(i, stop):
-            v = volume[j]
-            chk += v * 0.0
-            mean = total / p
-            out[j] = v / mean if mean != 0.0 else np.nan
-            total += v - volume[j - p]
+            totals[j - i] = total
+            total += volume[j] - volume[j - p]
+        bad |= _rvol_values(volume[i:stop], bits[i:stop], totals, p, out[i:stop])
         i = stop
-    return chk == 0.0
+    return bad >= 0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _rvol_values(vs, vb, totals, p, o):
+    """``o[k] = vs[k] / (totals[k] / p)``, NaN where that mean is 0 (numpy's error model: no
+    zero-division branch, the mean divided by is not 0), in a loop the compiler vectorises; returns the
+    OR of :func:`nonfinite_bit` over *vb* (the bits of *vs*)."""
+    bad = np.int64(0)
+    for k in range(o.shape[0]):
+        v = vs[k]
+        bad |= nonfinite_bit(vb[k])
+        mean = totals[k] / p
+        o[k] = v / mean if mean != 0.0 else np.nan
+    return bad
 
 
 @njit(cache=True, nogil=True)
