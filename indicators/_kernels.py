@@ -25,6 +25,21 @@ from numba import njit
 #: kernels are compiled without it.
 CONTRACT = {"contract"}
 
+_EXP = np.int64(0x7FF0000000000000)  # the exponent field of a float64
+_EXP_ONE = np.int64(0x0010000000000000)  # one unit of it
+
+
+@njit(cache=True, nogil=True, inline="always")
+def nonfinite_bit(bits):
+    """Bit 63 (the sign of the int64) set iff the float64 whose bits are *bits* (``x.view(np.int64)``) is
+    NaN or +-inf: its exponent field is all ones, and adding one unit to the field carries into bit 63.
+
+    OR-ed over the values a kernel reads, it is the finite check of loops that the compiler vectorises:
+    an integer OR reassociates, so it becomes a vector reduction, where a float accumulator (even
+    ``chk += v * 0.0``) is a serial chain of additions (the per-lane accumulator arrays it replaces
+    cost a load and a store a value). Exact, so no false alarm on large finite values either."""
+    return (bits & _EXP) + _EXP_ONE
+
 
 @njit(cache=True, nogil=True)
 def sma_into_nb(x, timeperiod, out):

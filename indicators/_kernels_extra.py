@@ -7,8 +7,8 @@ log returns and realized volatility. Inputs have leading NaNs stripped by the ca
 import numpy as np
 from numba import njit
 
-from ._kernels import ema_nb, sma_nb
-from ._kernels_osc import rolling_hl_block_nb
+from ._kernels import ema_nb, nonfinite_bit, sma_nb
+from ._kernels_osc import HL_CHUNK, hl_work, rolling_hl_nb
 from ._kernels_vol import atr_nb, var_nb
 
 
@@ -65,9 +65,11 @@ def rvol_into_nb(volume, timeperiod, out):
         out[:] = np.nan
         return False
     out[:p] = np.nan
-    chk = 0.0
+    bits = volume.view(np.int64)
+    bad = np.int64(0)
     for i in range(p):
-        chk += volume[i] * 0.0
+        bad |= nonfinite_bit(bits[i])
+    totals = np.empty(_RESEED)  # the window sum before each bar of a segment (serial), then divided
     i = p
     while i < n:
         total = 0.0
@@ -75,13 +77,25 @@ def rvol_into_nb(volume, timeperiod, out):
             total += volume[j]
         stop = min(i + _RESEED, n)
         for j in range(i, stop):
-            v = volume[j]
-            chk += v * 0.0
-            mean = total / p
-            out[j] = v / mean if mean != 0.0 else np.nan
-            total += v - volume[j - p]
+            totals[j - i] = total
+            total += volume[j] - volume[j - p]
+        bad |= _rvol_values(volume[i:stop], bits[i:stop], totals, p, out[i:stop])
         i = stop
-    return chk == 0.0
+    return bad >= 0
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _rvol_values(vs, vb, totals, p, o):
+    """``o[k] = vs[k] / (totals[k] / p)``, NaN where that mean is 0 (numpy's error model: no
+    zero-division branch, the mean divided by is not 0), in a loop the compiler vectorises; returns the
+    OR of :func:`nonfinite_bit` over *vb* (the bits of *vs*)."""
+    bad = np.int64(0)
+    for k in range(o.shape[0]):
+        v = vs[k]
+        bad |= nonfinite_bit(vb[k])
+        mean = totals[k] / p
+        o[k] = v / mean if mean != 0.0 else np.nan
+    return bad
 
 
 @njit(cache=True, nogil=True)
@@ -113,7 +127,7 @@ def keltner_nb(high, low, close, timeperiod, atrperiod, nbdev):
 @njit(cache=True, nogil=True)
 def donchian_into_nb(high, low, timeperiod, upper, middle, lower):
     """Donchian channel into upper/middle/lower: highest high, (upper+lower)/2, lowest low over timeperiod
-    bars (the extremes by :func:`rolling_hl_block_nb`); True if every input is finite. Reference: TA-Lib
+    bars (the extremes by :func:`rolling_hl_nb`); True if every input is finite. Reference: TA-Lib
     0.8 ``DONCHIAN`` and pandas-ta ``donchian`` (output from index timeperiod-1)."""
     n = high.shape[0]
     w = timeperiod
@@ -123,22 +137,28 @@ def donchian_into_nb(high, low, timeperiod, upper, middle, lower):
         middle[:] = np.nan
         lower[:] = np.nan
         return False
-    bufs = np.zeros((6, w))
-    sh_prev, sl_prev, sh, sl, hh, ll = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], bufs[5]
-    chk = 0.0
-    for b in range(0, n, w):
-        e = min(b + w, n)
-        rolling_hl_block_nb(high, low, w, b, e, sh_prev, sl_prev, sh, sl, hh, ll)
+    work = hl_work(w)
+    hh = work[4]
+    ll = work[5]
+    acc = np.zeros(HL_CHUNK)
+    for b in range(lb, n, HL_CHUNK):
+        e = min(b + HL_CHUNK, n)
+        rolling_hl_nb(high, low, w, b, e, work)
+        hs = high[b:e]
+        ls = low[b:e]
+        up = upper[b:e]
+        mid = middle[b:e]
+        lo = lower[b:e]
         for k in range(e - b):
-            i = b + k
-            chk += (high[i] + low[i]) * 0.0
+            acc[k] += (hs[k] + ls[k]) * 0.0
             highest = hh[k]
             lowest = ll[k]
-            upper[i] = highest
-            lower[i] = lowest
-            middle[i] = (highest + lowest) / 2.0
-        sh_prev, sh = sh, sh_prev
-        sl_prev, sl = sl, sl_prev
+            up[k] = highest
+            lo[k] = lowest
+            mid[k] = (highest + lowest) / 2.0
+    chk = acc.sum()
+    for i in range(lb):
+        chk += (high[i] + low[i]) * 0.0
     upper[:lb] = np.nan
     middle[:lb] = np.nan
     lower[:lb] = np.nan

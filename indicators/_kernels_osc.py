@@ -8,7 +8,7 @@ Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-
 import numpy as np
 from numba import njit
 
-from ._kernels import CONTRACT, rsi_into_nb
+from ._kernels import CONTRACT, nonfinite_bit, rsi_into_nb
 from ._kernels_ma import ema_stack_into_nb, ma_into_nb, ma_lookback_nb
 
 
@@ -181,39 +181,34 @@ def cmo_into_nb(x, timeperiod, out):
     return chk == 0.0
 
 
-_BLOCK = 2048  # bars per block of the elementwise kernels (their finite check accumulates per lane)
-
-
 @njit(cache=True, nogil=True)
 def _diff_into(x, p, ratio, out):
-    """MOM (x - x[-p]) or ROC ((x/x[-p] - 1)*100, 0 where x[-p] is 0) into *out*, in blocks of contiguous
-    views that the compiler vectorises; the finite check is summed per lane of a block-sized buffer
-    (a single accumulator would serialise the loop)."""
+    """MOM (x - x[-p]) or ROC ((x/x[-p] - 1)*100, 0 where x[-p] is 0) into *out*, over contiguous views
+    that the compiler vectorises, the finite check an OR of :func:`nonfinite_bit` (a vector reduction)."""
     n = x.shape[0]
     if n <= p:
         out[:] = np.nan
         return False
     out[:p] = np.nan
-    acc = np.zeros(_BLOCK)
+    bits = x.view(np.int64)
+    acc = np.int64(0)
     for i in range(p):
-        acc[0] += x[i] * 0.0
-    for b in range(p, n, _BLOCK):
-        e = min(b + _BLOCK, n)
-        cur = x[b:e]
-        old = x[b - p:e - p]
-        o = out[b:e]
-        if ratio:
-            for k in range(e - b):
-                v = cur[k]
-                prev = old[k]
-                acc[k] += v * 0.0
-                o[k] = ((v / prev) - 1.0) * 100.0 if prev != 0.0 else 0.0
-        else:
-            for k in range(e - b):
-                v = cur[k]
-                acc[k] += v * 0.0
-                o[k] = v - old[k]
-    return acc.sum() == 0.0
+        acc |= nonfinite_bit(bits[i])
+    cur = x[p:]
+    old = x[:n - p]
+    cb = bits[p:]
+    o = out[p:]
+    if ratio:
+        for k in range(n - p):
+            v = cur[k]
+            prev = old[k]
+            acc |= nonfinite_bit(cb[k])
+            o[k] = ((v / prev) - 1.0) * 100.0 if prev != 0.0 else 0.0
+    else:
+        for k in range(n - p):
+            acc |= nonfinite_bit(cb[k])
+            o[k] = cur[k] - old[k]
+    return acc >= 0
 
 
 @njit(cache=True, nogil=True)
@@ -300,40 +295,199 @@ def extreme_index_nb(x, window, is_max):
     return out
 
 
+HL_CHUNK = 2048  # output bars per call of rolling_hl_nb (its work rows stay in L1/L2)
+HL_DOUBLING_MAX = 64  # windows up to this many bars by doubling (log2(w) passes), longer by van Herk
+
+
+@njit(cache=True, nogil=True)
+def hl_work(w):
+    """Work rows of :func:`rolling_hl_nb` for a window of *w* bars (rows 4 and 5 receive the extremes)."""
+    return np.empty((6, HL_CHUNK + w - 1))
+
+
 @njit(cache=True, nogil=True, inline="always")
-def rolling_hl_block_nb(high, low, w, b, e, sh_prev, sl_prev, sh, sl, hh, ll):
-    """Highest high and lowest low of the *w* bars ending at each bar of the block [b, e) into hh/ll
-    (``hh[k]`` for bar b+k; meaningful where b+k >= w-1), by van Herk / Gil-Werman: blocks of w bars
-    aligned at 0, the previous block's suffix extremes (*sh_prev*/*sl_prev*, from the previous call)
-    combined with the running prefix extremes of this one; this block's suffix extremes go to *sh*/*sl*.
-    Three comparisons per bar and input whatever the data, where rescanning a window after its extreme
-    leaves it costs up to w; the extremes are values of the window, so they equal the rescan's exactly."""
-    m = high[e - 1]
-    q = low[e - 1]
-    sh[e - 1 - b] = m
-    sl[e - 1 - b] = q
-    for k in range(e - 2 - b, -1, -1):
-        v = high[b + k]
-        m = v if v > m else m
-        sh[k] = m
-        v = low[b + k]
-        q = v if v < q else q
-        sl[k] = q
-    m = high[b]
-    q = low[b]
-    for k in range(e - b):
-        v = high[b + k]
-        m = v if v > m else m
-        v = low[b + k]
-        q = v if v < q else q
-        if k + 1 < w:
-            v = sh_prev[k + 1]
-            hh[k] = v if v > m else m
-            v = sl_prev[k + 1]
-            ll[k] = v if v < q else q
-        else:
-            hh[k] = m
-            ll[k] = q
+def _hl_step(src_h, src_l, s, m, dst_h, dst_l):
+    """``dst[j] = max(src[j], src[j - s])`` for high, ``min`` for low, j in [s, m) (contiguous views
+    indexed from 0, so that the loop vectorises)."""
+    h1 = src_h[s:m]
+    h0 = src_h[0:m - s]
+    l1 = src_l[s:m]
+    l0 = src_l[0:m - s]
+    dh = dst_h[s:m]
+    dl = dst_l[s:m]
+    for k in range(m - s):
+        u = h1[k]
+        v = h0[k]
+        dh[k] = u if u > v else v
+        u = l1[k]
+        v = l0[k]
+        dl[k] = u if u < v else v
+
+
+@njit(cache=True, nogil=True)
+def rolling_hl_nb(high, low, w, b, e, work):
+    """Highest high and lowest low of the *w* bars ending at each bar of [b, e) into ``work[4][k]`` /
+    ``work[5][k]`` for bar b+k (needs b >= w-1, e - b <= ``HL_CHUNK``; *work* from :func:`hl_work`).
+
+    Windows up to ``HL_DOUBLING_MAX`` bars by doubling: extremes of 2, 4, 8, ... bars, each pass an
+    elementwise max/min of a row and its shift that the compiler vectorises, and the window as two
+    overlapping power-of-two spans (floor(log2 w) + 1 passes); longer windows by van Herk / Gil-Werman
+    (blocks of w bars, their suffix and prefix extremes: three comparisons a bar whatever w). Either way
+    the extremes are values of the window, so they equal a rescan's exactly."""
+    lb = w - 1
+    base = b - lb
+    m = e - base
+    hs = high[base:e]
+    ls = low[base:e]
+    hh = work[4]
+    ll = work[5]
+    if w == 1:
+        for k in range(m):
+            hh[k] = hs[k]
+            ll[k] = ls[k]
+        return
+    if w <= HL_DOUBLING_MAX:
+        a = work[0]
+        c = work[1]
+        a2 = work[2]
+        c2 = work[3]
+        _hl_step(hs, ls, 1, m, a, c)
+        s = 2
+        while 2 * s <= w:
+            _hl_step(a, c, s, m, a2, c2)
+            a, a2 = a2, a
+            c, c2 = c2, c
+            s *= 2
+        r = w - s  # the window ending at j: spans [j - s + 1, j] and [j - r - s + 1, j - r], 0 <= r < s
+        h1 = a[lb:m]
+        h0 = a[lb - r:m - r]
+        l1 = c[lb:m]
+        l0 = c[lb - r:m - r]
+        for k in range(m - lb):
+            u = h1[k]
+            v = h0[k]
+            hh[k] = u if u > v else v
+            u = l1[k]
+            v = l0[k]
+            ll[k] = u if u < v else v
+        return
+    sh = work[0]  # suffix extremes of blocks of w bars aligned at base
+    sl = work[1]
+    ph = work[2]  # prefix extremes
+    pl = work[3]
+    for t in range(0, m, w):
+        te = min(t + w, m)
+        u = hs[te - 1]
+        v = ls[te - 1]
+        sh[te - 1] = u
+        sl[te - 1] = v
+        for j in range(te - 2, t - 1, -1):
+            x = hs[j]
+            u = x if x > u else u
+            sh[j] = u
+            x = ls[j]
+            v = x if x < v else v
+            sl[j] = v
+        u = hs[t]
+        v = ls[t]
+        for j in range(t, te):
+            x = hs[j]
+            u = x if x > u else u
+            ph[j] = u
+            x = ls[j]
+            v = x if x < v else v
+            pl[j] = v
+    # the window [j - lb, j] is the suffix of its first bar's block and the prefix of its last bar's
+    # (the whole block when j - lb starts one: then both are that block's extreme)
+    s1 = sh[0:m - lb]
+    l1 = sl[0:m - lb]
+    p1 = ph[lb:m]
+    q1 = pl[lb:m]
+    for k in range(m - lb):
+        u = s1[k]
+        v = p1[k]
+        hh[k] = u if u > v else v
+        u = l1[k]
+        v = q1[k]
+        ll[k] = u if u < v else v
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _idx_step(src, src_i, s, m, is_max, dst, dst_i):
+    """``dst[j]`` the max (``is_max``) or min of ``src[j]`` and ``src[j - s]``, ``dst_i[j]`` its index
+    (the later, ``src_i[j]``, on a tie), j in [s, m). One input per loop: two arrays written, two read,
+    few enough for the compiler's runtime alias checks, so the loop vectorises; the index is picked
+    arithmetically (``i0 + (i1 - i0) * t``, exact on integers), as a select of two loads would become a
+    load through a selected pointer, which does not vectorise."""
+    v1 = src[s:m]
+    v0 = src[0:m - s]
+    i1 = src_i[s:m]
+    i0 = src_i[0:m - s]
+    d = dst[s:m]
+    di = dst_i[s:m]
+    if is_max:  # two loops rather than a test inside one
+        for k in range(m - s):
+            u = v1[k]
+            v = v0[k]
+            c = i0[k]
+            d[k] = u if u >= v else v
+            di[k] = c + (i1[k] - c) * (1.0 if u >= v else 0.0)
+    else:
+        for k in range(m - s):
+            u = v1[k]
+            v = v0[k]
+            c = i0[k]
+            d[k] = u if u <= v else v
+            di[k] = c + (i1[k] - c) * (1.0 if u <= v else 0.0)
+
+
+@njit(cache=True, nogil=True)
+def _rolling_index(x, w, b, e, is_max, pos, v, iv, v2, iv2, out):
+    """Index of the latest max (``is_max``) or min of the *w* bars ending at each bar of [b, e) into
+    ``out[k]`` (see :func:`rolling_hl_index_nb`; *pos* holds the segment's bar indices)."""
+    lb = w - 1
+    m = e - (b - lb)
+    _idx_step(x[b - lb:e], pos, 1, m, is_max, v, iv)
+    s = 2
+    while 2 * s <= w:
+        _idx_step(v, iv, s, m, is_max, v2, iv2)
+        v, v2 = v2, v
+        iv, iv2 = iv2, iv
+        s *= 2
+    r = w - s  # the two overlapping spans of :func:`rolling_hl_nb`; the later wins ties
+    u1 = v[lb:m]
+    u0 = v[lb - r:m - r]
+    j1 = iv[lb:m]
+    j0 = iv[lb - r:m - r]
+    if is_max:
+        for k in range(m - lb):
+            c = j0[k]
+            out[k] = c + (j1[k] - c) * (1.0 if u1[k] >= u0[k] else 0.0)
+    else:
+        for k in range(m - lb):
+            c = j0[k]
+            out[k] = c + (j1[k] - c) * (1.0 if u1[k] <= u0[k] else 0.0)
+
+
+@njit(cache=True, nogil=True)
+def hl_index_work(w):
+    """Work rows of :func:`rolling_hl_index_nb` (rows 9 and 10 receive the indices)."""
+    return np.empty((11, HL_CHUNK + w - 1))
+
+
+@njit(cache=True, nogil=True)
+def rolling_hl_index_nb(high, low, w, b, e, work):
+    """Index (as a float) of the latest highest high and of the latest lowest low of the *w* bars ending
+    at each bar of [b, e) into ``work[9][k]`` / ``work[10][k]`` for bar b+k (needs 2 <= w <=
+    ``HL_DOUBLING_MAX``, b >= w-1, e - b <= ``HL_CHUNK``; *work* from :func:`hl_index_work`): the
+    doubling of :func:`rolling_hl_nb` with each extreme's index carried along, the later one winning
+    ties, so the index is the one TA-Lib's tracking of the latest extreme finds (``AROON``)."""
+    base = b - w + 1
+    pos = work[0]
+    for j in range(e - base):
+        pos[j] = base + j
+    _rolling_index(high, w, b, e, True, pos, work[1], work[2], work[3], work[4], work[9])
+    _rolling_index(low, w, b, e, False, pos, work[5], work[6], work[7], work[8], work[10])
 
 
 _FLAT_RANGE = 2e-14  # a window whose range is below this fraction of its extremes is flat (TA-Lib 0.6+)
@@ -346,69 +500,84 @@ def raw_k_nb(close, highest, lowest):
     0.6+ C library does; a flat RSI under ``STOCHRSI`` is the case that matters, where the RSI's own
     rounding would otherwise give an arbitrary value between 0 and 100)."""
     span = highest - lowest
-    if span <= _FLAT_RANGE * max(abs(highest), abs(lowest)):
-        return 0.0
-    return (close - lowest) / (span / 100.0)
+    d = span / 100.0
+    # a select, not a branch (so that the loops calling it vectorise); d == 0 (a subnormal range, a
+    # window of subnormal extremes) is 0 rather than a ZeroDivisionError
+    return 0.0 if (span <= _FLAT_RANGE * max(abs(highest), abs(lowest)) or d == 0.0) else (close - lowest) / d
+
+
+@njit(cache=True, nogil=True)
+def _head_check(high, low, close, lb):
+    """The finite-check sum (0 when finite) of the first *lb* bars, which no output row reads alone."""
+    chk = 0.0
+    for i in range(lb):
+        chk += (high[i] + low[i] + close[i]) * 0.0
+    return chk
 
 
 @njit(cache=True, nogil=True)
 def fastk_into_nb(high, low, close, fastk_period, out):
     """Raw stochastic %K into *out* (NaN before index fastk_period-1); True if every input is finite.
     Reference: TA-Lib ``STOCHF`` fast-K (0 on a flat window, see :func:`raw_k_nb`; the window extremes
-    by :func:`rolling_hl_block_nb`)."""
+    by :func:`rolling_hl_nb`)."""
     n = close.shape[0]
     w = fastk_period
     lb = w - 1
     if n <= lb:
         out[:] = np.nan
         return False
-    bufs = np.zeros((6, w))
-    sh_prev, sl_prev, sh, sl, hh, ll = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], bufs[5]
-    chk = 0.0
-    for b in range(0, n, w):
-        e = min(b + w, n)
-        rolling_hl_block_nb(high, low, w, b, e, sh_prev, sl_prev, sh, sl, hh, ll)
+    work = hl_work(w)
+    hh = work[4]
+    ll = work[5]
+    acc = np.zeros(HL_CHUNK)  # the finite check per lane (a single accumulator would serialise the loop)
+    for b in range(lb, n, HL_CHUNK):
+        e = min(b + HL_CHUNK, n)
+        rolling_hl_nb(high, low, w, b, e, work)
+        hs = high[b:e]
+        ls = low[b:e]
+        cs = close[b:e]
+        o = out[b:e]
         for k in range(e - b):
-            i = b + k
-            c = close[i]
-            chk += (high[i] + low[i] + c) * 0.0
-            out[i] = raw_k_nb(c, hh[k], ll[k])
-        sh_prev, sh = sh, sh_prev
-        sl_prev, sl = sl, sl_prev
+            c = cs[k]
+            acc[k] += (hs[k] + ls[k] + c) * 0.0
+            o[k] = raw_k_nb(c, hh[k], ll[k])
     out[:lb] = np.nan
-    return chk == 0.0
+    return _head_check(high, low, close, lb) + acc.sum() == 0.0
 
 
 @njit(cache=True, nogil=True)
 def _stoch_sma_into(high, low, close, fastk_period, a, b, slowk, slowd):
-    """Fused STOCH for SMA/SMA smoothing: streaming fast %K (window extremes by
-    :func:`rolling_hl_block_nb`), then two running-sum SMAs kept in ring buffers with the same operation
+    """Fused STOCH for SMA/SMA smoothing: fast %K chunk by chunk (window extremes by
+    :func:`rolling_hl_nb`), then two running-sum SMAs kept in ring buffers with the same operation
     order as :func:`sma_into_nb` (so the values are identical)."""
     n = close.shape[0]
     w = fastk_period
     lb_k = w - 1
     total_lb = lb_k + a - 1 + b - 1
-    bufs = np.zeros((6, w))
-    sh_prev, sl_prev, sh, sl, hh, ll = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], bufs[5]
-    chk = 0.0
+    work = hl_work(w)
+    hh = work[4]
+    ll = work[5]
+    acc = np.zeros(HL_CHUNK)
+    fks = np.empty(HL_CHUNK)
     ring_k = np.zeros(a)
     ring_d = np.zeros(b)
     tk = 0.0
     td = 0.0
     sk_slot = 0  # ring_k slot of the current fast %K
     sd_slot = 0  # ring_d slot of the current slow %K
-    for blk in range(0, n, w):
-        e = min(blk + w, n)
-        rolling_hl_block_nb(high, low, w, blk, e, sh_prev, sl_prev, sh, sl, hh, ll)
-        sh_prev, sh = sh, sh_prev
-        sl_prev, sl = sl, sl_prev
+    for blk in range(lb_k, n, HL_CHUNK):
+        e = min(blk + HL_CHUNK, n)
+        rolling_hl_nb(high, low, w, blk, e, work)
+        hs = high[blk:e]
+        ls = low[blk:e]
+        cs = close[blk:e]
+        for kk in range(e - blk):  # fast %K of the chunk (vectorised), then the two SMAs (serial)
+            c = cs[kk]
+            acc[kk] += (hs[kk] + ls[kk] + c) * 0.0
+            fks[kk] = raw_k_nb(c, hh[kk], ll[kk])
         for kk in range(e - blk):
             today = blk + kk
-            c = close[today]
-            chk += (high[today] + low[today] + c) * 0.0
-            if today < lb_k:
-                continue
-            fk = raw_k_nb(c, hh[kk], ll[kk])
+            fk = fks[kk]
             j = today - lb_k
             ring_k[sk_slot] = fk
             tk += fk
@@ -428,7 +597,7 @@ def _stoch_sma_into(high, low, close, fastk_period, a, b, slowk, slowd):
             slowd[today] = sd
     slowk[:total_lb] = np.nan
     slowd[:total_lb] = np.nan
-    return chk == 0.0
+    return _head_check(high, low, close, lb_k) + acc.sum() == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -531,7 +700,7 @@ def stochrsi_into_nb(x, timeperiod, fastk_period, fastd_period, fastd_matype, fa
 
 @njit(cache=True, nogil=True)
 def willr_into_nb(high, low, close, timeperiod, out):
-    """Williams' %R into *out*, the window extremes by :func:`rolling_hl_block_nb`; True if every input is
+    """Williams' %R into *out*, the window extremes by :func:`rolling_hl_nb`; True if every input is
     finite. Reference: TA-Lib ``WILLR`` ((highest - close)/((highest - lowest)/-100), 0 on a flat
     range; output from index timeperiod-1), here with one division a bar: -100*(highest - close) /
     (highest - lowest)."""
@@ -541,101 +710,89 @@ def willr_into_nb(high, low, close, timeperiod, out):
     if n <= lb:
         out[:] = np.nan
         return False
-    bufs = np.zeros((6, w))
-    sh_prev, sl_prev, sh, sl, hh, ll = bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], bufs[5]
-    chk = 0.0
-    for b in range(0, n, w):
-        e = min(b + w, n)
-        rolling_hl_block_nb(high, low, w, b, e, sh_prev, sl_prev, sh, sl, hh, ll)
+    work = hl_work(w)
+    hh = work[4]
+    ll = work[5]
+    acc = np.zeros(HL_CHUNK)
+    for b in range(lb, n, HL_CHUNK):
+        e = min(b + HL_CHUNK, n)
+        rolling_hl_nb(high, low, w, b, e, work)
+        hs = high[b:e]
+        ls = low[b:e]
+        cs = close[b:e]
+        o = out[b:e]
         for k in range(e - b):
-            i = b + k
-            c = close[i]
+            c = cs[k]
             highest = hh[k]
-            lowest = ll[k]
-            chk += (high[i] + low[i] + c) * 0.0
-            rng = highest - lowest
-            out[i] = ((highest - c) * -100.0) / rng if rng != 0.0 else 0.0
-        sh_prev, sh = sh, sh_prev
-        sl_prev, sl = sl, sl_prev
+            acc[k] += (hs[k] + ls[k] + c) * 0.0
+            rng = highest - ll[k]
+            o[k] = ((highest - c) * -100.0) / rng if rng != 0.0 else 0.0
     out[:lb] = np.nan
-    return chk == 0.0
+    return _head_check(high, low, close, lb) + acc.sum() == 0.0
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _sum4(buf, p):
-    """Sum of the p values of *buf* in four interleaved partial sums (a quarter of the dependency chain;
-    a few ulps from the sum in buffer order)."""
-    s0 = 0.0
-    s1 = 0.0
-    s2 = 0.0
-    s3 = 0.0
-    j = 0
-    while j + 4 <= p:
-        s0 += buf[j]
-        s1 += buf[j + 1]
-        s2 += buf[j + 2]
-        s3 += buf[j + 3]
-        j += 4
-    while j < p:
-        s0 += buf[j]
-        j += 1
-    return (s0 + s1) + (s2 + s3)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _abs_dev(buf, avg, p):
-    """Sum of |buf - avg| over the p values, in four interleaved partial sums (a quarter of the
-    dependency chain; the order differs from TA-Lib's single sum by a few ulps of the deviation)."""
-    d0 = 0.0
-    d1 = 0.0
-    d2 = 0.0
-    d3 = 0.0
-    j = 0
-    while j + 4 <= p:
-        d0 += abs(buf[j] - avg)
-        d1 += abs(buf[j + 1] - avg)
-        d2 += abs(buf[j + 2] - avg)
-        d3 += abs(buf[j + 3] - avg)
-        j += 4
-    while j < p:
-        d0 += abs(buf[j] - avg)
-        j += 1
-    return (d0 + d1) + (d2 + d3)
+_CCI_BLOCK = 1024  # bars per block of CCI (its rows stay in L1)
 
 
 @njit(cache=True, nogil=True)
 def cci_into_nb(high, low, close, timeperiod, out):
-    """Commodity channel index; True if every input is finite. Reference: TA-Lib ``CCI`` (typical price in
-    a circular buffer, its mean and mean deviation summed in four partial sums (:func:`_sum4`,
-    :func:`_abs_dev`) where TA-Lib sums in buffer order, constant 0.015; 0 when either deviation is 0)."""
+    """Commodity channel index; True if every input is finite. Reference: TA-Lib ``CCI`` (typical price,
+    its mean and mean deviation over the window, constant 0.015; 0 when either deviation is 0).
+
+    Block by block, vectorised across the bars of a block: the window sums as p passes adding the
+    typical price j bars back to every bar's sum (so each window is summed oldest first, where TA-Lib
+    sums in its circular buffer's order: a few ulps apart), then the absolute deviations the same way."""
     n = close.shape[0]
     p = timeperiod
     if n < p:
         out[:] = np.nan
         return False
     out[:p - 1] = np.nan
-    buf = np.empty(p)
-    chk = 0.0
-    for i in range(p - 1):
-        h = high[i]
-        lo = low[i]
-        c = close[i]
-        chk += (h + lo + c) * 0.0
-        buf[i] = (h + lo + c) / 3.0
-    slot = p - 1
-    for i in range(p - 1, n):
-        h = high[i]
-        lo = low[i]
-        c = close[i]
-        chk += (h + lo + c) * 0.0
-        last = (h + lo + c) / 3.0
-        buf[slot] = last
-        slot = slot + 1 if slot + 1 < p else 0
-        avg = _sum4(buf, p) / p
-        dev = _abs_dev(buf, avg, p)
-        d = last - avg
-        out[i] = d / (0.015 * (dev / p)) if (d != 0.0 and dev != 0.0) else 0.0
-    return chk == 0.0
+    m = _CCI_BLOCK
+    tp = np.empty(m + p - 1)  # row q: the typical price of bar (block start - p + 1 + q)
+    avg = np.empty(m)
+    dev = np.empty(m)
+    hb = high.view(np.int64)
+    lb = low.view(np.int64)
+    cb = close.view(np.int64)
+    bad = np.int64(0)
+    for b in range(p - 1, n, m):
+        e = min(b + m, n)
+        w = e - b
+        base = b - p + 1
+        hs = high[base:e]
+        ls = low[base:e]
+        cs = close[base:e]
+        hbs = hb[base:e]
+        lbs = lb[base:e]
+        cbs = cb[base:e]
+        for q in range(w + p - 1):
+            bad |= nonfinite_bit(hbs[q]) | nonfinite_bit(lbs[q]) | nonfinite_bit(cbs[q])
+            tp[q] = (hs[q] + ls[q] + cs[q]) / 3.0
+        av = avg[:w]
+        dv = dev[:w]
+        t0 = tp[0:w]
+        for k in range(w):
+            av[k] = t0[k]
+        for j in range(1, p):
+            tj = tp[j:j + w]
+            for k in range(w):
+                av[k] += tj[k]
+        for k in range(w):
+            av[k] /= p
+        for k in range(w):
+            dv[k] = abs(t0[k] - av[k])
+        for j in range(1, p):
+            tj = tp[j:j + w]
+            for k in range(w):
+                dv[k] += abs(tj[k] - av[k])
+        last = tp[p - 1:p - 1 + w]
+        o = out[b:e]
+        for k in range(w):
+            d = last[k] - av[k]
+            x = dv[k]
+            o[k] = d / (0.015 * (x / p)) if (d != 0.0 and x != 0.0) else 0.0
+    return bad >= 0
 
 
 @njit(cache=True, nogil=True)
@@ -648,7 +805,9 @@ def cci_nb(high, low, close, timeperiod):
 
 @njit(cache=True, nogil=True)
 def _aroon_into(high, low, p, down, up, osc):
-    """Aroon over p+1 bars: down and up (``osc`` False) or up - down into *up* (``osc`` True)."""
+    """Aroon over p+1 bars: down and up (``osc`` False) or up - down into *up* (``osc`` True); the
+    extremes' indices by :func:`rolling_hl_index_nb` chunk by chunk where p+1 <= ``HL_DOUBLING_MAX``,
+    else by TA-Lib's tracking (:func:`track_max_nb`)."""
     n = high.shape[0]
     if n <= p:
         up[:] = np.nan
@@ -661,11 +820,32 @@ def _aroon_into(high, low, p, down, up, osc):
     chk = 0.0
     for i in range(p):
         chk += (high[i] + low[i]) * 0.0
+    factor = 100.0 / p
+    if p + 1 <= HL_DOUBLING_MAX:
+        work = hl_index_work(p + 1)
+        ih = work[9]
+        il = work[10]
+        acc = np.zeros(HL_CHUNK)
+        for b in range(p, n, HL_CHUNK):
+            e = min(b + HL_CHUNK, n)
+            rolling_hl_index_nb(high, low, p + 1, b, e, work)
+            hs = high[b:e]
+            ls = low[b:e]
+            u = up[b:e]
+            d = down[b:e]
+            for k in range(e - b):
+                acc[k] += (hs[k] + ls[k]) * 0.0
+                if osc:
+                    u[k] = factor * (ih[k] - il[k])
+                else:
+                    today = b + k
+                    u[k] = factor * (p - (today - ih[k]))
+                    d[k] = factor * (p - (today - il[k]))
+        return chk + acc.sum() == 0.0
     hi_idx = -1
     lo_idx = -1
     highest = 0.0
     lowest = 0.0
-    factor = 100.0 / p
     for i in range(p, n):
         chk += (high[i] + low[i]) * 0.0
         hi_idx, highest = track_max_nb(high, i, i - p, hi_idx, highest)
@@ -710,103 +890,142 @@ def _ultosc_terms(high, low, close, i):
     return close[i] - true_low, tr
 
 
+_ULT_BLOCK = 1024  # bars per block of ULTOSC: sums serially, then the divisions vectorised
+
+
+@njit(cache=True, nogil=True)
+def _ultosc_block_terms(high, low, close, b, e, ta, tb):
+    """(close - true low, true range) of bars [b, e) into ta[k]/tb[k] for bar b+k, as
+    :func:`_ultosc_terms` computes them, in a loop the compiler vectorises; returns the OR of
+    :func:`nonfinite_bit` over the bars' inputs (negative iff one is NaN or inf)."""
+    hs = high[b:e]
+    ls = low[b:e]
+    cs = close[b:e]
+    ps = close[b - 1:e - 1]
+    hb = hs.view(np.int64)
+    lb = ls.view(np.int64)
+    cb = cs.view(np.int64)
+    bad = np.int64(0)
+    for k in range(e - b):
+        hi = hs[k]
+        lo = ls[k]
+        cy = ps[k]
+        bad |= nonfinite_bit(hb[k]) | nonfinite_bit(lb[k]) | nonfinite_bit(cb[k])
+        true_low = lo if lo < cy else cy
+        tr = hi - lo
+        d = abs(cy - hi)
+        tr = d if d > tr else tr
+        d = abs(cy - lo)
+        tr = d if d > tr else tr
+        ta[k] = cs[k] - true_low
+        tb[k] = tr
+    return bad
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _ultosc_values(a1, b1, a2, b2, a3, b3, o):
+    """ULTOSC of a block from its sums: 100 * (4*a1/b1 + 2*a2/b2 + a3/b3) / 7, each term 0 where its
+    b is ~0 (selects adding 0.0 to a sum that is never -0.0, so the value is the if/else one's); a
+    loop the compiler vectorises (numpy's error model: no zero-division branch, the divisors are not
+    ~0 where their quotient is used)."""
+    for k in range(o.shape[0]):
+        x1 = b1[k]
+        x2 = b2[k]
+        x3 = b3[k]
+        value = 0.0 + (4.0 * (a1[k] / x1) if not (-1e-8 < x1 < 1e-8) else 0.0)
+        value += 2.0 * (a2[k] / x2) if not (-1e-8 < x2 < 1e-8) else 0.0
+        value += a3[k] / x3 if not (-1e-8 < x3 < 1e-8) else 0.0
+        o[k] = 100.0 * (value / 7.0)
+
+
 @njit(cache=True, nogil=True)
 def ultosc_into_nb(high, low, close, p1, p2, p3, out):
     """Ultimate oscillator with periods p1 <= p2 <= p3 (weights 4, 2, 1) into *out*; True if every input
     is finite. Reference: TA-Lib ``ULTOSC`` (running sums; output from index p3). Each bar's terms are
-    computed once and kept in a ring for the three trailing subtractions (the same values TA-Lib
-    recomputes), so the sums are TA-Lib's."""
+    computed once (the same values TA-Lib recomputes for its trailing subtractions), so the sums are
+    TA-Lib's. Block by block: the terms and the finite check vectorised (:func:`_ultosc_block_terms`)
+    into rows that keep the previous p3 bars in front, the six running sums serially, the divisions
+    vectorised (:func:`_ultosc_values`)."""
     n = close.shape[0]
     if n <= p3:
         out[:] = np.nan
         return False
     out[:p3] = np.nan
-    ring_a = np.empty(p3)
-    ring_b = np.empty(p3)
+    m = _ULT_BLOCK
+    ta = np.empty(p3 + m)  # row q: the terms of bar (block start - p3 + q)
+    tb = np.empty(p3 + m)
     chk = high[0] + low[0] + close[0]
     a1 = a2 = a3 = b1 = b2 = b3 = 0.0
     for i in range(1, p3):
         chk += high[i] + low[i] + close[i]
         cm, tr = _ultosc_terms(high, low, close, i)
-        ring_a[i] = cm
-        ring_b[i] = tr
+        ta[i] = cm
+        tb[i] = tr
     for i in range(p3 - p1 + 1, p3):
-        a1 += ring_a[i]
-        b1 += ring_b[i]
+        a1 += ta[i]
+        b1 += tb[i]
     for i in range(p3 - p2 + 1, p3):
-        a2 += ring_a[i]
-        b2 += ring_b[i]
+        a2 += ta[i]
+        b2 += tb[i]
     for i in range(1, p3):
-        a3 += ring_a[i]
-        b3 += ring_b[i]
-    slot = 0  # ring slot of bar `today` (bar i lives in slot i % p3)
-    s1 = (p3 - p1 + 1) % p3  # slots of the bars leaving the two shorter windows: today - p + 1
-    s2 = (p3 - p2 + 1) % p3
-    hs = high[p3:]  # views indexed from 0
-    ls = low[p3:]
-    cs = close[p3:]
-    ps = close[p3 - 1:n - 1]
-    o = out[p3:]
-    for k in range(n - p3):
-        c = cs[k]
-        lo = ls[k]
-        hi = hs[k]
-        cy = ps[k]
-        chk += hi + lo + c
-        true_low = lo if lo < cy else cy
-        tr = max(hi - lo, abs(cy - hi), abs(cy - lo))
-        cm = c - true_low
-        ring_a[slot] = cm
-        ring_b[slot] = tr
-        a1 += cm
-        a2 += cm
-        a3 += cm
-        b1 += tr
-        b2 += tr
-        b3 += tr
-        value = 0.0
-        if not (-1e-8 < b1 < 1e-8):
-            value += 4.0 * (a1 / b1)
-        if not (-1e-8 < b2 < 1e-8):
-            value += 2.0 * (a2 / b2)
-        if not (-1e-8 < b3 < 1e-8):
-            value += a3 / b3
-        a1 -= ring_a[s1]
-        b1 -= ring_b[s1]
-        a2 -= ring_a[s2]
-        b2 -= ring_b[s2]
-        slot = slot + 1 if slot + 1 < p3 else 0
-        a3 -= ring_a[slot]
-        b3 -= ring_b[slot]
-        s1 = s1 + 1 if s1 + 1 < p3 else 0
-        s2 = s2 + 1 if s2 + 1 < p3 else 0
-        o[k] = 100.0 * (value / 7.0)
-    return chk - chk == 0.0
+        a3 += ta[i]
+        b3 += tb[i]
+    sums = np.empty((6, m))  # the six sums of each bar of a block, for the vectorised divisions
+    bad = np.int64(0)
+    d1 = p3 - p1 + 1  # row offsets of the bars leaving the windows (today - p + 1) from today's row - p3
+    d2 = p3 - p2 + 1
+    for b in range(p3, n, m):
+        e = min(b + m, n)
+        bad |= _ultosc_block_terms(high, low, close, b, e, ta[p3:], tb[p3:])
+        for j in range(e - b):
+            cm = ta[p3 + j]
+            tr = tb[p3 + j]
+            a1 += cm
+            a2 += cm
+            a3 += cm
+            b1 += tr
+            b2 += tr
+            b3 += tr
+            sums[0, j] = a1
+            sums[1, j] = b1
+            sums[2, j] = a2
+            sums[3, j] = b2
+            sums[4, j] = a3
+            sums[5, j] = b3
+            a1 -= ta[d1 + j]
+            b1 -= tb[d1 + j]
+            a2 -= ta[d2 + j]
+            b2 -= tb[d2 + j]
+            a3 -= ta[1 + j]
+            b3 -= tb[1 + j]
+        _ultosc_values(sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], out[b:e])
+        if e - b == m:  # the last p3 bars' terms to the front, for the next block's subtractions
+            ta[:p3] = ta[m:]
+            tb[:p3] = tb[m:]
+    return chk - chk == 0.0 and bad >= 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def bop_into_nb(open_, high, low, close, out):
-    """Balance of power, (close - open)/(high - low), into *out*; True if every input is finite (blocks
-    and per-lane check as in :func:`_diff_into`).
+    """Balance of power, (close - open)/(high - low), into *out*; True if every input is finite (one
+    vectorised loop, the check an OR of :func:`nonfinite_bit` as in :func:`_diff_into`; numpy's error
+    model, so no zero-division branch: the range divided by is never 0, >= 1e-8 or NaN).
 
     Reference: TA-Lib ``BOP`` (0 when the range is < 1e-8)."""
     n = close.shape[0]
     if n == 0:
         return False
-    acc = np.zeros(_BLOCK)
-    for b in range(0, n, _BLOCK):
-        e = min(b + _BLOCK, n)
-        os_ = open_[b:e]
-        hs = high[b:e]
-        ls = low[b:e]
-        cs = close[b:e]
-        o = out[b:e]
-        for k in range(e - b):
-            op = os_[k]
-            h = hs[k]
-            lo = ls[k]
-            c = cs[k]
-            acc[k] += (op + h + lo + c) * 0.0
-            r = h - lo
-            o[k] = (c - op) / r if not r < 1e-8 else 0.0
-    return acc.sum() == 0.0
+    ob = open_.view(np.int64)
+    hb = high.view(np.int64)
+    lb = low.view(np.int64)
+    cb = close.view(np.int64)
+    acc = np.int64(0)
+    for k in range(n):
+        op = open_[k]
+        h = high[k]
+        lo = low[k]
+        c = close[k]
+        acc |= nonfinite_bit(ob[k]) | nonfinite_bit(hb[k]) | nonfinite_bit(lb[k]) | nonfinite_bit(cb[k])
+        r = h - lo
+        out[k] = (c - op) / r if not r < 1e-8 else 0.0
+    return acc >= 0

@@ -9,7 +9,7 @@ Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-
 import numpy as np
 from numba import njit
 
-from ._kernels import CONTRACT
+from ._kernels import CONTRACT, nonfinite_bit
 from ._kernels_ma import ma_into_nb, ma_lookback_nb
 
 _RESEED = 128  # bars between exact restarts of the running moments
@@ -57,10 +57,11 @@ def _window_moments_into(x, p, nbdev, mode, out, middle, lower, nbdevdn):
     while i < n:
         ref, s1, s2 = _reseed(x, i - p + 1, i + 1, p)
         stop = min(i + _RESEED, n)
+        m = stop - i
         xs = x[i:stop]
         xo = x[i - p + 1:stop - p + 1]
         o = out[i:stop]
-        for k in range(stop - i):
+        for k in range(m):
             v = xs[k]
             chk += v
             if k:  # the window gains v and loses the bar before it: one add per sum on its chain
@@ -75,15 +76,19 @@ def _window_moments_into(x, p, nbdev, mode, out, middle, lower, nbdevdn):
                 mk = s1 * inv
                 var = s2 * inv - mk * mk
                 var = var if var > 0.0 else 0.0
-            if mode == 0:
-                o[k] = var
-            elif mode == 1:
-                o[k] = np.sqrt(var) * nbdev
-            else:
-                sd = np.sqrt(var)
-                m = middle[i + k]
-                o[k] = m + sd * nbdev
-                lower[i + k] = m - sd * nbdevdn
+            o[k] = var
+        # the deviations or bands of the segment from its variances, in loops the compiler vectorises
+        if mode == 1:
+            for k in range(m):
+                o[k] = np.sqrt(o[k]) * nbdev
+        elif mode == 2:
+            mid = middle[i:stop]
+            lo = lower[i:stop]
+            for k in range(m):
+                sd = np.sqrt(o[k])
+                mm = mid[k]
+                o[k] = mm + sd * nbdev
+                lo[k] = mm - sd * nbdevdn
         i = stop
     return chk - chk == 0.0
 
@@ -159,34 +164,34 @@ def _true_range(high, low, prev_close):
     return max(high - low, abs(prev_close - high), abs(prev_close - low))
 
 
-_BLOCK = 2048  # bars per block of TRANGE (its finite check accumulates per lane)
+_BLOCK = 2048  # bars per block of NATR's vectorised division
 
 
 @njit(cache=True, nogil=True)
 def trange_into_nb(high, low, close, out):
     """True range into *out*; True if every input is finite. Reference: TA-Lib ``TRANGE`` (max of
-    high-low and the gaps to the previous close; output from index 1). In blocks of contiguous views that
-    the compiler vectorises, the finite check summed per lane of a block-sized buffer."""
+    high-low and the gaps to the previous close; output from index 1). One loop over contiguous views
+    that the compiler vectorises, the finite check an OR of :func:`nonfinite_bit`."""
     n = close.shape[0]
     if n < 2:
         out[:] = np.nan
         return False
     out[0] = np.nan
-    acc = np.zeros(_BLOCK)
-    acc[0] = (high[0] + low[0] + close[0]) * 0.0
-    for b in range(1, n, _BLOCK):
-        e = min(b + _BLOCK, n)
-        hs = high[b:e]
-        ls = low[b:e]
-        cs = close[b:e]
-        ps = close[b - 1:e - 1]
-        o = out[b:e]
-        for k in range(e - b):
-            h = hs[k]
-            lo = ls[k]
-            acc[k] += (h + lo + cs[k]) * 0.0
-            o[k] = _true_range(h, lo, ps[k])
-    return acc.sum() == 0.0
+    hb = high.view(np.int64)
+    lb = low.view(np.int64)
+    cb = close.view(np.int64)
+    bad = nonfinite_bit(hb[0]) | nonfinite_bit(lb[0]) | nonfinite_bit(cb[0])
+    hs = high[1:]
+    ls = low[1:]
+    ps = close[:n - 1]
+    hbs = hb[1:]
+    lbs = lb[1:]
+    cbs = cb[1:]
+    o = out[1:]
+    for k in range(n - 1):
+        bad |= nonfinite_bit(hbs[k]) | nonfinite_bit(lbs[k]) | nonfinite_bit(cbs[k])
+        o[k] = _true_range(hs[k], ls[k], ps[k])
+    return bad >= 0
 
 
 @njit(cache=True, nogil=True)
@@ -195,6 +200,16 @@ def trange_nb(high, low, close):
     out = np.empty(close.shape[0])
     trange_into_nb(high, low, close, out)
     return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _normalise(o, cs, acc):
+    """``o[k] = (o[k] / c) * 100`` (0 where c is ~0, so no zero division) for the closes c of *cs*,
+    ``c * 0.0`` added to ``acc[k]`` (the finite check); a loop the compiler vectorises."""
+    for k in range(o.shape[0]):
+        c = cs[k]
+        acc[k] += c * 0.0
+        o[k] = (o[k] / c) * 100.0 if not (-1e-8 < c < 1e-8) else 0.0
 
 
 @njit(cache=True, nogil=True, fastmath=CONTRACT)
@@ -228,15 +243,20 @@ def _atr_into(high, low, close, p, normalise, out):
     cs = close[p + 1:]
     ps = close[p:n - 1]
     o = out[p + 1:]
-    for k in range(n - p - 1):
-        c = cs[k]
-        chk += c
-        prev = prev * a + _true_range(hs[k], ls[k], ps[k]) * b
-        if normalise:
-            o[k] = (prev / c) * 100.0 if not (-1e-8 < c < 1e-8) else 0.0
-        else:
+    if not normalise:
+        for k in range(n - p - 1):
+            chk += cs[k]
+            prev = prev * a + _true_range(hs[k], ls[k], ps[k]) * b
             o[k] = prev
-    return chk - chk == 0.0 and prev - prev == 0.0
+        return chk - chk == 0.0 and prev - prev == 0.0
+    acc = np.zeros(_BLOCK)
+    for b0 in range(0, n - p - 1, _BLOCK):  # the ATRs of a block (serial), then their division (vectorised)
+        e0 = min(b0 + _BLOCK, n - p - 1)
+        for k in range(b0, e0):
+            prev = prev * a + _true_range(hs[k], ls[k], ps[k]) * b
+            o[k] = prev
+        _normalise(o[b0:e0], cs[b0:e0], acc)
+    return chk - chk == 0.0 and acc.sum() == 0.0 and prev - prev == 0.0
 
 
 @njit(cache=True, nogil=True)

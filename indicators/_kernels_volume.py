@@ -45,9 +45,14 @@ def obv_nb(real, volume):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=False)
 def _ad_step(ad, high, low, close, volume):
-    """AD after one bar: ad + ((close-low) - (high-close))/(high-low) * volume (TA-Lib's operation order)."""
+    """AD after one bar: ad + ((close-low) - (high-close))/(high-low) * volume (TA-Lib's operation order).
+
+    ``fastmath=False`` is explicit: numba compiles a callee that does not set it with its caller's
+    fast-math flags, so under :func:`adosc_into_nb` (``CONTRACT``) the step was fused into an FMA,
+    or not, depending on which kernel compiled it first (off TA-Lib's values by up to ~1e-9 either way
+    round: the order of first calls decided both AD's and ADOSC's values, in the on-disk cache too)."""
     r = high - low
     if r > 0.0:
         ad += (((close - low) - (high - close)) / r) * volume
@@ -57,21 +62,29 @@ def _ad_step(ad, high, low, close, volume):
 @njit(cache=True, nogil=True)
 def ad_into_nb(high, low, close, volume, out):
     """Chaikin accumulation/distribution line into *out*; True if every input is finite. Reference:
-    TA-Lib ``AD`` (bars with high == low add 0)."""
+    TA-Lib ``AD`` (bars with high == low add 0). The check sums high - low (non-finite where high or low
+    is), close and volume (no factor 0.0: a finite overflow only costs a rescan that finds nothing); bound by
+    its division, the loop gains nothing from a vectorised block of increments (measured: slower)."""
     n = close.shape[0]
     if n == 0:
         return False
     ad = 0.0
     chk = 0.0
+    hs = high[:n]  # views indexed from 0
+    ls = low[:n]
+    cs = close[:n]
+    vs = volume[:n]
     for i in range(n):
-        h = high[i]
-        lo = low[i]
-        c = close[i]
-        v = volume[i]
-        chk += (h + lo + c + v) * 0.0
-        ad = _ad_step(ad, h, lo, c, v)
+        h = hs[i]
+        lo = ls[i]
+        c = cs[i]
+        v = vs[i]
+        r = h - lo
+        chk += (r + c) + v
+        if r > 0.0:
+            ad += (((c - lo) - (h - c)) / r) * v
         out[i] = ad
-    return chk == 0.0
+    return chk - chk == 0.0
 
 
 @njit(cache=True, nogil=True)
