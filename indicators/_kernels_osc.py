@@ -306,22 +306,22 @@ def hl_work(w):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _hl_step(src_h, src_l, s, m, dst_h, dst_l):
-    """``dst[j] = max(src[j], src[j - s])`` for high, ``min`` for low, j in [s, m) (contiguous views
+def _max_min_into(h1, h0, l1, l0, dh, dl):
+    """``dh[k] = max(h1[k], h0[k])``, ``dl[k] = min(l1[k], l0[k])`` over ``len(dh)`` (contiguous views
     indexed from 0, so that the loop vectorises)."""
-    h1 = src_h[s:m]
-    h0 = src_h[0:m - s]
-    l1 = src_l[s:m]
-    l0 = src_l[0:m - s]
-    dh = dst_h[s:m]
-    dl = dst_l[s:m]
-    for k in range(m - s):
+    for k in range(dh.shape[0]):
         u = h1[k]
         v = h0[k]
         dh[k] = u if u > v else v
         u = l1[k]
         v = l0[k]
         dl[k] = u if u < v else v
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _hl_step(src_h, src_l, s, m, dst_h, dst_l):
+    """``dst[j] = max(src[j], src[j - s])`` for high, ``min`` for low, j in [s, m)."""
+    _max_min_into(src_h[s:m], src_h[0:m - s], src_l[s:m], src_l[0:m - s], dst_h[s:m], dst_l[s:m])
 
 
 @njit(cache=True, nogil=True)
@@ -359,17 +359,7 @@ def rolling_hl_nb(high, low, w, b, e, work):
             c, c2 = c2, c
             s *= 2
         r = w - s  # the window ending at j: spans [j - s + 1, j] and [j - r - s + 1, j - r], 0 <= r < s
-        h1 = a[lb:m]
-        h0 = a[lb - r:m - r]
-        l1 = c[lb:m]
-        l0 = c[lb - r:m - r]
-        for k in range(m - lb):
-            u = h1[k]
-            v = h0[k]
-            hh[k] = u if u > v else v
-            u = l1[k]
-            v = l0[k]
-            ll[k] = u if u < v else v
+        _max_min_into(a[lb:m], a[lb - r:m - r], c[lb:m], c[lb - r:m - r], hh[0:m - lb], ll[0:m - lb])
         return
     sh = work[0]  # suffix extremes of blocks of w bars aligned at base
     sl = work[1]
@@ -399,17 +389,7 @@ def rolling_hl_nb(high, low, w, b, e, work):
             pl[j] = v
     # the window [j - lb, j] is the suffix of its first bar's block and the prefix of its last bar's
     # (the whole block when j - lb starts one: then both are that block's extreme)
-    s1 = sh[0:m - lb]
-    l1 = sl[0:m - lb]
-    p1 = ph[lb:m]
-    q1 = pl[lb:m]
-    for k in range(m - lb):
-        u = s1[k]
-        v = p1[k]
-        hh[k] = u if u > v else v
-        u = l1[k]
-        v = q1[k]
-        ll[k] = u if u < v else v
+    _max_min_into(sh[0:m - lb], ph[lb:m], sl[0:m - lb], pl[lb:m], hh[0:m - lb], ll[0:m - lb])
 
 
 @njit(cache=True, nogil=True, inline="always")
