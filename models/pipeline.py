@@ -356,24 +356,15 @@ class MLPipeline(PipelineParams, BaseEstimator):
         pay the round trip, as the rule that holds it does.
         """
         hold = proba * self.payoff_ - (1.0 - proba) * self.loss_ > float(self.min_edge) * self.loss_
-        runs: list[int] = []
         sym = ens["symbol"].to_numpy()[rows]
         pos = ens["pos"].to_numpy()[rows]
-        for name in np.unique(sym):
-            mine = sym == name
-            order = np.argsort(pos[mine], kind="stable")
-            p_sym, h_sym = pos[mine][order], hold[mine][order]
-            length = 0
-            for i in range(len(p_sym)):
-                if h_sym[i] and length and p_sym[i] == p_sym[i - 1] + 1:
-                    length += 1
-                    continue
-                if length:
-                    runs.append(length)
-                length = 1 if h_sym[i] else 0
-            if length:
-                runs.append(length)
-        bars = float(np.mean(runs)) if runs else 1.0
+        order = np.lexsort((pos, sym))  # each symbol's bars in order
+        sym, pos, hold = sym[order], pos[order], hold[order]
+        # a held bar continues a run when the bar before it is the same symbol's previous bar, also held
+        continues = np.zeros(len(hold), dtype=bool)
+        continues[1:] = hold[1:] & hold[:-1] & (sym[1:] == sym[:-1]) & (pos[1:] == pos[:-1] + 1)
+        runs = int(hold.sum() - continues.sum())  # held bars that start a run
+        bars = float(hold.sum()) / runs if runs else 1.0  # the mean run length
         return max(1.0, bars / float(self.trade.horizon))
 
     def _first_valid(self, inputs: pd.DataFrame, df: pd.DataFrame, datas) -> int:
@@ -486,7 +477,7 @@ class MLPipeline(PipelineParams, BaseEstimator):
     def _trade_lines(self, p: np.ndarray, scale: np.ndarray, take: np.ndarray,
                      stop: np.ndarray) -> dict[str, np.ndarray]:
         """The trade's widths and horizon, its payoff/loss/cost and the expected-value decision."""
-        cost = self.trade.cost / float(getattr(self, "legs_", 1.0))  # spread over the expected legs
+        cost = self.trade.cost / self.legs_  # spread over the expected legs
         payoff = self.payoff_ * scale
         loss = self.loss_ * scale
         ev = p * payoff - (1.0 - p) * loss - cost
