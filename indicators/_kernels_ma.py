@@ -354,17 +354,19 @@ def t3_into_nb(x, timeperiod, vfactor, out):
     c4 = 1.0 + 3.0 * vfactor - c1 + 3.0 * v2
     e0, e1, e2, e3, e4, e5 = e[0], e[1], e[2], e[3], e[4], e[5]
     out[lb] = c1 * e5 + c2 * e4 + c3 * e3 + c4 * e2
-    for i in range(today, n):
-        v = x[i]
-        chk += v * 0.0
-        e0 = k * v + omk * e0
+    xs = x[today:]  # views indexed from 0: no negative-index handling in the loop
+    o = out[today:]
+    for k_ in range(n - today):
+        e0 = k * xs[k_] + omk * e0
         e1 = k * e0 + omk * e1
         e2 = k * e1 + omk * e2
         e3 = k * e2 + omk * e3
         e4 = k * e3 + omk * e4
         e5 = k * e4 + omk * e5
-        out[i] = c1 * e5 + c2 * e4 + c3 * e3 + c4 * e2
-    return chk == 0.0
+        o[k_] = c1 * e5 + c2 * e4 + c3 * e3 + c4 * e2
+    # the check of the main loop is e0 itself: every x passes through e0's recurrence (omk > 0), which
+    # keeps a NaN or inf (or turns it into NaN) to the end, so the last e0 is finite iff every x was
+    return chk == 0.0 and e0 - e0 == 0.0
 
 
 @njit(cache=True, nogil=True)
