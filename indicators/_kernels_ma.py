@@ -313,6 +313,17 @@ def kama_nb(x, timeperiod):
     return out
 
 
+_T3_BLOCK = 512  # bars per block of T3: the six EMAs serially, then the output vectorised
+
+
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
+def _t3_out(e2, e3, e4, e5, c1, c2, c3, c4, o):
+    """o[j] = c1*e5[j] + c2*e4[j] + c3*e3[j] + c4*e2[j] (the expression of the serial loop, so the same
+    contraction), in a loop the compiler vectorises."""
+    for j in range(o.shape[0]):
+        o[j] = c1 * e5[j] + c2 * e4[j] + c3 * e3[j] + c4 * e2[j]
+
+
 @njit(cache=True, nogil=True, fastmath=CONTRACT)
 def t3_into_nb(x, timeperiod, vfactor, out):
     """Tillson T3 into *out*; True if every x is finite. Reference: TA-Lib ``T3`` (six chained EMAs, each
@@ -341,10 +352,10 @@ def t3_into_nb(x, timeperiod, vfactor, out):
         for _ in range(p - 1):
             v = x[today]
             chk += v * 0.0
-            e[0] = k * v + omk * e[0]
+            e[0] = omk * e[0] + k * v
             today += 1
             for s in range(1, stage):
-                e[s] = k * e[s - 1] + omk * e[s]
+                e[s] = omk * e[s] + k * e[s - 1]
             total += e[stage - 1]
         e[stage] = total / p
     v2 = vfactor * vfactor
@@ -353,17 +364,32 @@ def t3_into_nb(x, timeperiod, vfactor, out):
     c3 = -6.0 * v2 - 3.0 * (vfactor - c1)
     c4 = 1.0 + 3.0 * vfactor - c1 + 3.0 * v2
     e0, e1, e2, e3, e4, e5 = e[0], e[1], e[2], e[3], e[4], e[5]
-    out[lb] = c1 * e5 + c2 * e4 + c3 * e3 + c4 * e2
-    xs = x[today:]  # views indexed from 0: no negative-index handling in the loop
-    o = out[today:]
-    for k_ in range(n - today):
-        e0 = k * xs[k_] + omk * e0
-        e1 = k * e0 + omk * e1
-        e2 = k * e1 + omk * e2
-        e3 = k * e2 + omk * e3
-        e4 = k * e3 + omk * e4
-        e5 = k * e4 + omk * e5
-        o[k_] = c1 * e5 + c2 * e4 + c3 * e3 + c4 * e2
+    m = _T3_BLOCK
+    buf = np.empty((4, m))  # e2..e5 of each bar of a block, for the vectorised output
+    buf[0, 0] = e2
+    buf[1, 0] = e3
+    buf[2, 0] = e4
+    buf[3, 0] = e5
+    _t3_out(buf[0, :1], buf[1, :1], buf[2, :1], buf[3, :1], c1, c2, c3, c4, out[lb:lb + 1])
+    for b in range(today, n, m):
+        stop = min(b + m, n)
+        xs = x[b:stop]  # views indexed from 0: no negative-index handling in the loop
+        b2 = buf[0]
+        b3 = buf[1]
+        b4 = buf[2]
+        b5 = buf[3]
+        for j in range(stop - b):
+            e0 = k * xs[j] + omk * e0
+            e1 = k * e0 + omk * e1
+            e2 = k * e1 + omk * e2
+            e3 = k * e2 + omk * e3
+            e4 = k * e3 + omk * e4
+            e5 = k * e4 + omk * e5
+            b2[j] = e2
+            b3[j] = e3
+            b4[j] = e4
+            b5[j] = e5
+        _t3_out(b2, b3, b4, b5, c1, c2, c3, c4, out[b:stop])
     # the check of the main loop is e0 itself: every x passes through e0's recurrence (omk > 0), which
     # keeps a NaN or inf (or turns it into NaN) to the end, so the last e0 is finite iff every x was
     return chk == 0.0 and e0 - e0 == 0.0
