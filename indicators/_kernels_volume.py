@@ -59,12 +59,20 @@ def _ad_step(ad, high, low, close, volume):
     return ad
 
 
+@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+def _ad_add(ad, high, low, close, volume, r):
+    """:func:`_ad_step` for a bar whose range r = high - low is known to be > 0 (unfused as there; numpy's
+    error model: no zero-division branch)."""
+    return ad + (((close - low) - (high - close)) / r) * volume
+
+
 @njit(cache=True, nogil=True)
 def ad_into_nb(high, low, close, volume, out):
     """Chaikin accumulation/distribution line into *out*; True if every input is finite. Reference:
-    TA-Lib ``AD`` (bars with high == low add 0). The check sums high - low (non-finite where high or low
-    is), close and volume (no factor 0.0: a finite overflow only costs a rescan that finds nothing); bound by
-    its division, the loop gains nothing from a vectorised block of increments (measured: slower)."""
+    TA-Lib ``AD`` (bars with high == low add 0). The check is AD itself on the bars that add to it, and a
+    sum of high - low (non-finite where high or low is), close and volume on the bars that do not (no
+    factor 0.0: a finite overflow only costs a rescan that finds nothing); bound by its division, the loop
+    gains nothing from a vectorised block of increments (measured: slower, for ADOSC too)."""
     n = close.shape[0]
     if n == 0:
         return False
@@ -80,11 +88,14 @@ def ad_into_nb(high, low, close, volume, out):
         c = cs[i]
         v = vs[i]
         r = h - lo
-        chk += (r + c) + v
         if r > 0.0:
-            ad += (((c - lo) - (h - c)) / r) * v
+            ad = _ad_add(ad, h, lo, c, v, r)
+        else:  # the rare bar that adds nothing (or a NaN range) is checked here
+            chk += (r + c) + v
         out[i] = ad
-    return chk - chk == 0.0
+    # a bar with high - low > 0 (+inf included) adds a NaN or inf to ad if any of its inputs is one, and
+    # ad keeps it (or turns it into NaN) to the end: the last ad is the check of those bars
+    return chk - chk == 0.0 and ad - ad == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -99,7 +110,8 @@ def ad_nb(high, low, close, volume):
 def adosc_into_nb(high, low, close, volume, fastperiod, slowperiod, out):
     """Chaikin A/D oscillator, EMA(AD, fast) - EMA(AD, slow), into *out*; True if every input is finite.
     Reference: TA-Lib ``ADOSC`` (both EMAs seeded with the first AD value, k*ad + (1-k)*ema; output
-    from index max(fast, slow)-1)."""
+    from index max(fast, slow)-1). After the warm-up the check is that of :func:`ad_into_nb` (AD itself,
+    and a sum over the bars that add nothing), so the loop is TA-Lib's own."""
     n = close.shape[0]
     lb = max(fastperiod, slowperiod) - 1
     if n <= lb:
@@ -135,16 +147,19 @@ def adosc_into_nb(high, low, close, volume, fastperiod, slowperiod, out):
     for k in range(1 if lb == 0 else 0, n - lb):
         h = hs[k]
         lo = ls[k]
-        c = cs[k]
-        v = vs[k]
-        chk += h + lo + c + v
-        ad = _ad_step(ad, h, lo, c, v)
+        r = h - lo
+        if r > 0.0:
+            ad = _ad_add(ad, h, lo, cs[k], vs[k], r)
+        else:  # the rare bar that adds nothing (or a NaN range) is checked here
+            chk += (r + cs[k]) + vs[k]
         fast = (fk * ad) + (fk1 * fast)
         slow = (sk * ad) + (sk1 * slow)
         o[k] = fast - slow
     if lb == 0:
         out[0] = 0.0
-    return chk - chk == 0.0
+    # a bar with high - low > 0 (+inf included) adds a NaN or inf to ad if any of its inputs is one, and
+    # ad keeps it (or turns it into NaN) to the end: the last ad is the check of those bars
+    return chk - chk == 0.0 and ad - ad == 0.0
 
 
 @njit(cache=True, nogil=True)
