@@ -287,7 +287,6 @@ def kama_into_nb(x, timeperiod, out):
     trailing_value = x[0]
     for k in range(n - p):
         v = xs[k]
-        chk += v
         v2 = xb[k]
         period_roc = v - v2
         if k:
@@ -302,7 +301,9 @@ def kama_into_nb(x, timeperiod, out):
         sc *= sc
         prev = (v - prev) * sc + prev
         out[p + k] = prev
-    return chk - chk == 0.0
+    # the main loop's check is prev itself: each x after the first p goes into prev's recurrence (sc is
+    # > 0 or NaN), which keeps a NaN or inf (or turns it into NaN) to the end; the first p are summed above
+    return chk - chk == 0.0 and prev - prev == 0.0
 
 
 @njit(cache=True, nogil=True)
