@@ -9,8 +9,10 @@ numpy (cheap huge pages on million-bar inputs), and ``*_nb(...)`` allocates and 
 An ``*_into_nb`` kernel also checks its inputs as it reads them: it adds every value it reads (or
 ``value * 0.0``) to an accumulator that stays finite while they are and turns NaN or inf from the first
 non-finite one on (an independent dependency chain, next to free in a loop bound by its own recurrence;
-a finite overflow only costs a rescan that finds nothing) and returns True only if it read every value
-of every input and the accumulator is finite. Hot loops run over contiguous views indexed from 0, so
+a finite overflow only costs a rescan that finds nothing; or it ORs :func:`nonfinite_bit` over them in
+a vectorised loop; or, where every value goes into a recurrence that keeps a NaN or inf to the end, as in
+T3, KAMA, ATR and AD, the last value of that recurrence is the check) and returns True only if it read
+every value of every input and the check is finite. Hot loops run over contiguous views indexed from 0, so
 that numba emits no negative-index handling inside them. The checked wrapper then needs no
 separate pass over the inputs; on False it scans them itself (``Indicator.scans``).
 """
@@ -21,8 +23,8 @@ from numba import njit
 #: The one fast-math flag some kernels use: fusing ``a * b + c`` into a fused multiply-add (one rounding
 #: instead of two; no reordering, NaN and inf semantics kept). TA-Lib's C library is built that way: with
 #: it the EMA-type recurrences (EMA, DEMA, TRIX, MACD, APO/PPO, KAMA) equal TA-Lib's bit for bit on a 1M-bar
-#: walk (T3 on 83% of bars, TEMA on 38%, all far within 1e-9) and shorten their dependency chain; the other
-#: kernels are compiled without it.
+#: walk (T3 on all but its first few bars, TEMA on 38%, all far within 1e-9) and shorten their dependency
+#: chain; the other kernels are compiled without it.
 CONTRACT = {"contract"}
 
 _EXP = np.int64(0x7FF0000000000000)  # the exponent field of a float64
