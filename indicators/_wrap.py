@@ -70,6 +70,8 @@ def first_valid(arrays: dict[str, np.ndarray]) -> int:
 
 def check_period(name: str, value: Any, minimum: int, maximum: int = 100_000) -> int:
     """Return *value* as an int, or raise ConfigError unless it is an integer in [minimum, maximum]."""
+    if type(value) is int and minimum <= value <= maximum:  # the usual call, in few Python steps
+        return value
     ok = not isinstance(value, bool) and isinstance(value, int | float | np.integer | np.floating)
     if not ok or int(value) != value or not minimum <= value <= maximum:
         raise ConfigError(f"{name}: expected an integer from {minimum} to {maximum}, got {value!r}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from math import isfinite
 from typing import Any
 
 import numpy as np
@@ -122,6 +123,10 @@ class Indicator:
             + [inspect.Parameter(p.name, kind, default=p.default) for p in self.params]
         )
 
+    def defaults_from(self, i: int) -> tuple:
+        """The defaults of the parameters from the *i*-th on (those a positional call left out)."""
+        return tuple(p.default for p in self.params[i:])
+
     def check_params(self, values: tuple) -> tuple:
         """*values* (one per parameter, in order) checked and coerced."""
         return tuple(p.check(v) for p, v in zip(self.params, values, strict=True))
@@ -145,7 +150,7 @@ class Indicator:
         """``(inputs, parameter values)`` of a call, defaults filled in; TypeError as Python raises it."""
         n_in = len(self.inputs)
         if not kwargs and n_in <= len(args) <= n_in + len(self.params):  # positional only: the usual call
-            return args[:n_in], args[n_in:] + tuple(p.default for p in self.params[len(args) - n_in:])
+            return args[:n_in], args[n_in:] + self.defaults_from(len(args) - n_in)
         names = (*self.inputs, *(p.name for p in self.params))
         if len(args) > len(names):
             raise TypeError(f"{self.name}() takes {len(names)} arguments, got {len(args)}")
@@ -193,10 +198,45 @@ def _describe(fn: Callable, ind: Indicator, doc: str, module: str) -> Callable:
     return fn
 
 
+_F64 = np.dtype(np.float64)
+
+
+def _plain_length(data: tuple) -> int:
+    """The common length of *data* if every item is a plain (not a subclass), non-empty, 1-D,
+    C-contiguous native float64 ndarray whose first value is finite, else -1: inputs that the general
+    path would use as they are, with no leading NaN to strip and no index to attach."""
+    n = -1
+    for a in data:
+        if (type(a) is not np.ndarray or a.dtype != _F64 or a.ndim != 1 or not a.flags.c_contiguous
+                or not a.shape[0] or (n >= 0 and a.shape[0] != n) or not isfinite(a[0])):
+            return -1
+        n = a.shape[0]
+    return n
+
+
 def checked(ind: Indicator, module: str = "tradeforge.indicators") -> Callable[..., Any]:
-    """The public, checked function of *ind* (input conventions: :mod:`tradeforge.indicators._wrap`)."""
+    """The public, checked function of *ind* (input conventions: :mod:`tradeforge.indicators._wrap`).
+
+    A positional call on plain float64 arrays (:func:`_plain_length`) of a kernel that checks its
+    inputs (``into`` and ``scans``) takes a short path: the parameters checked, the outputs allocated,
+    the kernel called on the arrays themselves. It does what the general path does on such inputs
+    (the same values, the same errors in the same order), with a few Python steps instead of a few
+    dozen: on 1M bars the general path's Python, run with caches the kernel has just flushed, measured
+    30-180 us a call, up to 15 % of a fast kernel's time."""
+    n_in = len(ind.inputs)
+    n_all = n_in + len(ind.params)
+    short = ind.into and ind.scans and not ind.positive
 
     def fn(*args: Any, **kwargs: Any) -> Any:
+        if short and not kwargs and n_in <= len(args) <= n_all:
+            data = args[:n_in]
+            n = _plain_length(data)
+            if n > 0:
+                values = ind.check_params(args[n_in:] + ind.defaults_from(len(args) - n_in))
+                outs = tuple(np.empty(n) for _ in ind.outputs)
+                if not ind.kernel(*data, *ind.kernel_args(values), *outs):
+                    first_valid(dict(zip(ind.inputs, data, strict=True)))  # raises naming the value
+                return outs if len(outs) > 1 else outs[0]
         data, values = ind.bind(args, kwargs)
         values = ind.check_params(values)
         arrays, index, n = convert(dict(zip(ind.inputs, data, strict=True)), ind.name)

@@ -160,3 +160,42 @@ def test_kernel_modules_import_only_numpy_and_numba():
             else:
                 continue
             assert roots <= {"numpy", "numba", "."}, f"{path.name} imports {roots}"
+
+
+def _outcome(fn, *args, **kwargs):
+    try:
+        out = fn(*args, **kwargs)
+    except (ConfigError, DataError) as exc:
+        return type(exc).__name__ + ": " + str(exc)
+    return out if isinstance(out, tuple) else (out,)
+
+
+def test_short_path_of_plain_arrays_is_the_general_path():
+    """A positional call on plain float64 arrays skips most of the wrapper's Python (spec.checked); the
+    same call with the inputs as keywords takes the general path: same values, same errors."""
+    from tradeforge.indicators.table import INDICATORS
+
+    rng = np.random.default_rng(5)
+    for name, ind in INDICATORS.items():
+        if not (ind.into and ind.scans):
+            continue
+        fn = getattr(ta, name)
+        n = 300
+        base = [_walk(n, 1) + 5.0 + (1.0 if i == "high" else -1.0 if i == "low" else 0.0) for i in ind.inputs]
+        cases = [(base, ()), ([b[:5].copy() for b in base], ()), ([np.full(n, 3.0) for _ in base], ())]
+        gap = [b.copy() for b in base]
+        gap[-1][int(rng.integers(1, n))] = np.nan
+        cases.append((gap, ()))
+        cases.append(([b.copy() for b in base], (0,) * len(ind.params)))  # 0: a bad period or matype
+        if ind.params and ind.params[0].kind == "period":
+            cases.append((base, (float(ind.params[0].default),)))  # a float period: converted to int
+        for arrays, params in cases:
+            short = _outcome(fn, *arrays, *params)
+            general = _outcome(fn, **dict(zip(ind.inputs, arrays, strict=True)),
+                               **{p.name: v for p, v in zip(ind.params, params, strict=False)})
+            if isinstance(short, str) or isinstance(general, str):
+                assert short == general, name
+            else:
+                assert len(short) == len(general), name
+                for a, b in zip(short, general, strict=True):
+                    assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True), name
