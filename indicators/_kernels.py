@@ -53,21 +53,18 @@ def sma_into_nb(x, timeperiod, out):
         return False
     out[: timeperiod - 1] = np.nan
     total = 0.0
-    chk = 0.0
     for i in range(timeperiod - 1):
-        v = x[i]
-        chk += v
-        total += v
+        total += x[i]
     xs = x[timeperiod - 1:]  # views indexed from 0: no negative-index handling in the loop
     xo = x[:n - timeperiod + 1]
     o = out[timeperiod - 1:]
     for k in range(n - timeperiod + 1):
-        v = xs[k]
-        chk += v
-        total += v
+        total += xs[k]
         o[k] = total / timeperiod
         total -= xo[k]
-    return chk - chk == 0.0
+    # the check is the running sum itself: every x is added to it, and a NaN or inf stays non-finite to
+    # the end (dropping an inf leaves NaN; +inf and -inf give NaN); a finite overflow only costs a rescan
+    return total - total == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -89,19 +86,18 @@ def ema_into_nb(x, timeperiod, out):
     out[: timeperiod - 1] = np.nan
     k = 2.0 / (timeperiod + 1.0)
     prev = 0.0
-    chk = 0.0
     for i in range(timeperiod):
-        v = x[i]
-        chk += v * 0.0
-        prev += v
+        prev += x[i]
     prev /= timeperiod
     out[timeperiod - 1] = prev
-    for i in range(timeperiod, n):
-        v = x[i]
-        chk += v * 0.0
-        prev = (v - prev) * k + prev
-        out[i] = prev
-    return chk == 0.0
+    xs = x[timeperiod:]  # views indexed from 0: no negative-index handling in the loop
+    o = out[timeperiod:]
+    for i in range(n - timeperiod):
+        prev = (xs[i] - prev) * k + prev
+        o[i] = prev
+    # the check is prev itself: every x goes into the seed's sum or the recurrence (k > 0), and a NaN or
+    # inf there stays non-finite to the end (inf - inf is NaN); a finite overflow only costs a rescan
+    return prev - prev == 0.0
 
 
 @njit(cache=True, nogil=True)

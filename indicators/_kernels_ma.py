@@ -117,6 +117,8 @@ def ema_stack_into_nb(x, timeperiod, kind, out):
     :func:`ema_into_nb` sums them, so the values equal the chain of ``ema_into_nb`` calls bit for bit.
     Outputs: DEMA 2*E1 - E2 (lookback 2*(timeperiod-1)), TEMA 3*E1 - 3*E2 + E3 (3*(timeperiod-1)),
     TRIX the one-bar percent change of E3 (3*(timeperiod-1)+1; 0 where the previous E3 is 0).
+    The check is E1 itself: every x goes into its seed or its recurrence (k > 0), which keeps a NaN or inf
+    non-finite to the end (see :func:`ema_into_nb`).
     """
     n = x.shape[0]
     p = timeperiod
@@ -127,17 +129,13 @@ def ema_stack_into_nb(x, timeperiod, kind, out):
         return False
     out[:first] = np.nan
     k = 2.0 / (p + 1.0)
-    chk = 0.0
     e1 = 0.0
     for i in range(p):
-        v = x[i]
-        chk += v * 0.0
-        e1 += v
+        e1 += x[i]
     e1 /= p
     e2 = e1
     for i in range(p, 2 * lb + 1):  # EMA2's seed: the mean of EMA1's first p values
         v = x[i]
-        chk += v * 0.0
         e1 = (v - e1) * k + e1
         e2 += e1
     e2 /= p
@@ -145,15 +143,13 @@ def ema_stack_into_nb(x, timeperiod, kind, out):
         out[first] = 2.0 * e1 - e2
         for i in range(first + 1, n):
             v = x[i]
-            chk += v * 0.0
             e1 = (v - e1) * k + e1
             e2 = (e1 - e2) * k + e2
             out[i] = 2.0 * e1 - e2
-        return chk == 0.0
+        return e1 - e1 == 0.0
     e3 = e2
     for i in range(2 * lb + 1, 3 * lb + 1):  # EMA3's seed: the mean of EMA2's first p values
         v = x[i]
-        chk += v * 0.0
         e1 = (v - e1) * k + e1
         e2 = (e1 - e2) * k + e2
         e3 += e2
@@ -162,22 +158,20 @@ def ema_stack_into_nb(x, timeperiod, kind, out):
         out[first] = 3.0 * e1 - 3.0 * e2 + e3
         for i in range(first + 1, n):
             v = x[i]
-            chk += v * 0.0
             e1 = (v - e1) * k + e1
             e2 = (e1 - e2) * k + e2
             e3 = (e2 - e3) * k + e3
             out[i] = 3.0 * e1 - 3.0 * e2 + e3
-        return chk == 0.0
+        return e1 - e1 == 0.0
     prev3 = e3
     for i in range(first, n):
         v = x[i]
-        chk += v * 0.0
         e1 = (v - e1) * k + e1
         e2 = (e1 - e2) * k + e2
         e3 = (e2 - e3) * k + e3
         out[i] = ((e3 / prev3) - 1.0) * 100.0 if prev3 != 0.0 else 0.0
         prev3 = e3
-    return chk == 0.0
+    return e1 - e1 == 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -219,17 +213,13 @@ def trima_into_nb(x, timeperiod, out):
     ring = np.empty(b)
     inv_a = 1.0 / a
     inv_b = 1.0 / b
-    chk = 0.0
     t1 = 0.0
     for i in range(a - 1):
-        v = x[i]
-        chk += v
-        t1 += v
+        t1 += x[i]
     t2 = 0.0
     slot = 0
     for i in range(a - 1, p - 1):  # the inner SMA's first b-1 values
         v = x[i]
-        chk += v
         t1 += v
         s = t1 * inv_a
         t1 -= x[i - a + 1]
@@ -241,7 +231,6 @@ def trima_into_nb(x, timeperiod, out):
     o = out[p - 1:]
     for k in range(n - p + 1):
         v = xs[k]
-        chk += v
         t1 += v
         s = t1 * inv_a
         t1 -= xo[k]
@@ -250,7 +239,7 @@ def trima_into_nb(x, timeperiod, out):
         o[k] = t2 * inv_b
         slot = slot + 1 if slot + 1 < b else 0
         t2 -= ring[slot]  # the oldest inner value of the window
-    return chk - chk == 0.0
+    return t1 - t1 == 0.0  # the inner running sum: every x is added to it (see :func:`sma_into_nb`)
 
 
 @njit(cache=True, nogil=True)

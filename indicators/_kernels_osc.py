@@ -17,7 +17,9 @@ def macd_into_nb(x, fastperiod, slowperiod, signalperiod, line, sig, hist):
     """MACD line, signal and histogram in one pass, written into the given arrays (length of x); True if
     every x is finite. Reference: TA-Lib ``MACD`` (the fast EMA is seeded with the SMA of the fast period
     ending at the slow EMA's first bar, slow-1; the signal EMA is seeded with the mean of the first
-    signalperiod MACD values; all outputs start at (slow-1)+(signal-1))."""
+    signalperiod MACD values; all outputs start at (slow-1)+(signal-1)). The check is the slow EMA
+    itself: every x goes into its seed or its recurrence, which keeps a NaN or inf non-finite to the end
+    (see :func:`ema_into_nb`)."""
     n = x.shape[0]
     if slowperiod < fastperiod:
         fastperiod, slowperiod = slowperiod, fastperiod
@@ -33,12 +35,9 @@ def macd_into_nb(x, fastperiod, slowperiod, signalperiod, line, sig, hist):
     kf = 2.0 / (fastperiod + 1.0)
     ks = 2.0 / (slowperiod + 1.0)
     kg = 2.0 / (signalperiod + 1.0)
-    chk = 0.0
     s = 0.0
     for i in range(slowperiod):
-        v = x[i]
-        chk += v * 0.0
-        s += v
+        s += x[i]
     s /= slowperiod
     f = 0.0
     for i in range(slowperiod - fastperiod, slowperiod):
@@ -48,7 +47,6 @@ def macd_into_nb(x, fastperiod, slowperiod, signalperiod, line, sig, hist):
     g = m
     for i in range(slowperiod, total + 1):
         v = x[i]
-        chk += v * 0.0
         f = (v - f) * kf + f
         s = (v - s) * ks + s
         m = f - s
@@ -59,7 +57,6 @@ def macd_into_nb(x, fastperiod, slowperiod, signalperiod, line, sig, hist):
     hist[total] = m - g
     for i in range(total + 1, n):
         v = x[i]
-        chk += v * 0.0
         f = (v - f) * kf + f
         s = (v - s) * ks + s
         m = f - s
@@ -67,7 +64,7 @@ def macd_into_nb(x, fastperiod, slowperiod, signalperiod, line, sig, hist):
         line[i] = m
         sig[i] = g
         hist[i] = m - g
-    return chk == 0.0
+    return s - s == 0.0
 
 
 @njit(cache=True, nogil=True)
