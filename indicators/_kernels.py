@@ -11,10 +11,11 @@ An ``*_into_nb`` kernel also checks its inputs as it reads them: it adds every v
 non-finite one on (an independent dependency chain, next to free in a loop bound by its own recurrence;
 a finite overflow only costs a rescan that finds nothing; or it ORs :func:`nonfinite_bit` over them in
 a vectorised loop; or, where every value goes into a recurrence that keeps a NaN or inf to the end, as in
-T3, KAMA, ATR and AD, the last value of that recurrence is the check) and returns True only if it read
-every value of every input and the check is finite. Hot loops run over contiguous views indexed from 0, so
-that numba emits no negative-index handling inside them. The checked wrapper then needs no
-separate pass over the inputs; on False it scans them itself (``Indicator.scans``).
+EMA, DEMA/TEMA/TRIX, MACD, T3, KAMA, ATR and AD, or into a running sum, as in SMA and TRIMA (dropping an
+inf from a sum leaves NaN), the last value of that recurrence or sum is the check) and returns True
+only if it read every value of every input and the check is finite. Hot loops run over contiguous
+views indexed from 0, so that numba emits no negative-index handling inside them. The checked wrapper
+then needs no separate pass over the inputs; on False it scans them itself (``Indicator.scans``).
 """
 
 import numpy as np
