@@ -11,7 +11,7 @@ command can refuse a bad ``--param`` before scikit-learn, torch or numba are imp
 Examples
 --------
 >>> PipelineParams.defaults()["base_models"]
-('rf', 'xgb', 'lgbm', 'mlp', 'svm')
+('rf', 'xgb', 'lgbm', 'mlp', 'svm', 'logit')
 >>> PipelineParams(base_models=("rf", "bogus")).check()
 Traceback (most recent call last):
 ...
@@ -89,7 +89,7 @@ class PipelineParams:
         lstm_epochs: int = 8,
         lstm_groups: Sequence[str] = ("momentum", "price"),
         lstm_oof_splits: int = 2,
-        base_models: Sequence[str] = ("rf", "xgb", "lgbm", "mlp", "svm"),
+        base_models: Sequence[str] = ("rf", "xgb", "lgbm", "mlp", "svm", "logit"),
         ensemble_splits: int = 4,
         ensemble_fast: bool = True,
         calibration: str = "none",
