@@ -54,15 +54,13 @@ def _ad_step(ad, high, low, close, volume):
     or not, depending on which kernel compiled it first (off TA-Lib's values by up to ~1e-9 either way
     round: the order of first calls decided both AD's and ADOSC's values, in the on-disk cache too)."""
     r = high - low
-    if r > 0.0:
-        ad += (((close - low) - (high - close)) / r) * volume
-    return ad
+    return _ad_add(ad, high, low, close, volume, r) if r > 0.0 else ad
 
 
 @njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
 def _ad_add(ad, high, low, close, volume, r):
-    """:func:`_ad_step` for a bar whose range r = high - low is known to be > 0 (unfused as there; numpy's
-    error model: no zero-division branch)."""
+    """The AD step of :func:`_ad_step` for a bar whose range r = high - low is known to be > 0 (unfused,
+    for the same reason; numpy's error model: no zero-division branch)."""
     return ad + (((close - low) - (high - close)) / r) * volume
 
 

@@ -214,6 +214,19 @@ def _plain_length(data: tuple) -> int:
     return n
 
 
+def _fill(ind: Indicator, stripped: Any, full: tuple, values: tuple, n: int, start: int) -> tuple:
+    """The outputs of an ``into`` kernel: allocated (length *n*, NaN before *start*), the rows from
+    *start* on filled by the kernel from the *stripped* inputs through contiguous views; when a kernel
+    that ``scans`` reports a non-finite input, the *full* inputs are scanned to name it (DataError)."""
+    outs = tuple(np.empty(n) for _ in ind.outputs)
+    for o in outs:
+        o[:start] = np.nan
+    ok = ind.kernel(*stripped, *ind.kernel_args(values), *(o[start:] if start else o for o in outs))
+    if ind.scans and not ok:
+        first_valid(dict(zip(ind.inputs, full, strict=True)))  # raises naming the first non-finite value
+    return outs
+
+
 def checked(ind: Indicator, module: str = "tradeforge.indicators") -> Callable[..., Any]:
     """The public, checked function of *ind* (input conventions: :mod:`tradeforge.indicators._wrap`).
 
@@ -233,9 +246,7 @@ def checked(ind: Indicator, module: str = "tradeforge.indicators") -> Callable[.
             n = _plain_length(data)
             if n > 0:
                 values = ind.check_params(args[n_in:] + ind.defaults_from(len(args) - n_in))
-                outs = tuple(np.empty(n) for _ in ind.outputs)
-                if not ind.kernel(*data, *ind.kernel_args(values), *outs):
-                    first_valid(dict(zip(ind.inputs, data, strict=True)))  # raises naming the value
+                outs = _fill(ind, data, data, values, n, 0)
                 return outs if len(outs) > 1 else outs[0]
         data, values = ind.bind(args, kwargs)
         values = ind.check_params(values)
@@ -244,13 +255,8 @@ def checked(ind: Indicator, module: str = "tradeforge.indicators") -> Callable[.
         stripped = [np.ascontiguousarray(a[start:]) for a in arrays.values()]
         if ind.positive:
             _check_positive(ind, stripped, start)
-        if ind.into:  # the kernel fills the rows after the leading NaNs through contiguous views
-            outs = tuple(np.empty(n) for _ in ind.outputs)
-            for o in outs:
-                o[:start] = np.nan
-            ok = ind.kernel(*stripped, *ind.kernel_args(values), *(o[start:] if start else o for o in outs))
-            if ind.scans and not ok:
-                first_valid(arrays)  # raises DataError naming the first non-finite value, if there is one
+        if ind.into:
+            outs = _fill(ind, stripped, tuple(arrays.values()), values, n, start)
         else:
             outs = ind.compute(tuple(stripped), values)
             if start:
