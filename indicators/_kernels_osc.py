@@ -8,7 +8,7 @@ Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-
 import numpy as np
 from numba import njit
 
-from ._kernels import CONTRACT, nonfinite_bit, rsi_into_nb
+from ._kernels import CONTRACT, nonfinite_bit, rsi_into_nb, zero_add
 from ._kernels_ma import ema_stack_into_nb, ma_into_nb, ma_lookback_nb
 
 
@@ -181,7 +181,10 @@ def cmo_into_nb(x, timeperiod, out):
 @njit(cache=True, nogil=True)
 def _diff_into(x, p, ratio, out):
     """MOM (x - x[-p]) or ROC ((x/x[-p] - 1)*100, 0 where x[-p] is 0) into *out*, over contiguous views
-    that the compiler vectorises, the finite check an OR of :func:`nonfinite_bit` (a vector reduction)."""
+    that the compiler vectorises. ROC's finite check is an OR of :func:`nonfinite_bit` over x (a vector
+    reduction; its output hides an infinite x[-p]); MOM's is :func:`zero_add` over its differences, each
+    non-finite where either operand is (n > p, so every x enters one), at the speed of the plain
+    subtraction (the OR cost 0.24 against 0.15 ms on 1M bars)."""
     n = x.shape[0]
     if n <= p:
         out[:] = np.nan
@@ -202,9 +205,12 @@ def _diff_into(x, p, ratio, out):
             acc |= nonfinite_bit(cb[k])
             o[k] = ((v / prev) - 1.0) * 100.0 if prev != 0.0 else 0.0
     else:
+        chk = 0.0
         for k in range(n - p):
-            acc |= nonfinite_bit(cb[k])
-            o[k] = cur[k] - old[k]
+            d = cur[k] - old[k]  # non-finite if either is: every x is a cur or an old of some row
+            chk = zero_add(chk, d)
+            o[k] = d
+        return chk == 0.0
     return acc >= 0
 
 
@@ -690,7 +696,7 @@ def willr_into_nb(high, low, close, timeperiod, out):
     work = hl_work(w)
     hh = work[4]
     ll = work[5]
-    acc = np.zeros(HL_CHUNK)
+    chk = 0.0
     for b in range(lb, n, HL_CHUNK):
         e = min(b + HL_CHUNK, n)
         rolling_hl_nb(high, low, w, b, e, work)
@@ -701,11 +707,11 @@ def willr_into_nb(high, low, close, timeperiod, out):
         for k in range(e - b):
             c = cs[k]
             highest = hh[k]
-            acc[k] += (hs[k] + ls[k] + c) * 0.0
+            chk = zero_add(chk, hs[k] + ls[k] + c)
             rng = highest - ll[k]
             o[k] = ((highest - c) * -100.0) / rng if rng != 0.0 else 0.0
     out[:lb] = np.nan
-    return _head_check(high, low, close, lb) + acc.sum() == 0.0
+    return _head_check(high, low, close, lb) + chk == 0.0
 
 
 _CCI_BLOCK = 1024  # bars per block of CCI (its rows stay in L1)

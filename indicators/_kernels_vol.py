@@ -9,7 +9,7 @@ Inputs are float64 arrays with leading NaNs already stripped; outputs follow TA-
 import numpy as np
 from numba import njit
 
-from ._kernels import CONTRACT, nonfinite_bit
+from ._kernels import CONTRACT, zero_add
 from ._kernels_ma import ma_into_nb, ma_lookback_nb
 
 _RESEED = 128  # bars between exact restarts of the running moments
@@ -61,9 +61,10 @@ def _window_moments_into(x, p, nbdev, mode, out, middle, lower, nbdevdn):
         xs = x[i:stop]
         xo = x[i - p + 1:stop - p + 1]
         o = out[i:stop]
+        for k in range(m):  # the segment's finite check, a vectorised pass over values in L1
+            chk = zero_add(chk, xs[k])
         for k in range(m):
             v = xs[k]
-            chk += v
             if k:  # the window gains v and loses the bar before it: one add per sum on its chain
                 d = v - ref
                 e = xo[k - 1] - ref
@@ -168,27 +169,22 @@ def _true_range(high, low, prev_close):
 def trange_into_nb(high, low, close, out):
     """True range into *out*; True if every input is finite. Reference: TA-Lib ``TRANGE`` (max of
     high-low and the gaps to the previous close; output from index 1). One loop over contiguous views
-    that the compiler vectorises, the finite check an OR of :func:`nonfinite_bit`."""
+    that the compiler vectorises, the finite check :func:`zero_add` over the bars' high + low + close."""
     n = close.shape[0]
     if n < 2:
         out[:] = np.nan
         return False
     out[0] = np.nan
-    hb = high.view(np.int64)
-    lb = low.view(np.int64)
-    cb = close.view(np.int64)
-    bad = nonfinite_bit(hb[0]) | nonfinite_bit(lb[0]) | nonfinite_bit(cb[0])
+    chk = zero_add(0.0, high[0] + low[0] + close[0])
     hs = high[1:]
     ls = low[1:]
+    cs = close[1:]
     ps = close[:n - 1]
-    hbs = hb[1:]
-    lbs = lb[1:]
-    cbs = cb[1:]
     o = out[1:]
     for k in range(n - 1):
-        bad |= nonfinite_bit(hbs[k]) | nonfinite_bit(lbs[k]) | nonfinite_bit(cbs[k])
+        chk = zero_add(chk, hs[k] + ls[k] + cs[k])
         o[k] = _true_range(hs[k], ls[k], ps[k])
-    return bad >= 0
+    return chk == 0.0
 
 
 @njit(cache=True, nogil=True)
