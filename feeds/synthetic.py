@@ -148,20 +148,35 @@ def planted_rule(df: pd.DataFrame, edge_kind: str = "momentum", edge_lookback: i
 
 def planted_rule_sharpe(frames: dict[str, pd.DataFrame], edge_kind: str, edge_lookback: int, start: object,
                         commission: float, periods: float) -> tuple[float, int]:
-    """Annualised Sharpe ratio of :func:`planted_rule` traded on every frame from *start*.
+    """Annualised Sharpe ratio of :func:`planted_rule` traded on every frame from *start*, measured as a
+    backtest's equity curve is: one return per bar, from close to close.
 
-    Each symbol holds ``open[t + 1] -> open[t + 2]`` whenever ``rule[t] = 1`` and pays *commission* (a
-    fraction of notional) on every change of position; the portfolio is the equal-weight mean of the
-    symbols' returns. Returns ``(sharpe, n_bars)``: the reference that a strategy finding the edge is
-    measured against.
+    Each symbol is long over ``open[t + 1] -> open[t + 2]`` whenever ``rule[t] = 1`` (decisions from the
+    close of *start* on) and pays *commission* (a fraction of notional) at the open where its position
+    changes. Bar ``d``'s return is then the gap ``close[d - 1] -> open[d]`` with the position decided at
+    ``d - 2``, the commission of a change at that open, and ``open[d] -> close[d]`` with the position
+    decided at ``d - 1``; the portfolio is the equal-weight mean of the symbols' returns. Returns
+    ``(sharpe, n_bars)``: the reference that a strategy finding the edge is measured against, with the
+    same marking as that strategy's own Sharpe ratio (``metrics["sharpe"]``, from the closes).
+
+    Why not the open-to-open returns the rule holds: in these series each open carries 30 % of its bar's
+    move (see the module notes), so consecutive open-to-open returns share a bar's move and are positively
+    autocorrelated (lag-1 0.26-0.32 for the momentum-5 rule, against ~0 close to close); their per-bar
+    standard deviation is ~22 % below the close-to-close one for the same total return, and a Sharpe ratio
+    annualised from them read 1.17-1.30x the rule's close-marked one (9 seeds with a positive rule, 2 x
+    1,500 daily bars, 500 out-of-sample): a reference that no equity curve marked at closes could reach.
     """
     rets = []
     for df in frames.values():
-        pos = planted_rule(df, edge_kind, edge_lookback)
+        pos = np.where(df.index >= start, planted_rule(df, edge_kind, edge_lookback), 0.0)
         o = df["open"].to_numpy()
-        r = np.r_[o[2:] / o[1:-1] - 1.0, np.nan, np.nan]
-        ret = pos * r - commission * np.abs(np.diff(np.r_[0.0, pos]))
-        rets.append(ret[df.index >= start][:-2])
+        c = df["close"].to_numpy()
+        at_open = np.r_[0.0, pos[:-1]]  # held over open[d] -> close[d]: decided at the close of d - 1
+        at_gap = np.r_[0.0, 0.0, pos[:-2]]  # held over close[d - 1] -> open[d]: decided at d - 2
+        gap = np.r_[0.0, o[1:] / c[:-1] - 1.0]
+        ret = ((1.0 + at_gap * gap) * (1.0 - commission * np.abs(at_open - at_gap))
+               * (1.0 + at_open * (c / o - 1.0)) - 1.0)
+        rets.append(ret[df.index >= start])
     daily = np.nanmean(np.column_stack(rets), axis=1)
     return float(daily.mean() / daily.std(ddof=1) * np.sqrt(periods)), len(daily)
 

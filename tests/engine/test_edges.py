@@ -23,7 +23,8 @@ HORIZON = MLPipeline().label_horizon                                # the defaul
 
 
 def _rule_sharpe(frames, kind, lookback, start, commission):
-    """Equal-weight daily returns of the rule held from the next open, net of the same commission."""
+    """The rule held from the next open, net of the same commission, equal weight, its daily returns marked
+    at the closes as the walk-forward's own equity is (``planted_rule_sharpe``)."""
     return planted_rule_sharpe(frames, kind, lookback, start, commission, PERIODS)
 
 
@@ -47,18 +48,18 @@ def momentum():
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "the default ML walk-forward trades this planted momentum too little and too weakly: 13 trades, Sharpe "
-    "0.89 against the rule's 2.87 from 68 entries over these 2 x 500 out-of-sample bars (before the entry "
-    "cost was spread over the expected legs: no trade). The stacked probabilities stay within a few points "
-    "of the base rate (meta-learner weights ~0.1 on ~1,000 training rows of ~90 features, fold AUCs "
-    "0.54-0.56), so the trade's expected value clears the margin on few bars even where the base models "
-    "rank the rule's bars first; the bound stays as the target, strict so that reaching it fails this "
-    "marker"))
+    "the default ML walk-forward reaches half the rule's Sharpe ratio here (1.28 against the rule's 2.45, "
+    "both marked at the closes) but from too few trades: 26 against the rule's 68 entries over these "
+    "2 x 500 out-of-sample bars (34 needed). The stacked probabilities stay within a few points of the "
+    "base rate (the meta-learner, fitted on pooled out-of-fold rows whose base rate drifts from block to "
+    "block, shrinks its weights), so the trade's expected value clears the margin on few bars even where "
+    "the base models rank the rule's bars first; the bound stays as the target, strict so that reaching it "
+    "fails this marker"))
 def test_planted_momentum_reaches_half_the_rule_sharpe(momentum):
     frames, res = momentum
     start = res.equity.index[0]
     rule, n = _rule_sharpe(frames, "momentum", 5, start, SETTINGS.get("commission", 0.001))
-    assert rule > 4 * _se(n)                       # the edge is there to find (the rule is significant)
+    assert rule > 3 * _se(n)                       # the edge is there to find (the rule is significant)
     sharpe = res.metrics["sharpe"] or 0.0           # None: no trade at all
     assert sharpe >= 0.5 * rule, (sharpe, rule)
     # enough trades to mean something: at least half as many entries as the rule itself makes (it holds
