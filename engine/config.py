@@ -7,9 +7,13 @@ rejects an unknown key with a did-you-mean hint; every value is checked when the
 (cash, commission, slippage) are checked by the simulated broker that applies them.
 
 ``--param key=value`` pairs go to every component that knows the key (:func:`split_params`): the
-strategy's backtrader parameters and, for ML strategies, the ``MLPipeline`` hyper-parameters. Shared
-names (``take_profit``, ``stop_loss``) set both, which keeps the training labels consistent with the traded
-brackets. Strings are coerced to the type of the default (:func:`coerce_param`).
+strategy's backtrader parameters and, for ML strategies, the ``MLPipeline`` hyper-parameters. The shared
+names ``take_profit`` and ``stop_loss`` are the barrier widths of the model's trade (in ``barrier_units``,
+sigma by default) and, in ``MLStrategy``, the fractions of a ``bracket="fixed"`` bracket: they set both
+only when the strategy's ``bracket`` is ``"fixed"``; with the default ``bracket="trade"``, whose orders come
+from the model's lines, they set the model's only (so ``--param stop_loss=3`` means 3 sigma, instead of
+being refused as a fraction above 0.99). Strings are coerced to the type of the default
+(:func:`coerce_param`).
 """
 
 from __future__ import annotations
@@ -265,6 +269,10 @@ def model_params(params: Mapping[str, Any] | None, fixed: Mapping[str, str]) -> 
     return out
 
 
+#: Names that are both the model trade's barrier widths and a fixed bracket's fractions (module notes).
+_BARRIER_KEYS = ("take_profit", "stop_loss")
+
+
 def split_params(cls: type, params: Mapping[str, Any] | None, ml: bool
                  ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """``(strategy params, model params or None)`` from the user's *params* (see the module notes).
@@ -283,13 +291,14 @@ def split_params(cls: type, params: Mapping[str, Any] | None, ml: bool
     known = strategy_params(cls)
     models = model_defaults() if ml else {}
     to_strategy, to_model = {}, {}
+    fixed = str((params or {}).get("bracket", known.get("bracket", "fixed"))).strip() == "fixed"
     for key, value in (params or {}).items():
         if ml and key in WALKFORWARD_FIXED:
             raise ConfigError(f"parameter '{key}' cannot be set: {WALKFORWARD_FIXED[key]}")
         if key not in known and key not in models:
             kind = f"{cls.__name__} or model parameter" if ml else f"{cls.__name__} parameter"
             raise unknown_name_error(kind, str(key), [*known, *models])
-        if key in known:
+        if key in known and not (key in models and key in _BARRIER_KEYS and not fixed):
             to_strategy[key] = value
         if key in models:
             to_model[key] = coerce_param(key, value, models[key])

@@ -71,6 +71,12 @@ def test_param_routing_and_coercion():
         coerce_param("n", "4.5", 8)
     strategy, models = split_params(resolve_strategy("ml"), {"lstm_epochs": "2", "stop_loss": "0.03"},
                                     ml=True)
-    assert models == {"lstm_epochs": 2, "stop_loss": 0.03} and strategy["stop_loss"] == 0.03
+    assert models == {"lstm_epochs": 2, "stop_loss": 0.03} and "stop_loss" not in strategy  # its default
+    # the barrier widths: the model's (sigma) with the default bracket="trade", both with bracket="fixed"
+    strategy, models = split_params(resolve_strategy("ml"), {"stop_loss": "3", "take_profit": "4"}, ml=True)
+    assert models == {"stop_loss": 3.0, "take_profit": 4.0} and strategy == {}
+    strategy, models = split_params(resolve_strategy("ml"), {"stop_loss": "0.03", "bracket": "fixed"},
+                                    ml=True)
+    assert models == {"stop_loss": 0.03} and strategy["stop_loss"] == 0.03
     with pytest.raises(ConfigError, match="cannot be set with params/--param: no"):
         model_params({"random_state": 1}, {"random_state": "no"})
