@@ -9,7 +9,8 @@ For each edge kind (``feeds.synthetic``: ``edge_kind`` and ``edge_lookback`` = t
 signal, its horizon) a seeded universe is generated, ``run_walkforward(data, "ml")`` runs with the
 walk-forward defaults (``train_bars=1000, test_bars=250``, commission 0.001; ``--fast`` uses the small
 models of the tests), and the rule ``planted_rule`` is traded on the same out-of-sample bars (equal weight,
-held from the next open, the same commission on every position change). Prints one row per kind: rule
+held from the next open, the same commission on every position change, its returns marked at the closes
+as the walk-forward's equity is: ``planted_rule_sharpe`` says why). Prints one row per kind: rule
 Sharpe, tradeforge Sharpe, their ratio, the trades, the standard error of a Sharpe ratio over the
 out-of-sample bars (``n_eff = n / label horizon``), the rule's own entries and the verdict (>= half the
 rule's Sharpe ratio from at least half as many trades as the rule enters, or not). The intraday
