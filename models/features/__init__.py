@@ -13,7 +13,7 @@ Functions a spec may name: TA-Lib's (``rsi``, ``macd``, ``bbands``, ``adx``, ...
 ``"pandas_ta:<name>"``. Normalisations make a price-level output scale-free: ``"close"`` (x / close),
 ``"distance"`` (close / x - 1), ``"pct"`` (x / 100), ``"volume"`` (x / 20-bar mean volume).
 
-:func:`default_feature_set` is the 83-column set of the design (technical, volume, price/trend,
+:func:`default_feature_set` is the 87-column set of the design (technical, volume, price/trend,
 momentum, time); :func:`build_multi_timeframe` adds higher timeframes using completed bars only.
 
 Modules, each importing only those above it: ``spec`` (FeatureSpec, Function: the leaf), ``_kernels``

@@ -140,6 +140,9 @@ def _derived(inputs, defaults, outputs, lookback, compute, memo=True) -> Functio
 _DERIVED: dict[str, Function] = {
     "logret": _derived(("close",), {"timeperiod": 1}, ("logret",), lambda p: p["timeperiod"],
                        lambda c, memo, timeperiod: (_logret(memo, c, timeperiod),)),
+    # the direction of the last timeperiod bars: -1, 0 or +1 (NaN in its warm-up): time-series momentum
+    "logret_sign": _derived(("close",), {"timeperiod": 1}, ("logret_sign",), lambda p: p["timeperiod"],
+                            lambda c, memo, timeperiod: (np.sign(_logret(memo, c, timeperiod)),)),
     "realized_vol": _derived(("close",), {"timeperiod": 20}, ("realized_vol",), lambda p: p["timeperiod"],
                              lambda c, memo, timeperiod: (_std(memo, _logret(memo, c, 1), timeperiod),)),
     "zscore": _derived(("close",), {"timeperiod": 20}, ("zscore",), lambda p: p["timeperiod"] - 1, _zscore),

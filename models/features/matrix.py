@@ -120,7 +120,7 @@ class FeatureSet:
             seen.add(spec.name)
         object.__setattr__(self, "specs", specs)
         object.__setattr__(self, "_compiled", tuple(_compile(s) for s in specs))
-        # built once: a DataFrame from a list of 83 names re-infers their dtype each time (~0.1 ms)
+        # built once: a DataFrame from a list of 87 names re-infers their dtype each time (~0.1 ms)
         object.__setattr__(self, "_column_index", pd.Index([s.name for s in specs], dtype=object))
         codes = np.array([nb.NORM_CODES[s.normalize] for s in specs], dtype=np.int8)
         object.__setattr__(self, "_norm_codes", codes)

@@ -47,15 +47,9 @@ def momentum():
     return frames, run_walkforward(frames, "ml", FAST, **SETTINGS)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the default ML walk-forward reaches half the rule's Sharpe ratio here (1.28 against the rule's 2.45, "
-    "both marked at the closes) but from too few trades: 26 against the rule's 68 entries over these "
-    "2 x 500 out-of-sample bars (34 needed). The stacked probabilities stay within a few points of the "
-    "base rate (the meta-learner, fitted on pooled out-of-fold rows whose base rate drifts from block to "
-    "block, shrinks its weights), so the trade's expected value clears the margin on few bars even where "
-    "the base models rank the rule's bars first; the bound stays as the target, strict so that reaching it "
-    "fails this marker"))
 def test_planted_momentum_reaches_half_the_rule_sharpe(momentum):
+    # measured here: Sharpe 2.80 from 87 trades against the rule's 2.45 from 68 entries (both marked at the
+    # closes); before the return signs joined the default features, 1.28 from 26 trades (too few)
     frames, res = momentum
     start = res.equity.index[0]
     rule, n = _rule_sharpe(frames, "momentum", 5, start, SETTINGS.get("commission", 0.001))

@@ -38,9 +38,19 @@ def test_default_set_has_the_designed_groups(fs):
     groups = pd.Series([s.group for s in fs.specs]).value_counts().to_dict()
     assert 80 <= len(fs.columns) <= 100
     assert len(set(fs.columns)) == len(fs.columns)
-    assert groups == {"technical": 50, "price": 14, "volume": 10, "momentum": 6, "time": 3}
-    assert fs.select(["momentum"]).columns == tuple(f"logret_{n}" for n in (1, 5, 10, 20)) + (
-        "realized_vol_10", "realized_vol_20")
+    assert groups == {"technical": 50, "price": 14, "volume": 10, "momentum": 10, "time": 3}
+    windows = (1, 5, 10, 20)
+    assert fs.select(["momentum"]).columns == (*(f"logret_{n}" for n in windows),
+                                               *(f"logret_sign_{n}" for n in windows),
+                                               "realized_vol_10", "realized_vol_20")
+
+
+def test_return_signs_are_the_signs_of_the_log_returns(fs, sp500):
+    x = fs.select(["momentum"]).transform(sp500)
+    for n in (1, 5, 10, 20):
+        sign, ret = x[f"logret_sign_{n}"].to_numpy(), x[f"logret_{n}"].to_numpy()
+        assert np.array_equal(sign, np.sign(ret), equal_nan=True)
+        assert np.isnan(sign[:n]).all() and set(np.unique(sign[n:])) <= {-1.0, 0.0, 1.0}
 
 
 def test_warmup_equals_first_all_finite_row_on_real_data(fs, sp500):
