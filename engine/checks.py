@@ -16,7 +16,7 @@ from typing import Any
 
 from tradeforge.engine import _backtrader  # noqa: F401  (first: bt.talib built on first use only)
 
-from .config import split_params
+from .config import split_params, strategy_keys
 
 __all__ = ["walkforward_params", "check_early"]
 
@@ -59,7 +59,7 @@ def walkforward_params(strategy: Any, params: Mapping[str, Any] | None
     if ml:  # the strategy's own parameters first: no model parameter needs reading to refuse them
         from tradeforge.strategies import check_params
 
-        own = {k: v for k, v in (params or {}).items() if k in dict(cls.params._getpairs())}
+        own = {k: (params or {})[k] for k in strategy_keys(cls, params, ml)}
         check_early(cls, ml, check_params(cls, own), None)
     strategy_params, model_params = split_params(cls, params, ml)
     check_early(cls, ml, strategy_params, model_params)

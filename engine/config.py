@@ -26,7 +26,7 @@ from typing import Any, Self
 from tradeforge.errors import ConfigError, number_arg, unknown_name_error
 
 __all__ = ["BacktestConfig", "WalkForwardConfig", "check_int", "coerce_param", "model_defaults",
-           "model_params", "split_params", "WALKFORWARD_FIXED", "ML_FILLS"]
+           "model_params", "split_params", "strategy_keys", "WALKFORWARD_FIXED", "ML_FILLS"]
 
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
@@ -273,6 +273,24 @@ def model_params(params: Mapping[str, Any] | None, fixed: Mapping[str, str]) -> 
 _BARRIER_KEYS = ("take_profit", "stop_loss")
 
 
+def strategy_keys(cls: type, params: Mapping[str, Any] | None, ml: bool) -> list[str]:
+    """The keys of *params* that :func:`split_params` gives the strategy: those among its backtrader
+    parameters, less the barrier widths of an ML strategy whose ``bracket`` is not ``"fixed"``.
+
+    Examples
+    --------
+    >>> from tradeforge.strategies import resolve_strategy
+    >>> strategy_keys(resolve_strategy("ml"), {"stop_loss": "3", "min_edge": "0.2"}, ml=True)
+    ['min_edge']
+    """
+    from tradeforge.strategies import strategy_params
+
+    known = strategy_params(cls)
+    fixed = str((params or {}).get("bracket", known.get("bracket", "fixed"))).strip() == "fixed"
+    shared = set(_BARRIER_KEYS) & set(model_defaults()) if ml and not fixed else set()
+    return [k for k in (params or {}) if k in known and k not in shared]
+
+
 def split_params(cls: type, params: Mapping[str, Any] | None, ml: bool
                  ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """``(strategy params, model params or None)`` from the user's *params* (see the module notes).
@@ -291,14 +309,14 @@ def split_params(cls: type, params: Mapping[str, Any] | None, ml: bool
     known = strategy_params(cls)
     models = model_defaults() if ml else {}
     to_strategy, to_model = {}, {}
-    fixed = str((params or {}).get("bracket", known.get("bracket", "fixed"))).strip() == "fixed"
+    mine = set(strategy_keys(cls, params, ml))
     for key, value in (params or {}).items():
         if ml and key in WALKFORWARD_FIXED:
             raise ConfigError(f"parameter '{key}' cannot be set: {WALKFORWARD_FIXED[key]}")
         if key not in known and key not in models:
             kind = f"{cls.__name__} or model parameter" if ml else f"{cls.__name__} parameter"
             raise unknown_name_error(kind, str(key), [*known, *models])
-        if key in known and not (key in models and key in _BARRIER_KEYS and not fixed):
+        if key in mine:
             to_strategy[key] = value
         if key in models:
             to_model[key] = coerce_param(key, value, models[key])

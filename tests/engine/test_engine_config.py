@@ -78,5 +78,10 @@ def test_param_routing_and_coercion():
     strategy, models = split_params(resolve_strategy("ml"), {"stop_loss": "0.03", "bracket": "fixed"},
                                     ml=True)
     assert models == {"stop_loss": 0.03} and strategy["stop_loss"] == 0.03
+    from tradeforge.engine.checks import walkforward_params  # the CLI's early checks route them alike
+
+    assert walkforward_params("ml", {"stop_loss": "3"})[2:] == ({}, {"stop_loss": 3.0})
+    with pytest.raises(ConfigError, match="'stop_loss': 3.0 is outside"):  # a fixed bracket's fraction
+        walkforward_params("ml", {"stop_loss": "3", "bracket": "fixed"})
     with pytest.raises(ConfigError, match="cannot be set with params/--param: no"):
         model_params({"random_state": 1}, {"random_state": "no"})
