@@ -287,7 +287,7 @@ def strategy_keys(cls: type, params: Mapping[str, Any] | None, ml: bool) -> list
 
     known = strategy_params(cls)
     fixed = str((params or {}).get("bracket", known.get("bracket", "fixed"))).strip() == "fixed"
-    shared = set(_BARRIER_KEYS) & set(model_defaults()) if ml and not fixed else set()
+    shared = _BARRIER_KEYS if ml and not fixed else ()
     return [k for k in (params or {}) if k in known and k not in shared]
 
 

@@ -168,7 +168,8 @@ def planted_rule_sharpe(frames: dict[str, pd.DataFrame], edge_kind: str, edge_lo
     """
     rets = []
     for df in frames.values():
-        pos = np.where(df.index >= start, planted_rule(df, edge_kind, edge_lookback), 0.0)
+        oos = df.index >= start
+        pos = np.where(oos, planted_rule(df, edge_kind, edge_lookback), 0.0)
         o = df["open"].to_numpy()
         c = df["close"].to_numpy()
         at_open = np.r_[0.0, pos[:-1]]  # held over open[d] -> close[d]: decided at the close of d - 1
@@ -176,7 +177,7 @@ def planted_rule_sharpe(frames: dict[str, pd.DataFrame], edge_kind: str, edge_lo
         gap = np.r_[0.0, o[1:] / c[:-1] - 1.0]
         ret = ((1.0 + at_gap * gap) * (1.0 - commission * np.abs(at_open - at_gap))
                * (1.0 + at_open * (c / o - 1.0)) - 1.0)
-        rets.append(ret[df.index >= start])
+        rets.append(ret[oos])
     daily = np.nanmean(np.column_stack(rets), axis=1)
     return float(daily.mean() / daily.std(ddof=1) * np.sqrt(periods)), len(daily)
 

@@ -190,27 +190,26 @@ def _diff_into(x, p, ratio, out):
         out[:] = np.nan
         return False
     out[:p] = np.nan
-    bits = x.view(np.int64)
-    acc = np.int64(0)
-    for i in range(p):
-        acc |= nonfinite_bit(bits[i])
     cur = x[p:]
     old = x[:n - p]
-    cb = bits[p:]
     o = out[p:]
-    if ratio:
-        for k in range(n - p):
-            v = cur[k]
-            prev = old[k]
-            acc |= nonfinite_bit(cb[k])
-            o[k] = ((v / prev) - 1.0) * 100.0 if prev != 0.0 else 0.0
-    else:
+    if not ratio:
         chk = 0.0
         for k in range(n - p):
             d = cur[k] - old[k]  # non-finite if either is: every x is a cur or an old of some row
             chk = zero_add(chk, d)
             o[k] = d
         return chk == 0.0
+    bits = x.view(np.int64)
+    acc = np.int64(0)
+    for i in range(p):
+        acc |= nonfinite_bit(bits[i])
+    cb = bits[p:]
+    for k in range(n - p):
+        v = cur[k]
+        prev = old[k]
+        acc |= nonfinite_bit(cb[k])
+        o[k] = ((v / prev) - 1.0) * 100.0 if prev != 0.0 else 0.0
     return acc >= 0
 
 
