@@ -32,7 +32,7 @@ EDGE = {"momentum": 0.2, "reversal": 0.2, "volume": 0.3, "noise": 0.0, "intraday
 def run_kind(name: str, lookback: int, args) -> dict:
     from tradeforge.engine.report import periods_per_year
     from tradeforge.engine.walkforward import run_walkforward
-    from tradeforge.feeds.synthetic import planted_rule, planted_rule_sharpe, synthetic_universe
+    from tradeforge.feeds.synthetic import planted_rule_entries, planted_rule_sharpe, synthetic_universe
     from tradeforge.models.pipeline import MLPipeline
 
     kind = {"noise": "momentum", "intraday": "momentum"}.get(name, name)
@@ -62,8 +62,7 @@ def run_kind(name: str, lookback: int, args) -> dict:
     periods = periods_per_year(res.equity.index)
     rule, n = planted_rule_sharpe(frames, kind, lookback, res.equity.index[0], commission, periods)
     start = res.equity.index[0]
-    entries = sum(int(np.sum(np.diff(np.r_[0.0, planted_rule(df, kind, lookback)[df.index >= start]]) > 0))
-                  for df in frames.values())
+    entries = planted_rule_entries(frames, kind, lookback, start)
     se = float(np.sqrt(periods / (n / MLPipeline().label_horizon)))
     tf = float(res.metrics["sharpe"] or 0.0)
     if name == "noise":

@@ -45,8 +45,8 @@ from tradeforge.timeframes import TIMEFRAMES
 
 from .schema import validate_ohlcv
 
-__all__ = ["EDGE_KINDS", "SYNTH_DEFAULTS", "parse_synth_spec", "planted_rule", "planted_rule_sharpe",
-           "synthetic_universe"]
+__all__ = ["EDGE_KINDS", "SYNTH_DEFAULTS", "parse_synth_spec", "planted_rule", "planted_rule_entries",
+           "planted_rule_sharpe", "synthetic_universe"]
 
 #: Kinds of planted edge (see the module notes).
 EDGE_KINDS = ("momentum", "reversal", "volume")
@@ -144,6 +144,17 @@ def planted_rule(df: pd.DataFrame, edge_kind: str = "momentum", edge_lookback: i
     logv = np.log(df["volume"])
     z = ((logv - logv.rolling(20).mean()) / logv.rolling(20).std()).to_numpy()
     return ((move > 0) & (z > _VOLUME_GATE)).astype(np.float64)
+
+
+def planted_rule_entries(frames: dict[str, pd.DataFrame], edge_kind: str, edge_lookback: int,
+                         start: object) -> int:
+    """How many times :func:`planted_rule` enters (flat -> long) on the bars from *start*, all frames: the
+    trade count a strategy finding the edge is compared with."""
+    total = 0
+    for df in frames.values():
+        pos = planted_rule(df, edge_kind, edge_lookback)[df.index >= start]
+        total += int(np.sum(np.diff(np.r_[0.0, pos]) > 0))
+    return total
 
 
 def planted_rule_sharpe(frames: dict[str, pd.DataFrame], edge_kind: str, edge_lookback: int, start: object,

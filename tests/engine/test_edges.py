@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tradeforge.engine.walkforward import run_walkforward
-from tradeforge.feeds.synthetic import planted_rule, planted_rule_sharpe, synthetic_universe
+from tradeforge.feeds.synthetic import planted_rule_entries, planted_rule_sharpe, synthetic_universe
 from tradeforge.models.pipeline import MLPipeline
 
 SETTINGS = dict(train_bars=1000, test_bars=250, workers=2, seed=0)   # the walk-forward defaults, 2 folds
@@ -26,15 +26,6 @@ def _rule_sharpe(frames, kind, lookback, start, commission):
     """The rule held from the next open, net of the same commission, equal weight, its daily returns marked
     at the closes as the walk-forward's own equity is (``planted_rule_sharpe``)."""
     return planted_rule_sharpe(frames, kind, lookback, start, commission, PERIODS)
-
-
-def _rule_entries(frames, kind, lookback, start) -> int:
-    """How many times the one-line rule enters (flat -> long) over the out-of-sample bars, all symbols."""
-    total = 0
-    for df in frames.values():
-        pos = planted_rule(df, kind, lookback)[df.index >= start]
-        total += int(np.sum(np.diff(np.r_[0.0, pos]) > 0))
-    return total
 
 
 def _se(n_bars: int) -> float:
@@ -59,7 +50,7 @@ def test_planted_momentum_reaches_half_the_rule_sharpe(momentum):
     # enough trades to mean something: at least half as many entries as the rule itself makes (it holds
     # while its signal lasts, ~9 bars a trade here, so a fixed count would ask for more than the edge offers)
     trades = res.metrics["n_trades"]
-    assert trades >= 0.5 * _rule_entries(frames, "momentum", 5, start), trades
+    assert trades >= 0.5 * planted_rule_entries(frames, "momentum", 5, start), trades
 
 
 def test_pure_noise_stays_flat():
