@@ -17,7 +17,11 @@ How a fit works (rows are in time order):
    default.
 3. Level 2: the logistic-regression meta-learner takes the log-odds of those OOF probabilities, with
    non-negative weights (:class:`~tradeforge.models._meta.NonNegativeLogit`: a base model can be dropped,
-   never inverted). Its own
+   never inverted). Under ``meta_slope="latest_block"`` (default) the slope of the combined log-odds is
+   then refitted on the latest level-1 block alone, where that block measures it as significantly
+   positive, and the intercept on every row again (:class:`~tradeforge.models._meta.RecentSlopeLogit`):
+   pooled weights are attenuated by the early blocks, whose base models saw a fifth of the window, so
+   the final stack's probabilities came out squeezed towards the base rate. Its own
    out-of-fold predictions (a second anchored walk-forward over the OOF rows, with the same purge and
    embargo) fit the calibrator, so no row's calibration uses a base model or a meta-learner that saw that
    row or a label overlapping it.
@@ -50,14 +54,16 @@ from tradeforge.errors import ConfigError, DataError, ModelError, unknown_name_e
 
 from . import _base_models as bm
 from ._calibration import CALIBRATIONS, Calibrator, chronological_calibration, logit, scores, sigmoid
-from ._meta import NonNegativeLogit
+from ._meta import NonNegativeLogit, RecentSlopeLogit
 from ._sklearn import ModelValueError, NotFittedModelError, check_input
+from .params import META_SLOPES
 from .validation import PurgedKFold, WalkForwardSplit, fit_with_weight, oof_predict
 
 __all__ = ["StackedEnsemble"]
 
 _META_SPLITS = 3
 _MIN_OOF_ROWS = 20
+_MAX_META_SLOPE = 3.0  # the most the latest level-1 block may stretch the pooled meta-learner's log-odds
 
 
 class StackedEnsemble(ClassifierMixin, BaseEstimator):
@@ -70,6 +76,13 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         on standardised features, :class:`~tradeforge.models._base_models.SparseLogit`).
     meta : str
         Meta-learner; ``"logreg"`` (logistic regression on the base models' OOF log-odds).
+    meta_slope : {"latest_block", "pooled"}
+        Where the meta-learner's slope comes from: ``"latest_block"`` refits the slope of its combined
+        log-odds on the latest ``1 / n_splits`` of the OOF rows (the block predicted by the base models
+        fitted on the most rows), where those rows measure it at >= 2 standard errors above 0, at most 3x
+        the pooled slope, and keeps the pooled level; ``"pooled"``
+        fits it on every OOF row. See :class:`~tradeforge.models._meta.RecentSlopeLogit`; the slope
+        used is ``meta_slope_``.
     calibration : str
         ``"isotonic"``, ``"platt"``, ``"none"`` or ``"auto"``. ``"auto"`` measures each method honestly
         (chronologically: every block calibrated by a calibrator fitted on earlier blocks only) and keeps the
@@ -110,6 +123,7 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         self,
         base_models: tuple[str, ...] = bm.BASE_MODELS,
         meta: str = "logreg",
+        meta_slope: str = "latest_block",
         calibration: str = "isotonic",
         n_splits: int = 4,
         level1: str = "walkforward",
@@ -123,6 +137,7 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
     ) -> None:
         self.base_models = base_models
         self.meta = meta
+        self.meta_slope = meta_slope
         self.calibration = calibration
         self.n_splits = n_splits
         self.level1 = level1
@@ -157,6 +172,8 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
             raise ConfigError(f"base_models: duplicate names in {names!r}")
         if self.meta != "logreg":
             raise unknown_name_error("meta-learner", str(self.meta), ["logreg"])
+        if self.meta_slope not in META_SLOPES:
+            raise unknown_name_error("meta_slope", str(self.meta_slope), META_SLOPES)
         if self.level1 not in ("kfold", "walkforward"):
             raise unknown_name_error("level1", str(self.level1), ["kfold", "walkforward"])
         if self.calibration != "auto":
@@ -314,15 +331,16 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         purge, gap = self._meta_purge(mask)
         meta_split = WalkForwardSplit(n_splits=_META_SPLITS, anchored=True, purge=purge,
                                       embargo=self._embargo())
-        meta_oof, meta_mask = oof_predict(NonNegativeLogit(C=1.0), Z, yz, meta_split)
+        meta_oof, meta_mask = oof_predict(self._meta_model(), Z, yz, meta_split)
         if np.unique(yz[meta_mask]).size < 2:
             raise ModelValueError("fit: the meta-learner's out-of-fold rows hold one class; use more data")
         p_meta, y_meta = meta_oof[meta_mask], yz[meta_mask]
         honest, self.calibration_, scored = self._honest_calibration(p_meta, y_meta, gap)
         self.calibrator_ = Calibrator(self.calibration_).fit(p_meta, y_meta)
-        meta = NonNegativeLogit(C=1.0).fit(Z, yz)
+        meta = self._meta_model().fit(Z, yz)
         self.meta_coef_ = meta.coef_[0].astype(np.float64)
         self.meta_intercept_ = float(meta.intercept_[0])
+        self.meta_slope_ = float(getattr(meta, "slope_", 1.0))
         # every row of the report is measured on the same rows: those with an honest calibrated OOF value
         ok = scored & np.isfinite(honest)
         if not ok.any():
@@ -337,6 +355,12 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         # the honestly calibrated OOF probabilities of the scored rows, in time order (set by fit, not saved)
         self.oof_proba_ = honest[ok].astype(np.float64)
         self.oof_rows_ = np.flatnonzero(mask)[np.flatnonzero(meta_mask)][ok]
+
+    def _meta_model(self) -> NonNegativeLogit:
+        """A fresh meta-learner: its honest out-of-fold predictions and the final one are fitted alike."""
+        if self.meta_slope == "pooled":
+            return NonNegativeLogit(C=1.0)
+        return RecentSlopeLogit(C=1.0, recent=1.0 / int(self.n_splits), max_slope=_MAX_META_SLOPE)
 
     def _honest_calibration(self, p: np.ndarray, y: np.ndarray, gap: int
                             ) -> tuple[np.ndarray, str, np.ndarray]:
@@ -452,6 +476,7 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
             "medians": self.medians_.tolist(),
             "meta_coef": self.meta_coef_.tolist(),
             "meta_intercept": self.meta_intercept_,
+            "meta_slope": self.meta_slope_,
             "calibrator": self.calibrator_.to_dict(),
             "win_mean": self.win_mean_,
             "loss_mean": self.loss_mean_,
@@ -475,6 +500,7 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
             raise ModelError(f"{exc.filename} is missing; retrain the ensemble or restore the file") from exc
         params = dict(state["params"])
         params["base_models"] = tuple(params["base_models"])
+        params.setdefault("meta_slope", "pooled")  # files written before the parameter existed
         purge = params["purge"]
         params["purge"] = purge if isinstance(purge, int) else np.asarray(purge, dtype=np.int64)
         model = cls(**params)
@@ -486,6 +512,7 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         model.medians_ = np.asarray(state["medians"], dtype=np.float64)
         model.meta_coef_ = np.asarray(state["meta_coef"], dtype=np.float64)
         model.meta_intercept_ = float(state["meta_intercept"])
+        model.meta_slope_ = float(state.get("meta_slope", 1.0))
         model.calibrator_ = Calibrator.from_dict(state["calibrator"])
         model.calibration_ = model.calibrator_.method
         model.win_mean_ = float(state["win_mean"])

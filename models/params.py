@@ -35,10 +35,12 @@ __all__ = ["BASE_MODELS", "PipelineParams", "check_ensemble_params"]
 
 #: The ensemble's base learners by short name (built by ``models._base_models.make_base``).
 BASE_MODELS = ("logit", "rf", "xgb", "lgbm", "mlp", "svm")
+#: Where the ensemble's meta-learner takes its slope from (``StackedEnsemble(meta_slope=...)``).
+META_SLOPES = ("latest_block", "pooled")
 
 
 def check_ensemble_params(base_models: Any, meta: Any, calibration: Any, embargo: Any, sell_threshold: Any,
-                          buy_threshold: Any) -> tuple[str, ...]:
+                          buy_threshold: Any, meta_slope: Any = "latest_block") -> tuple[str, ...]:
     """The :class:`~tradeforge.models.ensemble.StackedEnsemble` parameter checks (ConfigError); returns
     the base model names as a tuple."""
     from ._calibration import Calibrator
@@ -56,6 +58,8 @@ def check_ensemble_params(base_models: Any, meta: Any, calibration: Any, embargo
         raise ConfigError(f"base_models: duplicate names in {names!r}")
     if meta != "logreg":
         raise unknown_name_error("meta-learner", str(meta), ["logreg"])
+    if meta_slope not in META_SLOPES:
+        raise unknown_name_error("meta_slope", str(meta_slope), META_SLOPES)
     if calibration != "auto":
         Calibrator(calibration)
     if embargo is not None and (isinstance(embargo, bool) or not isinstance(embargo, int | np.integer)
@@ -92,6 +96,7 @@ class PipelineParams:
         base_models: Sequence[str] = ("rf", "xgb", "lgbm", "mlp", "svm", "logit"),
         ensemble_splits: int = 4,
         ensemble_fast: bool = True,
+        meta_slope: str = "latest_block",
         calibration: str = "none",
         buy_threshold: float = 0.6,
         sell_threshold: float = 0.4,
@@ -120,6 +125,7 @@ class PipelineParams:
         self.base_models = base_models
         self.ensemble_splits = ensemble_splits
         self.ensemble_fast = ensemble_fast
+        self.meta_slope = meta_slope
         self.calibration = calibration
         self.buy_threshold = buy_threshold
         self.sell_threshold = sell_threshold
@@ -165,4 +171,4 @@ class PipelineParams:
         """The pipeline's checks and those of the ensemble it would build (ConfigError), before any fit."""
         self._check_params()
         check_ensemble_params(tuple(self.base_models), "logreg", self.calibration, None, self.sell_threshold,
-                              self.buy_threshold)
+                              self.buy_threshold, self.meta_slope)

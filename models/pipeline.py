@@ -107,6 +107,10 @@ class MLPipeline(PipelineParams, BaseEstimator):
         out-of-fold rows of a walk-forward window adds noise that the expected-value rule then trades on.
         The thresholds only set the ensemble's own BUY/SELL/HOLD (``ml_decision`` is the trade's expected
         value, see ``min_edge``).
+    meta_slope : {"latest_block", "pooled"}
+        Where the ensemble's meta-learner takes the slope of its combined log-odds from (``StackedEnsemble``'s
+        parameter): the latest level-1 block (default), whose base models were fitted on the most rows, or
+        every out-of-fold row pooled, whose early blocks squeeze the probabilities towards the base rate.
     ensemble_fast : bool
         Use the ensemble's small members (``StackedEnsemble(fast=True)``: 30 trees of depth 5, 40 boosting
         rounds), sized for the few hundred training rows of a walk-forward fold (timings:
@@ -187,7 +191,8 @@ class MLPipeline(PipelineParams, BaseEstimator):
     def _ensemble(self, purge: np.ndarray):
         from .ensemble import StackedEnsemble
 
-        return StackedEnsemble(base_models=tuple(self.base_models), calibration=self.calibration,
+        return StackedEnsemble(base_models=tuple(self.base_models), meta_slope=self.meta_slope,
+                               calibration=self.calibration,
                                n_splits=int(self.ensemble_splits), purge=purge,
                                buy_threshold=self.buy_threshold, sell_threshold=self.sell_threshold,
                                random_state=int(self.random_state), n_jobs=int(self.n_jobs),

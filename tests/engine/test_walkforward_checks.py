@@ -111,8 +111,8 @@ def test_the_light_parameter_checks_are_the_estimators_own():
 
     assert PipelineParams.defaults() == MLPipeline().get_params()
     assert issubclass(MLPipeline, PipelineParams)
-    for bad in ({"base_models": ("rf", "nope")}, {"calibration": "x"}, {"sell_threshold": 0.7},
-                {"garch_window": 10}, {"stop_loss": -1.0}):
+    for bad in ({"base_models": ("rf", "nope")}, {"calibration": "x"}, {"meta_slope": "x"},
+                {"sell_threshold": 0.7}, {"garch_window": 10}, {"stop_loss": -1.0}):
         with pytest.raises(ConfigError) as light:
             PipelineParams(**bad).check()
         pipe = MLPipeline(**bad)

@@ -108,6 +108,8 @@ def test_user_errors_are_named():
         StackedEnsemble(base_models="rf").fit(X, y)
     with pytest.raises(ConfigError, match="sell_threshold"):
         StackedEnsemble(buy_threshold=0.4, sell_threshold=0.6).fit(X, y)
+    with pytest.raises(ConfigError, match="Did you mean 'latest_block'"):
+        StackedEnsemble(**FAST, meta_slope="latest").fit(X, y)
     with pytest.raises(ModelError, match="not fitted"):
         StackedEnsemble().predict_proba(X)
 
@@ -127,6 +129,7 @@ def test_save_load_round_trip_gives_identical_predictions(fitted, tmp_path):
     assert {f.name for f in files} == expected
     loaded = StackedEnsemble.load(tmp_path)
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    assert loaded.meta_slope_ == model.meta_slope_ and loaded.get_params() == model.get_params()
     pd.testing.assert_frame_equal(loaded.report_, model.report_, check_dtype=False)
 
 
@@ -166,3 +169,13 @@ def test_auto_calibration_is_chosen_on_rows_it_is_not_scored_on():
     # the chosen method's score on the choosing rows is not what is reported
     assert auto.report_.loc["stack_calibrated", "brier"] != pytest.approx(
         auto.calibration_brier_[auto.calibration_], abs=1e-12)
+
+
+def test_meta_slope_from_the_latest_block_scales_the_pooled_weights():
+    X, y = _data(n=400, seed=11)
+    pooled = StackedEnsemble(**FAST, meta_slope="pooled").fit(X, y)
+    latest = StackedEnsemble(**FAST).fit(X, y)
+    assert pooled.meta_slope_ == 1.0 and 0.0 <= latest.meta_slope_ <= 3.0
+    # the same base models and weights up to the one slope: only the meta-learner's fit differs
+    np.testing.assert_allclose(latest.meta_coef_, latest.meta_slope_ * pooled.meta_coef_, rtol=1e-6,
+                               atol=1e-9)
