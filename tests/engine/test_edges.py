@@ -5,6 +5,8 @@ at least half the rule's Sharpe ratio on the same out-of-sample bars, with enoug
 and on a pure random walk no Sharpe ratio distinguishable from zero. Standard errors of an annualised Sharpe
 ratio over ``n`` bars count overlapping labels: ``n_eff = n / horizon``, ``se = sqrt(periods / n_eff)``.
 Seeds here were never used to choose any default (bench/edges.py reports other seeds on bigger data).
+The daily momentum bound passes; the intraday one (5-minute bars) is a strict expected failure until the
+model finds that edge (#10), so the day it does, the test says so.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tradeforge.engine.report import periods_per_year
 from tradeforge.engine.walkforward import run_walkforward
 from tradeforge.feeds.synthetic import planted_rule_entries, planted_rule_sharpe, synthetic_universe
 from tradeforge.models.pipeline import MLPipeline
@@ -22,14 +25,14 @@ PERIODS = 252.0
 HORIZON = MLPipeline().label_horizon                                # the default label horizon
 
 
-def _rule_sharpe(frames, kind, lookback, start, commission):
-    """The rule held from the next open, net of the same commission, equal weight, its daily returns marked
+def _rule_sharpe(frames, kind, lookback, start, commission, periods=PERIODS):
+    """The rule held from the next open, net of the same commission, equal weight, its returns marked
     at the closes as the walk-forward's own equity is (``planted_rule_sharpe``)."""
-    return planted_rule_sharpe(frames, kind, lookback, start, commission, PERIODS)
+    return planted_rule_sharpe(frames, kind, lookback, start, commission, periods)
 
 
-def _se(n_bars: int) -> float:
-    return float(np.sqrt(PERIODS / (n_bars / HORIZON)))
+def _se(n_bars: int, periods: float = PERIODS) -> float:
+    return float(np.sqrt(periods / (n_bars / HORIZON)))
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +64,36 @@ def test_pure_noise_stays_flat():
     # flat: within two standard errors of zero (a leak would show up as a large positive Sharpe ratio)
     assert abs(sharpe) < 2 * _se(n), (sharpe, _se(n))
     assert res.metrics["total_return"] > -0.05     # and it does not bleed costs on noise
+
+
+@pytest.fixture(scope="module")
+def intraday():
+    # 5-minute bars, a one-bar momentum edge, no commission (a 5-minute bar moves less than a 0.2 % round
+    # trip, so no rule pays after costs) and 5-minute features only (daily ones need more warm-up than the
+    # window holds)
+    frames = synthetic_universe(symbols=2, bars=1750, seed=22, freq="5m", edge=0.2, edge_kind="momentum",
+                                edge_lookback=1)
+    return frames, run_walkforward(frames, "ml", {**FAST, "timeframes": "5m"}, commission=0.0, **SETTINGS)
+
+
+def _intraday_rule(frames, res):
+    periods = periods_per_year(res.equity.index)
+    rule, n = _rule_sharpe(frames, "momentum", 1, res.equity.index[0], 0.0, periods)
+    return rule, _se(n, periods)
+
+
+def test_planted_intraday_edge_is_there_to_find(intraday):
+    frames, res = intraday
+    rule, se = _intraday_rule(frames, res)
+    assert rule > 3 * se, (rule, se)               # measured: 24.1 against a standard error of 5.1
+
+
+@pytest.mark.xfail(strict=True, reason="#10: the intraday edge is found only in part: measured 6.37 from "
+                                       "127 trades against the rule's 24.1 from 312 entries (half: 12.1 "
+                                       "from 156)")
+def test_planted_intraday_momentum_reaches_half_the_rule_sharpe(intraday):
+    frames, res = intraday
+    rule, _ = _intraday_rule(frames, res)
+    assert (res.metrics["sharpe"] or 0.0) >= 0.5 * rule, (res.metrics["sharpe"], rule)
+    entries = planted_rule_entries(frames, "momentum", 1, res.equity.index[0])
+    assert res.metrics["n_trades"] >= 0.5 * entries, (res.metrics["n_trades"], entries)
