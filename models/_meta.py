@@ -37,10 +37,9 @@ class NonNegativeLogit(ClassifierMixin, BaseEstimator):
         k = X.shape[1]
 
         def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-            z = X @ w[:k] + w[k]
-            value = np.sum(np.logaddexp(0.0, z) - t * z) + 0.5 * np.dot(w[:k], w[:k]) / self.C
-            r = 1.0 / (1.0 + np.exp(-z)) - t
-            return float(value), np.r_[X.T @ r + w[:k] / self.C, r.sum()]
+            value, r = _log_loss(X @ w[:k] + w[k], t)
+            value += 0.5 * float(np.dot(w[:k], w[:k])) / self.C
+            return value, np.r_[X.T @ r + w[:k] / self.C, r.sum()]
 
         bounds = [(0.0, None)] * k + [(None, None)]
         res = minimize(loss, np.zeros(k + 1), jac=True, method="L-BFGS-B", bounds=bounds)
@@ -129,13 +128,16 @@ def _logistic_fit(s: np.ndarray, t: np.ndarray, slope: tuple[float, float] | Non
     from scipy.optimize import minimize
 
     def loss(v: np.ndarray) -> tuple[float, np.ndarray]:
-        a = v[0] if slope is not None else 1.0
-        z = a * s + v[-1]
-        r = 1.0 / (1.0 + np.exp(-z)) - t
-        grad = np.array([r @ s, r.sum()]) if slope is not None else np.array([r.sum()])
-        return float(np.sum(np.logaddexp(0.0, z) - t * z)), grad
+        value, r = _log_loss((v[0] if slope is not None else 1.0) * s + v[-1], t)
+        return value, (np.array([r @ s, r.sum()]) if slope is not None else np.array([r.sum()]))
 
     start = np.array([1.0, 0.0]) if slope is not None else np.zeros(1)
     bounds = [slope, (None, None)] if slope is not None else [(None, None)]
     v = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds).x
     return (float(v[0]), float(v[1])) if slope is not None else (1.0, float(v[0]))
+
+
+def _log_loss(z: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray]:
+    """Summed log loss of the 0/1 labels *t* under the log-odds *z*, and its gradient in *z*
+    (``sigmoid(z) - t``): the objective of both logistic fits here."""
+    return float(np.sum(np.logaddexp(0.0, z) - t * z)), 1.0 / (1.0 + np.exp(-z)) - t

@@ -50,13 +50,13 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from tradeforge.errors import ConfigError, DataError, ModelError, unknown_name_error
+from tradeforge.errors import DataError, ModelError, unknown_name_error
 
 from . import _base_models as bm
 from ._calibration import CALIBRATIONS, Calibrator, chronological_calibration, logit, scores, sigmoid
 from ._meta import NonNegativeLogit, RecentSlopeLogit
 from ._sklearn import ModelValueError, NotFittedModelError, check_input
-from .params import META_SLOPES
+from .params import check_ensemble_params
 from .validation import PurgedKFold, WalkForwardSplit, fit_with_weight, oof_predict
 
 __all__ = ["StackedEnsemble"]
@@ -80,9 +80,8 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
         Where the meta-learner's slope comes from: ``"latest_block"`` refits the slope of its combined
         log-odds on the latest ``1 / n_splits`` of the OOF rows (the block predicted by the base models
         fitted on the most rows), where those rows measure it at >= 2 standard errors above 0, at most 3x
-        the pooled slope, and keeps the pooled level; ``"pooled"``
-        fits it on every OOF row. See :class:`~tradeforge.models._meta.RecentSlopeLogit`; the slope
-        used is ``meta_slope_``.
+        the pooled slope, and keeps the pooled level; ``"pooled"`` fits it on every OOF row. See
+        :class:`~tradeforge.models._meta.RecentSlopeLogit`; the slope used is ``meta_slope_``.
     calibration : str
         ``"isotonic"``, ``"platt"``, ``"none"`` or ``"auto"``. ``"auto"`` measures each method honestly
         (chronologically: every block calibrated by a calibrator fitted on earlier blocks only) and keeps the
@@ -159,35 +158,10 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ validation helpers
     def _check_params(self) -> tuple[str, ...]:
-        if isinstance(self.base_models, str):
-            raise ConfigError(f"base_models: expected a tuple of names, got the string {self.base_models!r}; "
-                              f"write ({self.base_models!r},)")
-        names = tuple(self.base_models)
-        if not names:
-            raise ConfigError("base_models: expected at least one of " + ", ".join(bm.BASE_MODELS))
-        for name in names:
-            if name not in bm.BASE_MODELS:
-                raise unknown_name_error("base model", name, bm.BASE_MODELS)
-        if len(set(names)) != len(names):
-            raise ConfigError(f"base_models: duplicate names in {names!r}")
-        if self.meta != "logreg":
-            raise unknown_name_error("meta-learner", str(self.meta), ["logreg"])
-        if self.meta_slope not in META_SLOPES:
-            raise unknown_name_error("meta_slope", str(self.meta_slope), META_SLOPES)
+        names = check_ensemble_params(self.base_models, self.meta, self.calibration, self.embargo,
+                                      self.sell_threshold, self.buy_threshold, self.meta_slope)
         if self.level1 not in ("kfold", "walkforward"):
             raise unknown_name_error("level1", str(self.level1), ["kfold", "walkforward"])
-        if self.calibration != "auto":
-            Calibrator(self.calibration)
-        embargo = self.embargo
-        if embargo is not None and (isinstance(embargo, bool) or not isinstance(embargo, int | np.integer)
-                                    or embargo < 0):
-            raise ConfigError(f"embargo: expected None (the label horizon) or an integer >= 0, got "
-                              f"{embargo!r}")
-        if not 0.0 < self.sell_threshold <= self.buy_threshold < 1.0:
-            raise ConfigError(
-                f"thresholds: expected 0 < sell_threshold <= buy_threshold < 1, got sell_threshold="
-                f"{self.sell_threshold!r}, buy_threshold={self.buy_threshold!r}"
-            )
         return names
 
     def _min_rows(self) -> int:
