@@ -35,6 +35,17 @@ def _se(n_bars: int, periods: float = PERIODS) -> float:
     return float(np.sqrt(periods / (n_bars / HORIZON)))
 
 
+def _assert_half_the_rule(frames, res, kind: str, lookback: int, rule: float) -> None:
+    """At least half the rule's Sharpe ratio, from at least half as many trades as the rule enters (it
+    holds while its signal lasts, ~9 bars a trade on momentum-5, so a fixed count would ask for more than
+    the edge offers)."""
+    sharpe = res.metrics["sharpe"] or 0.0           # None: no trade at all
+    assert sharpe >= 0.5 * rule, (sharpe, rule)
+    trades = res.metrics["n_trades"]
+    entries = planted_rule_entries(frames, kind, lookback, res.equity.index[0])
+    assert trades >= 0.5 * entries, (trades, entries)
+
+
 @pytest.fixture(scope="module")
 def momentum():
     frames = synthetic_universe(symbols=2, bars=1500, seed=7, edge=0.2, edge_kind="momentum", edge_lookback=5)
@@ -48,12 +59,7 @@ def test_planted_momentum_reaches_half_the_rule_sharpe(momentum):
     start = res.equity.index[0]
     rule, n = _rule_sharpe(frames, "momentum", 5, start, SETTINGS.get("commission", 0.001))
     assert rule > 3 * _se(n)                       # the edge is there to find (the rule is significant)
-    sharpe = res.metrics["sharpe"] or 0.0           # None: no trade at all
-    assert sharpe >= 0.5 * rule, (sharpe, rule)
-    # enough trades to mean something: at least half as many entries as the rule itself makes (it holds
-    # while its signal lasts, ~9 bars a trade here, so a fixed count would ask for more than the edge offers)
-    trades = res.metrics["n_trades"]
-    assert trades >= 0.5 * planted_rule_entries(frames, "momentum", 5, start), trades
+    _assert_half_the_rule(frames, res, "momentum", 5, rule)
 
 
 def test_pure_noise_stays_flat():
@@ -93,7 +99,4 @@ def test_planted_intraday_edge_is_there_to_find(intraday):
                                        "from 156)")
 def test_planted_intraday_momentum_reaches_half_the_rule_sharpe(intraday):
     frames, res = intraday
-    rule, _ = _intraday_rule(frames, res)
-    assert (res.metrics["sharpe"] or 0.0) >= 0.5 * rule, (res.metrics["sharpe"], rule)
-    entries = planted_rule_entries(frames, "momentum", 1, res.equity.index[0])
-    assert res.metrics["n_trades"] >= 0.5 * entries, (res.metrics["n_trades"], entries)
+    _assert_half_the_rule(frames, res, "momentum", 1, _intraday_rule(frames, res)[0])
