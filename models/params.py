@@ -15,7 +15,7 @@ Examples
 >>> PipelineParams(base_models=("rf", "bogus")).check()
 Traceback (most recent call last):
 ...
-tradeforge.errors.ConfigError: unknown base model 'bogus'. Known: lgbm, logit, mlp, rf, svm, xgb.
+tradeforge.errors.ConfigError: unknown base model 'bogus'. Known: lgbm, logit, mlp, rf, screen, svm, xgb.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["BASE_MODELS", "PipelineParams", "check_ensemble_params"]
 
 #: The ensemble's base learners by short name (built by ``models._base_models.make_base``).
-BASE_MODELS = ("logit", "rf", "xgb", "lgbm", "mlp", "svm")
+BASE_MODELS = ("logit", "rf", "xgb", "lgbm", "mlp", "svm", "screen")
 #: Where the ensemble's meta-learner takes its slope from (``StackedEnsemble(meta_slope=...)``).
 META_SLOPES = ("latest_block", "pooled")
 
