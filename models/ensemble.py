@@ -56,7 +56,7 @@ from . import _base_models as bm
 from ._calibration import CALIBRATIONS, Calibrator, chronological_calibration, logit, scores, sigmoid
 from ._meta import NonNegativeLogit, RecentSlopeLogit
 from ._sklearn import ModelValueError, NotFittedModelError, check_input
-from .params import check_ensemble_params
+from .params import DEFAULT_BASE_MODELS, check_ensemble_params
 from .validation import PurgedKFold, WalkForwardSplit, fit_with_weight, oof_predict
 
 __all__ = ["StackedEnsemble"]
@@ -67,13 +67,16 @@ _MAX_META_SLOPE = 3.0  # the most the latest level-1 block may stretch the poole
 
 
 class StackedEnsemble(ClassifierMixin, BaseEstimator):
-    """Stack of RF / XGBoost / LightGBM / MLP / SVM under a logistic meta-learner, calibrated on OOF data.
+    """Stack of base learners (logits, RF, XGBoost, LightGBM, MLP, SVM) under a logistic meta-learner.
 
     Parameters
     ----------
     base_models : tuple of str
-        Any of ``"logit", "rf", "xgb", "lgbm", "mlp", "svm"`` (``"logit"``: L1-penalised logistic regression
-        on standardised features, :class:`~tradeforge.models._base_models.SparseLogit`).
+        Any of ``"screen", "logit", "rf", "xgb", "lgbm", "mlp", "svm"`` (``"logit"``: L1-penalised logistic
+        regression on standardised features, :class:`~tradeforge.models._base_models.SparseLogit`;
+        ``"screen"``: a logistic regression on the few individually significant features,
+        :class:`~tradeforge.models._base_models.ScreenedLogit`); default
+        :data:`~tradeforge.models.params.DEFAULT_BASE_MODELS` (``screen, logit, rf, mlp``).
     meta : str
         Meta-learner; ``"logreg"`` (logistic regression on the base models' OOF log-odds).
     meta_slope : {"latest_block", "pooled"}
@@ -120,7 +123,7 @@ class StackedEnsemble(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        base_models: tuple[str, ...] = bm.BASE_MODELS,
+        base_models: tuple[str, ...] = DEFAULT_BASE_MODELS,
         meta: str = "logreg",
         meta_slope: str = "latest_block",
         calibration: str = "isotonic",

@@ -11,7 +11,7 @@ command can refuse a bad ``--param`` before scikit-learn, torch or numba are imp
 Examples
 --------
 >>> PipelineParams.defaults()["base_models"]
-('rf', 'xgb', 'lgbm', 'mlp', 'svm', 'logit')
+('screen', 'logit', 'rf', 'mlp')
 >>> PipelineParams(base_models=("rf", "bogus")).check()
 Traceback (most recent call last):
 ...
@@ -31,10 +31,15 @@ from tradeforge.errors import ConfigError, unknown_name_error
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["BASE_MODELS", "PipelineParams", "check_ensemble_params"]
+__all__ = ["BASE_MODELS", "DEFAULT_BASE_MODELS", "PipelineParams", "check_ensemble_params"]
 
 #: The ensemble's base learners by short name (built by ``models._base_models.make_base``).
 BASE_MODELS = ("logit", "rf", "xgb", "lgbm", "mlp", "svm", "screen")
+#: The default stack (pipeline and ensemble): the screened and the sparse logit, a random forest and an MLP.
+#: Measured on 20 planted momentum-5 seeds (fast models, 2 x 1,500 daily bars), the boosted trees and the SVM
+#: ranked the next return worst on ~1,000-row windows (rank correlations 0.06-0.09 against 0.19-0.21 for the
+#: two logits) and dropping them raised the summed out-of-sample Sharpe from 26.0 to 29.5 (README).
+DEFAULT_BASE_MODELS = ("screen", "logit", "rf", "mlp")
 #: Where the ensemble's meta-learner takes its slope from (``StackedEnsemble(meta_slope=...)``).
 META_SLOPES = ("latest_block", "pooled")
 
@@ -93,7 +98,7 @@ class PipelineParams:
         lstm_epochs: int = 8,
         lstm_groups: Sequence[str] = ("momentum", "price"),
         lstm_oof_splits: int = 2,
-        base_models: Sequence[str] = ("rf", "xgb", "lgbm", "mlp", "svm", "logit"),
+        base_models: Sequence[str] = DEFAULT_BASE_MODELS,
         ensemble_splits: int = 4,
         ensemble_fast: bool = True,
         meta_slope: str = "latest_block",

@@ -101,8 +101,9 @@ class MLPipeline(PipelineParams, BaseEstimator):
     lstm_oof_splits : int
         Walk-forward blocks for the LSTMs' out-of-fold predictions on the training rows.
     base_models, ensemble_splits, calibration, buy_threshold, sell_threshold
-        Passed to :class:`StackedEnsemble` (``n_splits=ensemble_splits``); all five base models by
-        default. ``calibration="none"`` (default) keeps the logistic meta-learner's probability, itself
+        Passed to :class:`StackedEnsemble` (``n_splits=ensemble_splits``); by default the screened and the
+        sparse logit, a random forest and an MLP (``models.params.DEFAULT_BASE_MODELS``; xgb, lgbm and svm
+        on request). ``calibration="none"`` (default) keeps the logistic meta-learner's probability, itself
         fitted on the base models' out-of-fold predictions; a second calibrator fitted on the few hundred
         out-of-fold rows of a walk-forward window adds noise that the expected-value rule then trades on.
         The thresholds only set the ensemble's own BUY/SELL/HOLD (``ml_decision`` is the trade's expected

@@ -5,8 +5,8 @@ at least half the rule's Sharpe ratio on the same out-of-sample bars, with enoug
 and on a pure random walk no Sharpe ratio distinguishable from zero. Standard errors of an annualised Sharpe
 ratio over ``n`` bars count overlapping labels: ``n_eff = n / horizon``, ``se = sqrt(periods / n_eff)``.
 Seeds here were never used to choose any default (bench/edges.py reports other seeds on bigger data).
-The daily momentum bound passes; the intraday one (5-minute bars) is a strict expected failure until the
-model finds that edge (#10), so the day it does, the test says so.
+Both the daily momentum bound and the intraday one (5-minute bars, one-bar momentum) pass; the intraday
+one narrowly (see its comment).
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ def momentum():
 
 
 def test_planted_momentum_reaches_half_the_rule_sharpe(momentum):
-    # measured here: Sharpe 2.59 from 87 trades against the rule's 2.45 from 68 entries (both marked at the
-    # closes); before the return signs joined the default features, 1.28 from 26 trades (too few)
+    # measured here: Sharpe 2.40 from 86 trades against the rule's 2.45 from 68 entries (both marked at the
+    # closes); 2.59 from 87 with the boosted trees and the SVM in the stack, 1.28 from 26 trades (too few)
+    # before the return signs joined the default features
     frames, res = momentum
     start = res.equity.index[0]
     rule, n = _rule_sharpe(frames, "momentum", 5, start, SETTINGS.get("commission", 0.001))
@@ -94,9 +95,9 @@ def test_planted_intraday_edge_is_there_to_find(intraday):
     assert rule > 3 * se, (rule, se)               # measured: 24.1 against a standard error of 5.1
 
 
-@pytest.mark.xfail(strict=True, reason="#10: the intraday edge is found only in part: measured 6.37 from "
-                                       "127 trades against the rule's 24.1 from 312 entries (half: 12.1 "
-                                       "from 156)")
 def test_planted_intraday_momentum_reaches_half_the_rule_sharpe(intraday):
+    # measured here: 12.8 from 167 trades against the rule's 24.1 from 312 entries (half: 12.06 from 156),
+    # a narrow pass: the walk-forward's model seeds 1 and 2 (not the test's) give 14.7 from 168 and 11.8
+    # from 144, so the stack finds about half this edge; before the screened logit (#10) 6.37 from 127
     frames, res = intraday
     _assert_half_the_rule(frames, res, "momentum", 1, _intraday_rule(frames, res)[0])
