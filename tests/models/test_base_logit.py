@@ -1,8 +1,10 @@
-"""The sparse logistic base model: selects its features in the training window, row-invariant, persisted."""
+"""The sparse logistic base model: selects its features in the training window; it and the screened logit
+are row-invariant and persisted."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from tradeforge.models import StackedEnsemble
 from tradeforge.models._base_models import SparseLogit, make_base
@@ -24,20 +26,22 @@ def test_selects_the_informative_column_and_zeroes_most_others():
     assert auc_proxy > 0.9
 
 
-def test_rows_alone_equal_the_batch_bitwise_and_fits_are_deterministic():
+@pytest.mark.parametrize("name", ["logit", "screen"])
+def test_rows_alone_equal_the_batch_bitwise_and_fits_are_deterministic(name):
     X, y = _data(seed=1)
-    a = make_base("logit", random_state=0, n_jobs=1, fast=True).fit(X, y)
-    b = make_base("logit", random_state=0, n_jobs=1, fast=True).fit(X, y)
+    a = make_base(name, random_state=0, n_jobs=1, fast=True).fit(X, y)
+    b = make_base(name, random_state=0, n_jobs=1, fast=True).fit(X, y)
     batch = a.predict_proba(X[:50])
     single = np.vstack([a.predict_proba(X[i:i + 1]) for i in range(50)])
     assert np.array_equal(batch, single)
     assert np.array_equal(batch, b.predict_proba(X[:50]))
 
 
-def test_in_the_stack_saved_and_loaded(tmp_path):
+@pytest.mark.parametrize("name", ["logit", "screen"])
+def test_in_the_stack_saved_and_loaded(tmp_path, name):
     X, y = _data(n=600, k=8, seed=2)
-    ens = StackedEnsemble(base_models=("logit", "lgbm"), fast=True, n_splits=3).fit(X, y)
+    ens = StackedEnsemble(base_models=(name, "lgbm"), fast=True, n_splits=3).fit(X, y)
     ens.save(tmp_path)
     again = StackedEnsemble.load(tmp_path)
     assert np.array_equal(ens.predict_proba(X[:20]), again.predict_proba(X[:20]))
-    assert ens.report_.loc["logit", "auc"] > 0.6
+    assert ens.report_.loc[name, "auc"] > 0.6

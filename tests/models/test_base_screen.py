@@ -1,12 +1,13 @@
-"""The screened logistic base model: keeps only individually significant features, refuses noise."""
+"""The screened logistic base model: keeps only individually significant features, refuses noise.
+
+Its row invariance and persistence are tested with the sparse logit's (``test_base_logit.py``)."""
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from tradeforge.models import StackedEnsemble
-from tradeforge.models._base_models import ScreenedLogit, SparseLogit, make_base
+from tradeforge.models._base_models import ScreenedLogit, SparseLogit
 
 
 def _step(n=400, k=90, seed=0, edge=0.35):
@@ -63,22 +64,3 @@ def test_learns_a_step_from_few_rows_better_than_the_sparse_logit():
         aucs.append((roc_auc_score(truth, screen), roc_auc_score(truth, sparse)))
     screen_auc, sparse_auc = np.mean(aucs, axis=0)
     assert screen_auc > 0.99 and screen_auc > sparse_auc + 0.01, aucs
-
-
-def test_rows_alone_equal_the_batch_bitwise_and_fits_are_deterministic():
-    X, y = _step(seed=4)
-    a = make_base("screen", random_state=0, n_jobs=1, fast=True).fit(X, y)
-    b = make_base("screen", random_state=0, n_jobs=1, fast=True).fit(X, y)
-    batch = a.predict_proba(X[:50])
-    single = np.vstack([a.predict_proba(X[i:i + 1]) for i in range(50)])
-    assert np.array_equal(batch, single)
-    assert np.array_equal(batch, b.predict_proba(X[:50]))
-
-
-def test_in_the_stack_saved_and_loaded(tmp_path):
-    X, y = _step(n=800, k=12, seed=5)
-    ens = StackedEnsemble(base_models=("screen", "rf"), fast=True, n_splits=3).fit(X, y)
-    ens.save(tmp_path)
-    again = StackedEnsemble.load(tmp_path)
-    assert np.array_equal(ens.predict_proba(X[:20]), again.predict_proba(X[:20]))
-    assert ens.report_.loc["screen", "auc"] > 0.6
