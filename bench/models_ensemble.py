@@ -2,7 +2,7 @@
 
 Measures:
 
-* ``StackedEnsemble`` fit time on 5,000 rows x 100 features (default model sizes, all five base models;
+* ``StackedEnsemble`` fit time on 5,000 rows x 100 features (default model sizes, the default base models;
   the fit includes the walk-forward out-of-fold passes, the meta-learner, the calibrator and the final refit),
   and its prediction time for those rows;
 * GARCH(1,1) Student-t fit + 5-step forecast time per symbol (1,000 daily returns, several symbols);
