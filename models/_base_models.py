@@ -82,6 +82,19 @@ class PlattSVC(ClassifierMixin, BaseEstimator):
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
 
+def _standardiser(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The training rows' column means and standard deviations (a constant column gets scale 1)."""
+    std = X.std(axis=0)
+    return X.mean(axis=0), np.where(std > 0, std, 1.0)
+
+
+def _rowwise_proba(Z: np.ndarray, coef: np.ndarray, intercept: float) -> np.ndarray:
+    """``[1 - p, p]`` with ``p = sigmoid(sum_j coef_j * Z_j + intercept)``, summed row by row (an elementwise
+    product, not a matrix product), so a row gets the same bits alone or in a batch."""
+    p = 1.0 / (1.0 + np.exp(-((Z * coef).sum(axis=1) + intercept)))
+    return np.column_stack([1.0 - p, p])
+
+
 class SparseLogit(ClassifierMixin, BaseEstimator):
     """L1-penalised logistic regression on standardised features: a linear model that selects its features.
 
@@ -111,9 +124,7 @@ class SparseLogit(ClassifierMixin, BaseEstimator):
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y)
         self.classes_ = np.unique(y)
-        self.mean_ = X.mean(axis=0)
-        std = X.std(axis=0)
-        self.scale_ = np.where(std > 0, std, 1.0)
+        self.mean_, self.scale_ = _standardiser(X)
         model = LogisticRegression(C=self.C, l1_ratio=1.0, solver="liblinear", max_iter=1000,
                                    random_state=self.random_state)
         model.fit((X - self.mean_) / self.scale_, y, sample_weight=sample_weight)
@@ -122,9 +133,8 @@ class SparseLogit(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        z = (((np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_) * self.coef_).sum(axis=1)
-        p = 1.0 / (1.0 + np.exp(-(z + self.intercept_)))
-        return np.column_stack([1.0 - p, p])
+        Z = (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
+        return _rowwise_proba(Z, self.coef_, self.intercept_)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
@@ -171,9 +181,7 @@ class ScreenedLogit(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         yb = (y == self.classes_[-1]).astype(np.float64)
         n, k = X.shape
-        self.mean_ = X.mean(axis=0)
-        std = X.std(axis=0)
-        self.scale_ = np.where(std > 0, std, 1.0)
+        self.mean_, self.scale_ = _standardiser(X)
         Z = self._z(X)
         Zc = Z - Z.mean(axis=0)
         zs = Zc.std(axis=0)
@@ -201,9 +209,7 @@ class ScreenedLogit(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        Z = self._z(X)[:, self.selected_]
-        p = 1.0 / (1.0 + np.exp(-((Z * self.coef_).sum(axis=1) + self.intercept_)))
-        return np.column_stack([1.0 - p, p])
+        return _rowwise_proba(self._z(X)[:, self.selected_], self.coef_, self.intercept_)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]

@@ -37,8 +37,8 @@ __all__ = ["BASE_MODELS", "DEFAULT_BASE_MODELS", "PipelineParams", "check_ensemb
 BASE_MODELS = ("logit", "rf", "xgb", "lgbm", "mlp", "svm", "screen")
 #: The default stack (pipeline and ensemble): the screened and the sparse logit, a random forest and an MLP.
 #: Measured on 20 planted momentum-5 seeds (fast models, 2 x 1,500 daily bars), the boosted trees and the SVM
-#: ranked the next return worst on ~1,000-row windows (rank correlations 0.06-0.09 against 0.19-0.21 for the
-#: two logits) and dropping them raised the summed out-of-sample Sharpe from 26.0 to 29.5 (README).
+#: ranked the next return worst on ~1,000-row windows (rank correlations 0.06-0.09 against 0.19 for the two
+#: logits) and dropping them raised the summed out-of-sample Sharpe from 26.0 to 29.5 (README).
 DEFAULT_BASE_MODELS = ("screen", "logit", "rf", "mlp")
 #: Where the ensemble's meta-learner takes its slope from (``StackedEnsemble(meta_slope=...)``).
 META_SLOPES = ("latest_block", "pooled")
