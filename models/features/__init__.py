@@ -7,13 +7,13 @@ column per spec, on the frame's own index. Every value at bar ``t`` depends on b
 
 Functions a spec may name: TA-Lib's (``rsi``, ``macd``, ``bbands``, ``adx``, ... computed by
 :mod:`tradeforge.indicators`), derived scale-free ones (``logret``, ``realized_vol``,
-``zscore``, ``vwap``, ``rvol``, ``volume_ratio``, ``obv_slope``, ``ad_slope``, ``bollinger``,
-``keltner_pos``, ``donchian_pos``, ``ma_cross``, ``bar_range``, ``bar_body``,
+``zscore``, ``signed_volume_zscore``, ``vwap``, ``rvol``, ``volume_ratio``, ``obv_slope``, ``ad_slope``,
+``bollinger``, ``keltner_pos``, ``donchian_pos``, ``ma_cross``, ``bar_range``, ``bar_body``,
 ``close_location``, ``gap``, ``hour``, ``minute``, ``weekday``, ...) and any pandas-ta indicator as
 ``"pandas_ta:<name>"``. Normalisations make a price-level output scale-free: ``"close"`` (x / close),
 ``"distance"`` (close / x - 1), ``"pct"`` (x / 100), ``"volume"`` (x / 20-bar mean volume).
 
-:func:`default_feature_set` is the 87-column set of the design (technical, volume, price/trend,
+:func:`default_feature_set` is the 88-column set of the design (technical, volume, price/trend,
 momentum, time); :func:`build_multi_timeframe` adds higher timeframes using completed bars only.
 
 Modules, each importing only those above it: ``spec`` (FeatureSpec, Function: the leaf), ``_kernels``

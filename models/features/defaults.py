@@ -1,4 +1,5 @@
-"""The default feature set of the design (seed 004, plus return signs): 87 scale-free columns in five groups.
+"""The default feature set of the design (seed 004, plus return signs and a signed volume z-score): 88
+scale-free columns in five groups.
 
 Every column is a ratio to close, a return, a bounded oscillator rescaled to about [-1, 1] or
 [0, 1], or a z-score, so one model can serve many symbols and price levels.
@@ -76,6 +77,7 @@ def _volume() -> list[FeatureSpec]:
         _s("volume_ratio_5_20", "volume_ratio", v, fastperiod=5, slowperiod=20),
         _s("rvol_20", "rvol", v, timeperiod=20),
         _s("volume_zscore_20", "log_volume_zscore", v, timeperiod=20),
+        _s("signed_volume_z_20", "signed_volume_zscore", v, timeperiod=20),
     ]
 
 
@@ -112,12 +114,13 @@ DEFAULT_SPECS: tuple[FeatureSpec, ...] = (*_technical(), *_volume(), *_price(), 
 
 
 def default_feature_set() -> FeatureSet:
-    """The default 87-column, scale-free feature set (seed 004, plus the signs of the log returns).
+    """The default 88-column, scale-free feature set (seed 004, plus the signs of the log returns and the
+    signed volume z-score).
 
     Groups: technical (50: RSI, MACD, Bollinger, ATR, stochastics, ADX family, Aroon, CCI, ...),
-    volume (10: OBV and A/D slopes, VWAP distance, volume ratios, RVOL, MFI), price/trend (14:
-    distances to moving averages, MA crosses, range position, bar shape, gap), momentum (10: log
-    returns over 1-20 bars and their signs, realized volatility) and time (hour, minute, weekday).
+    volume (11: OBV and A/D slopes, VWAP distance, volume ratios, RVOL, MFI, the signed volume z-score),
+    price/trend (14: distances to moving averages, MA crosses, range position, bar shape, gap), momentum
+    (10: log returns over 1-20 bars and their signs, realized volatility) and time (hour, minute, weekday).
 
     The signs (-1, 0, +1) are time-series momentum's signal (Moskowitz, Ooi and Pedersen, 2012): an edge
     that depends on the direction of the last k bars more than on the size of the move is a step in
@@ -127,10 +130,18 @@ def default_feature_set() -> FeatureSet:
     a trade before and after), summing 16.5 -> 21.4; the out-of-sample rank correlation of its probability
     with the next bar's return rose from 0.133 to 0.160; three reversal and five noise seeds stayed alike.
 
+    The signed volume z-score (the last bar's direction times its 20-bar log-volume z-score) carries a
+    price-volume interaction, "moves on heavy volume continue", which none of the other columns holds and
+    which the linear base models cannot form from the sign and the z-score apart. Measured on planted
+    volume-led edges (fast models, 2 x 2,250 daily bars, 10 seeds, edge 0.6): the rank correlation of the
+    out-of-sample probability with the next bar's return rose from 0.091 to 0.142 (the rule's own: ~0.16),
+    the Sharpe ratio by 0.33 +/- 0.09 a seed (up on 8 of 10); momentum-5 (20 seeds) moved by +0.03 +/- 0.10
+    a seed, and on 10 pure-noise seeds the walk-forward stayed within two standard errors of zero.
+
     Examples
     --------
     >>> fs = default_feature_set()
     >>> len(fs.columns), fs.warmup
-    (87, 57)
+    (88, 57)
     """
     return FeatureSet(DEFAULT_SPECS)

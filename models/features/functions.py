@@ -79,6 +79,10 @@ def _logret(memo: dict, x: np.ndarray, period: int) -> np.ndarray:
     return shared(memo, "logret", (x,), (period,), lambda: tk.logret(x, period))
 
 
+def _signed_volume_zscore(c: np.ndarray, v: np.ndarray, memo: dict, timeperiod: int) -> tuple[np.ndarray]:
+    return (np.sign(_logret(memo, c, 1)) * nb.zscore_nb(np.log1p(v), timeperiod),)
+
+
 def _extreme(memo: dict, x: np.ndarray, window: int, is_max: bool) -> np.ndarray:
     kernel = nb.rolling_max_nb if is_max else nb.rolling_min_nb
     return shared(memo, "max" if is_max else "min", (x,), (window,), lambda: kernel(x, window))
@@ -148,6 +152,11 @@ _DERIVED: dict[str, Function] = {
     "zscore": _derived(("close",), {"timeperiod": 20}, ("zscore",), lambda p: p["timeperiod"] - 1, _zscore),
     "log_volume_zscore": _derived(("volume",), {"timeperiod": 20}, ("zscore",), lambda p: p["timeperiod"] - 1,
                                   lambda v, timeperiod: (nb.zscore_nb(np.log1p(v), timeperiod),), memo=False),
+    # the last bar's direction (-1, 0, +1) times its log-volume z-score: a move on heavy volume is large and
+    # signed, a move on light volume is small (the price-volume interaction a linear model cannot form)
+    "signed_volume_zscore": _derived(("close", "volume"), {"timeperiod": 20}, ("signed_zscore",),
+                                     lambda p: max(1, p["timeperiod"] - 1),
+                                     _signed_volume_zscore),
     "vwap": _derived(_HLCV, {"timeperiod": 20}, ("vwap",), lambda p: p["timeperiod"] - 1,
                      lambda h, low, c, v, timeperiod: (tk.rolling_vwap(h, low, c, v, timeperiod),),
                      memo=False),

@@ -38,7 +38,7 @@ def test_default_set_has_the_designed_groups(fs):
     groups = pd.Series([s.group for s in fs.specs]).value_counts().to_dict()
     assert 80 <= len(fs.columns) <= 100
     assert len(set(fs.columns)) == len(fs.columns)
-    assert groups == {"technical": 50, "price": 14, "volume": 10, "momentum": 10, "time": 3}
+    assert groups == {"technical": 50, "price": 14, "volume": 11, "momentum": 10, "time": 3}
     windows = (1, 5, 10, 20)
     assert fs.select(["momentum"]).columns == (*(f"logret_{n}" for n in windows),
                                                *(f"logret_sign_{n}" for n in windows),
@@ -182,7 +182,7 @@ def test_bad_data_raises_data_errors_naming_row_and_column(fs):
 def test_derived_features_match_pandas_references(sp500):
     names = ["zscore_20", "realized_vol_10", "vwap_dist_20", "donchian_pos_20", "volume_ratio_5_20",
              "bb_pctb_20", "bb_width_20", "obv_slope_10", "high_dist_20", "close_location", "gap",
-             "ma_cross_5_20"]
+             "ma_cross_5_20", "signed_volume_z_20"]
     fs = FeatureSet([s for s in default_feature_set().specs if s.name in names])
     x = fs.transform(sp500)
     o, h, lo, c, v = (sp500[k] for k in ("open", "high", "low", "close", "volume"))
@@ -202,6 +202,8 @@ def test_derived_features_match_pandas_references(sp500):
         "close_location": (c - lo) / (h - lo),
         "gap": o / c.shift(1) - 1,
         "ma_cross_5_20": c.rolling(5).mean() / mean20 - 1,
+        "signed_volume_z_20": np.sign(np.log(c).diff()) * (np.log1p(v) - np.log1p(v).rolling(20).mean())
+        / np.log1p(v).rolling(20).std(ddof=0),
     }
     for name in names:
         np.testing.assert_allclose(x[name], ref[name], rtol=1e-7, atol=1e-10, equal_nan=True, err_msg=name)
