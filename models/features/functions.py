@@ -79,8 +79,13 @@ def _logret(memo: dict, x: np.ndarray, period: int) -> np.ndarray:
     return shared(memo, "logret", (x,), (period,), lambda: tk.logret(x, period))
 
 
+def _log_volume_zscore(memo: dict, v: np.ndarray, period: int) -> np.ndarray:
+    """Shared z-score of ``log1p(volume)`` (its own column and the signed volume z-score)."""
+    return shared(memo, "log_volume_zscore", (v,), (period,), lambda: nb.zscore_nb(np.log1p(v), period))
+
+
 def _signed_volume_zscore(c: np.ndarray, v: np.ndarray, memo: dict, timeperiod: int) -> tuple[np.ndarray]:
-    return (np.sign(_logret(memo, c, 1)) * nb.zscore_nb(np.log1p(v), timeperiod),)
+    return (np.sign(_logret(memo, c, 1)) * _log_volume_zscore(memo, v, timeperiod),)
 
 
 def _extreme(memo: dict, x: np.ndarray, window: int, is_max: bool) -> np.ndarray:
@@ -151,7 +156,7 @@ _DERIVED: dict[str, Function] = {
                              lambda c, memo, timeperiod: (_std(memo, _logret(memo, c, 1), timeperiod),)),
     "zscore": _derived(("close",), {"timeperiod": 20}, ("zscore",), lambda p: p["timeperiod"] - 1, _zscore),
     "log_volume_zscore": _derived(("volume",), {"timeperiod": 20}, ("zscore",), lambda p: p["timeperiod"] - 1,
-                                  lambda v, timeperiod: (nb.zscore_nb(np.log1p(v), timeperiod),), memo=False),
+                                  lambda v, memo, timeperiod: (_log_volume_zscore(memo, v, timeperiod),)),
     # the last bar's direction (-1, 0, +1) times its log-volume z-score: a move on heavy volume is large and
     # signed, a move on light volume is small (the price-volume interaction a linear model cannot form)
     "signed_volume_zscore": _derived(("close", "volume"), {"timeperiod": 20}, ("signed_zscore",),

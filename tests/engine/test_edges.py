@@ -100,9 +100,9 @@ def volume():
     return frames, run_walkforward(frames, "ml", FAST, **SETTINGS)
 
 
-@pytest.mark.parametrize("name, kind", [("reversal", "reversal"), ("volume", "volume")])
-def test_planted_one_bar_edge_is_there_to_find(request, name, kind):
-    frames, res = request.getfixturevalue(name)
+@pytest.mark.parametrize("kind", ["reversal", "volume"])    # each kind's fixture bears its name
+def test_planted_one_bar_edge_is_there_to_find(request, kind):
+    frames, res = request.getfixturevalue(kind)
     rule, n = _rule_sharpe(frames, kind, 1, res.equity.index[0], SETTINGS.get("commission", 0.001))
     assert rule > 3 * _se(n), (rule, _se(n))
 
