@@ -13,7 +13,8 @@ held from the next open, the same commission on every position change, its retur
 as the walk-forward's equity is: ``planted_rule_sharpe`` says why). Prints one row per kind: rule
 Sharpe, tradeforge Sharpe, their ratio, the trades, the standard error of a Sharpe ratio over the
 out-of-sample bars (``n_eff = n / label horizon``), the rule's own entries and the verdict (>= half the
-rule's Sharpe ratio from at least half as many trades as the rule enters, or not). The intraday
+rule's Sharpe ratio from not significantly fewer trades than half the rule's entries,
+``planted_rule_trade_floor``, or not). The intraday
 row (5-minute bars) runs without commission (a 5-minute bar moves less than a 0.2 % round trip costs, so
 no rule pays there after costs) and with ``timeframes=5m`` (the default multi-timeframe features, up to
 daily bars, need more warm-up than 1,000 five-minute bars hold: no training row would remain).
@@ -35,7 +36,12 @@ EDGE = {"momentum": 0.2, "reversal": 0.3, "volume": 0.6, "noise": 0.0, "intraday
 def run_kind(name: str, lookback: int, args) -> dict:
     from tradeforge.engine.report import periods_per_year
     from tradeforge.engine.walkforward import run_walkforward
-    from tradeforge.feeds.synthetic import planted_rule_entries, planted_rule_sharpe, synthetic_universe
+    from tradeforge.feeds.synthetic import (
+        planted_rule_entries,
+        planted_rule_sharpe,
+        planted_rule_trade_floor,
+        synthetic_universe,
+    )
     from tradeforge.models.pipeline import MLPipeline
 
     kind = {"noise": "momentum", "intraday": "momentum"}.get(name, name)
@@ -74,8 +80,9 @@ def run_kind(name: str, lookback: int, args) -> dict:
         verdict = "rule not significant"
     else:
         verdict = "below half"
-        if tf >= 0.5 * rule:  # and from enough trades: at least half as many as the rule's own entries
-            verdict = ">= half" if res.metrics["n_trades"] >= 0.5 * entries else ">= half, too few trades"
+        if tf >= 0.5 * rule:  # and from enough trades: not significantly fewer than half the rule's entries
+            enough = res.metrics["n_trades"] >= planted_rule_trade_floor(entries)
+            verdict = ">= half" if enough else ">= half, too few trades"
     return dict(
         kind=name,
         horizon=lookback,

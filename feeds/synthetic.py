@@ -46,7 +46,7 @@ from tradeforge.timeframes import TIMEFRAMES
 from .schema import validate_ohlcv
 
 __all__ = ["EDGE_KINDS", "SYNTH_DEFAULTS", "parse_synth_spec", "planted_rule", "planted_rule_entries",
-           "planted_rule_sharpe", "synthetic_universe"]
+           "planted_rule_sharpe", "planted_rule_trade_floor", "synthetic_universe"]
 
 #: Kinds of planted edge (see the module notes).
 EDGE_KINDS = ("momentum", "reversal", "volume")
@@ -156,6 +156,21 @@ def planted_rule_entries(frames: dict[str, pd.DataFrame], edge_kind: str, edge_l
         total += int(np.sum(np.diff(np.r_[0.0, pos]) > 0))
     return total
 
+
+
+def planted_rule_trade_floor(entries: int) -> float:
+    """The fewest trades that count as enough for a strategy said to find an edge whose rule enters
+    *entries* times (:func:`planted_rule_entries`): not significantly fewer than half of them, i.e. half
+    less one standard error of a count that size (its square root). A walk-forward's trade count moves by
+    ~10 between machines with numpy's SIMD rounding, so a count one trade under half decides nothing.
+
+    Examples
+    --------
+    >>> round(planted_rule_trade_floor(312), 2)
+    143.51
+    """
+    half = 0.5 * float(entries)
+    return half - float(np.sqrt(half))
 
 def planted_rule_sharpe(frames: dict[str, pd.DataFrame], edge_kind: str, edge_lookback: int, start: object,
                         commission: float, periods: float) -> tuple[float, int]:

@@ -22,6 +22,7 @@ from tradeforge.feeds.synthetic import (
     planted_rule,
     planted_rule_entries,
     planted_rule_sharpe,
+    planted_rule_trade_floor,
     synthetic_universe,
 )
 from tradeforge.models.pipeline import MLPipeline
@@ -44,16 +45,13 @@ def _se(n_bars: int, periods: float = PERIODS) -> float:
 
 def _assert_half_the_rule(frames, res, kind: str, lookback: int, rule: float) -> None:
     """At least half the rule's Sharpe ratio, from not significantly fewer than half as many trades as the
-    rule enters (it holds while its signal lasts, ~9 bars a trade on momentum-5, so a fixed count would ask
-    for more than the edge offers): half the entries less one standard error of a count of that size
-    (its square root), so that a count one trade under half, which floating-point differences between
-    machines move by ten (see the intraday test), does not decide the test."""
+    rule enters (``planted_rule_trade_floor``: it holds while its signal lasts, ~9 bars a trade on
+    momentum-5, so a fixed count would ask for more than the edge offers)."""
     sharpe = res.metrics["sharpe"] or 0.0           # None: no trade at all
     assert sharpe >= 0.5 * rule, (sharpe, rule)
     trades = res.metrics["n_trades"]
     entries = planted_rule_entries(frames, kind, lookback, res.equity.index[0])
-    half = 0.5 * entries
-    assert trades >= half - np.sqrt(half), (trades, entries)
+    assert trades >= planted_rule_trade_floor(entries), (trades, entries)
 
 
 @pytest.fixture(scope="module")
